@@ -1,0 +1,1 @@
+"""The case format: typed model, validation, loading, JSON Schema."""

@@ -1,0 +1,175 @@
+"""The Case: one child's relapsed or refractory ALL history, as entered (format v1).
+
+Field names here are the public contract documented in docs/case-format.md. The model
+checks each field on its own; checks that relate fields to each other (dates in order,
+testis in a female, ...) live in case/checks.py so that all errors come back at once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from rrall.case.vocabulary import (
+    AgentResponse,
+    Anthracycline,
+    AntigenExpression,
+    CnsStatus,
+    DonorType,
+    GeneticLesion,
+    HsctType,
+    Immunophenotype,
+    InductionOutcome,
+    MrdMethod,
+    MrdTimepoint,
+    MrdUnit,
+    PerformanceScale,
+    PriorAgent,
+    ReinductionOutcome,
+    RelapseSite,
+    Sex,
+)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+KINASE_MUTATION_PATTERN = r"^[A-Z][0-9]{2,4}[A-Z]$"
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept YYYY-MM-DD text (or a date YAML already parsed); refuse timestamps and numbers."""
+    if isinstance(value, datetime):
+        raise ValueError("must be a date (YYYY-MM-DD) without a time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real calendar date") from None
+    raise ValueError("must be an ISO date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Diagnosis(_Strict):
+    date: IsoDate = Field(description="Date of the initial ALL diagnosis.")
+    immunophenotype: Immunophenotype = Field(description="Lineage at diagnosis: B or T.")
+    frontline_end_date: IsoDate | Literal["not_completed"] | None = Field(
+        default=None,
+        description=(
+            "End of front-line therapy; 'not_completed' when the first relapse came during"
+            " front-line therapy; absent when unknown."
+        ),
+    )
+    induction_outcome: InductionOutcome = Field(
+        default="CR", description="Response to front-line induction."
+    )
+    cns_status: CnsStatus | None = Field(default=None, description="CNS status at diagnosis.")
+    genetics: list[GeneticLesion] | None = Field(
+        default=None,
+        description="Lesions found at diagnosis; [] means tested and none found, absent means unknown.",
+    )
+    wbc_per_uL: Annotated[float, Field(ge=0, le=2_000_000)] | None = Field(
+        default=None, description="White blood cell count at diagnosis, cells per microlitre."
+    )
+
+
+class Relapse(_Strict):
+    date: IsoDate = Field(description="Date the relapse was diagnosed.")
+    sites: Annotated[list[RelapseSite], Field(min_length=1)] = Field(
+        description="Sites involved; bone_marrow when the marrow is involved."
+    )
+    marrow_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Leukemic blasts in the marrow aspirate, percent (0-100)."
+    )
+    immunophenotype: Immunophenotype | None = Field(
+        default=None, description="Lineage at this relapse when it differs or was re-tested."
+    )
+    cd19: AntigenExpression | None = None
+    cd22: AntigenExpression | None = None
+    bcr_abl1: bool | None = Field(default=None, description="BCR::ABL1 detected at this relapse.")
+    abl1_kinase_mutations: list[Annotated[str, Field(pattern=KINASE_MUTATION_PATTERN)]] | None = (
+        Field(default=None, description="ABL1 kinase-domain mutations, e.g. T315I; [] = none found.")
+    )
+    genetics: list[GeneticLesion] | None = None
+    cns_status: CnsStatus | None = None
+    reinduction_outcome: ReinductionOutcome | None = None
+
+
+class MrdMeasurement(_Strict):
+    timepoint: MrdTimepoint
+    value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+    unit: MrdUnit = Field(description="'percent' (0.1 = 0.1 %) or 'fraction' (0.001 = 10^-3).")
+    method: MrdMethod | None = None
+    date: IsoDate | None = None
+    relapse: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="1-based relapse this measurement follows; default the latest."
+    )
+
+    @property
+    def fraction(self) -> Decimal:
+        """The value as a fraction of nucleated cells, exactly."""
+        return self.value / 100 if self.unit == "percent" else self.value
+
+
+class Hsct(_Strict):
+    date: IsoDate
+    type: HsctType
+
+
+class AgentExposure(_Strict):
+    agent: PriorAgent
+    start_date: IsoDate | None = None
+    response: AgentResponse | None = None
+
+
+class AnthracyclineDose(_Strict):
+    agent: Anthracycline
+    cumulative_mg_per_m2: Annotated[float, Field(ge=0, le=2000)]
+
+
+class PriorTherapy(_Strict):
+    hsct: list[Hsct] = Field(default_factory=list)
+    agents: list[AgentExposure] = Field(default_factory=list)
+    anthracyclines: list[AnthracyclineDose] = Field(default_factory=list)
+    cranial_radiation_gy: Annotated[float, Field(ge=0, le=60)] | None = None
+    testicular_radiation_gy: Annotated[float, Field(ge=0, le=60)] | None = None
+
+
+class Donor(_Strict):
+    type: DonorType
+    hla_match: Annotated[str, Field(pattern=r"^\d{1,2}/\d{1,2}$")] | None = None
+
+
+class Performance(_Strict):
+    scale: PerformanceScale
+    score: Annotated[int, Field(ge=0, le=100, multiple_of=10)]
+    date: IsoDate | None = None
+
+
+class Case(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    sex: Sex
+    date_of_birth: IsoDate
+    assessment_date: IsoDate | None = Field(
+        default=None, description="Date the case is assessed; default today."
+    )
+    diagnosis: Diagnosis
+    relapses: list[Relapse] = Field(default_factory=list)
+    mrd: list[MrdMeasurement] = Field(default_factory=list)
+    prior_therapy: PriorTherapy = Field(default_factory=PriorTherapy)
+    donor: Donor | None = None
+    performance: Performance | None = None
+
+    @property
+    def as_of(self) -> date:
+        """The assessment date; load_case fills it in, so it is only None for hand-built cases."""
+        return self.assessment_date or date.today()

@@ -1,0 +1,84 @@
+"""The closed vocabularies of the case format (v1).
+
+Every value a clinician may enter for an enumerated field is listed here once; the
+case model, the JSON Schema and docs/case-format.md are all built from these lists.
+"""
+
+from typing import Literal, get_args
+
+CASE_FORMAT_VERSION = "1"
+
+Sex = Literal["male", "female"]
+Immunophenotype = Literal["B", "T"]
+RelapseSite = Literal["bone_marrow", "cns", "testis", "other"]
+CnsStatus = Literal["CNS1", "CNS2", "CNS3"]
+AntigenExpression = Literal["positive", "dim", "negative", "unknown"]
+InductionOutcome = Literal["CR", "induction_failure"]
+ReinductionOutcome = Literal["CR", "treatment_failure"]
+MrdTimepoint = Literal["end_of_reinduction", "end_of_consolidation", "pre_hsct", "other"]
+MrdUnit = Literal["percent", "fraction"]
+MrdMethod = Literal["flow", "pcr", "ngs"]
+HsctType = Literal["allogeneic", "autologous"]
+Anthracycline = Literal["doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone"]
+PerformanceScale = Literal["lansky", "karnofsky"]
+DonorType = Literal[
+    "matched_sibling",
+    "matched_unrelated",
+    "mismatched_unrelated",
+    "haploidentical",
+    "cord_blood",
+    "none_identified",
+]
+
+# Recurrent lesions named in the brief (sections 8.4 and 4.8-4.11). Fusions use the
+# HGNC "::" notation; KMT2A means any KMT2A rearrangement.
+GeneticLesion = Literal[
+    "ETV6::RUNX1",
+    "BCR::ABL1",
+    "KMT2A",
+    "TCF3::PBX1",
+    "TCF3::HLF",
+    "hypodiploid",
+    "high_hyperdiploid",
+    "trisomy_4_10",
+    "iAMP21",
+    "TP53",
+    "IKZF1_deletion",
+    "CRLF2",
+    "Ph_like_ABL_class",
+    "Ph_like_JAK_STAT",
+    "DUX4",
+    "ZNF384",
+    "MEF2D",
+    "NOTCH1",
+    "NT5C2",
+]
+
+PriorAgent = Literal[
+    "blinatumomab",
+    "inotuzumab_ozogamicin",
+    "tisagenlecleucel",
+    "other_cd19_car_t",
+    "cd22_car_t",
+    "nelarabine",
+    "bortezomib",
+    "daratumumab",
+    "clofarabine",
+    "venetoclax",
+    "imatinib",
+    "dasatinib",
+    "nilotinib",
+    "bosutinib",
+    "ponatinib",
+    "ruxolitinib",
+    "epratuzumab",
+    "gemtuzumab_ozogamicin",
+    "other",
+]
+
+AgentResponse = Literal["mrd_negative_remission", "complete_remission", "no_response", "not_evaluable"]
+
+
+def values(alias: object) -> tuple[str, ...]:
+    """The allowed values of one of the Literal aliases above."""
+    return tuple(str(v) for v in get_args(alias))

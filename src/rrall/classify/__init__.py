@@ -1,0 +1,1 @@
+"""Derived facts of the assessed relapse."""

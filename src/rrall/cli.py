@@ -1,0 +1,165 @@
+"""The `rrall` command. Exit codes: 0 done, 1 internal failure, 2 bad input.
+
+Heavy modules (the engine, rich) are imported inside the commands that need them, so
+that `rrall --version` and a one-case `rrall assess` start quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from rrall import __version__
+
+if TYPE_CHECKING:
+    from rrall.case.model import Case
+    from rrall.errors import CaseInputError
+    from rrall.knowledge.load import KnowledgeBase
+    from rrall.report import Renderer
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="rrall: decision support for relapsed and refractory childhood ALL. "
+                  "For qualified clinicians, research and education; it does not prescribe.")
+knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base.")
+app.add_typer(knowledge_app, name="knowledge")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+KnowledgeOption = Annotated[
+    Path | None,
+    typer.Option("--knowledge", help="Knowledge base folder (default: the bundled release).",
+                 envvar="RRALL_KNOWLEDGE", show_default=False),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rrall {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """rrall command line."""
+
+
+def _knowledge(path: Path | None) -> KnowledgeBase:
+    from rrall.errors import KnowledgeError
+    from rrall.knowledge.load import default_knowledge, load_knowledge
+
+    try:
+        return load_knowledge(path) if path else default_knowledge()
+    except KnowledgeError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _case_files(paths: list[Path]) -> Iterator[Path]:
+    from rrall.case.load import CASE_SUFFIXES
+
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix in (*CASE_SUFFIXES, ".jsonl"))
+        else:
+            yield path
+
+
+def _cases(paths: list[Path], kb: KnowledgeBase) -> Iterator[Case | CaseInputError]:
+    from rrall.case.load import iter_cases
+
+    for path in _case_files(paths):
+        yield from iter_cases(path, kb)
+
+
+@app.command()
+def assess(
+    paths: Annotated[list[Path], typer.Argument(help="Case files (.json, .yaml, .jsonl) or folders.",
+                                                show_default=False)],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    knowledge: KnowledgeOption = None,
+) -> None:
+    """Classify each case and place it in every first-relapse framework, with reasons."""
+    from rrall.assessment import assess as run
+    from rrall.errors import CaseInputError
+
+    kb = _knowledge(knowledge)
+    render = _renderer(fmt)
+    bad = 0
+    try:
+        for item in _cases(paths, kb):
+            if isinstance(item, CaseInputError):
+                bad += 1
+                render.error(item)
+            else:
+                render.assessment(run(item, kb))
+        render.close()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if bad:
+        _fail(f"{bad} case(s) could not be assessed; see the errors above.", EXIT_BAD_INPUT)
+
+
+def _renderer(fmt: Format) -> Renderer:
+    if fmt is Format.text:
+        from rrall.report.text import TextRenderer
+
+        return TextRenderer()
+    from rrall.report.jsonout import JsonRenderer
+
+    return JsonRenderer(lines=fmt is Format.jsonl)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the case format (v1)."""
+    import json
+
+    from rrall.case.schema import case_json_schema
+
+    typer.echo(json.dumps(case_json_schema(), indent=2))
+
+
+@knowledge_app.command("lint")
+def knowledge_lint(knowledge: KnowledgeOption = None) -> None:
+    """Check every knowledge file; exit 1 on any error."""
+    from rrall.knowledge.lint import lint
+    from rrall.knowledge.load import default_knowledge_dir
+
+    root = knowledge or default_knowledge_dir()
+    problems = lint(root)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        _fail(f"{len(problems)} knowledge error(s) in {root}", EXIT_INTERNAL)
+    typer.echo(f"knowledge base {root}: OK")
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as exc:  # an internal failure: short message, exit 1, no traceback
+        if os.environ.get("RRALL_DEBUG"):
+            raise
+        typer.echo(f"rrall: internal error: {type(exc).__name__}: {exc} "
+                   "(set RRALL_DEBUG=1 for details)", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,1 @@
+"""Loading and linting the versioned knowledge base."""

@@ -1,0 +1,126 @@
+"""Load the knowledge base from a folder: every file validated, every problem collected."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from rrall.errors import KnowledgeError
+from rrall.knowledge.model import (
+    ClassificationRules,
+    Framework,
+    Manifest,
+    Reference,
+    References,
+)
+
+M = TypeVar("M", bound=BaseModel)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity
+class KnowledgeBase:
+    root: Path
+    manifest: Manifest
+    references: dict[str, Reference]
+    classification: ClassificationRules
+    frameworks: dict[str, Framework]
+    # Representative values for numeric facts left unknown: 0 plus every bound the
+    # knowledge base compares that fact against (rules/worlds.py explains why).
+    thresholds: dict[str, tuple[Decimal, ...]] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.knowledge_version
+
+
+def default_knowledge_dir() -> Path:
+    """RRALL_KNOWLEDGE, else the copy bundled in the wheel, else the source tree's knowledge/."""
+    override = os.environ.get("RRALL_KNOWLEDGE")
+    if override:
+        return Path(override)
+    bundled = Path(__file__).resolve().parent.parent / "_knowledge"
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parents[3] / "knowledge"
+
+
+@cache
+def default_knowledge() -> KnowledgeBase:
+    return load_knowledge(default_knowledge_dir())
+
+
+def read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_Loader)
+    except FileNotFoundError:
+        problems.append(f"{path}: file is missing")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: not valid YAML: {exc}")
+    return None
+
+
+def parse_file(model: type[M], path: Path, problems: list[str]) -> M | None:
+    data = read_yaml(path, problems)
+    if data is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{path.name}: {where}: {err['msg']}")
+    return None
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Read and validate every file under `root`; raise KnowledgeError listing all problems."""
+    problems: list[str] = []
+    manifest = parse_file(Manifest, root / "manifest.yaml", problems)
+    references = parse_file(References, root / "references.yaml", problems)
+    classification = parse_file(ClassificationRules, root / "classification.yaml", problems)
+    frameworks: dict[str, Framework] = {}
+    for path in sorted((root / "frameworks").glob("*.yaml")):
+        framework = parse_file(Framework, path, problems)
+        if framework is not None:
+            frameworks[framework.id] = framework
+    if problems or manifest is None or references is None or classification is None:
+        raise KnowledgeError(problems or [f"{root}: knowledge base is incomplete"])
+    order = {name: i for i, name in enumerate(manifest.frameworks)}
+    ordered = dict(sorted(frameworks.items(), key=lambda item: order.get(item[0], len(order))))
+    kb = KnowledgeBase(
+        root=root,
+        manifest=manifest,
+        references={ref.id: ref for ref in references.references},
+        classification=classification,
+        frameworks=ordered,
+    )
+    object.__setattr__(kb, "thresholds", _thresholds(kb))
+    return kb
+
+
+def _thresholds(kb: KnowledgeBase) -> dict[str, tuple[Decimal, ...]]:
+    bounds: dict[str, set[Decimal]] = {}
+    for rule in all_rules(kb):
+        for condition in rule.conditions:
+            if condition.op in ("below", "at_least"):
+                bounds.setdefault(condition.fact, {Decimal(0)}).add(condition.operand)
+    return {fact: tuple(sorted(values)) for fact, values in bounds.items()}
+
+
+def all_rules(kb: KnowledgeBase) -> list[Any]:
+    """Every rule-like row in the knowledge base (each has id, conditions, citations)."""
+    rules: list[Any] = []
+    for scheme in kb.classification.timing_schemes:
+        rules.extend(scheme.rules)
+    for fw in kb.frameworks.values():
+        rules.extend([*fw.not_applicable, *fw.rows, *fw.hsct_rules, *fw.cautions])
+    return rules

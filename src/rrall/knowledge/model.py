@@ -1,0 +1,126 @@
+"""The shape of each knowledge file kind (format version 1).
+
+The pydantic models are the schema: unknown keys are refused, ids are stable strings,
+and every rule row names its citations. knowledge/lint.py adds the checks that span files.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rrall.rules.conditions import Condition, parse_when
+
+FORMAT_VERSION = 1
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+HsctValue = Literal["indicated", "not_indicated", "depends_on_backbone"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Manifest(_Data):
+    format_version: Literal[1]
+    knowledge_version: Annotated[str, Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")]
+    released: date
+    title: str
+    frameworks: list[Id] = Field(min_length=1, description="Framework ids, in display order.")
+
+
+class Reference(_Data):
+    id: Id
+    citation: str
+    pmid: Annotated[str, Field(pattern=r"^\d{6,9}$")] | None = None
+    pmcid: Annotated[str, Field(pattern=r"^PMC\d+$")] | None = None
+    doi: Annotated[str, Field(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    nct: Annotated[str, Field(pattern=r"^NCT\d{8}$")] | None = None
+    other_id: str | None = None
+    url: str
+    supports: str
+    note: str | None = None
+
+
+class References(_Data):
+    format_version: Literal[1]
+    references: list[Reference]
+
+
+class Rule(_Data):
+    """A row of a decision table: conditions over facts, with its sources."""
+
+    id: Id
+    when: dict[str, Any]
+    citations: list[Id] = Field(min_length=1)
+    uncertain: bool = False
+    note: str | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _parses(cls, when: dict[str, Any]) -> dict[str, Any]:
+        parse_when(when)
+        return when
+
+    @cached_property
+    def conditions(self) -> tuple[Condition, ...]:
+        return parse_when(self.when)
+
+
+class TimingRule(Rule):
+    category: str
+
+
+class TimingScheme(_Data):
+    id: Id
+    name: str
+    fact: Literal["timing_bfm", "timing_cog"]
+    used_by: list[Id]
+    rules: list[TimingRule] = Field(min_length=1)
+
+
+class SiteRule(_Data):
+    combined_marrow_blasts_percent: Decimal = Field(gt=0, le=100)
+    citations: list[Id] = Field(min_length=1)
+    uncertain: bool = False
+    note: str
+
+
+class ClassificationRules(_Data):
+    format_version: Literal[1]
+    site: SiteRule
+    timing_schemes: list[TimingScheme]
+
+
+class GroupRow(Rule):
+    group: str
+
+
+class HsctRow(Rule):
+    hsct_in_cr2: HsctValue
+
+
+class Exclusion(Rule):
+    reason: str
+
+
+class Caution(Rule):
+    text: str
+
+
+class Framework(_Data):
+    format_version: Literal[1]
+    id: Id
+    name: str
+    short_name: str
+    scheme: str
+    groups: list[str] = Field(min_length=1)
+    timing_fact: Literal["timing_bfm", "timing_cog"]
+    citations: list[Id] = Field(min_length=1)
+    not_applicable: list[Exclusion]
+    rows: list[GroupRow] = Field(min_length=1)
+    hsct_rules: list[HsctRow] = Field(min_length=1)
+    cautions: list[Caution] = Field(default_factory=list)

@@ -1,0 +1,109 @@
+"""A readable summary for a person: the frameworks side by side, then reasons and gaps."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rrall.assessment import Assessment
+    from rrall.classify.model import Classification
+    from rrall.errors import CaseInputError
+    from rrall.risk.model import FrameworkResult
+
+
+def _label(value: object) -> str:
+    if value is None:
+        return "-"
+    return str(value).replace("_", " ")
+
+
+class TextRenderer:
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False, soft_wrap=False)
+        self.errors = Console(file=sys.stderr, highlight=False)
+        self.first = True
+
+    def assessment(self, a: Assessment) -> None:
+        out = self.console
+        if self.first:
+            out.print(f"[dim]{a.notice}[/dim]")
+            self.first = False
+        out.print()
+        out.rule(f"[bold]{a.case_id}[/bold]  assessed {a.assessment_date}")
+        out.print(f"[dim]engine {a.engine_version} · knowledge {a.knowledge_version} · "
+                  f"input sha256 {a.input_sha256[:12]}…[/dim]")
+        out.print(_summary(a.classification))
+        out.print(self._frameworks(a))
+        for name, result in a.risk.items():
+            out.print(f"\n[bold]{name.upper()}[/bold] · {result.name}")
+            for reason in result.reasons:
+                out.print(f"  • {reason}")
+            for caution in result.cautions:
+                out.print(f"  [yellow]! {caution.text}[/yellow] [dim][{', '.join(caution.citations)}][/dim]")
+            out.print(f"  [dim]sources: {', '.join(result.citations)}[/dim]")
+        if a.missing_data:
+            out.print("\n[bold]Missing data that would change a result[/bold]")
+            for item in a.missing_data:
+                out.print(f"  • [cyan]{item.field}[/cyan]")
+                for text in item.decides:
+                    out.print(f"      {text}")
+        for warning in a.warnings:
+            out.print(f"[yellow]warning ({warning.code}):[/yellow] {warning.message}")
+        out.print("\n[bold]References[/bold]")
+        for ref in a.references.values():
+            ids = " ".join(f"{k.upper()} {v}" for k, v in
+                           (("pmid", ref.pmid), ("doi", ref.doi), ("nct", ref.nct)) if v)
+            out.print(f"  [{ref.id}] {ref.citation} {ids}".rstrip())
+
+    def _frameworks(self, a: Assessment) -> Table:
+        table = Table(title="First-relapse frameworks", title_justify="left", expand=False)
+        table.add_column("")
+        for name in a.risk:
+            table.add_column(name.upper() if name != "intreall" else "IntReALL")
+        rows: tuple[tuple[str, Callable[[FrameworkResult], str]], ...] = (
+            ("status", lambda r: _label(r.status)),
+            ("group", lambda r: r.group or "-"),
+            ("HSCT in CR2", lambda r: _label(r.hsct_in_cr2)),
+            ("missing", lambda r: "\n".join(m.field for m in r.missing) or "-"),
+            ("cautions", lambda r: str(len(r.cautions)) if r.cautions else "-"),
+        )
+        for title, get in rows:
+            table.add_row(title, *(get(r) for r in a.risk.values()))
+        return table
+
+    def error(self, error: CaseInputError) -> None:
+        self.errors.print(f"[red]error:[/red] {_escape(str(error))}")
+
+    def close(self) -> None:
+        self.console.file.flush()
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def _summary(c: Classification) -> str:
+    if c.disease_state == "primary_refractory":
+        return f"{c.immunophenotype}-lineage ALL, primary refractory (no remission after induction)."
+    parts = [f"{c.immunophenotype}-lineage ALL, {_label(c.disease_state)} (relapse {c.relapse_number})",
+             f"on {c.relapse_date}", f"site: {_label(c.site) if c.site else 'unknown'}"]
+    if c.extramedullary_sites:
+        parts.append(f"extramedullary: {', '.join(c.extramedullary_sites)}")
+    parts.append(f"{c.months_from_diagnosis} months from diagnosis")
+    if c.months_from_frontline_end is not None:
+        parts.append(f"{c.months_from_frontline_end} months after end of front-line therapy")
+    elif c.frontline_end == "not_completed":
+        parts.append("during front-line therapy")
+    else:
+        parts.append("end of front-line therapy unknown")
+    if c.timing:
+        parts.append(f"timing BFM/IntReALL/UK {_label(c.timing.bfm)}, COG {_label(c.timing.cog)}")
+    flags = [f for f, on in (("after allogeneic HSCT", c.post_hsct), ("refractory", c.refractory),
+                             ("BCR::ABL1+", c.bcr_abl1)) if on]
+    return "; ".join(parts) + (f". [bold]{', '.join(flags)}[/bold]" if flags else ".")

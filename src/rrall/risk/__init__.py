@@ -1,0 +1,1 @@
+"""First-relapse risk frameworks (BFM, IntReALL, COG, UK)."""

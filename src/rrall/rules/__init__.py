@@ -1,0 +1,1 @@
+"""The small rule evaluator: facts, conditions and three-valued evaluation by enumeration."""
