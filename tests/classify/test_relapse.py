@@ -1,0 +1,141 @@
+"""Classification of the assessed relapse, and how unknowns are carried, not guessed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rrall import assess
+from rrall.assessment import Assessment
+from rrall.case.load import parse_case
+from rrall.knowledge.load import KnowledgeBase
+from tests.conftest import TODAY, make_case
+
+
+def run(kb: KnowledgeBase, **changes: Any) -> Assessment:
+    return assess(parse_case(make_case(**changes), kb, TODAY), kb)
+
+
+def test_unknown_end_of_therapy_b_marrow_is_insufficient(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.frontline_end_date": ..., "relapses.0.date": "2017-06-01"})
+    assert a.classification.timing and a.classification.timing.bfm == "unknown"
+    bfm = a.risk["bfm"]
+    assert bfm.status == "insufficient_data" and bfm.group is None
+    # the end date decides the group (S3 early, S2 late); MRD then decides HSCT within S2
+    assert [m.field for m in bfm.missing] == ["diagnosis.frontline_end_date",
+                                              "mrd[timepoint=end_of_reinduction]"]
+    assert "S3" in bfm.missing[0].decides and "S2" in bfm.missing[0].decides
+    assert bfm.hsct_in_cr2 is None
+    assert a.risk["cog"].group == "high"  # COG reads months from diagnosis only
+
+
+def test_unknown_end_of_therapy_t_marrow_is_s4_anyway(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.frontline_end_date": ..., "diagnosis.immunophenotype": "T",
+                   "relapses.0.date": "2017-06-01"})
+    assert {n: r.group for n, r in a.risk.items()} == {"bfm": "S4", "intreall": "high", "cog": "high",
+                                                      "uk": "high"}
+    assert all(not r.missing for r in a.risk.values())
+
+
+def test_unknown_end_of_therapy_very_early_is_settled(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.frontline_end_date": ..., "relapses.0.date": "2016-01-10"})
+    assert a.classification.timing and a.classification.timing.bfm == "very_early"
+    assert a.risk["bfm"].group == "S4"
+
+
+def test_marrow_listed_without_blast_count_leaves_site_open(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"relapses.0.sites": ["bone_marrow", "cns"], "relapses.0.marrow_blasts_percent": ...,
+                   "relapses.0.date": "2016-01-10", "diagnosis.frontline_end_date": "not_completed"})
+    assert a.classification.site is None
+    # very early: BFM S2 if isolated extramedullary, S4 if combined
+    assert a.risk["bfm"].status == "insufficient_data"
+    assert a.risk["bfm"].missing[0].field == "relapses[-1].marrow_blasts_percent"
+    # UK and IntReALL: high either way; COG: early either way -> high
+    assert (a.risk["uk"].group, a.risk["intreall"].group, a.risk["cog"].group) == ("high", "high", "high")
+
+
+def test_marrow_listed_below_threshold_is_isolated_extramedullary(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"relapses.0.sites": ["bone_marrow", "testis"], "relapses.0.marrow_blasts_percent": 3})
+    assert a.classification.site == "isolated_extramedullary"
+    assert [w.code for w in a.warnings] == ["marrow_below_combined_threshold"]
+
+
+def test_lineage_switch_uses_relapse_lineage(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"relapses.0.immunophenotype": "T"})
+    assert a.classification.immunophenotype == "T"
+    assert a.risk["cog"].group == "high"
+    assert "lineage_switch" in [w.code for w in a.warnings]
+
+
+def test_hsct_in_first_remission_ends_front_line_and_excludes(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.frontline_end_date": ...},
+            prior_therapy={"hsct": [{"date": "2016-02-01", "type": "allogeneic"}]})
+    assert str(a.classification.frontline_end) == "2016-02-01"
+    assert a.classification.frontline_end_source and "hsct[0]" in a.classification.frontline_end_source
+    assert a.classification.post_hsct
+    assert all(r.status == "not_applicable" and r.hsct_in_cr2 is None for r in a.risk.values())
+
+
+def test_autologous_transplant_is_not_post_allo(kb: KnowledgeBase) -> None:
+    a = run(kb, prior_therapy={"hsct": [{"date": "2016-02-01", "type": "autologous"}]})
+    assert not a.classification.post_hsct
+    assert a.risk["bfm"].status == "assigned"
+
+
+def test_ph_positive(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"relapses.0.bcr_abl1": True, "relapses.0.abl1_kinase_mutations": ["T315I"],
+                   "relapses.0.date": "2016-01-10", "diagnosis.frontline_end_date": "not_completed"})
+    assert a.risk["intreall"].status == "not_applicable"
+    for name in ("bfm", "cog", "uk"):
+        assert a.risk[name].status == "assigned"
+        assert any("Ph+" in c.text for c in a.risk[name].cautions)
+
+
+def test_ph_unknown_leaves_intreall_open(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.genetics": ...})
+    assert a.classification.bcr_abl1 is None
+    assert a.risk["intreall"].status == "insufficient_data"
+    assert a.risk["intreall"].missing[0].field == "relapses[-1].bcr_abl1"
+    assert a.risk["bfm"].status == "assigned"
+    assert any(c.text.startswith("Depending on the missing data") for c in a.risk["bfm"].cautions)
+
+
+def test_ph_from_diagnosis_genetics(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.genetics": ["BCR::ABL1"]})
+    assert a.classification.bcr_abl1 is True
+
+
+def test_later_relapses_and_primary_refractory(kb: KnowledgeBase) -> None:
+    second = run(kb, relapses=[{"date": "2018-01-10", "sites": ["cns"]},
+                               {"date": "2021-11-20", "sites": ["bone_marrow"]}])
+    assert (second.classification.disease_state, second.classification.relapse_number) == ("second_relapse", 2)
+    assert second.classification.timing is None
+    third = run(kb, relapses=[{"date": "2018-01-10", "sites": ["cns"]},
+                              {"date": "2019-01-10", "sites": ["cns"]},
+                              {"date": "2021-11-20", "sites": ["bone_marrow"]}])
+    assert third.classification.disease_state == "third_or_later_relapse"
+    refractory = run(kb, relapses=[], **{"diagnosis.induction_outcome": "induction_failure"})
+    c = refractory.classification
+    assert (c.disease_state, c.relapse_number, c.refractory, c.site) == ("primary_refractory", 0, True, None)
+    for result in (second, third, refractory):
+        assert all(r.status == "not_applicable" and r.group is None for r in result.risk.values())
+
+
+def test_reinduction_failure_is_refractory_with_caution(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"relapses.0.reinduction_outcome": "treatment_failure"})
+    assert a.classification.refractory
+    assert all(any("reinduction" in c.text for c in r.cautions) for r in a.risk.values())
+
+
+def test_conflicting_mrd_values_are_not_resolved_by_guessing(kb: KnowledgeBase) -> None:
+    a = run(kb, mrd=[{"timepoint": "end_of_reinduction", "value": 0.05, "unit": "percent", "method": "flow"},
+                     {"timepoint": "end_of_reinduction", "value": 0.2, "unit": "percent", "method": "pcr"}])
+    assert "conflicting_mrd" in [w.code for w in a.warnings]
+    assert a.risk["cog"].status == "insufficient_data"
+    assert a.risk["uk"].hsct_in_cr2 == "indicated"  # >= 10^-4 either way
+
+
+def test_every_citation_resolves(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"diagnosis.genetics": ...})
+    cited = {c for r in a.risk.values() for c in r.citations}
+    cited |= {c for r in a.risk.values() for k in r.cautions for c in k.citations}
+    assert cited and cited <= set(a.references)

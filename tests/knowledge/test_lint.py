@@ -1,0 +1,63 @@
+"""The knowledge base lints clean, and each lint check fires on a broken copy."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rrall.knowledge.lint import lint
+from tests.conftest import ROOT
+
+KNOWLEDGE = ROOT / "knowledge"
+
+
+def test_shipped_knowledge_is_clean() -> None:
+    assert lint(KNOWLEDGE) == []
+
+
+def _edit(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / name
+        text = path.read_text()
+        assert old in text, f"fixture out of date: {old!r} not in {name}"
+        path.write_text(text.replace(old, new, 1))
+    return apply
+
+
+BROKEN = {
+    "dangling citation": (_edit("frameworks/bfm.yaml", "group: S1, citations: [Hunger-table]",
+                                "group: S1, citations: [Nobody2099]"), "'Nobody2099', which is not in"),
+    "unused reference": (_edit("frameworks/bfm.yaml", "[Hunger-table, Tallen2010, NCT00114348]",
+                               "[Hunger-table, Tallen2010]"), "'NCT00114348' is not cited"),
+    "gap in a table": (_edit("frameworks/uk.yaml", "timing_bfm: late}, group: standard",
+                             "timing_bfm: early}, group: standard"), "matches no row"),
+    "overlap in a table": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
+                                 "when: {timing_cog: early}"), "exactly one row must match"),
+    "unknown fact": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
+                           "when: {lineage: T}"), "unknown fact 'lineage'"),
+    "value outside domain": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
+                                   "when: {immunophenotype: NK}"), "'NK' is not one of"),
+    "group not declared": (_edit("frameworks/uk.yaml", "group: high, note:", "group: very_high, note:"),
+                           "'very_high' is not one of"),
+    "schema: unknown key": (_edit("frameworks/uk.yaml", "short_name: UK", "short_name: UK\ncolour: red"),
+                            "colour"),
+    "schema: rule without citation": (_edit("frameworks/uk.yaml", "group: standard, citations: [Hunger-table]",
+                                            "group: standard, citations: []"), "at least 1 item"),
+    "duplicate id": (_edit("frameworks/uk.yaml", "id: uk.hsct.high", "id: uk.hsct.standard"), "used 2 times"),
+    "bad yaml": (_edit("references.yaml", "format_version: 1", "format_version: [1"), "not valid YAML"),
+    "framework not in manifest": (_edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
+                                  "not listed in manifest"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_each_check_fires(tmp_path: Path, name: str) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, root)
+    breaker, expected = BROKEN[name]
+    breaker(root)
+    problems = lint(root)
+    assert any(expected in p for p in problems), problems

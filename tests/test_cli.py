@@ -1,0 +1,85 @@
+"""The rrall command: formats, exit codes, schema, version."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rrall import __version__
+from rrall.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+EXAMPLES = ROOT / "examples" / "cases"
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"rrall {__version__}"
+
+
+def test_text_output_shows_frameworks_side_by_side() -> None:
+    result = runner.invoke(app, ["assess", str(EXAMPLES / "b-marrow-early.yaml")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for word in ("BFM", "IntReALL", "COG", "UK", "S3", "does not prescribe", "References"):
+        assert word in out
+    assert out.count("does not prescribe") == 1
+
+
+def test_json_single_object_and_fields() -> None:
+    result = runner.invoke(app, ["assess", "-f", "json", str(EXAMPLES / "b-marrow-early.yaml")])
+    data = json.loads(result.stdout)
+    assert set(data) >= {"case_id", "engine_version", "knowledge_version", "input_sha256",
+                         "classification", "risk", "missing_data", "warnings", "references"}
+    assert list(data["risk"]) == ["bfm", "intreall", "cog", "uk"]
+
+
+def test_folder_in_name_order_as_jsonl() -> None:
+    result = runner.invoke(app, ["assess", "-f", "jsonl", str(EXAMPLES)])
+    assert result.exit_code == 0, result.stderr
+    ids = [json.loads(line)["case_id"] for line in result.stdout.splitlines()]
+    assert ids == sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+
+def test_json_and_yaml_hash_the_same(tmp_path: Path) -> None:
+    import yaml
+
+    case = yaml.safe_load((EXAMPLES / "b-iem-late.yaml").read_text())
+    (tmp_path / "c.json").write_text(json.dumps(case, indent=3, sort_keys=True))
+    a = json.loads(runner.invoke(app, ["assess", "-f", "json", str(EXAMPLES / "b-iem-late.yaml")]).stdout)
+    b = json.loads(runner.invoke(app, ["assess", "-f", "json", str(tmp_path / "c.json")]).stdout)
+    assert a["input_sha256"] == b["input_sha256"]
+
+
+def test_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.stdout)
+    assert schema["type"] == "object" and "relapses" in schema["properties"]
+    assert schema["additionalProperties"] is False
+
+
+def test_knowledge_lint_ok() -> None:
+    result = runner.invoke(app, ["knowledge", "lint"])
+    assert result.exit_code == 0 and "OK" in result.stdout
+
+
+def test_knowledge_lint_fails_with_exit_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["knowledge", "lint", "--knowledge", str(tmp_path)])
+    assert result.exit_code == 1 and "manifest.yaml" in result.stderr
+
+
+def test_real_process_exit_codes(tmp_path: Path) -> None:
+    """The installed console entry point, as a user runs it."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    cmd = [sys.executable, "-c", "from rrall.cli import main; main()"]
+    ok = subprocess.run([*cmd, "assess", str(EXAMPLES / "t-marrow-late.yaml")], capture_output=True)
+    assert ok.returncode == 0
+    failed = subprocess.run([*cmd, "assess", str(bad)], capture_output=True, text=True)
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert "id: is required" in failed.stderr

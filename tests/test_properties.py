@@ -1,0 +1,70 @@
+"""Properties: valid input never raises; deterministic; round-trips; a new fact never flips an answer."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rrall import assess
+from rrall.assessment import Assessment
+from rrall.case.load import parse_case
+from rrall.knowledge.load import default_knowledge
+from tests.conftest import TODAY
+from tests.strategies import cases
+
+KB = default_knowledge()
+SETTLED_HSCT = {"indicated", "not_indicated", "depends_on_backbone"}
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def run(case: dict[str, Any]) -> Assessment:
+    return assess(parse_case(case, KB, TODAY), KB)
+
+
+@FAST
+@given(cases())
+def test_valid_input_never_raises_and_is_deterministic(case: dict[str, Any]) -> None:
+    first, second = run(case), run(copy.deepcopy(case))
+    assert first == second
+    assert Assessment.model_validate_json(first.model_dump_json()) == first
+    for result in first.risk.values():
+        assert (result.group is not None) == (result.status == "assigned")
+        assert set(result.citations) <= set(first.references)
+
+
+@st.composite
+def completed(draw: st.DrawFn, case: dict[str, Any]) -> dict[str, Any]:
+    """The same case with some of its missing facts supplied (valid values only)."""
+    full = copy.deepcopy(case)
+    relapses = full["relapses"]
+    if relapses and "frontline_end_date" not in full["diagnosis"] and draw(st.booleans()):
+        full["diagnosis"]["frontline_end_date"] = draw(st.sampled_from(
+            ["not_completed", full["diagnosis"]["date"], relapses[0]["date"]]))
+    if relapses and "mrd" not in full and draw(st.booleans()):
+        full["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "fraction",
+                        "value": draw(st.sampled_from([0, 0.00005, 0.0001, 0.0005, 0.001, 0.01]))}]
+    if relapses and "marrow_blasts_percent" not in relapses[-1] and draw(st.booleans()):
+        high = 100 if "bone_marrow" in relapses[-1]["sites"] else 4.9
+        relapses[-1]["marrow_blasts_percent"] = draw(st.floats(0, high, allow_nan=False))
+    if "genetics" not in full["diagnosis"] and draw(st.booleans()):
+        full["diagnosis"]["genetics"] = draw(st.sampled_from([[], ["BCR::ABL1"]]))
+    return full
+
+
+@FAST
+@given(st.data())
+def test_adding_a_missing_fact_never_flips_a_settled_answer(data: st.DataObject) -> None:
+    case = data.draw(cases())
+    before = run(case)
+    after = run(data.draw(completed(case)))
+    for name, old in before.risk.items():
+        new = after.risk[name]
+        if old.status != "insufficient_data":
+            assert (new.status, new.group) == (old.status, old.group), name
+        if old.hsct_in_cr2 in SETTLED_HSCT:
+            assert new.hsct_in_cr2 == old.hsct_in_cr2, name
+        if old.hsct_in_cr2 == "depends_on_mrd":
+            assert new.hsct_in_cr2 in {*SETTLED_HSCT, "depends_on_mrd", None}, name
