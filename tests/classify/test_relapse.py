@@ -107,7 +107,8 @@ def test_ph_from_diagnosis_genetics(kb: KnowledgeBase) -> None:
 def test_later_relapses_and_primary_refractory(kb: KnowledgeBase) -> None:
     second = run(kb, relapses=[{"date": "2018-01-10", "sites": ["cns"]},
                                {"date": "2021-11-20", "sites": ["bone_marrow"]}])
-    assert (second.classification.disease_state, second.classification.relapse_number) == ("second_relapse", 2)
+    state = (second.classification.disease_state, second.classification.relapse_number)
+    assert state == ("second_relapse", 2)
     assert second.classification.timing is None
     third = run(kb, relapses=[{"date": "2018-01-10", "sites": ["cns"]},
                               {"date": "2019-01-10", "sites": ["cns"]},

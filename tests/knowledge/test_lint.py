@@ -44,8 +44,9 @@ BROKEN = {
                            "'very_high' is not one of"),
     "schema: unknown key": (_edit("frameworks/uk.yaml", "short_name: UK", "short_name: UK\ncolour: red"),
                             "colour"),
-    "schema: rule without citation": (_edit("frameworks/uk.yaml", "group: standard, citations: [Hunger-table]",
-                                            "group: standard, citations: []"), "at least 1 item"),
+    "schema: rule without citation": (
+        _edit("frameworks/uk.yaml", "group: standard, citations: [Hunger-table]",
+              "group: standard, citations: []"), "at least 1 item"),
     "duplicate id": (_edit("frameworks/uk.yaml", "id: uk.hsct.high", "id: uk.hsct.standard"), "used 2 times"),
     "bad yaml": (_edit("references.yaml", "format_version: 1", "format_version: [1"), "not valid YAML"),
     "framework not in manifest": (_edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),

@@ -13,7 +13,7 @@ from functools import cache
 from rrall.classify.relapse import Classified
 from rrall.knowledge.load import KnowledgeBase
 from rrall.knowledge.model import Caution as CautionRule
-from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule
+from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule, TimingRule
 from rrall.risk.model import Caution, FrameworkResult, HsctInCr2, Missing, Status
 from rrall.rules.conditions import FactValue, all_hold
 from rrall.rules.worlds import Unknown, World, deciding_unknowns
@@ -142,7 +142,11 @@ def _rules_used(fw: Framework, used: Iterable[Outcome], worlds: list[World],
             rules.append(timing[w.used[fw.timing_fact]])
         rules += [r for r in (o.exclusion, o.row, o.hsct_row) if r is not None]
         rules += list(o.cautions)
-    return list({r.id: r for r in rules}.values())
+    unique = {r.id: r for r in rules}.values()
+    return sorted(unique, key=lambda r: _READING_ORDER.index(type(r)) if type(r) in _READING_ORDER else 0)
+
+
+_READING_ORDER: list[type] = [TimingRule, Exclusion, GroupRow, HsctRow, CautionRule]
 
 
 def _reasons(rules: list[Rule], settled: tuple[bool, bool, bool]) -> list[str]:
@@ -163,6 +167,9 @@ def _reasons(rules: list[Rule], settled: tuple[bool, bool, bool]) -> list[str]:
         elif not isinstance(rule, CautionRule):
             lead = "Timing" if timing_settled else "Possible timing"
             reasons.append(f"{lead} by rule {rule.id}: {_conds(rule)}.")
+    if not timing_settled and group_settled:
+        reasons.append("The timing is not known, but every timing this case could have gives"
+                       " the same result.")
     return reasons
 
 
