@@ -103,6 +103,11 @@ def assess(
     from rrall.errors import CaseInputError
 
     kb = _knowledge(knowledge)
+    if fmt is Format.jsonl:
+        bad = _assess_jsonl_fast(paths, kb)
+        if bad:
+            _fail(f"{bad} case(s) could not be assessed; see the error records.", EXIT_BAD_INPUT)
+        return
     render = _renderer(fmt)
     bad = 0
     try:
@@ -117,6 +122,36 @@ def assess(
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if bad:
         _fail(f"{bad} case(s) could not be assessed; see the errors above.", EXIT_BAD_INPUT)
+
+
+def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase) -> int:
+    """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
+    import orjson
+
+    from rrall.assessment import assess as run
+    from rrall.batch import assess_jsonl
+    from rrall.case.load import iter_cases
+    from rrall.errors import CaseInputError
+
+    out, bad = sys.stdout.buffer, 0
+    try:
+        for path in _case_files(paths):
+            if path.suffix == ".jsonl" and path.is_file():
+                for record, ok in assess_jsonl(path, kb):
+                    out.write(record + b"\n")
+                    bad += not ok
+                continue
+            for item in iter_cases(path, kb):
+                if isinstance(item, CaseInputError):
+                    bad += 1
+                    out.write(orjson.dumps(item.record()) + b"\n")
+                    typer.echo(str(item), err=True)
+                else:
+                    out.write(run(item, kb).model_dump_json().encode() + b"\n")
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return bad
 
 
 def _renderer(fmt: Format) -> Renderer:

@@ -32,6 +32,13 @@ def _get(raw: Any, *keys: str | int) -> Any:
 
 def _date(raw: Any, *keys: str | int) -> date | None:
     value = _get(raw, *keys)
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:  # the common case, without the general parser's checks
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
     try:
         parsed = _iso_date(value)
     except ValueError:

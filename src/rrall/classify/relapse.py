@@ -34,7 +34,7 @@ class Classified:
 @cache
 def timing_rules(kb: KnowledgeBase) -> tuple[DerivedFact, ...]:
     return tuple(
-        DerivedFact(s.fact, [(r.conditions, r.category, r.id) for r in s.rules])
+        DerivedFact(s.fact, [(r.holds, r.category, r.id) for r in s.rules])
         for s in kb.classification.timing_schemes
     )
 
@@ -83,7 +83,8 @@ def classify(case: Case, kb: KnowledgeBase) -> Classified:
     if end is not None:
         known.update(frontline_completed=end != "not_completed", months_from_frontline_end=months_end)
     worlds = enumerate_worlds(known, unknowns, timing_rules(kb))
-    classification = Classification(
+    # Every value below is typed by this module; skip re-validating them case after case.
+    classification = Classification.model_construct(
         disease_state=_state(number),
         relapse_number=number,
         refractory=refractory,

@@ -11,9 +11,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from rrall.rules.conditions import Condition, parse_when
+from rrall.rules.conditions import Condition, Predicate, compile_conditions, parse_when
 
 FORMAT_VERSION = 1
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
@@ -68,6 +68,11 @@ class Rule(_Data):
     @cached_property
     def conditions(self) -> tuple[Condition, ...]:
         return parse_when(self.when)
+
+    @cached_property
+    def holds(self) -> Predicate:
+        """The row's conditions compiled to one function of the facts."""
+        return compile_conditions(self.conditions)
 
 
 class TimingRule(Rule):
@@ -124,3 +129,12 @@ class Framework(_Data):
     rows: list[GroupRow] = Field(min_length=1)
     hsct_rules: list[HsctRow] = Field(min_length=1)
     cautions: list[Caution] = Field(default_factory=list)
+    # Memo of evaluated outcomes (risk/evaluate.py), owned by this framework object.
+    _outcomes: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
+    _results: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
+
+    @cached_property
+    def facts_read(self) -> tuple[str, ...]:
+        """Every fact a condition of this framework reads (the group is its own output)."""
+        rules: list[Rule] = [*self.not_applicable, *self.rows, *self.hsct_rules, *self.cautions]
+        return tuple(sorted({c.fact for r in rules for c in r.conditions if c.fact != "group"}))

@@ -15,7 +15,7 @@ from rrall.knowledge.load import KnowledgeBase
 from rrall.knowledge.model import Caution as CautionRule
 from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule, TimingRule
 from rrall.risk.model import Caution, FrameworkResult, HsctInCr2, Missing, Status
-from rrall.rules.conditions import FactValue, all_hold
+from rrall.rules.conditions import FactValue
 from rrall.rules.worlds import Unknown, World, deciding_unknowns
 
 
@@ -35,7 +35,7 @@ class Outcome:
 
 
 def _unique(rows: Sequence[Rule], facts: Mapping[str, FactValue], what: str) -> Rule:
-    hits = [r for r in rows if all_hold(r.conditions, facts)]
+    hits = [r for r in rows if r.holds(facts)]
     if len(hits) != 1:
         found = ", ".join(r.id for r in hits) or "no row"
         raise TableError(f"{what}: expected exactly one matching row, found {found}")
@@ -43,20 +43,55 @@ def _unique(rows: Sequence[Rule], facts: Mapping[str, FactValue], what: str) -> 
 
 
 def outcome(fw: Framework, world: World) -> Outcome:
-    facts = world.facts
+    """The framework's answer in one world; memoised on the facts the framework reads."""
+    names = fw.facts_read
+    key = tuple(world.facts.get(n) for n in names)
+    memo = fw._outcomes
+    found: Outcome | None = memo.get(key)
+    if found is None:
+        if len(memo) > 100_000:  # bounded: distinct keys are few, but MRD values are open-ended
+            memo.clear()
+        found = memo[key] = _outcome(fw, {n: world.facts.get(n) for n in names})
+    return found
+
+
+def _outcome(fw: Framework, facts: dict[str, FactValue]) -> Outcome:
     for exclusion in fw.not_applicable:
-        if all_hold(exclusion.conditions, facts):
+        if exclusion.holds(facts):
             return Outcome("not_applicable", exclusion=exclusion)
     row = _unique(fw.rows, facts, f"{fw.id} rows")
     assert isinstance(row, GroupRow)
     with_group = {**facts, "group": row.group}
     hsct = _unique(fw.hsct_rules, with_group, f"{fw.id} hsct_rules")
     assert isinstance(hsct, HsctRow)
-    cautions = tuple(c for c in fw.cautions if all_hold(c.conditions, with_group))
+    cautions = tuple(c for c in fw.cautions if c.holds(with_group))
     return Outcome("assigned", row.group, hsct.hsct_in_cr2, row=row, hsct_row=hsct, cautions=cautions)
 
 
 def evaluate(fw: Framework, classified: Classified, kb: KnowledgeBase) -> FrameworkResult:
+    """The framework's result for one case.
+
+    Everything but `inputs` depends only on the unknowns and, per world, on the facts the
+    framework reads and the timing rule used; cohorts repeat those patterns endlessly, so
+    that part is memoised on the framework. `inputs` quotes the case's own values.
+    """
+    signature = (
+        tuple((u.field, tuple(a.label for a in u.alternatives)) for u in classified.unknowns),
+        tuple((w.choice, w.used.get(fw.timing_fact), *(w.facts.get(n) for n in fw.facts_read))
+              for w in classified.worlds),
+    )
+    memo = fw._results
+    core = memo.get(signature)
+    if core is None:
+        if len(memo) > 100_000:
+            memo.clear()
+        core = memo[signature] = _evaluate(fw, classified, kb)
+    fields, names = core
+    return FrameworkResult.model_construct(**fields, inputs=_inputs(names, classified.worlds))
+
+
+def _evaluate(fw: Framework, classified: Classified,
+              kb: KnowledgeBase) -> tuple[dict[str, object], list[str]]:
     worlds = classified.worlds
     outcomes = {w.choice: outcome(fw, w) for w in worlds}
     unknowns = classified.unknowns
@@ -76,7 +111,7 @@ def evaluate(fw: Framework, classified: Classified, kb: KnowledgeBase) -> Framew
     missing += [m for m in hsct_missing if m.field not in {x.field for x in missing}]
     used = list(outcomes.values())
     rules = _rules_used(fw, used, worlds, _timing_index(kb))
-    return FrameworkResult(
+    fields = dict(
         framework=fw.id,
         name=fw.name,
         scheme=fw.scheme,
@@ -86,11 +121,12 @@ def evaluate(fw: Framework, classified: Classified, kb: KnowledgeBase) -> Framew
         reasons=_reasons(rules, (len({w.facts.get(fw.timing_fact) for w in worlds}) == 1, settled,
                                  len({hsct_of(w) for w in worlds}) == 1)),
         rules=[r.id for r in rules],
-        inputs=_inputs(rules, worlds),
         missing=missing,
         cautions=_cautions(rules, used),
         citations=_dedupe([*fw.citations, *(c for r in rules for c in r.citations)]),
     )
+    FrameworkResult.model_validate({**fields, "inputs": {}})  # the memo only ever holds valid results
+    return fields, _dedupe(c.fact for r in rules for c in r.conditions if c.fact != "group")
 
 
 def _hsct(worlds: list[World], unknowns: Sequence[Unknown], hsct_of: Callable[[World], str | None],
@@ -177,17 +213,21 @@ def _conds(rule: Rule) -> str:
     return ", ".join(c.describe() for c in rule.conditions)
 
 
-def _inputs(rules: list[Rule], worlds: list[World]) -> dict[str, str]:
-    names = _dedupe(c.fact for r in rules for c in r.conditions if c.fact != "group")
+def _inputs(names: list[str], worlds: list[World]) -> dict[str, str]:
+    """The case's value of each fact the rules read; "unknown" where worlds differ."""
+    if len(worlds) == 1:
+        facts = worlds[0].facts
+        return {n: _fact_text(facts.get(n)) for n in names}
     inputs = {}
     for name in names:
         seen = {w.facts.get(name) for w in worlds}
-        value = seen.pop() if len(seen) == 1 else "unknown"
-        inputs[name] = "not defined" if value is None else _fact_text(value)
+        inputs[name] = _fact_text(seen.pop()) if len(seen) == 1 else "unknown"
     return inputs
 
 
 def _fact_text(value: object) -> str:
+    if value is None:
+        return "not defined"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

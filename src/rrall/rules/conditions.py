@@ -7,7 +7,7 @@ conditions. A fact that is None (not defined for this case) satisfies no conditi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -71,3 +71,37 @@ def parse_when(when: Mapping[str, Any]) -> tuple[Condition, ...]:
 
 def all_hold(conditions: tuple[Condition, ...], world: World) -> bool:
     return all(c.holds(world) for c in conditions)
+
+
+Predicate = Callable[[World], bool]
+
+
+def compile_conditions(conditions: tuple[Condition, ...]) -> Predicate:
+    """The conjunction as one Python function: the same truth as `all_hold`, much faster.
+
+    Decision tables are evaluated millions of times in cohort runs. Fact names are checked
+    identifiers and operands are literals (strings, booleans, integers, Decimals), each
+    bound as a default argument, so the generated source contains no data from a file.
+    """
+    terms, constants = [], {}
+    for i, c in enumerate(conditions):
+        value, operand = f"f.get({c.fact!r})", f"_{i}"
+        constants[operand] = frozenset(c.operand) if c.op == "in" else c.operand
+        if c.op == "eq":
+            terms.append(f"({value} == {operand} and {value} is not None)")
+        elif c.op == "in":
+            terms.append(f"({value} in {operand})")
+        else:
+            compare = "<" if c.op == "below" else ">="
+            terms.append(f"(_number({value}) and {value} {compare} {operand})")
+    body = " and ".join(terms) or "True"
+    params = "".join(f", {name}={name}" for name in constants)
+    source = f"def predicate(f{params}):\n    return bool({body})\n"
+    namespace: dict[str, Any] = {"_number": _is_number, **constants}
+    exec(compile(source, "<conditions>", "exec"), namespace)
+    predicate: Predicate = namespace["predicate"]
+    return predicate
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import TypeVar
 
-from rrall.rules.conditions import Condition, FactValue, all_hold
+from rrall.rules.conditions import FactValue, Predicate
 
 T = TypeVar("T", bound=Hashable)
 
@@ -50,11 +50,11 @@ class DerivedFact:
     """A fact computed per world from a unique-hit list of (conditions, value, rule id)."""
 
     fact: str
-    rules: Sequence[tuple[tuple[Condition, ...], str, str]]
+    rules: Sequence[tuple[Predicate, str, str]]
 
     def apply(self, facts: dict[str, FactValue], used: dict[str, str]) -> None:
-        for conditions, value, rule_id in self.rules:
-            if all_hold(conditions, facts):
+        for holds, value, rule_id in self.rules:
+            if holds(facts):
                 facts[self.fact] = value
                 used[self.fact] = rule_id
                 return
