@@ -111,20 +111,20 @@ def _evaluate(fw: Framework, classified: Classified,
     missing += [m for m in hsct_missing if m.field not in {x.field for x in missing}]
     used = list(outcomes.values())
     rules = _rules_used(fw, used, worlds, _timing_index(kb))
-    fields = dict(
-        framework=fw.id,
-        name=fw.name,
-        scheme=fw.scheme,
-        status=status,
-        group=first.group if settled else None,
-        hsct_in_cr2=hsct,
-        reasons=_reasons(rules, (len({w.facts.get(fw.timing_fact) for w in worlds}) == 1, settled,
+    fields: dict[str, object] = {
+        "framework": fw.id,
+        "name": fw.name,
+        "scheme": fw.scheme,
+        "status": status,
+        "group": first.group if settled else None,
+        "hsct_in_cr2": hsct,
+        "reasons": _reasons(rules, (len({w.facts.get(fw.timing_fact) for w in worlds}) == 1, settled,
                                  len({hsct_of(w) for w in worlds}) == 1)),
-        rules=[r.id for r in rules],
-        missing=missing,
-        cautions=_cautions(rules, used),
-        citations=_dedupe([*fw.citations, *(c for r in rules for c in r.citations)]),
-    )
+        "rules": [r.id for r in rules],
+        "missing": missing,
+        "cautions": _cautions(rules, used),
+        "citations": _dedupe([*fw.citations, *(c for r in rules for c in r.citations)]),
+    }
     FrameworkResult.model_validate({**fields, "inputs": {}})  # the memo only ever holds valid results
     return fields, _dedupe(c.fact for r in rules for c in r.conditions if c.fact != "group")
 
