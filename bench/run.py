@@ -38,7 +38,8 @@ def main() -> None:
                         "--out", str(cases)], check=True)
     batch = [timed([*RRALL, "assess", "--format", "jsonl", str(cases)]) for _ in range(args.runs)]
     best = min(batch)
-    print(f"batch: {args.n} cases in {best:.2f} s (best of {args.runs}; all {', '.join(f'{t:.2f}' for t in batch)})"
+    runs = ", ".join(f"{t:.2f}" for t in batch)
+    print(f"batch: {args.n} cases in {best:.2f} s (best of {args.runs}; all {runs})"
           f" = {args.n / best:,.0f} cases/s")
     one = ROOT / "examples" / "cases" / "b-marrow-early.yaml"
     latency = [timed([*RRALL, "assess", str(one)]) for _ in range(10)]
