@@ -12,7 +12,8 @@ from rrall.knowledge.load import KnowledgeBase
 from tests.conftest import BASE_CASE, TODAY, make_case
 
 
-def test_parallel_equals_sequential(tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_equals_sequential(tmp_path: Path, kb: KnowledgeBase,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     lines = []
     for i in range(60):
         case = make_case(id=f"c{i}", **{"relapses.0.marrow_blasts_percent": i % 100})
