@@ -126,29 +126,27 @@ def assess(
 
 def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase) -> int:
     """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
-    import orjson
-
     from rrall.assessment import assess as run
     from rrall.batch import assess_jsonl
     from rrall.case.load import iter_cases
     from rrall.errors import CaseInputError
+    from rrall.report.jsonout import JsonRenderer
 
-    out, bad = sys.stdout.buffer, 0
+    render, bad = JsonRenderer(lines=True), 0
     try:
         for path in _case_files(paths):
             if path.suffix == ".jsonl" and path.is_file():
                 for record, ok in assess_jsonl(path, kb):
-                    out.write(record + b"\n")
+                    render.out.write(record + b"\n")
                     bad += not ok
                 continue
             for item in iter_cases(path, kb):
                 if isinstance(item, CaseInputError):
                     bad += 1
-                    out.write(orjson.dumps(item.record()) + b"\n")
-                    typer.echo(str(item), err=True)
+                    render.error(item)
                 else:
-                    out.write(run(item, kb).model_dump_json().encode() + b"\n")
-        out.flush()
+                    render.assessment(run(item, kb))
+        render.close()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return bad
@@ -161,7 +159,7 @@ def _renderer(fmt: Format) -> Renderer:
         return TextRenderer()
     from rrall.report.jsonout import JsonRenderer
 
-    return JsonRenderer(lines=fmt is Format.jsonl)
+    return JsonRenderer(lines=False)
 
 
 @app.command()
