@@ -1,4 +1,5 @@
-"""Properties: valid input never raises; deterministic; round-trips; a new fact never flips an answer."""
+"""Properties: valid input never raises; deterministic; round-trips; a new fact never flips an
+answer (a risk group, an HSCT rule or an option's status)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ def test_valid_input_never_raises_and_is_deterministic(case: dict[str, Any]) -> 
         assert set(result.citations) <= set(first.references)
 
 
+@FAST
+@given(cases())
+def test_shared_results_equal_fresh_ones(case: dict[str, Any]) -> None:
+    """Options are shared between cases with the same deciding facts (options/memo.py); a
+    result taken from the memo must equal one computed from scratch."""
+    shared = run(case)
+    KB.memo.clear()
+    assert run(case) == shared
+
+
 @st.composite
 def completed(draw: st.DrawFn, case: dict[str, Any]) -> dict[str, Any]:
     """The same case with some of its missing facts supplied (valid values only)."""
@@ -51,6 +62,17 @@ def completed(draw: st.DrawFn, case: dict[str, Any]) -> dict[str, Any]:
         relapses[-1]["marrow_blasts_percent"] = draw(st.floats(0, high, allow_nan=False))
     if "genetics" not in full["diagnosis"] and draw(st.booleans()):
         full["diagnosis"]["genetics"] = draw(st.sampled_from([[], ["BCR::ABL1"]]))
+    if relapses:
+        for marker in ("cd19", "cd22"):
+            if relapses[-1].get(marker, "unknown") == "unknown" and draw(st.booleans()):
+                relapses[-1][marker] = draw(st.sampled_from(["positive", "dim", "negative"]))
+        untested = "abl1_kinase_mutations" not in relapses[-1]
+        if relapses[-1].get("bcr_abl1") and untested and draw(st.booleans()):
+            relapses[-1]["abl1_kinase_mutations"] = draw(st.sampled_from([[], ["T315I"], ["Y253H"]]))
+    therapy = full.setdefault("prior_therapy", {})
+    if "anthracyclines" not in therapy and draw(st.booleans()):
+        therapy["anthracyclines"] = [{"agent": "doxorubicin", "cumulative_mg_per_m2": draw(st.sampled_from(
+            [0, 120, 260, 320]))}]
     return full
 
 
@@ -68,3 +90,7 @@ def test_adding_a_missing_fact_never_flips_a_settled_answer(data: st.DataObject)
             assert new.hsct_in_cr2 == old.hsct_in_cr2, name
         if old.hsct_in_cr2 == "depends_on_mrd":
             assert new.hsct_in_cr2 in {*SETTLED_HSCT, "depends_on_mrd", None}, name
+    new_options = {o.id: o.status for o in after.options}
+    for option in before.options:
+        if option.status != "insufficient_data":
+            assert new_options[option.id] == option.status, option.id

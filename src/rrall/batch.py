@@ -19,6 +19,7 @@ from rrall.assessment import assess
 from rrall.case.load import parse_case
 from rrall.errors import CaseInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase, load_knowledge
+from rrall.report.fastjson import assessment_json
 
 CHUNK = 400
 PARALLEL_FROM = 2000  # below this many lines, starting workers costs more than it saves
@@ -30,7 +31,8 @@ def _init(root: str) -> None:
     _KB = load_knowledge(Path(root))
 
 
-def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date) -> list[tuple[bytes, bool]]:
+def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date,
+               anthracycline_table: str | None = None) -> list[tuple[bytes, bool]]:
     assert _KB is not None
     out = []
     for number, line in chunk:
@@ -45,7 +47,8 @@ def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date) -> list
         except CaseInputError as exc:
             out.append((orjson.dumps(exc.record()), False))
             continue
-        out.append((assess(case, _KB).model_dump_json().encode(), True))
+        result = assess(case, _KB, anthracycline_table=anthracycline_table)
+        out.append((assessment_json(result), True))
     return out
 
 
@@ -56,12 +59,13 @@ def _chunks(lines: list[bytes]) -> Iterator[list[tuple[int, bytes]]]:
 
 
 def assess_jsonl(path: Path, kb: KnowledgeBase, today: date | None = None,
-                 workers: int | None = None) -> Iterator[tuple[bytes, bool]]:
+                 workers: int | None = None, anthracycline_table: str | None = None,
+                 ) -> Iterator[tuple[bytes, bool]]:
     """(JSON record, ok) per non-empty line of `path`, in order."""
     lines = path.read_bytes().splitlines()
     today = today or date.today()
     workers = workers or os.cpu_count() or 1
-    work = partial(_run_chunk, source=str(path), today=today)
+    work = partial(_run_chunk, source=str(path), today=today, anthracycline_table=anthracycline_table)
     if workers == 1 or len(lines) < PARALLEL_FROM:
         _init_local(kb)
         for chunk in _chunks(lines):

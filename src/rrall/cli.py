@@ -97,14 +97,25 @@ def assess(
                                                 show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     knowledge: KnowledgeOption = None,
+    factors: Annotated[str | None, typer.Option(
+        "--anthracycline-factors", help="Doxorubicin-equivalent factor table (default: the knowledge "
+        "base's, PanCareFollowUp).", show_default=False)] = None,
 ) -> None:
-    """Classify each case and place it in every first-relapse framework, with reasons."""
-    from rrall.assessment import assess as run
+    """Classify each case, place it in every first-relapse framework, and list its treatment
+    options, prognosis figures and missing data, with reasons and sources."""
+    from functools import partial
+
+    from rrall.assessment import assess as assess_case
     from rrall.errors import CaseInputError
 
     kb = _knowledge(knowledge)
+    tables = [t.id for t in kb.anthracyclines.tables]
+    if factors is not None and factors not in tables:
+        _fail(f"--anthracycline-factors: {factors!r} is not a factor table; allowed: {', '.join(tables)}",
+              EXIT_BAD_INPUT)
+    run = partial(assess_case, anthracycline_table=factors)
     if fmt is Format.jsonl:
-        bad = _assess_jsonl_fast(paths, kb)
+        bad = _assess_jsonl_fast(paths, kb, factors)
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", EXIT_BAD_INPUT)
         return
@@ -124,9 +135,9 @@ def assess(
         _fail(f"{bad} case(s) could not be assessed; see the errors above.", EXIT_BAD_INPUT)
 
 
-def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase) -> int:
+def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None) -> int:
     """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
-    from rrall.assessment import assess as run
+    from rrall.assessment import assess
     from rrall.batch import assess_jsonl
     from rrall.case.load import iter_cases
     from rrall.errors import CaseInputError
@@ -136,7 +147,7 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase) -> int:
     try:
         for path in _case_files(paths):
             if path.suffix == ".jsonl" and path.is_file():
-                for record, ok in assess_jsonl(path, kb):
+                for record, ok in assess_jsonl(path, kb, anthracycline_table=factors):
                     render.out.write(record + b"\n")
                     bad += not ok
                 continue
@@ -145,7 +156,7 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase) -> int:
                     bad += 1
                     render.error(item)
                 else:
-                    render.assessment(run(item, kb))
+                    render.assessment(assess(item, kb, anthracycline_table=factors))
         render.close()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -185,6 +196,38 @@ def knowledge_lint(knowledge: KnowledgeOption = None) -> None:
     if problems:
         _fail(f"{len(problems)} knowledge error(s) in {root}", EXIT_INTERNAL)
     typer.echo(f"knowledge base {root}: OK")
+
+
+class ShowFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@knowledge_app.command("show")
+def knowledge_show(
+    therapy_id: Annotated[str, typer.Argument(help="A therapy option id, e.g. blinatumomab.",
+                                              show_default=False)],
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
+    knowledge: KnowledgeOption = None,
+) -> None:
+    """Print one therapy option: its criteria, decision rules, cautions, evidence and sources."""
+    from rrall.report.knowledge import show_therapy
+
+    kb = _knowledge(knowledge)
+    if therapy_id not in kb.therapies:
+        _fail(f"no therapy option {therapy_id!r}; known: {', '.join(kb.therapies)}", EXIT_BAD_INPUT)
+    show_therapy(kb, therapy_id, as_json=fmt is ShowFormat.json)
+
+
+@knowledge_app.command("references")
+def knowledge_references(
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
+    knowledge: KnowledgeOption = None,
+) -> None:
+    """Print every source the knowledge base cites, with its identifiers and what it supports."""
+    from rrall.report.knowledge import show_references
+
+    show_references(_knowledge(knowledge), as_json=fmt is ShowFormat.json)
 
 
 def main() -> None:

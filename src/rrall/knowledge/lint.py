@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from rrall.errors import KnowledgeError
-from rrall.knowledge.load import KnowledgeBase, all_rules, load_knowledge
+from rrall.knowledge.lint_clinical import clinical_citations, lint_clinical
+from rrall.knowledge.load import KnowledgeBase, all_rules, load_knowledge, read_yaml
 from rrall.knowledge.model import Framework, Rule
 from rrall.rules.conditions import all_hold
 from rrall.rules.facts import FACTS
@@ -31,6 +32,7 @@ def lint(root: Path) -> list[str]:
     problems += _references(kb)
     problems += _unique_ids(kb)
     problems += _manifest(kb)
+    problems += lint_clinical(kb, _raw_ids(root))
     for fw in kb.frameworks.values():
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.not_applicable, *fw.rows], ())
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.hsct_rules, *fw.cautions], fw.groups)
@@ -48,7 +50,18 @@ def _cited(kb: KnowledgeBase) -> list[tuple[str, str]]:
     for fw in kb.frameworks.values():
         cited += [(f"frameworks/{fw.id}.yaml", c) for c in fw.citations]
     cited += [(f"rule {r.id}", c) for r in all_rules(kb) for c in r.citations]
-    return cited
+    return cited + clinical_citations(kb)
+
+
+def _raw_ids(root: Path) -> dict[str, list[str]]:
+    """Ids as written in each list file (loading keys them by id, which hides duplicates)."""
+    lists = {"therapies.yaml": "therapies", "evidence.yaml": "evidence", "prognosis.yaml": "estimates",
+             "references.yaml": "references"}
+    found: dict[str, list[str]] = {}
+    for name, key in lists.items():
+        data = read_yaml(root / name, [])
+        found[name] = [str(item.get("id")) for item in (data or {}).get(key, []) if isinstance(item, dict)]
+    return found
 
 
 def _references(kb: KnowledgeBase) -> Iterable[str]:

@@ -13,6 +13,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rrall.errors import KnowledgeError
+from rrall.knowledge.clinical import (
+    AnthracyclineFile,
+    EvidenceFile,
+    EvidenceItem,
+    PrognosisEstimate,
+    PrognosisFile,
+    Therapy,
+    TherapyFile,
+    WorkupFile,
+    WorkupItem,
+)
 from rrall.knowledge.model import (
     ClassificationRules,
     Framework,
@@ -32,13 +43,34 @@ class KnowledgeBase:
     references: dict[str, Reference]
     classification: ClassificationRules
     frameworks: dict[str, Framework]
+    therapies: dict[str, Therapy]
+    evidence: dict[str, EvidenceItem]
+    prognosis: list[PrognosisEstimate]
+    anthracyclines: AnthracyclineFile
+    workup: list[WorkupItem]
     # Representative values for numeric facts left unknown: 0 plus every bound the
     # knowledge base compares that fact against (rules/worlds.py explains why).
     thresholds: dict[str, tuple[Decimal, ...]] = field(default_factory=dict)
+    # Results shared between cases with the same deciding facts (options/memo.py).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
         return self.manifest.knowledge_version
+
+    def evidence_for(self, therapy_id: str) -> list[EvidenceItem]:
+        return self._evidence_index.get(therapy_id, [])
+
+    @property
+    def _evidence_index(self) -> dict[str, list[EvidenceItem]]:
+        index: dict[str, list[EvidenceItem]] | None = self.__dict__.get("_index")
+        if index is None:
+            index = {}
+            for item in self.evidence.values():
+                for therapy in item.therapies:
+                    index.setdefault(therapy, []).append(item)
+            object.__setattr__(self, "_index", index)
+        return index
 
 
 def default_knowledge_dir() -> Path:
@@ -92,8 +124,16 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         framework = parse_file(Framework, path, problems)
         if framework is not None:
             frameworks[framework.id] = framework
-    if problems or manifest is None or references is None or classification is None:
+    therapies = parse_file(TherapyFile, root / "therapies.yaml", problems)
+    evidence = parse_file(EvidenceFile, root / "evidence.yaml", problems)
+    prognosis = parse_file(PrognosisFile, root / "prognosis.yaml", problems)
+    anthracyclines = parse_file(AnthracyclineFile, root / "anthracyclines.yaml", problems)
+    workup = parse_file(WorkupFile, root / "workup.yaml", problems)
+    parts = (manifest, references, classification, therapies, evidence, prognosis, anthracyclines, workup)
+    if problems or any(part is None for part in parts):
         raise KnowledgeError(problems or [f"{root}: knowledge base is incomplete"])
+    assert manifest and references and classification and therapies and evidence and prognosis
+    assert anthracyclines and workup
     order = {name: i for i, name in enumerate(manifest.frameworks)}
     ordered = dict(sorted(frameworks.items(), key=lambda item: order.get(item[0], len(order))))
     kb = KnowledgeBase(
@@ -102,6 +142,11 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         references={ref.id: ref for ref in references.references},
         classification=classification,
         frameworks=ordered,
+        therapies={t.id: t for t in therapies.therapies},
+        evidence={e.id: e for e in evidence.evidence},
+        prognosis=prognosis.estimates,
+        anthracyclines=anthracyclines,
+        workup=workup.workup,
     )
     object.__setattr__(kb, "thresholds", _thresholds(kb))
     return kb

@@ -44,6 +44,25 @@ class Reference(_Data):
     supports: str
     note: str | None = None
 
+    @cached_property
+    def source(self) -> Source:
+        return Source(**self.model_dump(exclude={"supports"}))
+
+
+class Source(_Data):
+    """A reference as an assessment quotes it: identifiers and caveat, without `supports`
+    (what rrall uses it for, shown by `rrall knowledge references`)."""
+
+    id: str
+    citation: str
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+    nct: str | None = None
+    other_id: str | None = None
+    url: str
+    note: str | None = None
+
 
 class References(_Data):
     format_version: Literal[1]

@@ -21,7 +21,9 @@ class JsonRenderer:
         self.out = sys.stdout.buffer
 
     def assessment(self, assessment: Assessment) -> None:
-        self._emit(assessment.model_dump_json().encode())
+        from rrall.report.fastjson import assessment_json
+
+        self._emit(assessment_json(assessment))
 
     def error(self, error: CaseInputError) -> None:
         self._emit(orjson.dumps(error.record()))

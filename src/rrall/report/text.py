@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from rrall.risk.model import FrameworkResult
 
 
+PHASES = ("reinduction", "consolidation", "definitive", "targeted", "site_directed", "supportive")
+STATUS_STYLE = {"standard": "bold green", "consider": "green", "clinical_trial": "cyan",
+                "insufficient_data": "magenta", "not_recommended": "red", "not_eligible": "dim"}
+
+
 def _label(value: object) -> str:
     if value is None:
         return "-"
@@ -47,12 +52,16 @@ class TextRenderer:
             for caution in result.cautions:
                 out.print(f"  [yellow]! {caution.text}[/yellow] [dim][{', '.join(caution.citations)}][/dim]")
             out.print(f"  [dim]sources: {', '.join(result.citations)}[/dim]")
+        self._options(a)
+        self._anthracycline(a)
+        self._prognosis(a)
         if a.missing_data:
-            out.print("\n[bold]Missing data that would change a result[/bold]")
+            out.print("\n[bold]Missing data that would change a result, and work-up not yet reported[/bold]")
             for item in a.missing_data:
-                out.print(f"  • [cyan]{item.field}[/cyan]")
+                test = f"  [dim]({item.test})[/dim]" if item.test else ""
+                out.print(f"  • [cyan]{item.field}[/cyan]{test}")
                 for text in item.decides:
-                    out.print(f"      {text}")
+                    out.print(f"      {_escape(text)}")
         for warning in a.warnings:
             out.print(f"[yellow]warning ({warning.code}):[/yellow] {warning.message}")
         out.print("\n[bold]References[/bold]")
@@ -60,6 +69,56 @@ class TextRenderer:
             ids = " ".join(f"{k.upper()} {v}" for k, v in
                            (("pmid", ref.pmid), ("doi", ref.doi), ("nct", ref.nct)) if v)
             out.print(f"  [{ref.id}] {ref.citation} {ids}".rstrip())
+
+    def _options(self, a: Assessment) -> None:
+        out = self.console
+        out.print("\n[bold]Treatment options[/bold] [dim](status · one-line reason · sources)[/dim]")
+        for phase in PHASES:
+            shown = [o for o in a.options if o.phase == phase]
+            if not shown:
+                continue
+            out.print(f"  [underline]{_label(phase)}[/underline]")
+            for option in shown:
+                style = STATUS_STYLE.get(option.status, "")
+                status = f"[{style}]{_label(option.status):<17}[/{style}]"
+                out.print(f"    {status} {option.name}")
+                sources = ", ".join(option.citations[:4])
+                out.print(f"{'':22}[dim]{_escape(option.reasons[0])} [{sources}][/dim]")
+                if option.status not in ("not_eligible",):
+                    for caution in option.cautions:
+                        mark = "? " if caution.uncertain else "! "
+                        out.print(f"{'':22}[yellow]{mark}{_escape(caution.text)}[/yellow]")
+
+    def _anthracycline(self, a: Assessment) -> None:
+        dose = a.cumulative_anthracycline
+        out = self.console
+        if dose.doxorubicin_equivalent_mg_per_m2 is not None:
+            value = f"{dose.doxorubicin_equivalent_mg_per_m2:f} mg/m²"
+        elif dose.range_mg_per_m2 is not None:
+            value = f"{dose.range_mg_per_m2[0]:f}-{dose.range_mg_per_m2[1]:f} mg/m²"
+        else:
+            value = _label(dose.status)
+        out.print(f"\n[bold]Cumulative anthracycline[/bold] (doxorubicin equivalent, {dose.table_name}): "
+                  f"{value}")
+        for agent in dose.by_agent:
+            factor = agent.factor or "no factor"
+            out.print(f"  • {agent.agent} {agent.cumulative_mg_per_m2:f} mg/m² × {factor}"
+                      f" = {agent.doxorubicin_equivalent_mg_per_m2 or '?'}")
+        for caution in dose.cautions:
+            sources = ", ".join(caution.citations)
+            out.print(f"  [yellow]! {_escape(caution.text)}[/yellow] [dim][{sources}][/dim]")
+
+    def _prognosis(self, a: Assessment) -> None:
+        out = self.console
+        out.print("\n[bold]Prognosis in the literature[/bold] [dim](published figures for populations like"
+                  " this case; not a prediction for this child)[/dim]")
+        if not a.prognosis:
+            out.print("  none of the recorded figures matches this case")
+        for item in a.prognosis:
+            flag = "" if item.match == "applies" else f" [dim](may apply: {', '.join(item.missing)})[/dim]"
+            mark = " [yellow]?[/yellow]" if item.uncertain else ""
+            out.print(f"  • {item.figure}{mark} · {_escape(item.population)} · {item.cohort}"
+                      f"{f' ({item.era})' if item.era else ''} [dim][{item.citation}][/dim]{flag}")
 
     def _frameworks(self, a: Assessment) -> Table:
         table = Table(title="First-relapse frameworks", title_justify="left", expand=False)

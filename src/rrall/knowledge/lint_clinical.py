@@ -1,0 +1,71 @@
+"""Lint checks for the clinical knowledge: options, evidence, prognosis, doses, work-up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rrall.case.vocabulary import Anthracycline, values
+from rrall.knowledge.load import KnowledgeBase
+from rrall.options.workup import FIELD_PRESENT
+
+
+def clinical_citations(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """(where, reference id) for every citation in the clinical files."""
+    cited: list[tuple[str, str]] = []
+    for t in kb.therapies.values():
+        where = f"therapies.yaml: {t.id}"
+        cited += [(where, c) for c in t.requires_citations]
+        cited += [(f"{where} rule {r.id}", c) for r in t.rules for c in r.citations]
+        cited += [(f"{where} default", c) for c in t.default.citations]
+        cited += [(f"{where} caution {k.id}", c) for k in t.cautions for c in k.citations]
+    cited += [(f"evidence.yaml: {e.id}", e.citation) for e in kb.evidence.values()]
+    cited += [(f"prognosis.yaml: {p.id}", p.citation) for p in kb.prognosis]
+    doses = kb.anthracyclines
+    cited += [(f"anthracyclines.yaml: {t.id}", c) for t in doses.tables for c in t.citations]
+    cited += [(f"anthracyclines.yaml: {t.id}", c) for t in doses.thresholds for c in t.citations]
+    cited += [(f"workup.yaml: {w.id}", c) for w in kb.workup for c in w.citations]
+    return cited
+
+
+def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[str]:
+    for where, ids in raw_ids.items():
+        for name, count in Counter(ids).items():
+            if count > 1:
+                yield f"{where}: id {name!r} is used {count} times; ids must be unique"
+    rule_ids = Counter(r.id for t in kb.therapies.values() for r in t.rules)
+    for rule_id, count in rule_ids.items():
+        if count > 1:
+            yield f"therapies.yaml: rule id {rule_id!r} is used {count} times"
+    for t in kb.therapies.values():
+        for caution, count in Counter(k.id for k in t.cautions).items():
+            if count > 1:
+                yield f"therapies.yaml: {t.id}: caution id {caution!r} is used {count} times"
+        if t.requires.given() and not t.requires_citations:
+            yield f"therapies.yaml: {t.id}: requirements need requires_citations (the source of the limits)"
+        if not kb.evidence_for(t.id):
+            yield f"therapies.yaml: {t.id}: no evidence item in evidence.yaml links to this option"
+    for e in kb.evidence.values():
+        for therapy in e.therapies:
+            if therapy not in kb.therapies:
+                yield f"evidence.yaml: {e.id}: links unknown therapy {therapy!r}"
+        if e.uncertain and not e.uncertain_note:
+            yield f"evidence.yaml: {e.id}: uncertain items need an uncertain_note saying why"
+    doses = kb.anthracyclines
+    if doses.default_table not in {t.id for t in doses.tables}:
+        yield f"anthracyclines.yaml: default_table {doses.default_table!r} is not a table id"
+    for table in doses.tables:
+        for agent in sorted(set(values(Anthracycline)) - set(table.factors)):
+            yield (f"anthracyclines.yaml: {table.id}: no entry for {agent} "
+                   "(write null if the source gives none)")
+        for agent, factor in table.factors.items():
+            if isinstance(factor, tuple) and factor[0] > factor[1]:
+                yield f"anthracyclines.yaml: {table.id}: {agent} range is reversed"
+    for item in kb.workup:
+        for field in item.fields:
+            if field not in FIELD_PRESENT:
+                yield (f"workup.yaml: {item.id}: field {field!r} is not one rrall can check "
+                       f"({', '.join(FIELD_PRESENT)})")
+    for p in kb.prognosis:
+        if p.ci_percent and p.ci_percent[0] > p.ci_percent[1]:
+            yield f"prognosis.yaml: {p.id}: confidence interval is reversed"

@@ -1,0 +1,1 @@
+"""Treatment options: each therapy's status for one case, with reasons and evidence."""

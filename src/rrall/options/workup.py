@@ -1,0 +1,49 @@
+"""The relapse work-up as case fields: which tests the case does not yet report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rrall.case.model import Case
+from rrall.knowledge.clinical import WorkupItem
+from rrall.rules.check import CriterionResult, overall
+from rrall.rules.criteria import Criteria
+
+Present = Callable[[Case], bool | None]  # None: does not apply to this case
+
+
+def _relapse_field(name: str) -> Present:
+    def present(case: Case) -> bool | None:
+        if not case.relapses:
+            return None
+        return getattr(case.relapses[-1], name) not in (None, "unknown")
+    return present
+
+
+FIELD_PRESENT: dict[str, Present] = {
+    **{f"relapses[-1].{name}": _relapse_field(name) for name in (
+        "marrow_blasts_percent", "cns_status", "cd19", "cd22", "genetics", "bcr_abl1",
+        "abl1_kinase_mutations")},
+    "mrd[timepoint=end_of_reinduction]": lambda case: bool(case.relapses) and any(
+        m.timepoint == "end_of_reinduction" and (m.relapse or len(case.relapses)) == len(case.relapses)
+        for m in case.mrd),
+    "prior_therapy.anthracyclines": lambda case: bool(case.prior_therapy.anthracyclines),
+    "prior_therapy.cranial_radiation_gy": lambda case: case.prior_therapy.cranial_radiation_gy is not None,
+    "donor": lambda case: case.donor is not None,
+}
+
+
+def applicable(items: list[WorkupItem],
+               results_of: Callable[[Criteria], list[CriterionResult]]) -> tuple[WorkupItem, ...]:
+    """The work-up items that apply to this case (or might: unknown counts as applying)."""
+    return tuple(item for item in items if overall(results_of(item.when)) != "not_met")
+
+
+def gaps(items: tuple[WorkupItem, ...], case: Case) -> list[tuple[WorkupItem, str]]:
+    """(item, field) for every work-up field this case leaves empty."""
+    found = []
+    for item in items:
+        for field in item.fields:
+            if FIELD_PRESENT[field](case) is False:
+                found.append((item, field))
+    return found

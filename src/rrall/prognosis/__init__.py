@@ -1,0 +1,1 @@
+"""Published prognosis figures whose population matches the case."""

@@ -1,0 +1,60 @@
+"""Every option reaches each status it can take, on the cases in statuses.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rrall.assessment import Assessment, assess
+from rrall.case.load import parse_case
+from rrall.knowledge.load import KnowledgeBase, default_knowledge
+from rrall.options.model import OptionResult
+from tests.conftest import TODAY, make_case
+
+ROWS: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "statuses.yaml").read_text())["rows"]
+# Criteria that a case can leave unknown; the others are always known from a valid case.
+CAN_BE_UNKNOWN = {
+    "sites", "timing_bfm", "timing_cog", "risk_groups", "hsct_consensus", "cd19_required", "cd22_required",
+    "bcr_abl1", "abl1_kinase_mutation_found", "kinase_mutations_any", "kinase_mutations_none", "genetics_any",
+    "genetics_none", "prior_response", "min_doxorubicin_equivalent_mg_per_m2",
+    "max_doxorubicin_equivalent_mg_per_m2", "mrd_end_of_reinduction_below", "mrd_end_of_reinduction_at_least",
+    "active_cns", "min_performance", "prior_cranial_radiation",
+}
+
+
+def case_with(changes: dict[str, Any]) -> dict[str, Any]:
+    return make_case(**{k: (... if v is None else v) for k, v in changes.items()})
+
+
+def option(assessment: Assessment, option_id: str) -> OptionResult:
+    return next(o for o in assessment.options if o.id == option_id)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r['option']}-{r['status']}-{r['proves'][:30]}")
+def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
+    result = option(assess(parse_case(case_with(row["case"]), kb, TODAY), kb), row["option"])
+    assert result.status == row["status"], (row["proves"], result.reasons)
+    assert result.reasons and result.citations
+    assert set(result.citations) <= set(kb.references)
+    if result.status == "insufficient_data":
+        assert result.missing, "an undecided option names the data that would decide it"
+
+
+def reachable(option_id: str) -> set[str]:
+    therapy = default_knowledge().therapies[option_id]
+    statuses = {r.status for r in therapy.rules} | {therapy.default.status}
+    if therapy.requires.given():
+        statuses.add("not_eligible")
+    criteria = [*therapy.requires.given(), *(c for r in therapy.rules for c in r.when.given())]
+    if len(statuses) > 1 and set(criteria) & CAN_BE_UNKNOWN:
+        statuses.add("insufficient_data")
+    return statuses
+
+
+@pytest.mark.parametrize("option_id", list(default_knowledge().therapies))
+def test_every_status_an_option_can_take_has_a_case(option_id: str) -> None:
+    covered = {r["status"] for r in ROWS if r["option"] == option_id}
+    assert reachable(option_id) <= covered, f"{option_id}: add rows for {reachable(option_id) - covered}"
