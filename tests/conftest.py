@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,8 @@ import pytest
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
+# The parsed-knowledge cache goes to a fresh folder, not the user's ~/.cache.
+os.environ.setdefault("RRALL_CACHE", tempfile.mkdtemp(prefix="rrall-cache-"))
 TODAY = date(2026, 11, 23)
 
 BASE_CASE: dict[str, Any] = {

@@ -83,3 +83,48 @@ def test_real_process_exit_codes(tmp_path: Path) -> None:
     failed = subprocess.run([*cmd, "assess", str(bad)], capture_output=True, text=True)
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert "id: is required" in failed.stderr
+
+
+def test_text_output_groups_options_by_phase_with_reasons_and_sources() -> None:
+    result = runner.invoke(app, ["assess", str(EXAMPLES / "ph-positive-t315i.yaml")])
+    out = result.stdout
+    assert "Treatment options" in out and "Prognosis in the literature" in out
+    for phase in ("reinduction", "consolidation", "definitive", "targeted", "site directed", "supportive"):
+        assert f"  {phase}" in out
+    assert "Ponatinib" in out and "T315I" in out
+    assert "Cumulative anthracycline" in out
+
+
+def test_json_has_options_prognosis_and_anthracycline_block() -> None:
+    result = runner.invoke(app, ["assess", "-f", "json", str(EXAMPLES / "b-marrow-early.yaml")])
+    data = json.loads(result.stdout)
+    assert {"options", "prognosis", "cumulative_anthracycline"} <= set(data)
+    option = data["options"][0]
+    assert set(option) >= {"id", "name", "phase", "status", "reasons", "cautions", "evidence", "citations"}
+    cited = {c for o in data["options"] for c in o["citations"]} | {p["citation"] for p in data["prognosis"]}
+    assert cited <= set(data["references"])
+
+
+def test_anthracycline_factor_table_option() -> None:
+    case = str(EXAMPLES / "b-marrow-early.yaml")
+    pancare = json.loads(runner.invoke(app, ["assess", "-f", "json", case]).stdout)
+    feijen = json.loads(runner.invoke(app, ["assess", "-f", "json", "--anthracycline-factors", "feijen2019",
+                                            case]).stdout)
+    assert pancare["cumulative_anthracycline"]["table"] == "pancare"
+    assert feijen["cumulative_anthracycline"]["table"] == "feijen2019"
+    bad = runner.invoke(app, ["assess", "--anthracycline-factors", "guess", case])
+    assert bad.exit_code == 2 and "pancare" in bad.output
+
+
+def test_knowledge_show_and_references() -> None:
+    shown = runner.invoke(app, ["knowledge", "show", "blinatumomab"])
+    assert shown.exit_code == 0
+    for text in ("Requires", "Decision list", "Evidence", "References", "Brown2021"):
+        assert text in shown.stdout
+    data = json.loads(runner.invoke(app, ["knowledge", "show", "ponatinib", "-f", "json"]).stdout)
+    assert data["therapy"]["id"] == "ponatinib" and data["evidence"] and data["references"]
+    missing = runner.invoke(app, ["knowledge", "show", "aspirin"])
+    assert missing.exit_code == 2 and "blinatumomab" in missing.output
+    refs = runner.invoke(app, ["knowledge", "references", "-f", "json"])
+    listed = json.loads(refs.stdout)["references"]
+    assert len(listed) > 90 and all("supports" in r and "url" in r for r in listed)

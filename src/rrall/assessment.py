@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -11,18 +12,18 @@ from rrall import __version__
 from rrall.case.model import Case
 from rrall.classify.model import Classification, Warning
 from rrall.classify.relapse import classify
-from rrall.knowledge.clinical import WorkupItem
+from rrall.knowledge.clinical import PrognosisEstimate, WorkupItem
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.knowledge.model import Source
 from rrall.options.anthracycline import cumulative, equivalent_range
-from rrall.options.evaluate import evaluate_option, sort_options
-from rrall.options.memo import remember, shared
+from rrall.options.evaluate import Pick, Plan, evaluate_option, sort_options
+from rrall.options.memo import remember, shared, table
 from rrall.options.model import CumulativeAnthracycline, OptionResult
-from rrall.options.workup import applicable, gaps
+from rrall.options.workup import gaps
 from rrall.prognosis.match import PrognosisResult, match_prognosis
 from rrall.risk.evaluate import evaluate
 from rrall.risk.model import FrameworkResult
-from rrall.rules.check import CriterionResult
+from rrall.rules.check import overall
 from rrall.rules.criteria import Criteria
 from rrall.rules.index import CriteriaIndex
 from rrall.rules.profile import Profile, build_profile
@@ -100,10 +101,11 @@ def assess(case: Case, kb: KnowledgeBase | None = None, *,
 def _sources(kb: KnowledgeBase, cited: tuple[str, ...]) -> dict[str, Source]:
     """The references block, one shared dict per distinct citation list (never mutated)."""
     key = ("sources", cited)
-    found: dict[str, Source] | None = kb.memo.get(key)
+    memo = table(kb.memo, "sources")
+    found: dict[str, Source] | None = memo.get(key)
     if found is None:
         found = {c: kb.references[c].source for c in cited}
-        remember(kb.memo, key, found)
+        remember(memo, key, found)
     return found
 
 
@@ -113,29 +115,50 @@ Shared = tuple[list[OptionResult], list[PrognosisResult], tuple[WorkupItem, ...]
 def _criteria_based(kb: KnowledgeBase, profile: Profile, doses: CumulativeAnthracycline) -> Shared:
     """Options, prognosis, applicable work-up and their citations: everything decided by
     the criteria. Cases whose criteria give the same results share them (options/memo.py)."""
-    index: CriteriaIndex | None = kb.memo.get("criteria-index")
-    if index is None:
-        index = kb.memo["criteria-index"] = CriteriaIndex(_criteria_blocks(kb))
-    results = index.evaluate(profile)
+    plans = _plans(kb)
+    results = plans.index.evaluate(profile)
     dose_key = (doses.table, doses.status, tuple((c.rule, c.uncertain) for c in doses.cautions))
-    key, found = shared(kb.memo, ("case", *dose_key), results)
+    cases = table(kb.memo, "case")
+    key, found = shared(cases, ("case", *dose_key), results)
     if found is not None:
         return found  # type: ignore[no-any-return]
-
-    def results_of(block: Criteria) -> list[CriterionResult]:
-        return index.pick(block, results)
-
-    options = sort_options([evaluate_option(t, results_of, kb.evidence_for(t.id), doses, kb.memo)
-                            for t in kb.therapies.values()])
-    prognosis = match_prognosis(kb.prognosis, results_of, kb.memo)
-    workup = applicable(kb.workup, results_of)
+    memo = table(kb.memo, "option")
+    options = sort_options([evaluate_option(plan, results, doses, memo) for plan in plans.options])
+    prognosis = match_prognosis(plans.prognosis, results, table(kb.memo, "prognosis"))
+    workup = tuple(item for item, pick in plans.workup if overall(pick(results)) != "not_met")
     cited = dict.fromkeys(c for o in options for c in o.citations)
     cited.update(dict.fromkeys(doses.citations))
     cited.update(dict.fromkeys(c for k in doses.cautions for c in k.citations))
     cited.update(dict.fromkeys(p.citation for p in prognosis))
     value: Shared = (options, prognosis, workup, cited)
-    remember(kb.memo, key, (results, value))
+    remember(cases, key, (results, value))
     return value
+
+
+@dataclass(frozen=True)
+class _Plans:
+    index: CriteriaIndex
+    options: list[Plan]
+    prognosis: list[tuple[PrognosisEstimate, Pick]]
+    workup: list[tuple[WorkupItem, Pick]]
+
+
+_PLANS: dict[int, tuple[KnowledgeBase, _Plans]] = {}
+
+
+def _plans(kb: KnowledgeBase) -> _Plans:
+    """Built once per knowledge base (the entry keeps it alive, so its id stays its own)."""
+    hit = _PLANS.get(id(kb))
+    if hit is None or hit[0] is not kb:
+        index = CriteriaIndex(_criteria_blocks(kb))
+        plans = _Plans(
+            index=index,
+            options=[Plan.build(t, kb.evidence_for(t.id), index) for t in kb.therapies.values()],
+            prognosis=[(p, index.getter([p.population])) for p in kb.prognosis],
+            workup=[(w, index.getter([w.when])) for w in kb.workup],
+        )
+        hit = _PLANS[id(kb)] = (kb, plans)
+    return hit[1]
 
 
 def _criteria_blocks(kb: KnowledgeBase) -> list[Criteria]:

@@ -138,7 +138,7 @@ def assess(
 def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None) -> int:
     """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
     from rrall.assessment import assess
-    from rrall.batch import assess_jsonl
+    from rrall.batch import write_jsonl
     from rrall.case.load import iter_cases
     from rrall.errors import CaseInputError
     from rrall.report.jsonout import JsonRenderer
@@ -147,9 +147,7 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     try:
         for path in _case_files(paths):
             if path.suffix == ".jsonl" and path.is_file():
-                for record, ok in assess_jsonl(path, kb, anthracycline_table=factors):
-                    render.out.write(record + b"\n")
-                    bad += not ok
+                bad += write_jsonl(path, kb, render.out, anthracycline_table=factors)
                 continue
             for item in iter_cases(path, kb):
                 if isinstance(item, CaseInputError):

@@ -49,6 +49,24 @@ BROKEN = {
               "group: standard, citations: []"), "at least 1 item"),
     "duplicate id": (_edit("frameworks/uk.yaml", "id: uk.hsct.high", "id: uk.hsct.standard"), "used 2 times"),
     "bad yaml": (_edit("references.yaml", "format_version: 1", "format_version: [1"), "not valid YAML"),
+    "option without evidence": (
+        _edit("therapies.yaml", "  - id: pjp_prophylaxis\n", "  - id: pjp_prophylaxis2\n"),
+        "pjp_prophylaxis2: no evidence item"),
+    "evidence for an unknown option": (
+        _edit("evidence.yaml", "therapies: [testicular_radiation, orchiectomy]",
+              "therapies: [testicular_radiation, orchidopexy]"), "links unknown therapy 'orchidopexy'"),
+    "evidence without a source": (_edit("evidence.yaml", "    citation: Alexander2018\n",
+                                        "    citation: Nobody2099\n"), "'Nobody2099', which is not in"),
+    "option rule without a source": (
+        _edit("therapies.yaml", "requires_citations: [PDQ-7]\n    default:",
+              "requires_citations: []\n    default:"),
+        "need requires_citations"),
+    "criteria: unknown requirement": (_edit("therapies.yaml", "requires: {involves_any: [testis]}",
+                                            "requires: {involves: [testis]}"), "involves"),
+    "criteria: value outside vocabulary": (_edit("therapies.yaml", "requires: {involves_any: [testis]}",
+                                                 "requires: {involves_any: [ovary]}"), "ovary"),
+    "anthracycline default table missing": (_edit("anthracyclines.yaml", "default_table: pancare",
+                                                  "default_table: pancare2"), "default_table 'pancare2'"),
     "framework not in manifest": (_edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
                                   "not listed in manifest"),
 }
@@ -62,3 +80,17 @@ def test_each_check_fires(tmp_path: Path, name: str) -> None:
     breaker(root)
     problems = lint(root)
     assert any(expected in p for p in problems), problems
+
+
+def test_parsed_yaml_cache_gives_the_same_knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rrall.knowledge.load import load_knowledge
+
+    monkeypatch.setenv("RRALL_CACHE", str(tmp_path / "cache"))
+    first = load_knowledge(ROOT / "knowledge")  # writes the cache
+    files = sorted((tmp_path / "cache").glob("knowledge-*.json"))
+    assert files
+    second = load_knowledge(ROOT / "knowledge")  # reads it
+    assert first.therapies == second.therapies and first.prognosis == second.prognosis
+    for path in files:  # a damaged cache file is ignored, never trusted
+        path.write_bytes(b"{not json")
+    assert load_knowledge(ROOT / "knowledge").evidence == first.evidence

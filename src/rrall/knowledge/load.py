@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -91,13 +93,48 @@ def default_knowledge() -> KnowledgeBase:
 
 def read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_Loader)
+        raw = path.read_bytes()
     except FileNotFoundError:
         problems.append(f"{path}: file is missing")
+        return None
+    cached = _cache_path(raw)
+    if cached is not None and cached.is_file():
+        try:
+            return orjson.loads(cached.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            pass
+    try:
+        data = yaml.load(raw, Loader=_Loader)
     except yaml.YAMLError as exc:
         problems.append(f"{path}: not valid YAML: {exc}")
-    return None
+        return None
+    _write_cache(cached, data)
+    return data
+
+
+def _cache_path(raw: bytes) -> Path | None:
+    """Parsed YAML is cached as JSON under the file's content hash (RRALL_CACHE, default
+    ~/.cache/rrall; "off" disables it): loading the knowledge base is most of a one-case
+    run's time. The cache holds only the public knowledge files, never case data."""
+    setting = os.environ.get("RRALL_CACHE", "")
+    if setting == "off":
+        return None
+    home_cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    root = Path(setting) if setting else home_cache / "rrall"
+    return root / f"knowledge-{hashlib.sha256(raw).hexdigest()[:32]}.json"
+
+
+def _write_cache(path: Path | None, data: Any) -> None:
+    if path is None:
+        return
+    try:
+        body = orjson.dumps(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(body)
+        partial.replace(path)  # atomic: a reader never sees half a file
+    except (OSError, TypeError):
+        pass  # no cache is only slower
 
 
 def parse_file(model: type[M], path: Path, problems: list[str]) -> M | None:
@@ -109,7 +146,9 @@ def parse_file(model: type[M], path: Path, problems: list[str]) -> M | None:
     except ValidationError as exc:
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"])
-            problems.append(f"{path.name}: {where}: {err['msg']}")
+            got = err.get("input")
+            shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
+            problems.append(f"{path.name}: {where}: {err['msg']}{shown}")
     return None
 
 

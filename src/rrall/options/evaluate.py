@@ -10,6 +10,7 @@ the fields that would decide it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rrall.knowledge.clinical import EvidenceItem, OptionStatus, Therapy
@@ -17,7 +18,7 @@ from rrall.options.memo import remember, shared
 from rrall.options.model import CumulativeAnthracycline, EvidenceRef, OptionResult
 from rrall.risk.model import Caution, Missing
 from rrall.rules.check import CriterionResult, overall
-from rrall.rules.criteria import Criteria
+from rrall.rules.index import CriteriaIndex
 
 STATUS_ORDER: dict[str, int] = {
     "standard": 0, "consider": 1, "clinical_trial": 2, "insufficient_data": 3,
@@ -25,25 +26,45 @@ STATUS_ORDER: dict[str, int] = {
 }
 
 
-ResultsOf = Callable[[Criteria], list[CriterionResult]]
+Pick = Callable[[tuple[CriterionResult, ...]], tuple[CriterionResult, ...]]
 
 
-def evaluate_option(therapy: Therapy, results_of: ResultsOf, evidence: Sequence[EvidenceItem],
-                    anthracycline: CumulativeAnthracycline, memo: dict[Any, Any]) -> OptionResult:
+@dataclass(frozen=True)
+class Plan:
+    """How one option reads a case's criterion results: which, and how they split into its
+    requirements, each rule and each caution."""
+
+    therapy: Therapy
+    evidence: tuple[EvidenceItem, ...]
+    pick: Pick
+    sizes: tuple[int, ...]
+
+    @classmethod
+    def build(cls, therapy: Therapy, evidence: Sequence[EvidenceItem], index: CriteriaIndex) -> Plan:
+        blocks = [therapy.requires, *(r.when for r in therapy.rules), *(c.when for c in therapy.cautions)]
+        return cls(therapy, tuple(evidence), index.getter(blocks), tuple(len(b.frozen) for b in blocks))
+
+
+def evaluate_option(plan: Plan, results: tuple[CriterionResult, ...], anthracycline: CumulativeAnthracycline,
+                    memo: dict[Any, Any]) -> OptionResult:
     """The option's status for this case; shared with every case whose criteria give the
     same results (each criterion's wording already carries what the reader needs)."""
-    required = results_of(therapy.requires)
-    by_rule = [results_of(rule.when) for rule in therapy.rules]
-    by_caution = [results_of(caution.when) for caution in therapy.cautions]
+    therapy = plan.therapy
     doses = None
     if therapy.contains_anthracycline:
         doses = (anthracycline.table, anthracycline.status,
                  tuple((c.rule, c.uncertain) for c in anthracycline.cautions))
-    results = (*required, *(r for rs in by_rule for r in rs), *(r for rs in by_caution for r in rs))
-    key, found = shared(memo, ("option", therapy.id, doses), results)
+    flat = plan.pick(results)
+    key, found = shared(memo, ("option", therapy.id, doses), flat)
     if found is None:
-        found = _decide(therapy, required, by_rule, by_caution, evidence, anthracycline)
-        remember(memo, key, (results, found))
+        parts, start = [], 0
+        for size in plan.sizes:
+            parts.append(list(flat[start:start + size]))
+            start += size
+        required, by_rule = parts[0], parts[1:1 + len(therapy.rules)]
+        by_caution = parts[1 + len(therapy.rules):]
+        found = _decide(therapy, required, by_rule, by_caution, plan.evidence, anthracycline)
+        remember(memo, key, (flat, found))
     return found  # type: ignore[no-any-return]
 
 

@@ -11,11 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_ENTRIES = 200_000  # bounded so that a long cohort run cannot grow without limit
+# Bounded per kind, so that a long cohort run cannot grow without limit and the many
+# one-off entries of one kind (whole cases) never push out the often-reused ones (options).
+LIMITS = {"case": 5_000, "option": 50_000, "prognosis": 50_000, "sources": 5_000}
+
+
+def table(kb_memo: dict[Any, Any], kind: str) -> dict[Any, Any]:
+    """The memo table for one kind of result, kept in the knowledge base's memo."""
+    found: dict[Any, Any] | None = kb_memo.get(kind)
+    if found is None:
+        found = kb_memo[kind] = {}
+    return found
 
 
 def remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(memo) >= MAX_ENTRIES:
+    """Store in a table whose key starts with its kind; clear the table when full."""
+    if len(memo) >= LIMITS.get(key[0], 50_000):
         memo.clear()
     memo[key] = value
 

@@ -6,8 +6,6 @@ from collections.abc import Callable
 
 from rrall.case.model import Case
 from rrall.knowledge.clinical import WorkupItem
-from rrall.rules.check import CriterionResult, overall
-from rrall.rules.criteria import Criteria
 
 Present = Callable[[Case], bool | None]  # None: does not apply to this case
 
@@ -31,12 +29,6 @@ FIELD_PRESENT: dict[str, Present] = {
     "prior_therapy.cranial_radiation_gy": lambda case: case.prior_therapy.cranial_radiation_gy is not None,
     "donor": lambda case: case.donor is not None,
 }
-
-
-def applicable(items: list[WorkupItem],
-               results_of: Callable[[Criteria], list[CriterionResult]]) -> tuple[WorkupItem, ...]:
-    """The work-up items that apply to this case (or might: unknown counts as applying)."""
-    return tuple(item for item in items if overall(results_of(item.when)) != "not_met")
 
 
 def gaps(items: tuple[WorkupItem, ...], case: Case) -> list[tuple[WorkupItem, str]]:

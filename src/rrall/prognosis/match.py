@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict
 from rrall.knowledge.clinical import Endpoint, PrognosisEstimate
 from rrall.options.memo import remember, shared
 from rrall.rules.check import CriterionResult, overall
-from rrall.rules.criteria import Criteria
 
 
 class PrognosisResult(BaseModel):
@@ -41,18 +40,19 @@ class PrognosisResult(BaseModel):
     note: str | None
 
 
-ResultsOf = Callable[[Criteria], list[CriterionResult]]
+Pick = Callable[[tuple[CriterionResult, ...]], tuple[CriterionResult, ...]]
 
 
-def match_prognosis(estimates: list[PrognosisEstimate], results_of: ResultsOf,
+def match_prognosis(estimates: list[tuple[PrognosisEstimate, Pick]], results: tuple[CriterionResult, ...],
                     memo: dict[Any, Any]) -> list[PrognosisResult]:
+    """`estimates` pairs each figure with the function picking its population's results."""
     found = []
-    for estimate in estimates:
-        results = results_of(estimate.population)
-        key, hit = shared(memo, ("prognosis", estimate.id), tuple(results))
+    for estimate, pick in estimates:
+        mine = pick(results)
+        key, hit = shared(memo, ("prognosis", estimate.id), mine)
         if hit is None:
-            hit = _match(estimate, results)
-            remember(memo, key, (tuple(results), hit))
+            hit = _match(estimate, list(mine))
+            remember(memo, key, (mine, hit))
         if hit[1] is not None:
             found.append(hit)
     found.sort(key=lambda item: (item[1].match != "applies", -item[0]))

@@ -18,7 +18,7 @@ from rrall.classify.model import Warning
 from rrall.risk.model import FrameworkResult
 
 _CACHE: dict[int, tuple[object, orjson.Fragment]] = {}
-_CACHE_MAX = 100_000
+_CACHE_MAX = 20_000
 _RISK = TypeAdapter(dict[str, FrameworkResult])
 _MISSING = TypeAdapter(list[MissingData])
 _WARNINGS = TypeAdapter(list[Warning])
@@ -54,9 +54,9 @@ def assessment_json(a: Assessment) -> bytes:
         "notice": a.notice,
         "classification": _own(a.classification),
         "risk": orjson.Fragment(_RISK.dump_json(a.risk)),
-        "options": _shared(a.options, lambda: orjson.dumps([_model(o) for o in a.options])),
+        "options": [_model(o) for o in a.options],
         "cumulative_anthracycline": _own(a.cumulative_anthracycline),
-        "prognosis": _shared(a.prognosis, lambda: orjson.dumps([_model(p) for p in a.prognosis])),
+        "prognosis": [_model(p) for p in a.prognosis],
         "missing_data": orjson.Fragment(_MISSING.dump_json(a.missing_data)),
         "warnings": orjson.Fragment(_WARNINGS.dump_json(a.warnings)),
         "references": _shared(a.references, lambda: orjson.dumps({k: _model(r) for k, r in refs.items()})),

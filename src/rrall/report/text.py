@@ -71,23 +71,29 @@ class TextRenderer:
             out.print(f"  [{ref.id}] {ref.citation} {ids}".rstrip())
 
     def _options(self, a: Assessment) -> None:
-        out = self.console
-        out.print("\n[bold]Treatment options[/bold] [dim](status · one-line reason · sources)[/dim]")
+        lines = ["", "[bold]Treatment options[/bold] [dim](status · one-line reason · sources; "
+                 "? marks what the brief calls uncertain)[/dim]"]
         for phase in PHASES:
             shown = [o for o in a.options if o.phase == phase]
             if not shown:
                 continue
-            out.print(f"  [underline]{_label(phase)}[/underline]")
+            lines.append(f"  [underline]{_label(phase)}[/underline]")
             for option in shown:
-                style = STATUS_STYLE.get(option.status, "")
-                status = f"[{style}]{_label(option.status):<17}[/{style}]"
-                out.print(f"    {status} {option.name}")
+                if option.status == "not_eligible":
+                    continue
+                style = STATUS_STYLE[option.status]
+                lines.append(f"    [{style}]{_label(option.status):<17}[/{style}] {option.name}")
                 sources = ", ".join(option.citations[:4])
-                out.print(f"{'':22}[dim]{_escape(option.reasons[0])} [{sources}][/dim]")
-                if option.status not in ("not_eligible",):
-                    for caution in option.cautions:
-                        mark = "? " if caution.uncertain else "! "
-                        out.print(f"{'':22}[yellow]{mark}{_escape(caution.text)}[/yellow]")
+                lines.append(f"{'':22}[dim]{_escape(option.reasons[0])} [{sources}][/dim]")
+                for caution in option.cautions:
+                    mark = "? " if caution.uncertain else "! "
+                    lines.append(f"{'':22}[yellow]{mark}{_escape(caution.text)}[/yellow]")
+            excluded = [o for o in shown if o.status == "not_eligible"]
+            if excluded:
+                lines.append("    [dim]not eligible: " + "; ".join(
+                    f"{o.name} ({_escape(o.reasons[0].removeprefix('Not eligible: '))})" for o in excluded)
+                    + "[/dim]")
+        self.console.print("\n".join(lines))
 
     def _anthracycline(self, a: Assessment) -> None:
         dose = a.cumulative_anthracycline

@@ -20,9 +20,11 @@ class CriterionResult:
 
 
 # Each result depends only on the requirement and these profile facts, so results are
-# shared between cases: most cases then cost a dictionary lookup per requirement.
+# shared between cases: most cases then cost a dictionary lookup per requirement. Equal
+# results are one object (interned), so later memos can key on identity (options/memo.py).
 _MEMO: dict[tuple[Any, ...], CriterionResult] = {}
-_MEMO_MAX = 500_000
+_INTERNED: dict[CriterionResult, CriterionResult] = {}
+_MEMO_MAX = 300_000
 
 
 def check(criteria: Criteria, profile: Profile) -> list[CriterionResult]:
@@ -33,19 +35,22 @@ def check_one(name: str, value: Any, frozen: Any, profile: Profile) -> Criterion
     key = (name, frozen, *[getattr(profile, d) for d in DEPS[name]])
     hit = _MEMO.get(key)
     if hit is None:
-        hit = _CHECKS[name](name, value, profile)
         if len(_MEMO) >= _MEMO_MAX:
             _MEMO.clear()
-        _MEMO[key] = hit
+            _INTERNED.clear()
+        made = _CHECKS[name](name, value, profile)
+        hit = _MEMO[key] = _INTERNED.setdefault(made, made)
     return hit
 
 
 def overall(results: Iterable[CriterionResult]) -> Verdict:
     """All met -> met; any not met -> not met; otherwise unknown (Kleene conjunction)."""
-    verdicts = {r.result for r in results}
-    if "not_met" in verdicts:
-        return "not_met"
-    return "unknown" if "unknown" in verdicts else "met"
+    unknown = False
+    for r in results:
+        if r.result == "not_met":
+            return "not_met"
+        unknown = unknown or r.result == "unknown"
+    return "unknown" if unknown else "met"
 
 
 def _words(values: Iterable[Any]) -> str:
@@ -179,7 +184,7 @@ def _age(attr: str, at: str) -> Callable[[str, Any, Profile], CriterionResult]:
 def _expression(attr: str) -> Callable[[str, Any, Profile], CriterionResult]:
     def run(name: str, allowed: list[str], p: Profile) -> CriterionResult:
         if p.immunophenotype == "T":
-            return _result(name, False, "T-lineage", f"{attr.upper()} {_words(allowed)} B-lineage disease")
+            return _result(name, False, "T-lineage", f"{attr.upper()}-expressing B-lineage disease")
         value = getattr(p, attr)
         ok = None if value is None else value in allowed
         return _result(name, ok, "not recorded" if value is None else value, f"{attr.upper()} "
