@@ -16,6 +16,8 @@ from rrall.knowledge.load import KnowledgeBase, default_knowledge
 ROOT = Path(__file__).resolve().parents[1]
 # The parsed-knowledge cache goes to a fresh folder, not the user's ~/.cache.
 os.environ.setdefault("RRALL_CACHE", tempfile.mkdtemp(prefix="rrall-cache-"))
+# Trials a user imported must not change test results: an empty data folder of our own.
+os.environ["RRALL_HOME"] = tempfile.mkdtemp(prefix="rrall-home-")
 TODAY = date(2026, 11, 23)
 
 BASE_CASE: dict[str, Any] = {

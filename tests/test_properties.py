@@ -47,11 +47,11 @@ def test_shared_results_equal_fresh_ones(case: dict[str, Any]) -> None:
 
 
 def forget_shared_results() -> None:
-    from rrall import assessment
+    from rrall import criteria_based
     from rrall.rules import check
 
     KB.memo.clear()
-    assessment._PLANS.clear()
+    criteria_based._PLANS.clear()
     check._MEMO.clear()
     check._INTERNED.clear()
 

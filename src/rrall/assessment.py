@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -12,21 +11,20 @@ from rrall import __version__
 from rrall.case.model import Case
 from rrall.classify.model import Classification, Warning
 from rrall.classify.relapse import classify
-from rrall.knowledge.clinical import PrognosisEstimate, WorkupItem
+from rrall.criteria_based import criteria_based, registry_for, trial_matches
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.knowledge.model import Source
 from rrall.options.anthracycline import cumulative, equivalent_range
-from rrall.options.evaluate import Pick, Plan, evaluate_option, sort_options
-from rrall.options.memo import remember, shared, table
+from rrall.options.memo import remember, table
 from rrall.options.model import CumulativeAnthracycline, OptionResult
 from rrall.options.workup import gaps
-from rrall.prognosis.match import PrognosisResult, match_prognosis
+from rrall.prognosis.match import PrognosisResult
 from rrall.risk.evaluate import evaluate
 from rrall.risk.model import FrameworkResult
-from rrall.rules.check import overall
-from rrall.rules.criteria import Criteria
-from rrall.rules.index import CriteriaIndex
-from rrall.rules.profile import Profile, build_profile
+from rrall.rules.profile import build_profile
+from rrall.trials.match import TrialMatch
+from rrall.trials.registry import Registry
+from rrall.typed import build
 
 NOTICE = ("Decision support for qualified clinicians, for research and education. "
           "rrall does not prescribe: every output must be checked against the current protocol.")
@@ -53,6 +51,7 @@ class Assessment(BaseModel):
     options: list[OptionResult]
     cumulative_anthracycline: CumulativeAnthracycline
     prognosis: list[PrognosisResult]
+    trials: list[TrialMatch]
     missing_data: list[MissingData]
     warnings: list[Warning]
     references: dict[str, Source]
@@ -64,14 +63,17 @@ def input_sha256(case: Case) -> str:
     return hashlib.sha256(case.model_dump_json().encode()).hexdigest()
 
 
-def assess(case: Case, kb: KnowledgeBase | None = None, *,
-           anthracycline_table: str | None = None) -> Assessment:
+def assess(case: Case, kb: KnowledgeBase | None = None, *, anthracycline_table: str | None = None,
+           trials: Registry | None = None) -> Assessment:
+    """Everything rrall concludes about one case. `trials` defaults to the knowledge base's
+    curated trials plus the user's imported ones (read once per process)."""
     kb = kb or default_knowledge()
+    registry = trials or registry_for(kb)
     classified = classify(case, kb)
     risk = {name: evaluate(fw, classified, kb) for name, fw in kb.frameworks.items()}
     doses = cumulative(case, kb.anthracyclines, anthracycline_table)
     profile = build_profile(case, classified, risk, equivalent_range(doses))
-    options, prognosis, workup, shared_citations = _criteria_based(kb, profile, doses)
+    options, prognosis, workup, matched, shared_citations = criteria_based(kb, registry, profile, doses)
     cited = dict.fromkeys(c for r in risk.values() for c in r.citations)
     cited.update(dict.fromkeys(c for r in risk.values() for k in r.cautions for c in k.citations))
     cited.update(shared_citations)
@@ -80,7 +82,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None, *,
         cited.update(dict.fromkeys(item.citations))
         missing = _with_test(missing, field, item.name, item.why)
     # Every part is already a validated, typed object: build without validating again.
-    return Assessment.model_construct(
+    return build(Assessment,
         case_id=case.id,
         engine_version=__version__,
         knowledge_version=kb.version,
@@ -92,10 +94,23 @@ def assess(case: Case, kb: KnowledgeBase | None = None, *,
         options=options,
         cumulative_anthracycline=doses,
         prognosis=prognosis,
+        trials=matched,
         missing_data=missing,
         warnings=classified.warnings,
         references=_sources(kb, tuple(cited)),
     )
+
+
+def match_trials_for(case: Case, kb: KnowledgeBase | None = None, *, trials: Registry | None = None,
+                     include_closed: bool = False) -> list[TrialMatch]:
+    """The trial matches of one case (the assessment's `trials` block lists open trials;
+    this can include closed ones)."""
+    kb = kb or default_knowledge()
+    classified = classify(case, kb)
+    risk = {name: evaluate(fw, classified, kb) for name, fw in kb.frameworks.items()}
+    doses = cumulative(case, kb.anthracyclines)
+    profile = build_profile(case, classified, risk, equivalent_range(doses))
+    return trial_matches(kb, trials or registry_for(kb), profile, include_closed)
 
 
 def _sources(kb: KnowledgeBase, cited: tuple[str, ...]) -> dict[str, Source]:
@@ -107,67 +122,6 @@ def _sources(kb: KnowledgeBase, cited: tuple[str, ...]) -> dict[str, Source]:
         found = {c: kb.references[c].source for c in cited}
         remember(memo, key, found)
     return found
-
-
-Shared = tuple[list[OptionResult], list[PrognosisResult], tuple[WorkupItem, ...], dict[str, None]]
-
-
-def _criteria_based(kb: KnowledgeBase, profile: Profile, doses: CumulativeAnthracycline) -> Shared:
-    """Options, prognosis, applicable work-up and their citations: everything decided by
-    the criteria. Cases whose criteria give the same results share them (options/memo.py)."""
-    plans = _plans(kb)
-    results = plans.index.evaluate(profile)
-    dose_key = (doses.table, doses.status, tuple((c.rule, c.uncertain) for c in doses.cautions))
-    cases = table(kb.memo, "case")
-    key, found = shared(cases, ("case", *dose_key), results)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    memo = table(kb.memo, "option")
-    options = sort_options([evaluate_option(plan, results, doses, memo) for plan in plans.options])
-    prognosis = match_prognosis(plans.prognosis, results, table(kb.memo, "prognosis"))
-    workup = tuple(item for item, pick in plans.workup if overall(pick(results)) != "not_met")
-    cited = dict.fromkeys(c for o in options for c in o.citations)
-    cited.update(dict.fromkeys(doses.citations))
-    cited.update(dict.fromkeys(c for k in doses.cautions for c in k.citations))
-    cited.update(dict.fromkeys(p.citation for p in prognosis))
-    value: Shared = (options, prognosis, workup, cited)
-    remember(cases, key, (results, value))
-    return value
-
-
-@dataclass(frozen=True)
-class _Plans:
-    index: CriteriaIndex
-    options: list[Plan]
-    prognosis: list[tuple[PrognosisEstimate, Pick]]
-    workup: list[tuple[WorkupItem, Pick]]
-
-
-_PLANS: dict[int, tuple[KnowledgeBase, _Plans]] = {}
-
-
-def _plans(kb: KnowledgeBase) -> _Plans:
-    """Built once per knowledge base (the entry keeps it alive, so its id stays its own)."""
-    hit = _PLANS.get(id(kb))
-    if hit is None or hit[0] is not kb:
-        index = CriteriaIndex(_criteria_blocks(kb))
-        plans = _Plans(
-            index=index,
-            options=[Plan.build(t, kb.evidence_for(t.id), index) for t in kb.therapies.values()],
-            prognosis=[(p, index.getter([p.population])) for p in kb.prognosis],
-            workup=[(w, index.getter([w.when])) for w in kb.workup],
-        )
-        hit = _PLANS[id(kb)] = (kb, plans)
-    return hit[1]
-
-
-def _criteria_blocks(kb: KnowledgeBase) -> list[Criteria]:
-    blocks: list[Criteria] = []
-    for t in kb.therapies.values():
-        blocks += [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)]
-    blocks += [p.population for p in kb.prognosis]
-    blocks += [w.when for w in kb.workup]
-    return blocks
 
 
 def _missing_data(risk: dict[str, FrameworkResult], options: list[OptionResult]) -> list[MissingData]:

@@ -30,6 +30,7 @@ from rrall.knowledge.load import KnowledgeBase
 from rrall.report.fastjson import assessment_json
 
 CHUNK = 400
+WARM_UP = 100
 PARALLEL_FROM = 2000  # below this many lines, starting workers costs more than it saves
 _KB: KnowledgeBase | None = None
 _TURN: Any = None  # (Condition, Value): the index of the next chunk to write
@@ -81,8 +82,13 @@ def _write_in_turn(job: tuple[int, list[tuple[int, bytes]]], fd: int, source: st
 
 
 def _chunks(lines: list[bytes]) -> Iterator[list[tuple[int, bytes]]]:
+    """A small first chunk (the parent assesses it alone, to warm the memos the workers
+    inherit), then chunks of CHUNK lines."""
     numbered = [(i, line) for i, line in enumerate(lines, start=1) if line.strip()]
-    for start in range(0, len(numbered), CHUNK):
+    first = min(WARM_UP, CHUNK)
+    if numbered[:first]:
+        yield numbered[:first]
+    for start in range(first, len(numbered), CHUNK):
         yield numbered[start : start + CHUNK]
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from rrall import __version__
+from rrall.trials.cli import trials_app
 
 if TYPE_CHECKING:
     from rrall.case.model import Case
@@ -30,6 +31,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   "For qualified clinicians, research and education; it does not prescribe.")
 knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base.")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(trials_app, name="trials")
 
 
 class Format(StrEnum):

@@ -67,6 +67,10 @@ BROKEN = {
                                                  "requires: {involves_any: [ovary]}"), "ovary"),
     "anthracycline default table missing": (_edit("anthracyclines.yaml", "default_table: pancare",
                                                   "default_table: pancare2"), "default_table 'pancare2'"),
+    "trial: unknown criterion": (_edit("trials/NCT01802814.yaml", "    min_age_years: 1\n",
+                                       "    min_age: 1\n"), "min_age"),
+    "trial: not curated": (_edit("trials/NCT01802814.yaml", "  curated: true", "  curated: false"),
+                           "are curated"),
     "framework not in manifest": (_edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
                                   "not listed in manifest"),
 }

@@ -43,10 +43,17 @@ LATE_MRD_LOW = {"mrd": [{"timepoint": "end_of_reinduction", "value": 0.01, "unit
 # (criteria, case changes, expected result); the base case is a B-lineage late isolated
 # marrow first relapse, boy aged 9 at assessment, genetics tested negative at diagnosis.
 CASES: list[tuple[dict[str, Any], dict[str, Any], str]] = [
+    ({"sex": "male"}, {}, "met"),
+    ({"sex": "female"}, {}, "not_met"),
     ({"immunophenotype": ["B"]}, {}, "met"),
     ({"immunophenotype": ["B"]}, {"diagnosis.immunophenotype": "T"}, "not_met"),
     ({"disease_states": ["first_relapse"]}, {}, "met"),
     ({"disease_states": ["second_relapse"]}, {}, "not_met"),
+    ({"disease_any": ["second_or_later_relapse", "refractory"]}, {}, "not_met"),
+    ({"disease_any": ["second_or_later_relapse", "refractory"]}, TWO_RELAPSES, "met"),
+    ({"disease_any": ["post_hsct_relapse"]}, ALLO, "met"),
+    ({"disease_any": ["mrd_positive"]}, {}, "unknown"),
+    ({"disease_any": ["mrd_positive", "second_or_later_relapse"]}, LATE_MRD_LOW, "met"),  # 10^-4 is positive
     ({"min_relapse_number": 2}, {}, "not_met"),
     ({"min_relapse_number": 2}, TWO_RELAPSES, "met"),
     ({"max_relapse_number": 1}, TWO_RELAPSES, "not_met"),

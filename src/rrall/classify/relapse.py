@@ -18,6 +18,7 @@ from rrall.classify.months import age_in_years, months_between
 from rrall.knowledge.load import KnowledgeBase
 from rrall.rules.conditions import FactValue
 from rrall.rules.worlds import Alternative, DerivedFact, Unknown, World, enumerate_worlds
+from rrall.typed import build
 
 LATEST = "relapses[-1]"
 
@@ -84,7 +85,7 @@ def classify(case: Case, kb: KnowledgeBase) -> Classified:
         known.update(frontline_completed=end != "not_completed", months_from_frontline_end=months_end)
     worlds = enumerate_worlds(known, unknowns, timing_rules(kb))
     # Every value below is typed by this module; skip re-validating them case after case.
-    classification = Classification.model_construct(
+    classification = build(Classification,
         disease_state=_state(number),
         relapse_number=number,
         refractory=refractory,

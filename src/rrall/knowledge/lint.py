@@ -33,6 +33,7 @@ def lint(root: Path) -> list[str]:
     problems += _unique_ids(kb)
     problems += _manifest(kb)
     problems += lint_clinical(kb, _raw_ids(root))
+    problems += _trials(root)
     for fw in kb.frameworks.values():
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.not_applicable, *fw.rows], ())
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.hsct_rules, *fw.cautions], fw.groups)
@@ -51,6 +52,28 @@ def _cited(kb: KnowledgeBase) -> list[tuple[str, str]]:
         cited += [(f"frameworks/{fw.id}.yaml", c) for c in fw.citations]
     cited += [(f"rule {r.id}", c) for r in all_rules(kb) for c in r.citations]
     return cited + clinical_citations(kb)
+
+
+def _trials(root: Path) -> list[str]:
+    """Curated trial records: schema, unique ids, a source for each, dates not in the future."""
+    from datetime import date
+
+    from rrall.trials.registry import load_curated
+
+    try:
+        trials = load_curated(root / "trials")
+    except KnowledgeError as exc:
+        return exc.problems
+    problems = [f"trials: id {tid!r} is used {n} times" for tid, n in Counter(t.id for t in trials).items()
+                if n > 1]
+    for t in trials:
+        if not t.sources:
+            problems.append(f"trials: {t.id}: no source")
+        if t.status_as_of and t.status_as_of > date.today():
+            problems.append(f"trials: {t.id}: status_as_of {t.status_as_of} is in the future")
+        if not t.curated:
+            problems.append(f"trials: {t.id}: records shipped in knowledge/trials/ are curated")
+    return problems
 
 
 def _raw_ids(root: Path) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rrall.case.model import Case
+from rrall.case.model import AnthracyclineDose, Case
 from rrall.knowledge.clinical import AnthracyclineFile, ConversionTable
 from rrall.options.model import AgentDose, CumulativeAnthracycline
 from rrall.risk.model import Caution
@@ -18,9 +18,24 @@ def table(data: AnthracyclineFile, table_id: str | None = None) -> ConversionTab
     raise KeyError(wanted)
 
 
+_MEMO: dict[tuple[object, ...], tuple[AnthracyclineFile, CumulativeAnthracycline]] = {}
+
+
 def cumulative(case: Case, data: AnthracyclineFile, table_id: str | None = None) -> CumulativeAnthracycline:
-    used = table(data, table_id)
+    """The block for a case's doses; the same doses give the same (shared, frozen) block."""
     doses = case.prior_therapy.anthracyclines
+    key = (id(data), table_id, *((d.agent, d.cumulative_mg_per_m2) for d in doses))
+    hit = _MEMO.get(key)
+    if hit is None or hit[0] is not data:
+        if len(_MEMO) >= 20_000:
+            _MEMO.clear()
+        hit = _MEMO[key] = (data, _cumulative(doses, data, table_id))
+    return hit[1]
+
+
+def _cumulative(doses: list[AnthracyclineDose], data: AnthracyclineFile,
+                table_id: str | None) -> CumulativeAnthracycline:
+    used = table(data, table_id)
     by_agent, low, high, convertible = [], Decimal(0), Decimal(0), True
     for dose in doses:
         amount = Decimal(str(dose.cumulative_mg_per_m2))

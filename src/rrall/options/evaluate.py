@@ -19,6 +19,7 @@ from rrall.options.model import CumulativeAnthracycline, EvidenceRef, OptionResu
 from rrall.risk.model import Caution, Missing
 from rrall.rules.check import CriterionResult, overall
 from rrall.rules.index import CriteriaIndex
+from rrall.typed import build
 
 STATUS_ORDER: dict[str, int] = {
     "standard": 0, "consider": 1, "clinical_trial": 2, "insufficient_data": 3,
@@ -147,7 +148,7 @@ def _result(therapy: Therapy, status: OptionStatus, rule: str, reasons: list[str
     basis = set(every)
     shown = () if status == "not_eligible" else tuple(e for e in evidence if e.citation in basis)
     refs = _refs(shown)
-    return OptionResult.model_construct(
+    return build(OptionResult,
         id=therapy.id, name=therapy.name, phase=therapy.phase, status=status, rule=rule, reasons=reasons,
         cautions=cautions, evidence=refs, citations=list(dict.fromkeys(every)), missing=missing)
 
@@ -166,7 +167,7 @@ def _refs(items: tuple[EvidenceItem, ...]) -> list[EvidenceRef]:
     key = tuple(map(id, items))
     hit = _REFS.get(key)
     if hit is None:
-        refs = [EvidenceRef.model_construct(id=e.id, level=e.level, claim=e.statement, citation=e.citation,
+        refs = [build(EvidenceRef, id=e.id, level=e.level, claim=e.statement, citation=e.citation,
                                             uncertain=e.uncertain) for e in items]
         hit = _REFS[key] = (items, refs)
     return hit[1]

@@ -35,6 +35,21 @@ def _shared(thing: object, dump: Callable[[], bytes | str]) -> orjson.Fragment:
     return hit[1]
 
 
+_LISTS: dict[int, tuple[object, orjson.Fragment]] = {}
+_LISTS_MAX = 2_000  # whole lists are large (tens of KB): keep few
+
+
+def _list(items: list[Any]) -> orjson.Fragment:
+    """A shared list (cases with the same criterion results share their options, prognosis
+    and trial lists) as one fragment."""
+    hit = _LISTS.get(id(items))
+    if hit is None or hit[0] is not items:
+        if len(_LISTS) >= _LISTS_MAX:
+            _LISTS.clear()
+        hit = _LISTS[id(items)] = (items, orjson.Fragment(orjson.dumps([_model(i) for i in items])))
+    return hit[1]
+
+
 def _model(model: BaseModel) -> orjson.Fragment:
     return _shared(model, model.model_dump_json)
 
@@ -54,9 +69,10 @@ def assessment_json(a: Assessment) -> bytes:
         "notice": a.notice,
         "classification": _own(a.classification),
         "risk": orjson.Fragment(_RISK.dump_json(a.risk)),
-        "options": [_model(o) for o in a.options],
+        "options": _list(a.options),
         "cumulative_anthracycline": _own(a.cumulative_anthracycline),
-        "prognosis": [_model(p) for p in a.prognosis],
+        "prognosis": _list(a.prognosis),
+        "trials": _list(a.trials),
         "missing_data": orjson.Fragment(_MISSING.dump_json(a.missing_data)),
         "warnings": orjson.Fragment(_WARNINGS.dump_json(a.warnings)),
         "references": _shared(a.references, lambda: orjson.dumps({k: _model(r) for k, r in refs.items()})),

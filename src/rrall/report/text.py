@@ -30,7 +30,7 @@ def _label(value: object) -> str:
 
 class TextRenderer:
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(highlight=False, soft_wrap=False)
+        self.console = console or Console(highlight=False, soft_wrap=False, emoji=False)
         self.errors = Console(file=sys.stderr, highlight=False)
         self.first = True
 
@@ -55,6 +55,7 @@ class TextRenderer:
         self._options(a)
         self._anthracycline(a)
         self._prognosis(a)
+        self._trials(a)
         if a.missing_data:
             out.print("\n[bold]Missing data that would change a result, and work-up not yet reported[/bold]")
             for item in a.missing_data:
@@ -125,6 +126,27 @@ class TextRenderer:
             mark = " [yellow]?[/yellow]" if item.uncertain else ""
             out.print(f"  • {item.figure}{mark} · {_escape(item.population)} · {item.cohort}"
                       f"{f' ({item.era})' if item.era else ''} [dim][{item.citation}][/dim]{flag}")
+
+    def _trials(self, a: Assessment) -> None:
+        lines = ["", "[bold]Clinical trials open to enrolment[/bold] [dim](structured criteria only; "
+                 "free-text criteria are for review with the trial team; statuses are dated)[/dim]"]
+        if not a.trials:
+            lines.append("  none in the registry")
+        counts = {s: sum(t.status == s for t in a.trials)
+                  for s in ("potentially_eligible", "needs_data", "ineligible")}
+        for trial in a.trials:
+            if trial.status == "ineligible":
+                continue
+            as_of = f"as of {trial.status_as_of.isoformat()}" if trial.status_as_of else "status undated"
+            lines.append(f"  {_label(trial.status):<21} {trial.id} · {trial.phase or '-'} · "
+                         f"{_label(trial.trial_status)} {as_of}")
+            lines.append(f"{'':24}[dim]{_escape(trial.title)}[/dim]")
+            if trial.missing:
+                lines.append(f"{'':24}[magenta]would decide: {', '.join(trial.missing)}[/magenta]")
+        if counts["ineligible"]:
+            lines.append(f"  [dim]{counts['ineligible']} open trial(s) ineligible; "
+                         "`rrall trials match CASE` shows every criterion[/dim]")
+        self.console.print("\n".join(lines))
 
     def _frameworks(self, a: Assessment) -> Table:
         table = Table(title="First-relapse frameworks", title_justify="left", expand=False)

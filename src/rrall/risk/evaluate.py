@@ -17,6 +17,7 @@ from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule,
 from rrall.risk.model import Caution, FrameworkResult, HsctInCr2, Missing, Status
 from rrall.rules.conditions import FactValue
 from rrall.rules.worlds import Unknown, World, deciding_unknowns
+from rrall.typed import build
 
 
 class TableError(RuntimeError):
@@ -87,7 +88,7 @@ def evaluate(fw: Framework, classified: Classified, kb: KnowledgeBase) -> Framew
             memo.clear()
         core = memo[signature] = _evaluate(fw, classified, kb)
     fields, names = core
-    return FrameworkResult.model_construct(**fields, inputs=_inputs(names, classified.worlds))
+    return build(FrameworkResult, **fields, inputs=_inputs(names, classified.worlds))
 
 
 def _evaluate(fw: Framework, classified: Classified,

@@ -109,6 +109,36 @@ def _months(name: str, bound: int, p: Profile) -> CriterionResult:
                    f"{'>=' if low else '<'} {bound} months")
 
 
+# MRD-positive remission as trials use it: MRD at or above 0.01 % (10^-4), the COG
+# threshold below which MRD counts as negative [AALL1331-B1].
+MRD_POSITIVE = Decimal("0.0001")
+
+
+def _admitted(name: str, states: list[str], p: Profile) -> CriterionResult:
+    """Met when the case is in any of the states a trial admits; unknown only when an MRD
+    value would decide it."""
+    found: list[str] = []
+    undecided = False
+    for state in states:
+        if state == "mrd_positive":
+            if p.mrd_end_of_reinduction is None:
+                undecided = True
+            elif p.mrd_end_of_reinduction >= MRD_POSITIVE:
+                found.append(state)
+            continue
+        holds = {"first_relapse": p.disease_state == "first_relapse",
+                 "second_or_later_relapse": p.relapse_number >= 2,
+                 "refractory": p.refractory,
+                 "primary_refractory": p.disease_state == "primary_refractory",
+                 "post_hsct_relapse": p.post_hsct}[state]
+        if holds:
+            found.append(state)
+    ok = True if found else None if undecided else False
+    shown = _words(found) if found else p.disease_state.replace("_", " ") + (
+        "" if p.refractory is False else ", refractory")
+    return _result(name, ok, shown, f"any of {_words(states)}", FIELDS["mrd"])
+
+
 def _risk(name: str, groups: Any, p: Profile) -> CriterionResult:
     listed: dict[str, list[str]] = groups.listed()
     seen: list[str] = []
@@ -266,8 +296,10 @@ def _performance(name: str, bound: int, p: Profile) -> CriterionResult:
 
 
 _CHECKS: dict[str, Callable[[str, Any, Profile], CriterionResult]] = {
+    "sex": lambda n, v, p: _result(n, p.sex == v, p.sex, v),
     "immunophenotype": _one_of("immunophenotype"),
     "disease_states": _one_of("disease_state"),
+    "disease_any": _admitted,
     "min_relapse_number": _relapse_number,
     "max_relapse_number": _relapse_number,
     "refractory": _flag("refractory"),
@@ -311,8 +343,10 @@ _CHECKS: dict[str, Callable[[str, Any, Profile], CriterionResult]] = {
 
 # The profile facts each check reads (and so the key of its shared results).
 DEPS: dict[str, tuple[str, ...]] = {
+    "sex": ("sex",),
     "immunophenotype": ("immunophenotype",),
     "disease_states": ("disease_state",),
+    "disease_any": ("disease_state", "relapse_number", "refractory", "post_hsct", "mrd_end_of_reinduction"),
     "min_relapse_number": ("relapse_number",),
     "max_relapse_number": ("relapse_number",),
     "refractory": ("refractory",),

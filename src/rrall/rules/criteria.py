@@ -18,6 +18,8 @@ from rrall.case.vocabulary import AgentResponse, GeneticLesion, PriorAgent, Rela
 
 Verdict = Literal["met", "not_met", "unknown"]
 DiseaseState = Literal["first_relapse", "second_relapse", "third_or_later_relapse", "primary_refractory"]
+AdmittedState = Literal["first_relapse", "second_or_later_relapse", "refractory", "primary_refractory",
+                        "post_hsct_relapse", "mrd_positive"]
 SiteCategory = Literal["isolated_marrow", "isolated_extramedullary", "combined"]
 Expression = Literal["positive", "dim", "negative"]
 HsctConsensus = Literal["indicated", "not_indicated", "disagree", "not_applicable"]
@@ -49,8 +51,11 @@ class PriorResponse(BaseModel):
 class Criteria(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    sex: Literal["female", "male"] | None = None
     immunophenotype: list[Literal["B", "T"]] | None = None
     disease_states: list[DiseaseState] | None = None
+    disease_any: list[AdmittedState] | None = Field(
+        default=None, description="the case is in at least one of these states (how trials admit)")
     min_relapse_number: Annotated[int, Field(ge=0)] | None = None
     max_relapse_number: Annotated[int, Field(ge=0)] | None = None
     refractory: bool | None = None

@@ -38,6 +38,7 @@ FIELDS = {
 
 @dataclass(frozen=True)
 class Profile:
+    sex: str
     immunophenotype: str
     disease_state: str
     relapse_number: int
@@ -105,6 +106,7 @@ def build_profile(case: Case, classified: Classified, risk: dict[str, FrameworkR
     for exposure in case.prior_therapy.agents:
         agents.setdefault(exposure.agent, []).append(exposure.response)
     return Profile(
+        sex=case.sex,
         immunophenotype=c.immunophenotype,
         disease_state=c.disease_state,
         relapse_number=c.relapse_number,

@@ -1,0 +1,106 @@
+"""Everything decided by the criteria vocabulary, for one case: treatment options,
+prognosis figures, the applicable work-up and the trial matches, with their citations.
+
+The knowledge base's and the trial registry's criteria blocks are indexed once
+(rules/index.py); a case evaluates each distinct requirement once, and cases whose
+criterion results are the same share the whole answer (options/memo.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rrall.knowledge.clinical import PrognosisEstimate, WorkupItem
+from rrall.knowledge.load import KnowledgeBase
+from rrall.options.evaluate import Pick, Plan, evaluate_option, sort_options
+from rrall.options.memo import remember, shared, table
+from rrall.options.model import CumulativeAnthracycline, OptionResult
+from rrall.prognosis.match import PrognosisResult, match_prognosis
+from rrall.rules.check import overall
+from rrall.rules.criteria import Criteria
+from rrall.rules.index import CriteriaIndex
+from rrall.rules.profile import Profile
+from rrall.trials.match import TrialMatch, match_trials
+from rrall.trials.model import Trial
+from rrall.trials.registry import Registry, default_registry
+
+Shared = tuple[list[OptionResult], list[PrognosisResult], tuple[WorkupItem, ...], list[TrialMatch],
+               dict[str, None]]
+
+
+def criteria_based(kb: KnowledgeBase, registry: Registry, profile: Profile,
+                   doses: CumulativeAnthracycline) -> Shared:
+    plans = plans_for(kb, registry)
+    results = plans.index.evaluate(profile)
+    dose_key = (doses.table, doses.status, tuple((c.rule, c.uncertain) for c in doses.cautions))
+    cases = table(kb.memo, "case")
+    key, found = shared(cases, ("case", id(registry), *dose_key), results)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    memo = table(kb.memo, "option")
+    options = sort_options([evaluate_option(plan, results, doses, memo) for plan in plans.options])
+    prognosis = match_prognosis(plans.prognosis, results, table(kb.memo, "prognosis"))
+    workup = tuple(item for item, pick in plans.workup if overall(pick(results)) != "not_met")
+    trials = match_trials(plans.trials, results, table(kb.memo, "trial"))
+    cited = dict.fromkeys(c for o in options for c in o.citations)
+    cited.update(dict.fromkeys(doses.citations))
+    cited.update(dict.fromkeys(c for k in doses.cautions for c in k.citations))
+    cited.update(dict.fromkeys(p.citation for p in prognosis))
+    value: Shared = (options, prognosis, workup, trials, cited)
+    remember(cases, key, ((results, registry), value))
+    return value
+
+
+def trial_matches(kb: KnowledgeBase, registry: Registry, profile: Profile,
+                  include_closed: bool) -> list[TrialMatch]:
+    """The trial block on its own, optionally with closed trials (`rrall trials match`)."""
+    plans = plans_for(kb, registry)
+    return match_trials(plans.trials, plans.index.evaluate(profile), table(kb.memo, "trial"), include_closed)
+
+
+@dataclass(frozen=True)
+class Plans:
+    index: CriteriaIndex
+    options: list[Plan]
+    prognosis: list[tuple[PrognosisEstimate, Pick]]
+    workup: list[tuple[WorkupItem, Pick]]
+    trials: list[tuple[Trial, Pick]]
+
+
+_PLANS: dict[tuple[int, int], tuple[KnowledgeBase, Registry, Plans]] = {}
+_REGISTRIES: dict[int, tuple[KnowledgeBase, Registry]] = {}
+
+
+def registry_for(kb: KnowledgeBase) -> Registry:
+    """The default registry of a knowledge base, read once per process."""
+    hit = _REGISTRIES.get(id(kb))
+    if hit is None or hit[0] is not kb:
+        hit = _REGISTRIES[id(kb)] = (kb, default_registry(kb.root))
+    return hit[1]
+
+
+def plans_for(kb: KnowledgeBase, registry: Registry) -> Plans:
+    """Built once per knowledge base and registry (the entry keeps both alive, so their ids
+    stay theirs)."""
+    hit = _PLANS.get((id(kb), id(registry)))
+    if hit is None or hit[0] is not kb or hit[1] is not registry:
+        blocks = _criteria_blocks(kb) + [t.eligibility for t in registry.trials]
+        index = CriteriaIndex(blocks)
+        plans = Plans(
+            index=index,
+            options=[Plan.build(t, kb.evidence_for(t.id), index) for t in kb.therapies.values()],
+            prognosis=[(p, index.getter([p.population])) for p in kb.prognosis],
+            workup=[(w, index.getter([w.when])) for w in kb.workup],
+            trials=[(t, index.getter([t.eligibility])) for t in registry.trials],
+        )
+        hit = _PLANS[(id(kb), id(registry))] = (kb, registry, plans)
+    return hit[2]
+
+
+def _criteria_blocks(kb: KnowledgeBase) -> list[Criteria]:
+    blocks: list[Criteria] = []
+    for t in kb.therapies.values():
+        blocks += [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)]
+    blocks += [p.population for p in kb.prognosis]
+    blocks += [w.when for w in kb.workup]
+    return blocks

@@ -1,0 +1,1 @@
+"""Clinical-trial registry (curated and imported) and criterion-by-criterion matching."""

@@ -1,0 +1,179 @@
+"""`rrall trials import | list | match`: the registry on the command line."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+
+if TYPE_CHECKING:
+    from rrall.trials.match import TrialMatch
+    from rrall.trials.model import Trial
+
+trials_app = typer.Typer(no_args_is_help=True,
+                         help="The clinical-trial registry: import from ClinicalTrials.gov, list, match.")
+RegistryOption = Annotated[Path | None, typer.Option(
+    "--registry", help="Folder of imported trials (default: RRALL_HOME/trials).", show_default=False)]
+KnowledgeOption = Annotated[Path | None, typer.Option(
+    "--knowledge", help="Knowledge base folder (default: the bundled release).", show_default=False)]
+EXIT_BAD_INPUT = 2
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@trials_app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A v2 study JSON, a /studies page, or a folder of study files.",
+                                         show_default=False)],
+    registry: RegistryOption = None,
+) -> None:
+    """Import ClinicalTrials.gov API v2 JSON into the registry (marked not curated)."""
+    from rrall.trials.ctgov import import_path
+    from rrall.trials.registry import imported_dir
+
+    target = registry or imported_dir()
+    report = import_path(path, target)
+    for file, why in report.failed:
+        typer.echo(f"error: {file}: {why} (file skipped, nothing written from it)", err=True)
+    typer.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
+               f"{len(report.unchanged)} unchanged (the registry already had that version or a newer one), "
+               f"{len(report.failed)} file(s) skipped; registry {target}")
+    if report.failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@trials_app.command("list")
+def list_command(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+                 registry: RegistryOption = None, knowledge: KnowledgeOption = None) -> None:
+    """Print the registry with each trial's structured eligibility, for audit."""
+    from rich.console import Console
+    from rich.table import Table
+
+    found = _registry(registry, knowledge)
+    rows = [audit_view(t) for t in found.trials]
+    for problem in found.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    if fmt is Format.json:
+        sys.stdout.buffer.write(orjson.dumps({"trials": rows}, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    table = Table(title=f"{len(rows)} trials", title_justify="left")
+    for column in ("id", "phase", "status (as of)", "ages", "lineage", "states", "curated"):
+        table.add_column(column)
+    for row in rows:
+        ages = f"{_age(row['min_age_years'])}-{_age(row['max_age_years'])}"
+        table.add_row(row["id"], row["phase"] or "-", f"{row['status']} ({row['status_as_of'] or 'undated'})",
+                      ages, ",".join(row["immunophenotype"] or []) or "-",
+                      ", ".join(row["disease_states"] or []) or "-", "yes" if row["curated"] else "no")
+    Console(highlight=False).print(table)
+
+
+@trials_app.command("match")
+def match_command(
+    case_file: Annotated[Path, typer.Argument(help="A case file (.json or .yaml).", show_default=False)],
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    include_closed: Annotated[bool, typer.Option("--include-closed",
+                                                 help="Also list trials not open to enrolment.")] = False,
+    registry: RegistryOption = None,
+    knowledge: KnowledgeOption = None,
+) -> None:
+    """Match one case against the registry, criterion by criterion (met, not met, unknown)."""
+    from rrall.assessment import match_trials_for
+    from rrall.case.load import load_case
+    from rrall.errors import CaseInputError
+    from rrall.knowledge.load import default_knowledge, load_knowledge
+
+    kb = load_knowledge(knowledge) if knowledge else default_knowledge()
+    try:
+        case = load_case(case_file, kb)
+    except CaseInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    matches = match_trials_for(case, kb, trials=_registry(registry, knowledge), include_closed=include_closed)
+    if fmt is Format.json:
+        from pydantic import TypeAdapter
+
+        from rrall.trials.match import TrialMatch
+
+        listed = orjson.Fragment(TypeAdapter(list[TrialMatch]).dump_json(matches))
+        data = {"case_id": case.id, "assessment_date": case.as_of.isoformat(), "trials": listed}
+        sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+        return
+    print_matches(case.id, matches)
+
+
+def print_matches(case_id: str, matches: list[TrialMatch]) -> None:
+    from rich.console import Console
+
+    out = Console(highlight=False)
+    out.print("[dim]Decision support for qualified clinicians, for research and education; rrall does not "
+              "prescribe. Check every status and criterion with the trial team.[/dim]")
+    out.print(f"[bold]{case_id}[/bold]: {len(matches)} trial(s)")
+    mark = {"met": "[green]✓[/green]", "not_met": "[red]✗[/red]", "unknown": "[magenta]?[/magenta]"}
+    for m in matches:
+        as_of = f"as of {m.status_as_of.isoformat()}" if m.status_as_of else "status undated"
+        origin = "curated" if m.curated else "imported, not curated"
+        out.print(f"\n[bold]{m.status.replace('_', ' ')}[/bold] · {m.id} · {m.phase or 'phase not given'} · "
+                  f"{m.trial_status.replace('_', ' ')} ({as_of}) · {origin}")
+        out.print(f"  {_escape(m.title)}")
+        for c in m.criteria:
+            out.print(f"  {mark[c.result]} {_escape(c.detail)}")
+        if m.missing:
+            out.print(f"  [magenta]would decide: {', '.join(m.missing)}[/magenta]")
+        if m.review:
+            out.print(f"  [dim]{len(m.review)} free-text criteria to review with the trial team[/dim]")
+
+
+def audit_view(t: Trial) -> dict[str, Any]:
+    """The structured eligibility under trials.json's key names, then everything else."""
+    e = t.eligibility
+    prior: list[str] = list(e.excludes_prior or [])
+    if e.prior_allogeneic_hsct is False:
+        prior.append("hsct")
+    shown = {"min_age_years", "max_age_years", "immunophenotype", "disease_any", "cd19_required",
+             "cd22_required", "bcr_abl1", "excludes_prior", "prior_allogeneic_hsct", "active_cns",
+             "min_performance"}
+    return {
+        "id": t.id, "nct_id": t.nct_id, "other_ids": t.other_ids, "title": t.title, "phase": t.phase,
+        "sponsor": t.sponsor, "status": t.status, "status_text": t.status_text,
+        "status_as_of": t.status_as_of.isoformat() if t.status_as_of else None, "curated": t.curated,
+        "min_age_years": _number(e.min_age_years), "max_age_years": _number(e.max_age_years),
+        "immunophenotype": e.immunophenotype, "disease_states": e.disease_any,
+        "cd19_required": None if e.cd19_required is None else True,
+        "cd22_required": None if e.cd22_required is None else True,
+        "ph_status": {True: "positive", False: "negative", None: None}[e.bcr_abl1],
+        "excludes_prior": prior, "excludes_active_cns": True if e.active_cns is False else None,
+        "min_performance": e.min_performance,
+        "other_criteria": {k: v for k, v in e.model_dump(mode="json", exclude_none=True).items()
+                           if k not in shown},
+        "free_text": t.free_text, "interventions": t.interventions, "conditions": t.conditions,
+        "sources": t.sources,
+    }
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _age(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def _registry(folder: Path | None, knowledge: Path | None) -> Any:
+    """The curated trials of the knowledge base plus those imported into `folder`."""
+    from rrall.knowledge.load import default_knowledge_dir
+    from rrall.trials.registry import Registry, curated_trials, imported_dir, load_imported
+
+    imported, problems = load_imported(folder or imported_dir())
+    root = knowledge or default_knowledge_dir()
+    return Registry.merge(list(curated_trials(root / "trials")), imported, problems)

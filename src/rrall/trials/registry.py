@@ -1,0 +1,101 @@
+"""The trial registry: the curated trials shipped in knowledge/trials/, plus the trials a
+user imported from ClinicalTrials.gov into their data directory (RRALL_HOME/trials/).
+
+An imported record of a trial that is also curated never replaces the curated
+eligibility (the registry's own record holds only ages and text); its status is used
+when it is newer than the curated one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rrall.errors import KnowledgeError
+from rrall.knowledge.load import read_yaml
+from rrall.trials.model import Trial
+
+
+class TrialFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format_version: int
+    trial: Trial
+
+
+def rrall_home() -> Path:
+    """RRALL_HOME, else the user's data directory (XDG_DATA_HOME or ~/.local/share)/rrall."""
+    home = os.environ.get("RRALL_HOME")
+    if home:
+        return Path(home)
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "rrall"
+
+
+def imported_dir(home: Path | None = None) -> Path:
+    return (home or rrall_home()) / "trials"
+
+
+def load_curated(folder: Path) -> list[Trial]:
+    """Every curated trial file; all problems at once (KnowledgeError)."""
+    problems: list[str] = []
+    trials = []
+    for path in sorted(folder.glob("*.yaml")):
+        data = read_yaml(path, problems)
+        if data is None:
+            continue
+        try:
+            trials.append(TrialFile.model_validate(data).trial)
+        except ValidationError as exc:
+            problems += [f"trials/{path.name}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                         for e in exc.errors()]
+    if problems:
+        raise KnowledgeError(problems)
+    return trials
+
+
+def load_imported(folder: Path) -> tuple[list[Trial], list[str]]:
+    """Imported trials (one JSON file each) and a problem per unreadable file; an
+    unreadable file is skipped, never half-used."""
+    trials, problems = [], []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            trials.append(Trial.model_validate_json(path.read_bytes()))
+        except (OSError, ValidationError) as exc:
+            problems.append(f"{path}: skipped, not a readable trial record ({type(exc).__name__})")
+    return trials, problems
+
+
+@dataclass(frozen=True, eq=False)
+class Registry:
+    trials: tuple[Trial, ...]
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def merge(cls, curated: list[Trial], imported: list[Trial],
+              problems: list[str] | None = None) -> Registry:
+        by_id = {t.id: t for t in curated}
+        for trial in imported:
+            mine = by_id.get(trial.id)
+            if mine is None:
+                by_id[trial.id] = trial
+            elif trial.status_as_of and (mine.status_as_of is None or trial.status_as_of > mine.status_as_of):
+                by_id[trial.id] = mine.model_copy(update={
+                    "status": trial.status, "status_text": trial.status_text,
+                    "status_as_of": trial.status_as_of, "locations": trial.locations or mine.locations,
+                    "version": trial.version})
+        return cls(tuple(by_id.values()), tuple(problems or ()))
+
+
+@cache
+def curated_trials(folder: Path) -> tuple[Trial, ...]:
+    return tuple(load_curated(folder))
+
+
+def default_registry(knowledge_root: Path, home: Path | None = None) -> Registry:
+    """The curated trials of a knowledge base plus the user's imported ones."""
+    curated = list(curated_trials(knowledge_root / "trials"))
+    imported, problems = load_imported(imported_dir(home))
+    return Registry.merge(curated, imported, problems)
