@@ -93,16 +93,23 @@ def test_hsct_follows_the_frameworks_and_says_where_they_disagree() -> None:
 
 
 def test_cns_relapse_gets_intrathecal_and_delayed_cranial_radiation() -> None:
-    late = options(run(make_case(**{"relapses.0.sites": ["cns"], "relapses.0.marrow_blasts_percent": 0})))
+    mrd0 = [{"timepoint": "end_of_reinduction", "value": 0, "unit": "fraction"}]
+    cns = {"relapses.0.sites": ["cns"], "relapses.0.marrow_blasts_percent": 0}
+    unknown_rt = options(run(make_case(mrd=mrd0, **cns)))["cranial_radiation"]
+    assert unknown_rt.status == "insufficient_data"
+    assert [m.field for m in unknown_rt.missing] == ["prior_therapy.cranial_radiation_gy"]
+    late = options(run(make_case(mrd=mrd0, prior_therapy={"cranial_radiation_gy": 0}, **cns)))
     assert late["intrathecal_chemotherapy"].status == "standard"
     assert late["cranial_radiation"].status == "standard" and "18 Gy" in late["cranial_radiation"].reasons[0]
     assert late["craniospinal_radiation"].status == "not_recommended"
-    assert any("Prior cranial radiation" in k.text for k in late["cranial_radiation"].cautions)
-    early = options(run(make_case(**{"relapses.0.sites": ["cns"], "relapses.0.marrow_blasts_percent": 0,
-                                     "relapses.0.date": "2016-01-20",
-                                     "diagnosis.frontline_end_date": "not_completed"})))
-    assert early["craniospinal_radiation"].status == "standard"
-    assert "24 Gy" in early["craniospinal_radiation"].reasons[0]
+    irradiated = options(run(make_case(mrd=mrd0, prior_therapy={"cranial_radiation_gy": 18}, **cns)))
+    assert irradiated["cranial_radiation"].status == "consider", "prior cranial radiation is never standard"
+    early_dates = {"relapses.0.date": "2016-01-20", "diagnosis.frontline_end_date": "not_completed"}
+    early = options(run(make_case(prior_therapy={"cranial_radiation_gy": 0}, **cns, **early_dates)))
+    # Early isolated CNS relapse is high risk in most frameworks: HSCT is indicated, and the
+    # radiation is planned with the conditioning rather than given as POG 9412 did.
+    assert early["craniospinal_radiation"].status == "consider"
+    assert "conditioning" in early["craniospinal_radiation"].reasons[0]
 
 
 def test_testicular_relapse_gets_radiation_or_orchiectomy() -> None:

@@ -44,23 +44,23 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
     for rule in therapy.rules:
         flag = " [yellow]UNCERTAIN[/yellow]" if rule.uncertain else ""
         out.print(f"  {rule.id}: [bold]{rule.status}[/bold] when {_criteria(rule.when)}{flag}")
-        out.print(f"      {rule.reason} [dim][{', '.join(rule.citations)}][/dim]")
+        out.print(f"      {rule.reason} [dim]\\[{', '.join(rule.citations)}][/dim]")
     out.print(f"  otherwise: [bold]{therapy.default.status}[/bold]: {therapy.default.reason} "
-              f"[dim][{', '.join(therapy.default.citations)}][/dim]")
+              f"[dim]\\[{', '.join(therapy.default.citations)}][/dim]")
     if therapy.cautions:
         out.print("\n[bold]Cautions[/bold]")
         for caution in therapy.cautions:
             flag = " [yellow]UNCERTAIN[/yellow]" if caution.uncertain else ""
             out.print(f"  {caution.id} (when {_criteria(caution.when)}){flag}: {caution.text} "
-                      f"[dim][{', '.join(caution.citations)}][/dim]")
+                      f"[dim]\\[{', '.join(caution.citations)}][/dim]")
     out.print("\n[bold]Evidence[/bold]")
     for item in evidence:
         flag = " [yellow]UNCERTAIN[/yellow]" if item.uncertain else ""
         out.print(f"  {item.id} · level {item.level} · {item.design.replace('_', ' ')}{flag}")
-        out.print(f"      {item.statement} [dim][{item.citation}][/dim]")
+        out.print(f"      {item.statement} [dim]\\[{item.citation}][/dim]")
     out.print("\n[bold]References[/bold]")
     for ref in refs:
-        out.print(f"  [{ref.id}] {ref.citation} {_identifiers(ref)}".rstrip())
+        out.print(_escape(f"  [{ref.id}] {ref.citation} {_identifiers(ref)}".rstrip()))
 
 
 def _identifiers(ref: object) -> str:
@@ -86,3 +86,8 @@ def show_references(kb: KnowledgeBase, *, as_json: bool) -> None:
         out.print(f"  supports: {ref.supports}")
         if ref.note:
             out.print(f"  [yellow]note: {ref.note}[/yellow]")
+
+
+def _escape(text: str) -> str:
+    """Source keys in square brackets are text, not rich markup."""
+    return text.replace("[", r"\[")

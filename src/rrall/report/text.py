@@ -50,7 +50,8 @@ class TextRenderer:
             for reason in result.reasons:
                 out.print(f"  • {reason}")
             for caution in result.cautions:
-                out.print(f"  [yellow]! {caution.text}[/yellow] [dim][{', '.join(caution.citations)}][/dim]")
+                keys = ", ".join(caution.citations)
+                out.print(f"  [yellow]! {_escape(caution.text)}[/yellow] [dim]\\[{keys}][/dim]")
             out.print(f"  [dim]sources: {', '.join(result.citations)}[/dim]")
         self._options(a)
         self._anthracycline(a)
@@ -69,7 +70,7 @@ class TextRenderer:
         for ref in a.references.values():
             ids = " ".join(f"{k.upper()} {v}" for k, v in
                            (("pmid", ref.pmid), ("doi", ref.doi), ("nct", ref.nct)) if v)
-            out.print(f"  [{ref.id}] {ref.citation} {ids}".rstrip())
+            out.print(_escape(f"  [{ref.id}] {ref.citation} {ids}".rstrip()))
 
     def _options(self, a: Assessment) -> None:
         lines = ["", "[bold]Treatment options[/bold] [dim](status · one-line reason · sources; "
@@ -85,7 +86,7 @@ class TextRenderer:
                 style = STATUS_STYLE[option.status]
                 lines.append(f"    [{style}]{_label(option.status):<17}[/{style}] {option.name}")
                 sources = ", ".join(option.citations[:4])
-                lines.append(f"{'':22}[dim]{_escape(option.reasons[0])} [{sources}][/dim]")
+                lines.append(f"{'':22}[dim]{_escape(option.reasons[0])} \\[{sources}][/dim]")
                 for caution in option.cautions:
                     mark = "? " if caution.uncertain else "! "
                     lines.append(f"{'':22}[yellow]{mark}{_escape(caution.text)}[/yellow]")
@@ -113,7 +114,7 @@ class TextRenderer:
                       f" = {agent.doxorubicin_equivalent_mg_per_m2 or '?'}")
         for caution in dose.cautions:
             sources = ", ".join(caution.citations)
-            out.print(f"  [yellow]! {_escape(caution.text)}[/yellow] [dim][{sources}][/dim]")
+            out.print(f"  [yellow]! {_escape(caution.text)}[/yellow] [dim]\\[{sources}][/dim]")
 
     def _prognosis(self, a: Assessment) -> None:
         out = self.console
@@ -125,7 +126,7 @@ class TextRenderer:
             flag = "" if item.match == "applies" else f" [dim](may apply: {', '.join(item.missing)})[/dim]"
             mark = " [yellow]?[/yellow]" if item.uncertain else ""
             out.print(f"  • {item.figure}{mark} · {_escape(item.population)} · {item.cohort}"
-                      f"{f' ({item.era})' if item.era else ''} [dim][{item.citation}][/dim]{flag}")
+                      f"{f' ({item.era})' if item.era else ''} [dim]\\[{item.citation}][/dim]{flag}")
 
     def _trials(self, a: Assessment) -> None:
         lines = ["", "[bold]Clinical trials open to enrolment[/bold] [dim](structured criteria only; "

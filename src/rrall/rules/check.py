@@ -163,16 +163,17 @@ def _risk(name: str, groups: Any, p: Profile) -> CriterionResult:
 
 
 def _hsct(name: str, allowed: list[str], p: Profile) -> CriterionResult:
-    value, shown, field = hsct_consensus(p)
-    return _result(name, None if value is None else value in allowed, shown, f"one of {_words(allowed)}",
-                   field)
+    possible, shown, field = hsct_consensus(p)
+    ok = True if possible <= set(allowed) else False if not possible & set(allowed) else None
+    return _result(name, ok, shown, f"one of {_words(allowed)}", field)
 
 
-def hsct_consensus(p: Profile) -> tuple[str | None, str, str | None]:
-    """What the applicable frameworks say about HSCT in CR2 together, in words, and the
-    field that would settle it when one of them cannot say yet."""
+def hsct_consensus(p: Profile) -> tuple[set[str], str, str | None]:
+    """What the applicable frameworks could say about HSCT in CR2 together (one value when
+    every framework has decided), in words, and the field that would settle it."""
     said: list[str] = []
-    verdicts: set[str | None] = set()
+    decided: set[str] = set()
+    undecided = 0
     fields: list[str] = []
     for name, r in p.risk.items():
         if r.status == "not_applicable":
@@ -180,17 +181,28 @@ def hsct_consensus(p: Profile) -> tuple[str | None, str, str | None]:
         if r.status == "insufficient_data" or r.hsct_in_cr2 == "depends_on_mrd":
             said.append(f"{name}: {'undecided' if r.status != 'assigned' else 'depends on MRD'}")
             fields.extend(m.field for m in r.missing)
-            verdicts.add(None)
+            undecided += 1
             continue
         said.append(f"{name} ({r.group}): {(r.hsct_in_cr2 or '').replace('_', ' ')}")
         if r.hsct_in_cr2 in ("indicated", "not_indicated"):
-            verdicts.add(r.hsct_in_cr2)
+            decided.add(r.hsct_in_cr2)
     shown = "; ".join(said) or "no first-relapse framework applies"
-    if None in verdicts:
-        return None, shown, ", ".join(dict.fromkeys(fields)) or FIELDS["mrd"]
+    # An undecided framework may still say either; when every way it could go gives the
+    # same consensus, the consensus is known.
+    extra: list[set[str]] = [set()]
+    if undecided:
+        extra = [{"indicated"}, {"not_indicated"}]
+        if undecided > 1:
+            extra.append({"indicated", "not_indicated"})
+    possible = {_consensus(decided | more) for more in extra}
+    field = (", ".join(dict.fromkeys(fields)) or FIELDS["mrd"]) if undecided else None
+    return possible, shown, field
+
+
+def _consensus(verdicts: set[str]) -> str:
     if not verdicts:
-        return "not_applicable", shown, None
-    return (verdicts.pop() if len(verdicts) == 1 else "disagree"), shown, None
+        return "not_applicable"
+    return next(iter(verdicts)) if len(verdicts) == 1 else "disagree"
 
 
 def _age(attr: str, at: str) -> Callable[[str, Any, Profile], CriterionResult]:
