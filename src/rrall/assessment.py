@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -11,17 +12,18 @@ from rrall import __version__
 from rrall.case.model import Case
 from rrall.classify.model import Classification, Warning
 from rrall.classify.relapse import classify
-from rrall.criteria_based import criteria_based, registry_for, trial_matches
+from rrall.criteria_based import Results, criteria_based, plans_for, registry_for, trial_matches
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.knowledge.model import Source
 from rrall.options.anthracycline import cumulative, equivalent_range
+from rrall.options.evaluate import evaluate_option
 from rrall.options.memo import remember, table
 from rrall.options.model import CumulativeAnthracycline, OptionResult
 from rrall.options.workup import gaps
 from rrall.prognosis.match import PrognosisResult
 from rrall.risk.evaluate import evaluate
 from rrall.risk.model import FrameworkResult
-from rrall.rules.profile import build_profile
+from rrall.rules.profile import Profile, build_profile
 from rrall.trials.match import TrialMatch
 from rrall.trials.registry import Registry
 from rrall.typed import build
@@ -73,11 +75,14 @@ def assess(case: Case, kb: KnowledgeBase | None = None, *, anthracycline_table: 
     risk = {name: evaluate(fw, classified, kb) for name, fw in kb.frameworks.items()}
     doses = cumulative(case, kb.anthracyclines, anthracycline_table)
     profile = build_profile(case, classified, risk, equivalent_range(doses))
-    options, prognosis, workup, matched, shared_citations = criteria_based(kb, registry, profile, doses)
+    decided, results = criteria_based(kb, registry, profile, doses)
+    options, prognosis, workup, matched, shared_citations = decided
     cited = dict.fromkeys(c for r in risk.values() for c in r.citations)
     cited.update(dict.fromkeys(c for r in risk.values() for k in r.cautions for c in k.citations))
     cited.update(shared_citations)
     missing = _missing_data(risk, options)
+    if case.relapses and case.relapses[-1].reinduction_outcome is None and not profile.refractory:
+        missing += _if_refractory(kb, registry, profile, results, doses, options)
     for item, field in gaps(workup, case):
         cited.update(dict.fromkeys(item.citations))
         missing = _with_test(missing, field, item.name, item.why)
@@ -122,6 +127,25 @@ def _sources(kb: KnowledgeBase, cited: tuple[str, ...]) -> dict[str, Source]:
         found = {c: kb.references[c].source for c in cited}
         remember(memo, key, found)
     return found
+
+
+def _if_refractory(kb: KnowledgeBase, registry: Registry, profile: Profile, results: Results,
+                   doses: CumulativeAnthracycline, options: list[OptionResult]) -> list[MissingData]:
+    """Without a recorded reinduction outcome the relapse is read as not (yet) refractory;
+    say which options would change if reinduction failed, so that reading is visible."""
+    plans = plans_for(kb, registry)
+    results = plans.index.reevaluate(replace(profile, refractory=True), results, "refractory")
+    memo = table(kb.memo, "option")
+    after = {plan.therapy.id: evaluate_option(plan, results, doses, memo).status
+             for plan in plans.options if plan.reads_refractory}
+    changed = [o for o in options if o.id in after and after[o.id] != o.status]
+    if not changed:
+        return []
+    return [build(MissingData, field="relapses[-1].reinduction_outcome",
+                  affects=[f"option:{o.id}" for o in changed],
+                  decides=[f"{o.id}: {o.status} now, {after[o.id]} if reinduction fails".replace("_", " ")
+                           for o in changed],
+                  test="Response assessment at the end of reinduction (marrow and MRD)")]
 
 
 def _missing_data(risk: dict[str, FrameworkResult], options: list[OptionResult]) -> list[MissingData]:

@@ -16,7 +16,7 @@ from rrall.options.evaluate import Pick, Plan, evaluate_option, sort_options
 from rrall.options.memo import remember, shared, table
 from rrall.options.model import CumulativeAnthracycline, OptionResult
 from rrall.prognosis.match import PrognosisResult, match_prognosis
-from rrall.rules.check import overall
+from rrall.rules.check import CriterionResult, overall
 from rrall.rules.criteria import Criteria
 from rrall.rules.index import CriteriaIndex
 from rrall.rules.profile import Profile
@@ -26,12 +26,19 @@ from rrall.trials.registry import Registry, default_registry
 
 Shared = tuple[list[OptionResult], list[PrognosisResult], tuple[WorkupItem, ...], list[TrialMatch],
                dict[str, None]]
+Results = tuple[CriterionResult, ...]
 
 
 def criteria_based(kb: KnowledgeBase, registry: Registry, profile: Profile,
-                   doses: CumulativeAnthracycline) -> Shared:
+                   doses: CumulativeAnthracycline) -> tuple[Shared, Results]:
+    """The shared answer, and the criterion results it was decided on."""
     plans = plans_for(kb, registry)
     results = plans.index.evaluate(profile)
+    return _decided(kb, registry, plans, results, doses), results
+
+
+def _decided(kb: KnowledgeBase, registry: Registry, plans: Plans, results: Results,
+             doses: CumulativeAnthracycline) -> Shared:
     dose_key = (doses.table, doses.status, tuple((c.rule, c.uncertain) for c in doses.cautions))
     cases = table(kb.memo, "case")
     key, found = shared(cases, ("case", id(registry), *dose_key), results)

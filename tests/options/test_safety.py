@@ -178,3 +178,13 @@ def test_missing_data_names_option_deciding_fields_and_work_up() -> None:
     assert fields["relapses[-1].cd19"].test
     assert "mrd[timepoint=end_of_reinduction]" in fields
     assert fields["relapses[-1].cns_status"].test == "Lumbar puncture (CNS status at relapse)"
+
+
+def test_unrecorded_reinduction_outcome_is_named_with_what_it_would_change() -> None:
+    pending = {m.field: m for m in run(make_case()).missing_data}["relapses[-1].reinduction_outcome"]
+    assert all(any(a.removeprefix("option:").replace("_", " ") in d for d in pending.decides)
+               for a in pending.affects)
+    assert any(d.startswith("reinduction chemotherapy: standard now, not recommended if reinduction fails")
+               for d in pending.decides)
+    recorded = run(make_case(**{"relapses.0.reinduction_outcome": "CR"}))
+    assert "relapses[-1].reinduction_outcome" not in {m.field for m in recorded.missing_data}

@@ -39,11 +39,13 @@ class Plan:
     evidence: tuple[EvidenceItem, ...]
     pick: Pick
     sizes: tuple[int, ...]
+    reads_refractory: bool
 
     @classmethod
     def build(cls, therapy: Therapy, evidence: Sequence[EvidenceItem], index: CriteriaIndex) -> Plan:
         blocks = [therapy.requires, *(r.when for r in therapy.rules), *(c.when for c in therapy.cautions)]
-        return cls(therapy, tuple(evidence), index.getter(blocks), tuple(len(b.frozen) for b in blocks))
+        return cls(therapy, tuple(evidence), index.getter(blocks), tuple(len(b.frozen) for b in blocks),
+                   index.reads(blocks, "refractory"))
 
 
 def evaluate_option(plan: Plan, results: tuple[CriterionResult, ...], anthracycline: CumulativeAnthracycline,

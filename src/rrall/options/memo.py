@@ -13,7 +13,7 @@ from typing import Any
 
 # Bounded per kind, so that a long cohort run cannot grow without limit and the many
 # one-off entries of one kind (whole cases) never push out the often-reused ones (options).
-LIMITS = {"case": 5_000, "option": 50_000, "prognosis": 50_000, "sources": 5_000}
+LIMITS = {"case": 20_000, "option": 50_000, "prognosis": 50_000, "sources": 5_000}
 
 
 def table(kb_memo: dict[Any, Any], kind: str) -> dict[Any, Any]:

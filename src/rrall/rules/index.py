@@ -39,6 +39,7 @@ class CriteriaIndex:
         self._positions = {id(block): tuple(place[(name, frozen)] for name, _, frozen in block.frozen)
                            for block in self._blocks}
         self._memo: dict[tuple[Any, ...], Results] = {}
+        self._readers: dict[str, list[int]] = {}
 
     def evaluate(self, profile: Profile) -> Results:
         memo = self._memo
@@ -53,6 +54,26 @@ class CriteriaIndex:
                                           for name, value, frozen in members)
             out.extend(found)
         return tuple(out)
+
+    def reevaluate(self, profile: Profile, results: Results, fact: str) -> Results:
+        """`results` for a profile that differs from theirs only in `fact`: only the
+        requirements that read it are evaluated again."""
+        out = list(results)
+        for i in self._reading(fact):
+            name, value, frozen = self.requirements[i]
+            out[i] = check_one(name, value, frozen, profile)
+        return tuple(out)
+
+    def _reading(self, fact: str) -> list[int]:
+        found: list[int] | None = self._readers.get(fact)
+        if found is None:
+            found = self._readers[fact] = [i for i, (name, _, _) in enumerate(self.requirements)
+                                           if fact in DEPS[name]]
+        return found
+
+    def reads(self, blocks: Iterable[Criteria], fact: str) -> bool:
+        """Whether any requirement of `blocks` reads `fact`."""
+        return any(fact in DEPS[name] for block in blocks for name, _, _ in block.frozen)
 
     def getter(self, blocks: Iterable[Criteria]) -> Callable[[Results], Results]:
         """A function picking the results of `blocks`, in order, as one flat tuple."""
