@@ -9,6 +9,7 @@ criterion results are the same share the whole answer (options/memo.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rrall.knowledge.clinical import PrognosisEstimate, WorkupItem
 from rrall.knowledge.load import KnowledgeBase
@@ -39,23 +40,41 @@ def criteria_based(kb: KnowledgeBase, registry: Registry, profile: Profile,
 
 def _decided(kb: KnowledgeBase, registry: Registry, plans: Plans, results: Results,
              doses: CumulativeAnthracycline) -> Shared:
+    """Each part is shared between cases whose criterion results for that part are the same
+    (keyed on the identities of the results it reads, options/memo.py); a part that misses
+    is assembled from per-option, per-figure and per-trial memos."""
     dose_key = (doses.table, doses.status, tuple((c.rule, c.uncertain) for c in doses.cautions))
-    cases = table(kb.memo, "case")
-    key, found = shared(cases, ("case", id(registry), *dose_key), results)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    memo = table(kb.memo, "option")
-    options = sort_options([evaluate_option(plan, results, doses, memo) for plan in plans.options])
-    prognosis = match_prognosis(plans.prognosis, results, table(kb.memo, "prognosis"))
+    memo = table(kb.memo, "case")
+    key, options = shared(memo, ("case", "options", *dose_key), plans.options_read(results))
+    if options is None:
+        each = table(kb.memo, "option")
+        options = sort_options([evaluate_option(plan, results, doses, each) for plan in plans.options])
+        remember(memo, key, (plans.options_read(results), options))
+    key, prognosis = shared(memo, ("case", "prognosis"), plans.prognosis_read(results))
+    if prognosis is None:
+        prognosis = match_prognosis(plans.prognosis, results, table(kb.memo, "prognosis"))
+        remember(memo, key, (plans.prognosis_read(results), prognosis))
+    key, trials = shared(memo, ("case", "trials", id(registry)), plans.trials_read(results))
+    if trials is None:
+        trials = match_trials(plans.trials, results, table(kb.memo, "trial"))
+        remember(memo, key, ((plans.trials_read(results), registry), trials))
     workup = tuple(item for item, pick in plans.workup if overall(pick(results)) != "not_met")
-    trials = match_trials(plans.trials, results, table(kb.memo, "trial"))
+    cited = _citations(memo, options, prognosis, doses)
+    return options, prognosis, workup, trials, cited
+
+
+def _citations(memo: dict[Any, Any], options: list[OptionResult], prognosis: list[PrognosisResult],
+               doses: CumulativeAnthracycline) -> dict[str, None]:
+    key = ("case", "citations", id(options), id(prognosis), id(doses))
+    hit = memo.get(key)
+    if hit is not None and hit[0][0] is options and hit[0][1] is prognosis and hit[0][2] is doses:
+        return hit[1]  # type: ignore[no-any-return]
     cited = dict.fromkeys(c for o in options for c in o.citations)
     cited.update(dict.fromkeys(doses.citations))
     cited.update(dict.fromkeys(c for k in doses.cautions for c in k.citations))
     cited.update(dict.fromkeys(p.citation for p in prognosis))
-    value: Shared = (options, prognosis, workup, trials, cited)
-    remember(cases, key, ((results, registry), value))
-    return value
+    remember(memo, key, ((options, prognosis, doses), cited))
+    return cited
 
 
 def trial_matches(kb: KnowledgeBase, registry: Registry, profile: Profile,
@@ -72,6 +91,9 @@ class Plans:
     prognosis: list[tuple[PrognosisEstimate, Pick]]
     workup: list[tuple[WorkupItem, Pick]]
     trials: list[tuple[Trial, Pick]]
+    options_read: Pick  # every result some option reads, as one tuple
+    prognosis_read: Pick
+    trials_read: Pick
 
 
 _PLANS: dict[tuple[int, int], tuple[KnowledgeBase, Registry, Plans]] = {}
@@ -93,12 +115,17 @@ def plans_for(kb: KnowledgeBase, registry: Registry) -> Plans:
     if hit is None or hit[0] is not kb or hit[1] is not registry:
         blocks = _criteria_blocks(kb) + [t.eligibility for t in registry.trials]
         index = CriteriaIndex(blocks)
+        option_blocks = [b for t in kb.therapies.values()
+                         for b in (t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions))]
         plans = Plans(
             index=index,
             options=[Plan.build(t, kb.evidence_for(t.id), index) for t in kb.therapies.values()],
             prognosis=[(p, index.getter([p.population])) for p in kb.prognosis],
             workup=[(w, index.getter([w.when])) for w in kb.workup],
             trials=[(t, index.getter([t.eligibility])) for t in registry.trials],
+            options_read=index.getter(option_blocks, distinct=True),
+            prognosis_read=index.getter([p.population for p in kb.prognosis], distinct=True),
+            trials_read=index.getter([t.eligibility for t in registry.trials if t.open], distinct=True),
         )
         hit = _PLANS[(id(kb), id(registry))] = (kb, registry, plans)
     return hit[2]

@@ -15,13 +15,20 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 
+_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+_set = object.__setattr__
+
+
 def build(cls: type[M], **fields: Any) -> M:
-    missing = cls.model_fields.keys() - fields.keys()
-    if missing:
-        raise TypeError(f"{cls.__name__}: every field must be given; missing {sorted(missing)}")
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(cls.model_fields)
+    if fields.keys() != names:
+        raise TypeError(f"{cls.__name__}: every field must be given, and only fields: "
+                        f"{sorted(set(cls.model_fields) ^ set(fields))}")
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _set(obj, "__dict__", fields)
+    _set(obj, "__pydantic_fields_set__", set(fields))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj

@@ -75,9 +75,12 @@ class CriteriaIndex:
         """Whether any requirement of `blocks` reads `fact`."""
         return any(fact in DEPS[name] for block in blocks for name, _, _ in block.frozen)
 
-    def getter(self, blocks: Iterable[Criteria]) -> Callable[[Results], Results]:
-        """A function picking the results of `blocks`, in order, as one flat tuple."""
+    def getter(self, blocks: Iterable[Criteria], distinct: bool = False) -> Callable[[Results], Results]:
+        """A function picking the results of `blocks`, in order, as one flat tuple (each
+        requirement once with `distinct`)."""
         places = [i for block in blocks for i in self._positions[id(block)]]
+        if distinct:
+            places = sorted(set(places))
         if not places:
             return lambda results: ()
         get = itemgetter(*places)
