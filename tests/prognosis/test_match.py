@@ -41,7 +41,7 @@ def test_t_lineage_and_infant_figures_only_where_they_apply() -> None:
 def test_unknown_genetics_gives_may_apply_with_the_deciding_field() -> None:
     a = run(**{"diagnosis.genetics": ...})
     maybe = [p for p in a.prognosis if p.match == "may_apply"]
-    assert maybe and all(p.missing for p in maybe)
+    assert maybe and all(p.missing or p.unchecked for p in maybe)
     assert any("genetics" in field for p in maybe for field in p.missing)
 
 
@@ -56,4 +56,15 @@ def test_second_relapse_and_post_hsct_figures(kb: KnowledgeBase) -> None:
                            {"date": "2021-11-20", "sites": ["bone_marrow"], "marrow_blasts_percent": 60}])
     assert any(p.match == "applies" and p.citation == "Reismuller2013" for p in second.prognosis)
     post = run(prior_therapy={"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]})
-    assert any(p.match == "applies" and p.citation == "Kato2012" for p in post.prognosis)
+    kato = [p for p in post.prognosis if p.citation == "Kato2012"]
+    # Second-HSCT figures describe children who reach a second HSCT: they may apply, and say so.
+    assert kato and all(p.match == "may_apply" and "second allogeneic HSCT" in (p.unchecked or "")
+                        for p in kato)
+
+
+def test_figures_with_conditions_rrall_cannot_check_only_may_apply() -> None:
+    for p in run().prognosis:
+        if p.unchecked:
+            assert p.match == "may_apply"
+    ccg = [p for p in run().prognosis if p.citation == "CCG1952"]
+    assert ccg and all("standard risk" in (p.unchecked or "") for p in ccg)

@@ -82,6 +82,9 @@ class PrognosisEstimate(_Data):
     citation: Id
     uncertain: bool = False
     note: str | None = None
+    also_requires: str | None = Field(
+        default=None, description="a condition of the source population rrall cannot check from a case; "
+        "the figure then 'may apply' and says so")
 
 
 class PrognosisFile(_Data):

@@ -35,6 +35,7 @@ class PrognosisResult(BaseModel):
     n: int | None
     why: list[str]
     missing: list[str]
+    unchecked: str | None  # a condition of the source population rrall cannot check
     citation: str
     uncertain: bool
     note: str | None
@@ -65,7 +66,7 @@ def _match(estimate: PrognosisEstimate, results: list[CriterionResult]) -> tuple
         return len(results), None
     return len(results), PrognosisResult(
         id=estimate.id,
-        match="applies" if verdict == "met" else "may_apply",
+        match="applies" if verdict == "met" and not estimate.also_requires else "may_apply",
         endpoint=estimate.endpoint,
         timepoint=estimate.timepoint,
         value_percent=estimate.value_percent,
@@ -78,6 +79,7 @@ def _match(estimate: PrognosisEstimate, results: list[CriterionResult]) -> tuple
         n=estimate.n,
         why=[r.detail for r in results if r.result == "met"],
         missing=list(dict.fromkeys(r.field for r in results if r.result == "unknown" and r.field)),
+        unchecked=estimate.also_requires,
         citation=estimate.citation,
         uncertain=estimate.uncertain,
         note=estimate.note,

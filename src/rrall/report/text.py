@@ -123,7 +123,9 @@ class TextRenderer:
         if not a.prognosis:
             out.print("  none of the recorded figures matches this case")
         for item in a.prognosis:
-            flag = "" if item.match == "applies" else f" [dim](may apply: {', '.join(item.missing)})[/dim]"
+            conditions = [*item.missing, *([f"if {item.unchecked}"] if item.unchecked else [])]
+            shown = _escape("; ".join(conditions))
+            flag = "" if item.match == "applies" else f" [dim](may apply: {shown})[/dim]"
             mark = " [yellow]?[/yellow]" if item.uncertain else ""
             out.print(f"  • {item.figure}{mark} · {_escape(item.population)} · {item.cohort}"
                       f"{f' ({item.era})' if item.era else ''} [dim]\\[{item.citation}][/dim]{flag}")
