@@ -26,10 +26,17 @@ def relapse_dicts(draw: st.DrawFn, when: date, sex: str) -> dict[str, Any]:
     if draw(st.booleans()):
         relapse["bcr_abl1"] = draw(st.booleans())
         if relapse["bcr_abl1"] and draw(st.booleans()):
-            relapse["abl1_kinase_mutations"] = draw(st.lists(st.sampled_from(["T315I", "E255K", "F317L"]),
-                                                             max_size=2, unique=True))
+            relapse["abl1_kinase_mutations"] = draw(st.lists(st.sampled_from(
+                ["T315I", "E255K", "F317L", "T315A", "V299L", "Y253H", "F359C"]), max_size=2, unique=True))
     if draw(st.booleans()):
         relapse["immunophenotype"] = draw(st.sampled_from(["B", "T"]))
+    if draw(st.booleans()):
+        lesions = ["Ph_like_ABL_class", "CRLF2", "TCF3::HLF", "hypodiploid", "TP53", "KMT2A"]
+        relapse["genetics"] = draw(st.lists(st.sampled_from(lesions), max_size=2, unique=True))
+    if draw(st.booleans()):
+        relapse["cns_status"] = draw(st.sampled_from(["CNS1", "CNS2", "CNS3"]))
+    if draw(st.booleans()):
+        relapse["reinduction_outcome"] = draw(st.sampled_from(["CR", "treatment_failure"]))
     return relapse
 
 
@@ -66,8 +73,27 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     if dates and draw(st.booleans()):
         case["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "percent",
                         "value": draw(st.sampled_from([0, 0.005, 0.01, 0.05, 0.1, 0.5, 5]))}]
+    therapy: dict[str, Any] = {}
     if assessment > diagnosis and draw(st.booleans()):
         hsct = diagnosis + timedelta(days=draw(st.integers(1, (assessment - diagnosis).days)))
-        case["prior_therapy"] = {"hsct": [{"date": hsct.isoformat(),
-                                           "type": draw(st.sampled_from(["allogeneic", "autologous"]))}]}
+        kind = draw(st.sampled_from(["allogeneic", "autologous"]))
+        therapy["hsct"] = [{"date": hsct.isoformat(), "type": kind}]
+    if draw(st.booleans()):
+        agents = ["blinatumomab", "inotuzumab_ozogamicin", "tisagenlecleucel", "nelarabine", "imatinib",
+                  "dasatinib"]
+        responses = ["mrd_negative_remission", "complete_remission", "no_response", "not_evaluable"]
+        exposure = st.fixed_dictionaries({"agent": st.sampled_from(agents)},
+                                         optional={"response": st.sampled_from(responses)})
+        therapy["agents"] = draw(st.lists(exposure, max_size=2))
+    if draw(st.booleans()):
+        drugs = ["doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone"]
+        therapy["anthracyclines"] = draw(st.lists(st.fixed_dictionaries(
+            {"agent": st.sampled_from(drugs), "cumulative_mg_per_m2": st.integers(0, 400)}), max_size=3))
+    if draw(st.booleans()):
+        therapy["cranial_radiation_gy"] = draw(st.sampled_from([0, 12, 18, 24]))
+    if therapy:
+        case["prior_therapy"] = therapy
+    if draw(st.booleans()):
+        case["performance"] = {"scale": draw(st.sampled_from(["lansky", "karnofsky"])),
+                               "score": draw(st.sampled_from([30, 50, 70, 100]))}
     return case
