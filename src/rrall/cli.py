@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from rrall import __version__
+from rrall.cohort.cli import cohort_command
 from rrall.trials.cli import trials_app
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base.")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(trials_app, name="trials")
+app.command("cohort")(cohort_command)
 
 
 class Format(StrEnum):

@@ -1,0 +1,1 @@
+"""Cohort mode: many cases from a table, one results table and a summary report."""

@@ -1,0 +1,73 @@
+"""`rrall cohort INPUT... --out DIR`: a cohort through the engine, with a summary report."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EXIT_BAD_INPUT = 2
+
+
+def cohort_command(
+    inputs: Annotated[list[Path], typer.Argument(help="CSV files in the flat layout (docs/cohort.md) or "
+                                                 ".jsonl files of cases.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Folder for results.parquet, errors.jsonl and "
+                                      "summary.html.", show_default=False)],
+    workers: Annotated[int | None, typer.Option("--workers", help="Processes (default: all cores).",
+                                                show_default=False)] = None,
+    knowledge: Annotated[Path | None, typer.Option("--knowledge", help="Knowledge base folder.",
+                                                   show_default=False)] = None,
+) -> None:
+    """Assess every case of a cohort; write one results row per case, the rows that could
+    not be assessed, and a summary of groups, agreement between frameworks and missing data."""
+    import itertools
+
+    import orjson
+    import polars as pl
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from rrall import __version__
+    from rrall.cohort.progress import RateColumn
+    from rrall.cohort.run import CohortInputError, assess_rows, default_workers, read_rows
+    from rrall.cohort.summary import summarise, write_html
+    from rrall.knowledge.load import default_knowledge, load_knowledge
+
+    kb = load_knowledge(knowledge) if knowledge else default_knowledge()
+    problems = []
+    for path in inputs:
+        if not path.is_file():
+            problems.append(f"{path}: no such file")
+            continue
+        try:
+            next(iter(read_rows(path)), None)  # checks the columns before any row is assessed
+        except CohortInputError as exc:
+            problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    total = sum(1 for path in inputs for _ in read_rows(path))
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, object]] = []
+    bad = 0
+    columns = (TextColumn("assessing"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+               TimeRemainingColumn())
+    with (out / "errors.jsonl").open("wb") as errors, Progress(*columns, transient=True) as progress:
+        task = progress.add_task("cases", total=total)
+        stream = itertools.chain.from_iterable(read_rows(path) for path in inputs)
+        for results, records in assess_rows(stream, kb, date.today(), workers or default_workers(),
+                                            lambda n: progress.advance(task, n)):
+            rows += results
+            for record in records:
+                errors.write(record + b"\n")
+            bad += len(records)
+    frame = pl.from_dicts(rows, infer_schema_length=None) if rows else pl.DataFrame(
+        {"case_id": [], "error": []}, schema={"case_id": pl.String, "error": pl.String})
+    frame.write_parquet(out / "results.parquet")
+    write_html(summarise(frame, bad, kb.version, __version__), out / "summary.html")
+    typer.echo(orjson.dumps({"assessed": frame.height - bad, "errors": bad, "out": str(out)}).decode())
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)

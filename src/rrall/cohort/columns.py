@@ -1,0 +1,168 @@
+"""The flat column layout of a cohort table: one row per child, the first relapse's fields.
+
+Every column is optional except the identifying and diagnostic ones; an empty cell is
+"not recorded", never "no". Lists are separated by ";". A row becomes a case in the case
+format (docs/case-format.md), validated by the same code as any case file, so a bad row
+gets the same field errors, with its row number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rrall.case.vocabulary import Anthracycline, values
+from rrall.errors import FieldError
+
+REQUIRED = ("id", "sex", "date_of_birth", "diagnosis_date", "immunophenotype")
+ANTHRACYCLINES = {f"{agent}_mg_per_m2": agent for agent in values(Anthracycline)}
+COLUMNS: dict[str, str] = {
+    "id": "case identifier (text)",
+    "sex": "male | female",
+    "date_of_birth": "YYYY-MM-DD",
+    "assessment_date": "YYYY-MM-DD (default: today)",
+    "diagnosis_date": "YYYY-MM-DD",
+    "immunophenotype": "B | T (at diagnosis)",
+    "frontline_end_date": "YYYY-MM-DD, or not_completed (relapse during front-line therapy); "
+                          "empty: unknown",
+    "induction_outcome": "CR | induction_failure (default CR)",
+    "diagnosis_cns_status": "CNS1 | CNS2 | CNS3",
+    "diagnosis_genetics": "lesions at diagnosis, ';'-separated (empty: not tested; 'none': tested, "
+                          "none found)",
+    "wbc_per_uL": "white cells at diagnosis, per microlitre",
+    "relapse_date": "YYYY-MM-DD of the first relapse (empty: no relapse, e.g. primary refractory)",
+    "relapse_sites": "bone_marrow; cns; testis; other",
+    "marrow_blasts_percent": "0-100",
+    "relapse_immunophenotype": "B | T, when re-tested at relapse",
+    "cd19": "positive | dim | negative | unknown",
+    "cd22": "positive | dim | negative | unknown",
+    "bcr_abl1": "true | false",
+    "abl1_kinase_mutations": "e.g. T315I; ';'-separated ('none': tested, none found)",
+    "relapse_genetics": "lesions at relapse, ';'-separated ('none': tested, none found)",
+    "relapse_cns_status": "CNS1 | CNS2 | CNS3",
+    "reinduction_outcome": "CR | treatment_failure",
+    "mrd_end_of_reinduction_percent": "marrow MRD after reinduction, in percent (0.01 = 10^-4)",
+    "prior_allogeneic_hsct_date": "YYYY-MM-DD of an allogeneic HSCT before the relapse",
+    "prior_agents": "agent or agent:response, ';'-separated (e.g. blinatumomab:no_response)",
+    **{column: f"cumulative {agent}, mg/m²" for column, agent in ANTHRACYCLINES.items()},
+    "cranial_radiation_gy": "prior cranial radiation, Gy",
+    "last_follow_up_date": "YYYY-MM-DD (follow-up, for survival)",
+    "vital_status": "alive | dead",
+    "event_date": "YYYY-MM-DD of the first event after the relapse",
+    "event_type": "second_relapse | death | none",
+}
+FOLLOW_UP = ("last_follow_up_date", "vital_status", "event_date", "event_type")
+
+
+def check_columns(columns: list[str]) -> list[FieldError]:
+    """Column-level problems, reported once before any row is read."""
+    errors = [FieldError(f"column {name!r}", "is not a column of the cohort layout",
+                         "see docs/cohort.md; allowed: " + ", ".join(COLUMNS))
+              for name in columns if name not in COLUMNS]
+    errors += [FieldError(f"column {name!r}", "is required but missing", "a column of that name")
+               for name in REQUIRED if name not in columns]
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            errors.append(FieldError(f"column {name!r}", "appears twice", "each column once"))
+        seen.add(name)
+    return errors
+
+
+def _cell(row: Mapping[str, Any], name: str) -> Any:
+    value = row.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _list(text: Any) -> list[str] | None:
+    if text is None:
+        return None
+    if str(text).strip().lower() == "none":
+        return []
+    return [part.strip() for part in str(text).split(";") if part.strip()]
+
+
+def _bool(text: Any) -> Any:
+    lowered = str(text).strip().lower()
+    return {"true": True, "false": False, "yes": True, "no": False}.get(lowered, text)
+
+
+def _number(text: Any) -> Any:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text  # the case model reports it with the allowed range
+
+
+def row_to_case(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The case-format mapping of one row; nothing is inferred that the row does not say."""
+    def cell(name: str) -> Any:
+        return _cell(row, name)
+
+    diagnosis: dict[str, Any] = {"date": cell("diagnosis_date"), "immunophenotype": cell("immunophenotype")}
+    optional = (("frontline_end_date", "frontline_end_date"), ("induction_outcome", "induction_outcome"),
+                ("cns_status", "diagnosis_cns_status"))
+    for key, column in optional:
+        if cell(column) is not None:
+            diagnosis[key] = cell(column)
+    if cell("diagnosis_genetics") is not None:
+        diagnosis["genetics"] = _list(cell("diagnosis_genetics"))
+    if cell("wbc_per_uL") is not None:
+        diagnosis["wbc_per_uL"] = _number(cell("wbc_per_uL"))
+    case: dict[str, Any] = {"id": cell("id"), "sex": cell("sex"), "date_of_birth": cell("date_of_birth"),
+                            "diagnosis": diagnosis}
+    if cell("assessment_date") is not None:
+        case["assessment_date"] = cell("assessment_date")
+    relapses = _relapses(row)
+    if relapses is not None:
+        case["relapses"] = relapses
+    if cell("mrd_end_of_reinduction_percent") is not None:
+        case["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "percent",
+                        "value": _number(cell("mrd_end_of_reinduction_percent"))}]
+    therapy = _prior_therapy(row)
+    if therapy:
+        case["prior_therapy"] = therapy
+    return case
+
+
+def _relapses(row: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The first relapse (later relapses are not part of the flat layout)."""
+    date = _cell(row, "relapse_date")
+    if date is None:
+        return None
+    relapse: dict[str, Any] = {"date": date, "sites": _list(_cell(row, "relapse_sites")) or []}
+    if _cell(row, "marrow_blasts_percent") is not None:
+        relapse["marrow_blasts_percent"] = _number(_cell(row, "marrow_blasts_percent"))
+    for key, column in (("immunophenotype", "relapse_immunophenotype"), ("cd19", "cd19"), ("cd22", "cd22"),
+                        ("cns_status", "relapse_cns_status"), ("reinduction_outcome", "reinduction_outcome")):
+        if _cell(row, column) is not None:
+            relapse[key] = _cell(row, column)
+    if _cell(row, "bcr_abl1") is not None:
+        relapse["bcr_abl1"] = _bool(_cell(row, "bcr_abl1"))
+    if _cell(row, "abl1_kinase_mutations") is not None:
+        relapse["abl1_kinase_mutations"] = _list(_cell(row, "abl1_kinase_mutations"))
+    if _cell(row, "relapse_genetics") is not None:
+        relapse["genetics"] = _list(_cell(row, "relapse_genetics"))
+    return [relapse]
+
+
+def _prior_therapy(row: Mapping[str, Any]) -> dict[str, Any]:
+    therapy: dict[str, Any] = {}
+    if _cell(row, "prior_allogeneic_hsct_date") is not None:
+        therapy["hsct"] = [{"date": _cell(row, "prior_allogeneic_hsct_date"), "type": "allogeneic"}]
+    agents = _list(_cell(row, "prior_agents"))
+    if agents:
+        therapy["agents"] = [dict(zip(("agent", "response"), item.split(":", 1), strict=False))
+                             for item in agents]
+    doses = [{"agent": agent, "cumulative_mg_per_m2": _number(_cell(row, column))}
+             for column, agent in ANTHRACYCLINES.items() if _cell(row, column) is not None]
+    if doses:
+        therapy["anthracyclines"] = doses
+    if _cell(row, "cranial_radiation_gy") is not None:
+        therapy["cranial_radiation_gy"] = _number(_cell(row, "cranial_radiation_gy"))
+    return therapy

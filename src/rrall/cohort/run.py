@@ -1,0 +1,160 @@
+"""Run a cohort: read rows (CSV in the flat layout, or JSON Lines of cases), assess each
+with the same `assess()` as everywhere else, write results.parquet and errors.jsonl.
+
+Rows are read as a stream and assessed in chunks across all local cores (workers forked
+from the parent, as in rrall/batch.py); one bad row never stops the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from rrall.assessment import Assessment, assess
+from rrall.case.load import parse_case
+from rrall.cohort.columns import FOLLOW_UP, check_columns, row_to_case
+from rrall.errors import CaseInputError, FieldError
+from rrall.knowledge.load import KnowledgeBase
+
+CHUNK = 500
+_KB: KnowledgeBase | None = None
+
+
+class CohortInputError(Exception):
+    """Problems with an input as a whole (its columns, its format), found before any row."""
+
+    def __init__(self, source: str, errors: list[FieldError]) -> None:
+        super().__init__(f"{source}: " + "; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.source = source
+        self.errors = errors
+
+
+@dataclass
+class Counts:
+    assessed: int = 0
+    failed: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+Row = tuple[str, int, dict[str, Any]]  # source, row number, raw mapping
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """The rows of one input file; CSV columns are checked once, up front."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            errors = check_columns(list(reader.fieldnames or []))
+            if errors:
+                raise CohortInputError(str(path), errors)
+            for number, row in enumerate(reader, start=2):  # row 1 is the header
+                yield str(path), number, {"__csv__": True, **row}
+    elif path.suffix.lower() == ".jsonl":
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield str(path), number, {"__jsonl__": line}
+    else:
+        raise CohortInputError(str(path), [FieldError("file", f"{path.suffix or 'no suffix'} is not a cohort "
+                                                       "input", ".csv (flat layout) or .jsonl (cases)")])
+
+
+def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
+    c = a.classification
+    row: dict[str, Any] = {
+        "case_id": a.case_id, "error": None, "disease_state": c.disease_state,
+        "relapse_number": c.relapse_number, "immunophenotype": c.immunophenotype, "site": c.site,
+        "timing_bfm": c.timing.bfm if c.timing else None, "timing_cog": c.timing.cog if c.timing else None,
+        "months_from_diagnosis": c.months_from_diagnosis,
+        "months_from_frontline_end": c.months_from_frontline_end,
+        "age_at_diagnosis_years": c.age_at_diagnosis_years, "post_hsct": c.post_hsct,
+        "refractory": c.refractory, "relapse_date": c.relapse_date,
+    }
+    for name, r in a.risk.items():
+        row[f"{name}_status"] = r.status
+        row[f"{name}_group"] = r.group
+        row[f"{name}_hsct_in_cr2"] = r.hsct_in_cr2
+    for option in a.options:
+        row[f"option_{option.id}"] = option.status
+    row["trials_potentially_eligible"] = sum(t.status == "potentially_eligible" for t in a.trials)
+    row["trials_needs_data"] = sum(t.status == "needs_data" for t in a.trials)
+    row["missing_fields"] = ";".join(m.field for m in a.missing_data)
+    row.update({k: follow_up.get(k) for k in FOLLOW_UP})
+    return row
+
+
+def _assess_chunk(chunk: list[Row], today: date) -> tuple[list[dict[str, Any]], list[bytes]]:
+    assert _KB is not None
+    results, errors = [], []
+    for source, number, raw in chunk:
+        follow_up: dict[str, Any] = {}
+        try:
+            if "__jsonl__" in raw:
+                try:
+                    mapping = orjson.loads(raw["__jsonl__"])
+                except orjson.JSONDecodeError as exc:
+                    error = FieldError("", f"not valid JSON: {exc}", None)
+                    raise CaseInputError([error], source, number) from None
+            else:
+                follow_up = {k: (raw.get(k) or None) for k in FOLLOW_UP}
+                mapping = row_to_case(raw)
+            case = parse_case(mapping, _KB, today, source, number)
+        except CaseInputError as exc:
+            record = exc.record()
+            errors.append(orjson.dumps({"source": source, "row": number, **record}))
+            results.append({"case_id": record.get("case_id"), "error": "; ".join(
+                f"{e['path']}: {e['message']}" for e in record["errors"])})
+            continue
+        results.append(result_row(assess(case, _KB), follow_up))
+    return results, errors
+
+
+def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def assess_rows(rows: Iterator[Row], kb: KnowledgeBase, today: date, workers: int,
+                progress: Callable[[int], None] | None = None,
+                ) -> Iterator[tuple[list[dict[str, Any]], list[bytes]]]:
+    """(result rows, error records) per chunk, in input order."""
+    global _KB
+    _KB = kb
+    chunks = _chunks(rows)
+    if workers <= 1:
+        for chunk in chunks:
+            out = _assess_chunk(chunk, today)
+            if progress:
+                progress(len(chunk))
+            yield out
+        return
+    first = next(chunks, None)  # warms the memo tables the forked workers inherit
+    if first is None:
+        return
+    yield _assess_chunk(first, today)
+    if progress:
+        progress(len(first))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for out in pool.imap(partial(_assess_chunk, today=today), chunks):
+            if progress:
+                progress(len(out[0]))
+            yield out
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,98 @@
+"""The cohort summary: counts by framework and group, agreement between frameworks
+(Cohen's kappa on a shared three-tier scale), timing and site distributions, and how often
+each field was missing. Written as summary.html (self-contained, no external assets).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from rrall.assessment import NOTICE
+
+FRAMEWORKS = ("bfm", "intreall", "cog", "uk")
+# The cross-walk of the first-relapse schemes (brief section 3.1, [Hunger-table]): each
+# framework's groups placed on one three-tier scale so that agreement can be measured.
+TIER = {
+    "bfm": {"S1": "standard", "S2": "intermediate", "S3": "high", "S4": "high"},
+    "intreall": {"standard": "standard", "high": "high"},
+    "cog": {"low": "standard", "intermediate": "intermediate", "high": "high"},
+    "uk": {"standard": "standard", "intermediate": "intermediate", "high": "high"},
+}
+TIERS = ("standard", "intermediate", "high")
+
+
+def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
+    """Cohen's kappa for paired labels; None when undefined (no pairs, or chance agreement 1)."""
+    n = len(pairs)
+    if n == 0:
+        return None
+    observed = sum(a == b for a, b in pairs) / n
+    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(left[k] * right[k] for k in left) / (n * n)
+    if expected == 1:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    left: str
+    right: str
+    n: int
+    kappa: float | None
+    table: list[list[int]]  # rows: left tiers, columns: right tiers
+
+
+def agreement(frame: pl.DataFrame) -> list[Agreement]:
+    """Pairwise agreement over cases both frameworks assigned."""
+    out = []
+    for left, right in combinations(FRAMEWORKS, 2):
+        pairs = []
+        groups = zip(frame[f"{left}_group"].to_list(), frame[f"{right}_group"].to_list(), strict=True)
+        for a, b in groups:
+            if a is not None and b is not None:
+                pairs.append((TIER[left][a], TIER[right][b]))
+        counts = Counter(pairs)
+        table = [[counts[(r, c)] for c in TIERS] for r in TIERS]
+        out.append(Agreement(left, right, len(pairs), cohen_kappa(pairs), table))
+    return out
+
+
+def distribution(frame: pl.DataFrame, column: str) -> list[tuple[str, int]]:
+    counts = Counter("not given" if v is None else str(v) for v in frame[column].to_list())
+    return sorted(counts.items(), key=lambda item: -item[1])
+
+
+def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
+              engine_version: str) -> dict[str, Any]:
+    ok = frame.filter(pl.col("error").is_null())
+    missing = Counter(f for text in ok["missing_fields"].to_list() if text for f in text.split(";"))
+    return {
+        "notice": NOTICE,
+        "engine_version": engine_version,
+        "knowledge_version": knowledge_version,
+        "assessed": ok.height,
+        "errors": errors,
+        "groups": {fw: distribution(ok, f"{fw}_group") for fw in FRAMEWORKS},
+        "statuses": {fw: distribution(ok, f"{fw}_status") for fw in FRAMEWORKS},
+        "agreement": agreement(ok),
+        "tiers": TIERS,
+        "distributions": {name: distribution(ok, name) for name in
+                          ("disease_state", "immunophenotype", "site", "timing_bfm", "timing_cog")},
+        "missing": sorted(missing.items(), key=lambda item: -item[1]),
+    }
+
+
+def write_html(summary: dict[str, Any], path: Path) -> None:
+    env = Environment(loader=PackageLoader("rrall.cohort", "templates"), autoescape=select_autoescape(),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["kappa"] = lambda k: "not defined" if k is None else f"{Decimal(k):.2f}"
+    path.write_text(env.get_template("summary.html.j2").render(**summary), encoding="utf-8")

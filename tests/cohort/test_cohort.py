@@ -1,0 +1,122 @@
+"""Cohort mode: column checks, bad rows among good ones, the same results in parallel,
+Cohen's kappa on hand-checked tables, and the summary report's sections."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from rrall.assessment import input_sha256
+from rrall.case.load import load_case, parse_case
+from rrall.cli import app
+from rrall.cohort import run
+from rrall.cohort.columns import row_to_case
+from rrall.cohort.summary import cohen_kappa
+from rrall.knowledge.load import KnowledgeBase
+from tests.conftest import ROOT, TODAY
+
+runner = CliRunner()
+GOOD = {"id": "c1", "sex": "male", "date_of_birth": "2012-03-04", "assessment_date": "2022-01-10",
+        "diagnosis_date": "2015-01-14", "immunophenotype": "B", "frontline_end_date": "2017-04-30",
+        "diagnosis_genetics": "none", "relapse_date": "2021-11-20", "relapse_sites": "bone_marrow",
+        "marrow_blasts_percent": "60", "cd19": "positive", "mrd_end_of_reinduction_percent": "0.05"}
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_unknown_and_missing_columns_are_reported_before_any_row(tmp_path: Path) -> None:
+    rows = [{k: v for k, v in GOOD.items() if k != "sex"} | {"colour": "red"}]
+    source = write_csv(tmp_path / "in.csv", rows)
+    result = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "'colour'" in result.output and "'sex'" in result.output and "required" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_rows_are_reported_and_the_others_assessed(tmp_path: Path) -> None:
+    rows = [GOOD, GOOD | {"id": "c2", "relapse_date": "2014-01-01"},
+            GOOD | {"id": "c3", "sex": "female", "relapse_sites": "testis", "marrow_blasts_percent": "0"},
+            GOOD | {"id": "c4", "immunophenotype": "T"}]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out", str(out),
+                                 "--workers", "1"])
+    assert result.exit_code == 2
+    frame = pl.read_parquet(out / "results.parquet")
+    assert frame.height == 4
+    assert frame.filter(pl.col("error").is_null())["case_id"].to_list() == ["c1", "c4"]
+    errors = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    assert [(e["case_id"], e["row"]) for e in errors] == [("c2", 3), ("c3", 4)]
+    assert "testis" in orjson.dumps(errors[1]).decode()
+    good = frame.filter(pl.col("case_id") == "c4").row(0, named=True)
+    assert good["cog_group"] == "high" and good["option_nelarabine"] == "consider"
+
+
+def test_a_flat_row_is_the_same_case_as_its_file(kb: KnowledgeBase) -> None:
+    row = GOOD | {"diagnosis_genetics": "ETV6::RUNX1", "bcr_abl1": "false"}
+    from_row = parse_case(row_to_case(row), kb, TODAY)
+    case = {"id": "c1", "sex": "male", "date_of_birth": "2012-03-04", "assessment_date": "2022-01-10",
+            "diagnosis": {"date": "2015-01-14", "immunophenotype": "B", "frontline_end_date": "2017-04-30",
+                          "genetics": ["ETV6::RUNX1"]},
+            "relapses": [{"date": "2021-11-20", "sites": ["bone_marrow"], "marrow_blasts_percent": 60,
+                          "cd19": "positive", "bcr_abl1": False}],
+            "mrd": [{"timepoint": "end_of_reinduction", "value": 0.05, "unit": "percent"}]}
+    from_file = parse_case(case, kb, TODAY)
+    assert input_sha256(from_row) == input_sha256(from_file)
+
+
+def test_parallel_run_equals_sequential(tmp_path: Path, kb: KnowledgeBase,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [orjson.dumps(load_case(p, kb).model_dump(mode="json"))
+             for p in sorted((ROOT / "examples" / "cases").glob("*.yaml"))] + [b"{broken"]
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    monkeypatch.setattr(run, "CHUNK", 5)
+    sequential = list(run.assess_rows(run.read_rows(path), kb, TODAY, workers=1))
+    parallel = list(run.assess_rows(run.read_rows(path), kb, TODAY, workers=2))
+    assert parallel == sequential
+    rows = [r for results, _ in sequential for r in results]
+    assert len(rows) == 24 and sum(r["error"] is not None for r in rows) == 1
+
+
+@pytest.mark.parametrize(("pairs", "kappa"), [
+    ([("a", "a"), ("a", "b"), ("b", "b"), ("b", "b")], 0.5),  # po 0.75, pe (2*1 + 2*3)/16 = 0.5
+    ([("a", "a"), ("b", "b"), ("c", "c")], 1.0),
+    ([("a", "b"), ("b", "a")], -1.0),  # po 0, pe 0.5
+    ([("a", "a"), ("a", "a")], None),  # one category only: chance agreement is 1
+    ([], None),
+])
+def test_cohen_kappa_on_hand_checked_tables(pairs: list[tuple[str, str]], kappa: float | None) -> None:
+    assert cohen_kappa(pairs) == (None if kappa is None else pytest.approx(kappa))
+
+
+def test_summary_report_has_every_section(tmp_path: Path) -> None:
+    rows = [GOOD | {"id": f"c{i}", "marrow_blasts_percent": str(10 + i)} for i in range(5)]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out", str(out),
+                                 "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    html = (out / "summary.html").read_text()
+    for section in ('id="groups"', 'id="agreement"', 'id="distributions"', 'id="missing"'):
+        assert section in html
+    assert "does not prescribe" in html and "kappa" in html and "5 case(s) assessed" in html
+
+
+def test_the_documented_layout_is_the_code_layout() -> None:
+    from rrall.cohort.columns import COLUMNS
+
+    doc = (ROOT / "docs" / "cohort.md").read_text()
+    for name in COLUMNS:
+        assert f"| `{name}` |" in doc, name
