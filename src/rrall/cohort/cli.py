@@ -67,7 +67,7 @@ def cohort_command(
     frame = pl.from_dicts(rows, infer_schema_length=None) if rows else pl.DataFrame(
         {"case_id": [], "error": []}, schema={"case_id": pl.String, "error": pl.String})
     frame.write_parquet(out / "results.parquet")
-    write_html(summarise(frame, bad, kb.version, __version__), out / "summary.html")
+    write_html(summarise(frame, bad, kb.version, __version__, out / "figures"), out / "summary.html")
     typer.echo(orjson.dumps({"assessed": frame.height - bad, "errors": bad, "out": str(out)}).decode())
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)

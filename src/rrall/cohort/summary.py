@@ -72,8 +72,13 @@ def distribution(frame: pl.DataFrame, column: str) -> list[tuple[str, int]]:
 
 
 def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
-              engine_version: str) -> dict[str, Any]:
+              engine_version: str, figures: Path | None = None) -> dict[str, Any]:
+    """Everything the report shows; survival only when follow-up columns are present."""
+    from rrall.cohort.survival import by_group, follow_up
+
     ok = frame.filter(pl.col("error").is_null())
+    data, problems = follow_up(frame)
+    survival = [by_group(data, fw, figures) for fw in FRAMEWORKS] if data.height else []
     missing = Counter(f for text in ok["missing_fields"].to_list() if text for f in text.split(";"))
     return {
         "notice": NOTICE,
@@ -88,6 +93,9 @@ def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
         "distributions": {name: distribution(ok, name) for name in
                           ("disease_state", "immunophenotype", "site", "timing_bfm", "timing_cog")},
         "missing": sorted(missing.items(), key=lambda item: -item[1]),
+        "survival": survival,
+        "follow_up_n": data.height,
+        "follow_up_problems": problems,
     }
 
 
@@ -95,4 +103,5 @@ def write_html(summary: dict[str, Any], path: Path) -> None:
     env = Environment(loader=PackageLoader("rrall.cohort", "templates"), autoescape=select_autoescape(),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["kappa"] = lambda k: "not defined" if k is None else f"{Decimal(k):.2f}"
+    env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}"
     path.write_text(env.get_template("summary.html.j2").render(**summary), encoding="utf-8")
