@@ -120,3 +120,22 @@ def test_the_documented_layout_is_the_code_layout() -> None:
     doc = (ROOT / "docs" / "cohort.md").read_text()
     for name in COLUMNS:
         assert f"| `{name}` |" in doc, name
+
+
+def test_parquet_input_gives_the_same_results_as_csv(tmp_path: Path) -> None:
+    rows = [GOOD | {"id": f"c{i}", "marrow_blasts_percent": str(20 + i)} for i in range(4)]
+    csv_out, parquet_out = tmp_path / "csv", tmp_path / "parquet"
+    runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out", str(csv_out),
+                        "--workers", "1"])
+    typed = pl.DataFrame(rows).with_columns(pl.col("marrow_blasts_percent").cast(pl.Float64),
+                                            pl.col("date_of_birth").str.to_date())
+    typed.write_parquet(tmp_path / "in.parquet")
+    result = runner.invoke(app, ["cohort", str(tmp_path / "in.parquet"), "--out", str(parquet_out),
+                                 "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    from_parquet = pl.read_parquet(parquet_out / "results.parquet")
+    assert from_parquet.equals(pl.read_parquet(csv_out / "results.parquet"))
+    bad = pl.DataFrame({"id": ["x"], "colour": ["red"]})
+    bad.write_parquet(tmp_path / "bad.parquet")
+    refused = runner.invoke(app, ["cohort", str(tmp_path / "bad.parquet"), "--out", str(tmp_path / "o")])
+    assert refused.exit_code == 2 and "'colour'" in refused.output

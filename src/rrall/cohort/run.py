@@ -58,14 +58,35 @@ def read_rows(path: Path) -> Iterator[Row]:
                 raise CohortInputError(str(path), errors)
             for number, row in enumerate(reader, start=2):  # row 1 is the header
                 yield str(path), number, {"__csv__": True, **row}
+    elif path.suffix.lower() == ".parquet":
+        yield from _parquet_rows(path)
     elif path.suffix.lower() == ".jsonl":
         with path.open("rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
                     yield str(path), number, {"__jsonl__": line}
     else:
-        raise CohortInputError(str(path), [FieldError("file", f"{path.suffix or 'no suffix'} is not a cohort "
-                                                       "input", ".csv (flat layout) or .jsonl (cases)")])
+        problem = f"{path.suffix or 'no suffix'} is not a cohort input"
+        allowed = ".csv or .parquet (flat layout), .jsonl (cases)"
+        raise CohortInputError(str(path), [FieldError("file", problem, allowed)])
+
+
+def _parquet_rows(path: Path) -> Iterator[Row]:
+    """Parquet in the flat layout, read in slices of rows (bounded memory)."""
+    import polars as pl
+
+    try:
+        columns = list(pl.read_parquet_schema(path))
+        total = pl.scan_parquet(path).select(pl.len()).collect().item()
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise CohortInputError(str(path), [FieldError("file", f"not a readable Parquet file ({exc})",
+                                                      "a Parquet file")]) from None
+    errors = check_columns(columns)
+    if errors:
+        raise CohortInputError(str(path), errors)
+    for start in range(0, total, CHUNK):
+        for offset, row in enumerate(pl.scan_parquet(path).slice(start, CHUNK).collect().to_dicts()):
+            yield str(path), start + offset + 1, {"__table__": True, **row}
 
 
 def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
