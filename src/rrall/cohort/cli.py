@@ -33,6 +33,7 @@ def cohort_command(
     from rrall.cohort.progress import RateColumn
     from rrall.cohort.run import CohortInputError, assess_rows, default_workers, read_rows
     from rrall.cohort.summary import summarise, write_html
+    from rrall.cohort.table import ResultsWriter
     from rrall.knowledge.load import default_knowledge, load_knowledge
 
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
@@ -51,8 +52,8 @@ def cohort_command(
         raise typer.Exit(EXIT_BAD_INPUT)
     total = sum(1 for path in inputs for _ in read_rows(path))
     out.mkdir(parents=True, exist_ok=True)
-    rows: list[dict[str, object]] = []
-    bad = 0
+    writer = ResultsWriter(out, kb)
+    bad = assessed = 0
     columns = (TextColumn("assessing"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                TimeRemainingColumn())
     with (out / "errors.jsonl").open("wb") as errors, Progress(*columns, transient=True) as progress:
@@ -60,14 +61,18 @@ def cohort_command(
         stream = itertools.chain.from_iterable(read_rows(path) for path in inputs)
         for results, records in assess_rows(stream, kb, date.today(), workers or default_workers(),
                                             lambda n: progress.advance(task, n)):
-            rows += results
+            writer.add(results)
+            assessed += len(results) - len(records)
             for record in records:
                 errors.write(record + b"\n")
             bad += len(records)
-    frame = pl.from_dicts(rows, infer_schema_length=None) if rows else pl.DataFrame(
-        {"case_id": [], "error": []}, schema={"case_id": pl.String, "error": pl.String})
-    frame.write_parquet(out / "results.parquet")
+    writer.finish()
+    needed = ["case_id", "error", "missing_fields", "relapse_date", "disease_state", "immunophenotype",
+              "site", "timing_bfm", "timing_cog", "last_follow_up_date", "vital_status", "event_date",
+              "event_type",
+              *(f"{fw}_{part}" for fw in kb.frameworks for part in ("status", "group"))]
+    frame = pl.scan_parquet(out / "results.parquet").select(needed).collect()
     write_html(summarise(frame, bad, kb.version, __version__, out / "figures"), out / "summary.html")
-    typer.echo(orjson.dumps({"assessed": frame.height - bad, "errors": bad, "out": str(out)}).decode())
+    typer.echo(orjson.dumps({"assessed": assessed, "errors": bad, "out": str(out)}).decode())
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
