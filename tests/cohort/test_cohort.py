@@ -139,3 +139,37 @@ def test_parquet_input_gives_the_same_results_as_csv(tmp_path: Path) -> None:
     bad.write_parquet(tmp_path / "bad.parquet")
     refused = runner.invoke(app, ["cohort", str(tmp_path / "bad.parquet"), "--out", str(tmp_path / "o")])
     assert refused.exit_code == 2 and "'colour'" in refused.output
+
+
+def test_long_table_adds_later_relapses_and_mrd(tmp_path: Path) -> None:
+    flat = [GOOD | {"id": "c1", "relapse_date": "2019-01-10"}, GOOD | {"id": "c2"}]
+    flat[0].pop("mrd_end_of_reinduction_percent")
+    long = [{"id": "c1", "record": "relapse", "date": "2021-11-20", "sites": "bone_marrow;cns",
+             "marrow_blasts_percent": "70", "timepoint": "", "value": "", "unit": "", "relapse": ""},
+            {"id": "c1", "record": "mrd", "date": "", "sites": "", "marrow_blasts_percent": "",
+             "timepoint": "end_of_reinduction", "value": "0.2", "unit": "percent", "relapse": "2"}]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", flat)), "--out", str(out),
+                                 "--long", str(write_csv(tmp_path / "long.csv", long)), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    rows = {r["case_id"]: r for r in pl.read_parquet(out / "results.parquet").iter_rows(named=True)}
+    assert rows["c1"]["disease_state"] == "second_relapse" and rows["c1"]["site"] == "combined"
+    assert rows["c1"]["bfm_status"] == "not_applicable"  # the frameworks apply to a first relapse only
+    assert rows["c2"]["disease_state"] == "first_relapse"
+
+
+def test_long_table_problems_are_reported_up_front(tmp_path: Path) -> None:
+    long = [{"id": "c1", "record": "relapse", "date": "2021-11-20"},
+            {"id": "c1", "record": "biopsy", "date": ""}]
+    flat, table = write_csv(tmp_path / "in.csv", [GOOD]), write_csv(tmp_path / "long.csv", long)
+    result = runner.invoke(app, ["cohort", str(flat), "--out", str(tmp_path / "out"), "--long", str(table)])
+    assert result.exit_code == 2 and "row 3: record" in result.output and "'biopsy'" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_documented_long_table_is_the_code_layout() -> None:
+    from rrall.cohort.columns import LONG_COLUMNS
+
+    doc = (ROOT / "docs" / "cohort.md").read_text()
+    for name in LONG_COLUMNS:
+        assert f"| `{name}` |" in doc, name

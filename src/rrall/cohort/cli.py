@@ -18,6 +18,9 @@ def cohort_command(
                                       "summary.html.", show_default=False)],
     workers: Annotated[int | None, typer.Option("--workers", help="Processes (default: all cores).",
                                                 show_default=False)] = None,
+    long: Annotated[Path | None, typer.Option(
+        "--long", help="Long table of later relapses and MRD (CSV or Parquet), joined by case id.",
+        show_default=False)] = None,
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="Knowledge base folder.",
                                                    show_default=False)] = None,
 ) -> None:
@@ -31,7 +34,7 @@ def cohort_command(
 
     from rrall import __version__
     from rrall.cohort.progress import RateColumn
-    from rrall.cohort.run import CohortInputError, assess_rows, default_workers, read_rows
+    from rrall.cohort.run import CohortInputError, assess_rows, default_workers, read_long, read_rows
     from rrall.cohort.summary import summarise, write_html
     from rrall.cohort.table import ResultsWriter
     from rrall.knowledge.load import default_knowledge, load_knowledge
@@ -44,6 +47,12 @@ def cohort_command(
             continue
         try:
             next(iter(read_rows(path)), None)  # checks the columns before any row is assessed
+        except CohortInputError as exc:
+            problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
+    records = {}
+    if long is not None:
+        try:
+            records = read_long(long)
         except CohortInputError as exc:
             problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
     if problems:
@@ -59,13 +68,13 @@ def cohort_command(
     with (out / "errors.jsonl").open("wb") as errors, Progress(*columns, transient=True) as progress:
         task = progress.add_task("cases", total=total)
         stream = itertools.chain.from_iterable(read_rows(path) for path in inputs)
-        for results, records in assess_rows(stream, kb, date.today(), workers or default_workers(),
-                                            lambda n: progress.advance(task, n)):
+        for results, failures in assess_rows(stream, kb, date.today(), workers or default_workers(),
+                                             lambda n: progress.advance(task, n), records):
             writer.add(results)
-            assessed += len(results) - len(records)
-            for record in records:
-                errors.write(record + b"\n")
-            bad += len(records)
+            assessed += len(results) - len(failures)
+            for failure in failures:
+                errors.write(failure + b"\n")
+            bad += len(failures)
     writer.finish()
     needed = ["case_id", "error", "missing_fields", "relapse_date", "disease_state", "immunophenotype",
               "site", "timing_bfm", "timing_cog", "last_follow_up_date", "vital_status", "event_date",

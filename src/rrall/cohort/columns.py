@@ -8,7 +8,7 @@ gets the same field errors, with its row number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rrall.case.vocabulary import Anthracycline, values
@@ -166,3 +166,69 @@ def _prior_therapy(row: Mapping[str, Any]) -> dict[str, Any]:
     if _cell(row, "cranial_radiation_gy") is not None:
         therapy["cranial_radiation_gy"] = _number(_cell(row, "cranial_radiation_gy"))
     return therapy
+
+
+# The long table: later relapses and MRD measurements, one row each, joined by case id.
+LONG_REQUIRED = ("id", "record")
+LONG_COLUMNS: dict[str, str] = {
+    "id": "case identifier, as in the flat table",
+    "record": "relapse (a relapse after the first) | mrd (an MRD measurement)",
+    "date": "YYYY-MM-DD (relapse: required; mrd: optional)",
+    "sites": "relapse: bone_marrow; cns; testis; other",
+    "marrow_blasts_percent": "relapse: 0-100",
+    "immunophenotype": "relapse: B | T",
+    "cd19": "relapse: positive | dim | negative | unknown",
+    "cd22": "relapse: positive | dim | negative | unknown",
+    "bcr_abl1": "relapse: true | false",
+    "abl1_kinase_mutations": "relapse: ';'-separated",
+    "genetics": "relapse: ';'-separated",
+    "cns_status": "relapse: CNS1 | CNS2 | CNS3",
+    "reinduction_outcome": "relapse: CR | treatment_failure",
+    "timepoint": "mrd: end_of_reinduction | end_of_consolidation | pre_hsct | other",
+    "value": "mrd: the measurement",
+    "unit": "mrd: percent | fraction",
+    "method": "mrd: flow | pcr | ngs",
+    "relapse": "mrd: the relapse it follows (1 = first); default the latest",
+}
+
+
+def check_long_columns(columns: list[str]) -> list[FieldError]:
+    errors = [FieldError(f"column {name!r}", "is not a column of the long table",
+                         "see docs/cohort.md; allowed: " + ", ".join(LONG_COLUMNS))
+              for name in columns if name not in LONG_COLUMNS]
+    errors += [FieldError(f"column {name!r}", "is required but missing", "a column of that name")
+               for name in LONG_REQUIRED if name not in columns]
+    return errors
+
+
+def add_long_records(case: dict[str, Any], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The case with its later relapses (in date order, after the first) and its MRD
+    measurements from the long table (whose `record` values were checked when it was read)."""
+    relapses = list(case.get("relapses") or [])
+    later, mrd = [], list(case.get("mrd") or [])
+    for record in records:
+        kind = _cell(record, "record")
+        if kind == "relapse":
+            relapse = _relapses({**record, "relapse_date": _cell(record, "date"),
+                                 "relapse_sites": _cell(record, "sites"),
+                                 "relapse_immunophenotype": _cell(record, "immunophenotype"),
+                                 "relapse_cns_status": _cell(record, "cns_status"),
+                                 "relapse_genetics": _cell(record, "genetics")})
+            later += relapse or [{"date": None, "sites": []}]
+        elif kind == "mrd":
+            item: dict[str, Any] = {"timepoint": _cell(record, "timepoint"),
+                                    "value": _number(_cell(record, "value")), "unit": _cell(record, "unit")}
+            for key in ("method", "date"):
+                if _cell(record, key) is not None:
+                    item[key] = _cell(record, key)
+            if _cell(record, "relapse") is not None:
+                item["relapse"] = _number(_cell(record, "relapse"))
+                if isinstance(item["relapse"], float) and item["relapse"].is_integer():
+                    item["relapse"] = int(item["relapse"])
+            mrd.append(item)
+    later.sort(key=lambda r: str(r.get("date") or ""))
+    if later:
+        case["relapses"] = relapses + later
+    if mrd:
+        case["mrd"] = mrd
+    return case

@@ -21,12 +21,13 @@ import orjson
 
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
-from rrall.cohort.columns import FOLLOW_UP, check_columns, row_to_case
+from rrall.cohort.columns import FOLLOW_UP, add_long_records, check_columns, check_long_columns, row_to_case
 from rrall.errors import CaseInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase
 
 CHUNK = 500
 _KB: KnowledgeBase | None = None
+_LONG: dict[str, list[dict[str, Any]]] = {}  # case id -> long-table records
 
 
 class CohortInputError(Exception):
@@ -128,6 +129,9 @@ def _assess_chunk(chunk: list[Row], today: date) -> tuple[list[dict[str, Any]], 
             else:
                 follow_up = {k: (raw.get(k) or None) for k in FOLLOW_UP}
                 mapping = row_to_case(raw)
+                records = _LONG.get(str(mapping.get("id")))
+                if records:
+                    mapping = add_long_records(mapping, records)
             case = parse_case(mapping, _KB, today, source, number)
         except CaseInputError as exc:
             record = exc.record()
@@ -150,12 +154,40 @@ def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
         yield chunk
 
 
+def read_long(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The long table (CSV or Parquet) grouped by case id; every problem with its columns
+    or its `record` values is reported at once, before any case is assessed."""
+    import polars as pl
+
+    try:
+        frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(
+            path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise CohortInputError(str(path), [FieldError("file", f"not a readable table ({exc})",
+                                                      "a CSV or Parquet file")]) from None
+    errors = check_long_columns(frame.columns)
+    if errors:
+        raise CohortInputError(str(path), errors)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for number, row in enumerate(frame.to_dicts(), start=2):
+        if row.get("record") not in ("relapse", "mrd"):
+            errors.append(FieldError(f"row {number}: record", f"{row.get('record')!r} is not a record kind",
+                                     "relapse or mrd"))
+            continue
+        grouped.setdefault(str(row["id"]), []).append(row)
+    if errors:
+        raise CohortInputError(str(path), errors)
+    return grouped
+
+
 def assess_rows(rows: Iterator[Row], kb: KnowledgeBase, today: date, workers: int,
                 progress: Callable[[int], None] | None = None,
+                long: dict[str, list[dict[str, Any]]] | None = None,
                 ) -> Iterator[tuple[list[dict[str, Any]], list[bytes]]]:
     """(result rows, error records) per chunk, in input order."""
-    global _KB
+    global _KB, _LONG
     _KB = kb
+    _LONG = long or {}
     chunks = _chunks(rows)
     if workers <= 1:
         for chunk in chunks:
