@@ -23,6 +23,11 @@ def cohort_command(
         show_default=False)] = None,
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="Knowledge base folder.",
                                                    show_default=False)] = None,
+    engine: Annotated[str, typer.Option("--engine",
+                                        help="local (all cores) or dask (a Dask cluster).")] = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
+                                                  "tcp://host:8786 (with --engine dask).",
+                                                  show_default=False)] = None,
 ) -> None:
     """Assess every case of a cohort; write one results row per case, the rows that could
     not be assessed, and a summary of groups, agreement between frameworks and missing data."""
@@ -49,6 +54,10 @@ def cohort_command(
             next(iter(read_rows(path)), None)  # checks the columns before any row is assessed
         except CohortInputError as exc:
             problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
+    if engine not in ("local", "dask"):
+        problems.append(f"--engine: {engine!r} is not an engine (allowed: local, dask)")
+    if engine == "dask" and not scheduler:
+        problems.append("--engine dask needs --scheduler ADDRESS (a Dask scheduler, e.g. tcp://host:8786)")
     records = {}
     if long is not None:
         try:
@@ -68,8 +77,14 @@ def cohort_command(
     with (out / "errors.jsonl").open("wb") as errors, Progress(*columns, transient=True) as progress:
         task = progress.add_task("cases", total=total)
         stream = itertools.chain.from_iterable(read_rows(path) for path in inputs)
-        for results, failures in assess_rows(stream, kb, date.today(), workers or default_workers(),
-                                             lambda n: progress.advance(task, n), records):
+        if engine == "dask":
+            from rrall.cohort.dask_engine import assess_rows_dask
+
+            chunks = assess_rows_dask(stream, scheduler, knowledge, date.today(), records)
+        else:
+            chunks = assess_rows(stream, kb, date.today(), workers or default_workers(), None, records)
+        for results, failures in chunks:
+            progress.advance(task, len(results))
             writer.add(results)
             assessed += len(results) - len(failures)
             for failure in failures:

@@ -1,0 +1,53 @@
+"""The Dask engine gives the same results as the local run (a LocalCluster stands in for
+a real cluster)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from rrall.case.load import load_case
+from rrall.cohort import run
+from rrall.knowledge.load import KnowledgeBase
+from tests.conftest import ROOT, TODAY
+
+distributed = pytest.importorskip("distributed")
+
+
+def test_dask_results_equal_local(tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rrall.cohort.dask_engine import assess_rows_dask
+
+    lines = [orjson.dumps(load_case(p, kb).model_dump(mode="json"))
+             for p in sorted((ROOT / "examples" / "cases").glob("*.yaml"))] + [b"{broken"]
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    monkeypatch.setattr(run, "CHUNK", 4)
+    local = list(run.assess_rows(run.read_rows(path), kb, TODAY, workers=1))
+    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = list(assess_rows_dask(run.read_rows(path), client, kb.root, TODAY))
+    assert remote == local
+
+
+def test_cli_dask_engine_writes_the_same_results(tmp_path: Path) -> None:
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from rrall.cli import app
+    from tests.cohort.test_cohort import GOOD, write_csv
+
+    rows = [GOOD | {"id": f"c{i}", "marrow_blasts_percent": str(10 + i)} for i in range(6)]
+    source = write_csv(tmp_path / "in.csv", rows)
+    runner = CliRunner()
+    local = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "local"), "--workers", "1"])
+    assert local.exit_code == 0, local.output
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        remote = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "dask"),
+                                     "--engine", "dask", "--scheduler", cluster.scheduler_address])
+    assert remote.exit_code == 0, remote.output
+    assert pl.read_parquet(tmp_path / "dask" / "results.parquet").equals(
+        pl.read_parquet(tmp_path / "local" / "results.parquet"))
+    refused = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "x"), "--engine", "dask"])
+    assert refused.exit_code == 2 and "--scheduler" in refused.output
