@@ -51,3 +51,32 @@ def test_cli_dask_engine_writes_the_same_results(tmp_path: Path) -> None:
         pl.read_parquet(tmp_path / "local" / "results.parquet"))
     refused = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "x"), "--engine", "dask"])
     assert refused.exit_code == 2 and "--scheduler" in refused.output
+
+
+def test_dask_keeps_the_long_table_with_concurrent_tasks(tmp_path: Path) -> None:
+    """Several chunks run at once in one worker's threads: each must use its own long table."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from rrall.cli import app
+    from rrall.cohort import run as cohort_run
+    from tests.cohort.test_cohort import GOOD, write_csv
+
+    flat = [GOOD | {"id": f"c{i}", "relapse_date": "2019-01-10"} for i in range(40)]
+    long = [{"id": f"c{i}", "record": "relapse", "date": "2021-11-20", "sites": "bone_marrow",
+             "marrow_blasts_percent": "70"} for i in range(40)]
+    source, table = write_csv(tmp_path / "in.csv", flat), write_csv(tmp_path / "long.csv", long)
+    runner = CliRunner()
+    old = cohort_run.CHUNK
+    cohort_run.CHUNK = 3
+    try:
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False,
+                                      dashboard_address=None) as cluster:
+            args = ["cohort", str(source), "--out", str(tmp_path / "dask"), "--long", str(table),
+                    "--engine", "dask", "--scheduler", cluster.scheduler_address]
+            result = runner.invoke(app, args)
+    finally:
+        cohort_run.CHUNK = old
+    assert result.exit_code == 0, result.output
+    frame = pl.read_parquet(tmp_path / "dask" / "results.parquet")
+    assert frame["relapse_number"].to_list() == [2] * 40

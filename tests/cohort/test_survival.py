@@ -85,3 +85,29 @@ def test_report_has_survival_with_follow_up_columns(tmp_path: Path) -> None:
     html = (out / "summary.html").read_text()
     assert 'id="survival"' in html and "OS 5 y" in html and "CIR" in html and "figures/os_by_cog.svg" in html
     assert (out / "figures" / "cir_by_uk.png").exists()
+
+
+def test_bad_follow_up_values_are_reported_not_guessed() -> None:
+    frame = cohort(6, {"S1": 0.8}).with_columns(
+        pl.when(pl.col("case_id") == "s0").then(pl.lit("deceased")).otherwise(pl.col("vital_status"))
+        .alias("vital_status"),
+        pl.when(pl.col("case_id") == "s1").then(pl.lit("2019-13-01")).otherwise(pl.col("last_follow_up_date"))
+        .alias("last_follow_up_date"))
+    data, problems = follow_up(frame)
+    assert data.height == 4
+    assert any("s0" in p and "deceased" in p for p in problems)
+    assert any("s1" in p and "not a date" in p for p in problems)
+
+
+def test_report_survives_a_framework_without_groups(tmp_path: Path) -> None:
+    from rrall.cohort.summary import summarise, write_html
+
+    frame = cohort(30, {"S1": 0.8}).with_columns(pl.lit(None, dtype=pl.String).alias("disease_state"),
+                                                pl.lit("").alias("missing_fields"))
+    for column in ("immunophenotype", "site", "timing_bfm", "timing_cog"):
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    for fw in ("bfm", "intreall", "cog", "uk"):
+        frame = frame.with_columns(pl.lit("assigned").alias(f"{fw}_status"))
+    write_html(summarise(frame, 0, "k", "e", tmp_path / "figures"), tmp_path / "summary.html")
+    html = (tmp_path / "summary.html").read_text()
+    assert "No child with follow-up was assigned a intreall group" in html

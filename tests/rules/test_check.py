@@ -97,6 +97,8 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str]] = [
     ({"hsct_consensus": ["disagree"]}, LATE_MRD_LOW, "met"),  # UK intermediate: >= 10^-4 -> HSCT
     ({"hsct_consensus": ["not_indicated"]}, {}, "unknown"),
     ({"hsct_consensus": ["indicated"]}, {"diagnosis.immunophenotype": "T"}, "met"),
+    ({"max_age_months": 200}, {}, "met"),
+    ({"max_age_months": 24}, {}, "not_met"),
     ({"min_age_years": 1}, {}, "met"),
     ({"min_age_years": 10}, {}, "not_met"),
     ({"max_age_years": 9}, {}, "met"),  # 9 years 10 months: "9 Years" admits until the 10th birthday

@@ -64,6 +64,7 @@ def test_page_and_empty_page(tmp_path: Path) -> None:
     assert sorted(report.added) == ["NCT09900011", "NCT09900012", "NCT09900013"]
     t_all = stored(tmp_path, "NCT09900011")
     assert t_all.eligibility.min_age_years == Decimal("0.5") and t_all.eligibility.max_age_years == 21
+    assert t_all.eligibility.max_age_months is None
     assert any(t.startswith("Inclusion: ") for t in t_all.free_text), "legacy headings and numbering"
     minimal = stored(tmp_path, "NCT09900013")
     assert minimal.status == "unknown" and "last known: recruiting" in (minimal.status_text or "")
@@ -121,3 +122,49 @@ def test_cli_import_list_and_exit_codes(tmp_path: Path) -> None:
                 "cd22_required", "ph_status", "excludes_prior"):
         assert key in rows["NCT01802814"]
     assert rows["NCT01802814"]["ph_status"] == "negative" and "hsct" in rows["NCT01802814"]["excludes_prior"]
+
+
+def test_upper_limits_in_months_are_not_widened_to_years() -> None:
+    from rrall.trials.ctgov import max_months
+
+    assert max_months("24 Months") == 24 and max_months("12 Months") == 12
+    assert max_months("72 Hours") == 0 and max_months("8 Weeks") == 1 and max_months("21 Years") is None
+    study = {"protocolSection": {"identificationModule": {"nctId": "NCT09900099", "briefTitle": "t"},
+                                 "statusModule": {"overallStatus": "RECRUITING"},
+                                 "eligibilityModule": {"maximumAge": "24 Months"}}}
+    trial = study_to_trial(study)
+    assert trial.eligibility.max_age_months == 24 and trial.eligibility.max_age_years is None
+
+
+@pytest.mark.parametrize("broken", [{"eligibilityCriteria": ["a", "b"]}, {"minimumAge": 5}, {"sex": 1}])
+def test_unexpected_field_types_fail_the_file_not_the_import(tmp_path: Path,
+                                                             broken: dict[str, object]) -> None:
+    study = {"protocolSection": {"identificationModule": {"nctId": "NCT09900098", "briefTitle": "t"},
+                                 "statusModule": {"overallStatus": "RECRUITING"},
+                                 "eligibilityModule": broken}}
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.json").write_bytes(orjson.dumps(study))
+    shutil.copy(FIXTURES / "single_study.json", source / "b.json")
+    report = import_path(source, tmp_path / "registry")
+    assert report.added == ["NCT09900001"] and [Path(f).name for f, _ in report.failed] == ["a.json"]
+
+
+def test_imported_trials_never_match_on_ages_alone(tmp_path: Path) -> None:
+    from rrall.assessment import match_trials_for
+    from rrall.knowledge.load import default_knowledge
+    from rrall.trials.registry import Registry
+
+    import_path(FIXTURES / "single_study.json", tmp_path)
+    kb = default_knowledge()
+    registry = Registry((stored(tmp_path, "NCT09900001"),))
+    case = load_case_file("t-marrow-late.yaml")
+    found = match_trials_for(case, kb, trials=registry)
+    assert [m.status for m in found] == ["needs_data"]
+    assert any(c.criterion == "eligibility_text" and c.result == "unknown" for c in found[0].criteria)
+
+
+def load_case_file(name: str) -> object:
+    from rrall.case.load import load_case
+
+    return load_case(Path(__file__).parents[2] / "examples" / "cases" / name)

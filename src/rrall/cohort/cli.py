@@ -12,8 +12,9 @@ EXIT_BAD_INPUT = 2
 
 
 def cohort_command(
-    inputs: Annotated[list[Path], typer.Argument(help="CSV files in the flat layout (docs/cohort.md) or "
-                                                 ".jsonl files of cases.", show_default=False)],
+    inputs: Annotated[list[Path], typer.Argument(
+        help="CSV or Parquet files in the flat layout (docs/cohort.md), or .jsonl files of cases.",
+        show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Folder for results.parquet, errors.jsonl and "
                                       "summary.html.", show_default=False)],
     workers: Annotated[int | None, typer.Option("--workers", help="Processes (default: all cores).",
@@ -32,6 +33,7 @@ def cohort_command(
     """Assess every case of a cohort; write one results row per case, the rows that could
     not be assessed, and a summary of groups, agreement between frameworks and missing data."""
     import itertools
+    import shutil
 
     import orjson
     import polars as pl
@@ -39,7 +41,14 @@ def cohort_command(
 
     from rrall import __version__
     from rrall.cohort.progress import RateColumn
-    from rrall.cohort.run import CohortInputError, assess_rows, default_workers, read_long, read_rows
+    from rrall.cohort.run import (
+        CohortInputError,
+        assess_rows,
+        case_key,
+        default_workers,
+        read_long,
+        read_rows,
+    )
     from rrall.cohort.summary import summarise, write_html
     from rrall.cohort.table import ResultsWriter
     from rrall.knowledge.load import default_knowledge, load_knowledge
@@ -54,6 +63,8 @@ def cohort_command(
             next(iter(read_rows(path)), None)  # checks the columns before any row is assessed
         except CohortInputError as exc:
             problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
+    if out.exists() and not out.is_dir():
+        problems.append(f"--out {out}: is a file, not a folder")
     if engine not in ("local", "dask"):
         problems.append(f"--engine: {engine!r} is not an engine (allowed: local, dask)")
     if engine == "dask" and not scheduler:
@@ -70,7 +81,9 @@ def cohort_command(
         raise typer.Exit(EXIT_BAD_INPUT)
     total = sum(1 for path in inputs for _ in read_rows(path))
     out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / "figures", ignore_errors=True)  # never leave figures of an earlier run
     writer = ResultsWriter(out, kb)
+    seen: set[str] = set()
     bad = assessed = 0
     columns = (TextColumn("assessing"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                TimeRemainingColumn())
@@ -85,18 +98,25 @@ def cohort_command(
             chunks = assess_rows(stream, kb, date.today(), workers or default_workers(), None, records)
         for results, failures in chunks:
             progress.advance(task, len(results))
+            seen.update(case_key(r.get("case_id")) for r in results)
             writer.add(results)
             assessed += len(results) - len(failures)
             for failure in failures:
                 errors.write(failure + b"\n")
             bad += len(failures)
     writer.finish()
-    needed = ["case_id", "error", "missing_fields", "relapse_date", "disease_state", "immunophenotype",
+    needed = ["case_id", "error", "missing_fields", "relapse_date", "first_relapse_date", "disease_state",
+              "immunophenotype",
               "site", "timing_bfm", "timing_cog", "last_follow_up_date", "vital_status", "event_date",
               "event_type",
               *(f"{fw}_{part}" for fw in kb.frameworks for part in ("status", "group"))]
     frame = pl.scan_parquet(out / "results.parquet").select(needed).collect()
     write_html(summarise(frame, bad, kb.version, __version__, out / "figures"), out / "summary.html")
-    typer.echo(orjson.dumps({"assessed": assessed, "errors": bad, "out": str(out)}).decode())
+    unmatched = sorted(set(records) - seen)
+    if unmatched:
+        typer.echo(f"warning: {len(unmatched)} case id(s) of the long table match no case and were not used: "
+                   + ", ".join(unmatched[:10]) + (" ..." if len(unmatched) > 10 else ""), err=True)
+    typer.echo(orjson.dumps({"assessed": assessed, "errors": bad, "long_table_ids_unmatched": len(unmatched),
+                             "out": str(out)}).decode())
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)

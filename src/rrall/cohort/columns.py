@@ -8,6 +8,7 @@ gets the same field errors, with its row number.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -71,7 +72,7 @@ def check_columns(columns: list[str]) -> list[FieldError]:
 
 def _cell(row: Mapping[str, Any], name: str) -> Any:
     value = row.get(name)
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # NaN: an empty cell
         return None
     if isinstance(value, str):
         value = value.strip()
@@ -114,7 +115,10 @@ def row_to_case(row: Mapping[str, Any]) -> dict[str, Any]:
         diagnosis["genetics"] = _list(cell("diagnosis_genetics"))
     if cell("wbc_per_uL") is not None:
         diagnosis["wbc_per_uL"] = _number(cell("wbc_per_uL"))
-    case: dict[str, Any] = {"id": cell("id"), "sex": cell("sex"), "date_of_birth": cell("date_of_birth"),
+    identifier = cell("id")
+    if isinstance(identifier, int | float) and not isinstance(identifier, bool):
+        identifier = str(int(identifier)) if float(identifier).is_integer() else str(identifier)
+    case: dict[str, Any] = {"id": identifier, "sex": cell("sex"), "date_of_birth": cell("date_of_birth"),
                             "diagnosis": diagnosis}
     if cell("assessment_date") is not None:
         case["assessment_date"] = cell("assessment_date")

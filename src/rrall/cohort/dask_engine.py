@@ -31,9 +31,7 @@ def _knowledge(root: str | None) -> KnowledgeBase:
 
 def _task(chunk: list[run.Row], root: str | None, today: date,
           long: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[bytes]]:
-    run._KB = _knowledge(root)
-    run._LONG = long
-    return run._assess_chunk(chunk, today)
+    return run._assess_chunk(chunk, today, _knowledge(root), long)
 
 
 def assess_rows_dask(rows: Iterator[run.Row], scheduler: Any, knowledge_root: Path | None, today: date,
@@ -47,8 +45,7 @@ def assess_rows_dask(rows: Iterator[run.Row], scheduler: Any, knowledge_root: Pa
     pending: deque[Any] = deque()
     try:
         for chunk in run._chunks(rows):
-            ids = {str(raw.get("id")) for _, _, raw in chunk}
-            subset = {i: long[i] for i in ids if long and i in long}
+            subset = long or {}  # ids of JSON Lines rows are known only once parsed: send all
             pending.append(client.submit(_task, chunk, root, today, subset, pure=False))
             while len(pending) > IN_FLIGHT:
                 yield pending.popleft().result()

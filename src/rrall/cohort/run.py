@@ -52,13 +52,24 @@ Row = tuple[str, int, dict[str, Any]]  # source, row number, raw mapping
 def read_rows(path: Path) -> Iterator[Row]:
     """The rows of one input file; CSV columns are checked once, up front."""
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            errors = check_columns(list(reader.fieldnames or []))
-            if errors:
-                raise CohortInputError(str(path), errors)
-            for number, row in enumerate(reader, start=2):  # row 1 is the header
-                yield str(path), number, {"__csv__": True, **row}
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                errors = check_columns(list(reader.fieldnames or []))
+                if errors:
+                    raise CohortInputError(str(path), errors)
+                for row in reader:
+                    shape = None
+                    if None in row:
+                        shape = f"{len(row[None])} more cell(s) than columns (a list not separated by ';'?)"
+                    elif any(value is None for value in row.values()):
+                        shape = "fewer cells than columns"
+                    cells = {k: v for k, v in row.items() if k is not None}
+                    yield str(path), reader.line_num, {"__csv__": True, **cells,
+                                                       **({"__shape__": shape} if shape else {})}
+        except UnicodeDecodeError as exc:
+            raise CohortInputError(str(path), [FieldError("file", f"not UTF-8 text ({exc.reason})",
+                                                          "a CSV file in UTF-8")]) from None
     elif path.suffix.lower() == ".parquet":
         yield from _parquet_rows(path)
     elif path.suffix.lower() == ".jsonl":
@@ -99,7 +110,7 @@ def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
         "months_from_diagnosis": c.months_from_diagnosis,
         "months_from_frontline_end": c.months_from_frontline_end,
         "age_at_diagnosis_years": c.age_at_diagnosis_years, "post_hsct": c.post_hsct,
-        "refractory": c.refractory, "relapse_date": c.relapse_date,
+        "refractory": c.refractory, "relapse_date": c.relapse_date, "first_relapse_date": None,
     }
     for name, r in a.risk.items():
         row[f"{name}_status"] = r.status
@@ -114,8 +125,14 @@ def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _assess_chunk(chunk: list[Row], today: date) -> tuple[list[dict[str, Any]], list[bytes]]:
-    assert _KB is not None
+def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None,
+                  long: dict[str, list[dict[str, Any]]] | None = None,
+                  ) -> tuple[list[dict[str, Any]], list[bytes]]:
+    """Assess one chunk. The knowledge base and long table are arguments (Dask runs several
+    chunks at once in threads); forked local workers pass the ones they inherited."""
+    kb = kb or _KB
+    long = _LONG if long is None else long
+    assert kb is not None
     results, errors = [], []
     for source, number, raw in chunk:
         follow_up: dict[str, Any] = {}
@@ -127,20 +144,30 @@ def _assess_chunk(chunk: list[Row], today: date) -> tuple[list[dict[str, Any]], 
                     error = FieldError("", f"not valid JSON: {exc}", None)
                     raise CaseInputError([error], source, number) from None
             else:
-                follow_up = {k: (raw.get(k) or None) for k in FOLLOW_UP}
+                if "__shape__" in raw:
+                    shape = FieldError("", raw["__shape__"], "one cell per column")
+                    raise CaseInputError([shape], source, number)
+                follow_up = {k: raw.get(k) for k in FOLLOW_UP}
                 mapping = row_to_case(raw)
-                records = _LONG.get(str(mapping.get("id")))
-                if records:
-                    mapping = add_long_records(mapping, records)
-            case = parse_case(mapping, _KB, today, source, number)
+            records = long.get(case_key(mapping.get("id") if isinstance(mapping, dict) else None))
+            if records:
+                mapping = add_long_records(mapping, records)
+            case = parse_case(mapping, kb, today, source, number)
         except CaseInputError as exc:
             record = exc.record()
             errors.append(orjson.dumps({"source": source, "row": number, **record}))
             results.append({"case_id": record.get("case_id"), "error": "; ".join(
                 f"{e['path']}: {e['message']}" for e in record["errors"])})
             continue
-        results.append(result_row(assess(case, _KB), follow_up))
+        row = result_row(assess(case, kb), follow_up)
+        row["first_relapse_date"] = case.relapses[0].date if case.relapses else None
+        results.append(row)
     return results, errors
+
+
+def case_key(value: Any) -> str:
+    """How case ids are matched between tables: as text, without surrounding spaces."""
+    return "" if value is None else str(value).strip()
 
 
 def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
@@ -174,7 +201,7 @@ def read_long(path: Path) -> dict[str, list[dict[str, Any]]]:
             errors.append(FieldError(f"row {number}: record", f"{row.get('record')!r} is not a record kind",
                                      "relapse or mrd"))
             continue
-        grouped.setdefault(str(row["id"]), []).append(row)
+        grouped.setdefault(case_key(row["id"]), []).append(row)
     if errors:
         raise CohortInputError(str(path), errors)
     return grouped

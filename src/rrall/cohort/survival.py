@@ -47,34 +47,60 @@ class Survival:
     figures: list[str] = field(default_factory=list)
 
 
-def _date(value: Any) -> date | None:
+class _Bad(ValueError):
+    pass
+
+
+def _date(value: Any, name: str) -> date | None:
+    """A date cell: empty is None; a date-time keeps its date; anything else is refused."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    text = str(value).strip()
+    if len(text) > 10 and text[10] in " T":
+        text = text[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _Bad(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+VITAL = {"alive", "dead"}
+EVENTS = {"second_relapse", "death", "none"}
 
 
 def follow_up(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """One row per assessed child with usable follow-up: months to OS/EFS event or censoring,
     and the competing-risk code (1 second relapse, 2 death first, 0 censored). Rows whose
     dates contradict each other are left out and counted in the problems."""
-    if "last_follow_up_date" not in frame.columns or "relapse_date" not in frame.columns:
+    if "last_follow_up_date" not in frame.columns:
         return pl.DataFrame(), []
+    start_column = "first_relapse_date" if "first_relapse_date" in frame.columns else "relapse_date"
     rows, problems = [], []
     for r in frame.filter(pl.col("error").is_null()).iter_rows(named=True):
-        start, last = _date(r.get("relapse_date")), _date(r.get("last_follow_up_date"))
+        try:
+            start = _date(r.get(start_column), "relapse date")
+            last = _date(r.get("last_follow_up_date"), "last_follow_up_date")
+            when = _date(r.get("event_date"), "event_date")
+        except _Bad as exc:
+            problems.append(f"{r['case_id']}: {exc}")
+            continue
         if start is None or last is None:
+            continue
+        vital = str(r.get("vital_status") or "").strip().lower()
+        kind = str(r.get("event_type") or "").strip().lower() or "none"
+        if vital not in VITAL or kind not in EVENTS:
+            problems.append(f"{r['case_id']}: vital_status {r.get('vital_status')!r} / event_type "
+                            f"{r.get('event_type')!r} not in alive|dead / second_relapse|death|none")
+            continue
+        dead = vital == "dead"
+        if kind == "death" and not dead:
+            problems.append(f"{r['case_id']}: event_type death but vital_status alive")
             continue
         if last < start:
             problems.append(f"{r['case_id']}: last follow-up before the relapse")
             continue
-        dead = str(r.get("vital_status") or "").strip().lower() == "dead"
-        kind = str(r.get("event_type") or "").strip().lower()
-        when = _date(r.get("event_date"))
         if kind in ("second_relapse", "death") and (when is None or when < start or when > last):
             problems.append(f"{r['case_id']}: event_date missing or outside relapse..last follow-up")
             continue

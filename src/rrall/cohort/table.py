@@ -20,7 +20,7 @@ def schema(kb: KnowledgeBase) -> dict[str, Any]:
         "immunophenotype": pl.String, "site": pl.String, "timing_bfm": pl.String, "timing_cog": pl.String,
         "months_from_diagnosis": pl.Int64, "months_from_frontline_end": pl.Int64,
         "age_at_diagnosis_years": pl.Float64, "post_hsct": pl.Boolean, "refractory": pl.Boolean,
-        "relapse_date": pl.Date,
+        "relapse_date": pl.Date, "first_relapse_date": pl.Date,
     }
     for name in kb.frameworks:
         columns.update({f"{name}_status": pl.String, f"{name}_group": pl.String,

@@ -329,6 +329,9 @@ _CHECKS: dict[str, Callable[[str, Any, Profile], CriterionResult]] = {
     "hsct_consensus": _hsct,
     "min_age_years": _age("age_months", "at assessment"),
     "max_age_years": _age("age_months", "at assessment"),
+    "max_age_months": lambda n, v, p: _result(
+        n, p.age_months < v + 1, f"{'within' if p.age_months < v + 1 else 'above'} {v} months at assessment",
+        f"<= {v} months (inclusive)"),
     "min_age_at_diagnosis_years": _age("age_at_diagnosis_months", "at diagnosis"),
     "age_at_diagnosis_below_years": _age("age_at_diagnosis_months", "at diagnosis"),
     "cd19_required": lambda n, v, p: _expression("cd19")(n, v, p),
@@ -373,6 +376,7 @@ DEPS: dict[str, tuple[str, ...]] = {
     "hsct_consensus": ("risk_key",),
     "min_age_years": ("age_months",),
     "max_age_years": ("age_months",),
+    "max_age_months": ("age_months",),
     "min_age_at_diagnosis_years": ("age_at_diagnosis_months",),
     "age_at_diagnosis_below_years": ("age_at_diagnosis_months",),
     "cd19_required": ("immunophenotype", "cd19"),

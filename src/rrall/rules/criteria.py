@@ -75,6 +75,9 @@ class Criteria(BaseModel):
     min_age_years: Annotated[Decimal, Field(ge=0)] | None = None
     max_age_years: Annotated[Decimal, Field(ge=0)] | None = Field(
         default=None, description="inclusive as registries write it: 21 admits a child until age 22")
+    max_age_months: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="inclusive in whole months, as a registry limit in months, weeks or days "
+        "reads: 24 admits a child until 25 months")
     min_age_at_diagnosis_years: Annotated[Decimal, Field(ge=0)] | None = None
     age_at_diagnosis_below_years: Annotated[Decimal, Field(ge=0)] | None = Field(
         default=None, description="age at diagnosis below this (infants: below 1)")

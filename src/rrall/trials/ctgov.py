@@ -53,6 +53,19 @@ def age_years(text: str | None, where: str) -> Decimal | None:
     return (number / PER_YEAR[unit]).quantize(Decimal("0.0001")).normalize()
 
 
+def max_months(text: str | None) -> int | None:
+    """An upper limit written in months, weeks, days or hours, in whole months (inclusive:
+    '24 Months' admits a child until 25 months); None for limits in years or no limit."""
+    match = AGE.match(text) if isinstance(text, str) else None
+    if match is None or match.group(2).lower() == "year":
+        return None
+    number, unit = Decimal(match.group(1)), match.group(2).lower()
+    if unit == "month":
+        return int(number)
+    days = {"week": number * 7, "day": number}.get(unit, Decimal(0))
+    return int(days / Decimal("30.4375"))
+
+
 def split_criteria(text: str | None) -> list[str]:
     """The eligibility text as 'Inclusion: ...' / 'Exclusion: ...' items; nested items are
     joined to their parent; markdown escapes are removed."""
@@ -119,9 +132,12 @@ def study_to_trial(study: Any) -> Trial:
     criteria: dict[str, Any] = {}
     minimum = age_years(eligibility.get("minimumAge"), "eligibilityModule.minimumAge")
     maximum = age_years(eligibility.get("maximumAge"), "eligibilityModule.maximumAge")
+    in_months = max_months(eligibility.get("maximumAge"))
     if minimum is not None:
         criteria["min_age_years"] = minimum
-    if maximum is not None:
+    if in_months is not None:
+        criteria["max_age_months"] = in_months  # inclusive in the unit written, not widened to years
+    elif maximum is not None:
         criteria["max_age_years"] = maximum
     sex = (eligibility.get("sex") or "").lower() or None
     if sex in ("female", "male"):
@@ -194,6 +210,9 @@ def import_path(path: Path, registry_dir: Path) -> ImportReport:
     if not path.exists():
         report.failed.append((str(path), "no such file or folder"))
         return report
+    if registry_dir.exists() and not registry_dir.is_dir():
+        report.failed.append((str(registry_dir), "the registry must be a folder, not a file"))
+        return report
     registry_dir.mkdir(parents=True, exist_ok=True)
     for file in files_in(path):
         try:
@@ -202,8 +221,10 @@ def import_path(path: Path, registry_dir: Path) -> ImportReport:
             for i, study in enumerate(studies):
                 try:
                     trials.append(study_to_trial(study))
-                except StudyError as exc:
-                    raise StudyError(f"study {i + 1}: {exc}" if len(studies) > 1 else str(exc)) from None
+                except (StudyError, TypeError, AttributeError, ValueError) as exc:
+                    why = str(exc) if isinstance(exc, StudyError) else \
+                        f"a field has an unexpected type ({exc})"
+                    raise StudyError(f"study {i + 1}: {why}" if len(studies) > 1 else why) from None
         except (OSError, orjson.JSONDecodeError, StudyError) as exc:
             why = f"not valid JSON: {exc}" if isinstance(exc, orjson.JSONDecodeError) else str(exc)
             report.failed.append((str(file), why))

@@ -64,7 +64,17 @@ def _rank(m: TrialMatch) -> tuple[int, int, int, bool, str]:
     return order, unknown, failed, not m.curated, m.id
 
 
+UNREVIEWED = "the trial's eligibility text (imported, not yet curated into structured criteria)"
+
+
 def _match(trial: Trial, results: list[CriterionResult]) -> TrialMatch:
+    if not trial.curated and trial.free_text:
+        # An imported record structures only ages and sex: the lineage, disease state and
+        # marker requirements are still in its text, so it can never be a match on its own.
+        results = [*results, CriterionResult(
+            criterion="eligibility_text", result="unknown",
+            detail="eligibility text: case not yet compared; requires review of the imported trial's "
+                   "inclusion and exclusion criteria", field=UNREVIEWED)]
     # Every value comes from validated records: build without validating again.
     return build(TrialMatch,
         id=trial.id, nct_id=trial.nct_id, title=trial.title, phase=trial.phase, trial_status=trial.status,
