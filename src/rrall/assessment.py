@@ -80,6 +80,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None, *, anthracycline_table: 
     cited = dict.fromkeys(c for r in risk.values() for c in r.citations)
     cited.update(dict.fromkeys(c for r in risk.values() for k in r.cautions for c in k.citations))
     cited.update(shared_citations)
+    cited.update(dict.fromkeys(c for w in classified.warnings for c in w.citations))
     missing = _missing_data(risk, options)
     if case.relapses and case.relapses[-1].reinduction_outcome is None and not profile.refractory:
         missing += _if_refractory(kb, registry, profile, results, doses, options)

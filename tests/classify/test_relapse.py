@@ -140,3 +140,18 @@ def test_every_citation_resolves(kb: KnowledgeBase) -> None:
     cited = {c for r in a.risk.values() for c in r.citations}
     cited |= {c for r in a.risk.values() for k in r.cautions for c in k.citations}
     assert cited and cited <= set(a.references)
+
+
+def test_marrow_below_threshold_warning_comes_from_the_knowledge_and_cites_it() -> None:
+    from rrall import assess
+    from rrall.case.load import parse_case
+    from rrall.knowledge.load import default_knowledge
+    from tests.conftest import TODAY, make_case
+
+    kb = default_knowledge()
+    case = parse_case(make_case(**{"relapses.0.sites": ["bone_marrow", "cns"],
+                                   "relapses.0.marrow_blasts_percent": 2}), kb, TODAY)
+    result = assess(case, kb)
+    warning = next(w for w in result.warnings if w.code == "marrow_below_combined_threshold")
+    assert "2" in warning.message and "5" in warning.message and warning.citations == ["Hagedorn2007"]
+    assert "Hagedorn2007" in result.references

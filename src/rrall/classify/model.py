@@ -33,6 +33,7 @@ class Warning(_Out):
     code: str
     message: str
     path: str | None = None
+    citations: list[str] = []
 
 
 class Classification(_Out):

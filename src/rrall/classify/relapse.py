@@ -136,11 +136,11 @@ def _site(relapse: Relapse, kb: KnowledgeBase, unknowns: list[Unknown],
         return None
     if Decimal(str(blasts)) >= threshold:
         return "combined"
+    rule = kb.classification.site
     warnings.append(Warning(
         code="marrow_below_combined_threshold", path=f"{LATEST}.marrow_blasts_percent",
-        message=f"bone_marrow is listed but marrow blasts are {blasts} % (< {threshold} %): by the "
-        "site rule this is an isolated extramedullary relapse; submicroscopic marrow involvement "
-        "carries prognostic weight [Hagedorn2007]."))
+        message=rule.below_threshold_warning.strip().format(blasts=blasts, threshold=threshold),
+        citations=list(rule.warning_citations)))
     return "isolated_extramedullary"
 
 

@@ -47,7 +47,8 @@ def lint(root: Path) -> list[str]:
 
 def _cited(kb: KnowledgeBase) -> list[tuple[str, str]]:
     """(where, reference id) for every citation in the knowledge base."""
-    cited = [("classification.yaml: site", c) for c in kb.classification.site.citations]
+    site = kb.classification.site
+    cited = [("classification.yaml: site", c) for c in [*site.citations, *site.warning_citations]]
     for fw in kb.frameworks.values():
         cited += [(f"frameworks/{fw.id}.yaml", c) for c in fw.citations]
     cited += [(f"rule {r.id}", c) for r in all_rules(kb) for c in r.citations]

@@ -111,6 +111,10 @@ class SiteRule(_Data):
     citations: list[Id] = Field(min_length=1)
     uncertain: bool = False
     note: str
+    below_threshold_warning: str = Field(
+        description="shown when bone_marrow is listed but blasts are below the threshold; "
+        "{blasts} and {threshold} are filled in")
+    warning_citations: list[Id] = Field(min_length=1)
 
 
 class ClassificationRules(_Data):
