@@ -168,3 +168,11 @@ def load_case_file(name: str) -> object:
     from rrall.case.load import load_case
 
     return load_case(Path(__file__).parents[2] / "examples" / "cases" / name)
+
+
+def test_a_registry_that_is_not_a_folder_is_refused(tmp_path: Path) -> None:
+    not_folder = tmp_path / "file.txt"
+    not_folder.write_text("x")
+    for target in (not_folder, tmp_path / "missing"):
+        result = runner.invoke(app, ["trials", "list", "--registry", str(target)])
+        assert result.exit_code == 2 and "--registry" in result.output

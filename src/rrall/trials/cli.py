@@ -174,6 +174,10 @@ def _registry(folder: Path | None, knowledge: Path | None) -> Any:
     from rrall.knowledge.load import default_knowledge_dir
     from rrall.trials.registry import Registry, curated_trials, imported_dir, load_imported
 
+    if folder is not None and not folder.is_dir():
+        why = "is a file, not a folder" if folder.exists() else "does not exist"
+        typer.echo(f"error: --registry {folder}: {why}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
     imported, problems = load_imported(folder or imported_dir())
     root = knowledge or default_knowledge_dir()
     return Registry.merge(list(curated_trials(root / "trials")), imported, problems)
