@@ -18,6 +18,7 @@ import typer
 from rrall import __version__
 from rrall.cohort.cli import cohort_command
 from rrall.trials.cli import trials_app
+from rrall.web.cli import report_command, serve_command, users_app
 
 if TYPE_CHECKING:
     from rrall.case.model import Case
@@ -34,6 +35,9 @@ knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the kn
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(trials_app, name="trials")
 app.command("cohort")(cohort_command)
+app.command("serve")(serve_command)
+app.command("report")(report_command)
+app.add_typer(users_app, name="users")
 
 
 class Format(StrEnum):

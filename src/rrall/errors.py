@@ -64,3 +64,16 @@ class KnowledgeError(RrallError):
 
     def __str__(self) -> str:
         return "knowledge base is not valid:" + "".join(f"\n  - {p}" for p in self.problems)
+
+
+class NotFoundError(RrallError):
+    """A stored object (case, assessment, meeting, user) that does not exist."""
+
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} {key} not found")
+        self.what = what
+        self.key = key
+
+
+class ConflictError(RrallError):
+    """A change that clashes with what is stored (a case id already taken, ...)."""

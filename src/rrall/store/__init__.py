@@ -1,0 +1,1 @@
+"""Storage of cases, their versions, assessments, tumor-board decisions and the audit log."""

@@ -1,0 +1,1 @@
+"""The tumor-board workbench: REST API, web pages and storage, over the one `assess()`."""

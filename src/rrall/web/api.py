@@ -1,0 +1,273 @@
+"""REST API under /api/v1. Every route that touches patient data needs a bearer token."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from rrall.store.repository import NewDecision
+from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
+from rrall.web.auth import api_user
+from rrall.web.errors import ApiError
+from rrall.web.workbench import Workbench, result_of
+
+router = APIRouter(prefix="/api/v1")
+Viewer = Annotated[User, Depends(api_user("viewer"))]
+Clinician = Annotated[User, Depends(api_user("clinician"))]
+Admin = Annotated[User, Depends(api_user("admin"))]
+CASE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Case"}}}}}
+
+
+class CaseSummary(BaseModel):
+    id: int
+    case_id: str
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime
+    latest_assessment_id: int | None = None
+    risk_groups: dict[str, str | None] = Field(default_factory=dict)
+
+
+class CaseDetail(CaseSummary):
+    document: dict[str, Any]
+
+
+class CaseList(BaseModel):
+    total: int
+    items: list[CaseSummary]
+
+
+class VersionOut(BaseModel):
+    version: int
+    created_at: datetime
+    created_by: str
+    document: dict[str, Any]
+
+
+class AssessmentMeta(BaseModel):
+    id: int
+    case: int
+    case_version: int
+    input_sha256: str
+    engine_version: str
+    knowledge_version: str
+    created_at: datetime
+    created_by: str
+
+
+class DecisionIn(BaseModel):
+    assessment_id: int
+    decision_date: date
+    attendees: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+    chosen_options: list[str] = Field(default_factory=list)
+    plan: str = Field(min_length=1, max_length=20_000)
+    rationale: str = Field(default="", max_length=20_000)
+    meeting_id: int | None = None
+
+
+class DecisionOut(DecisionIn):
+    id: int
+    case: int
+    created_at: datetime
+    created_by: str
+
+
+class MeetingIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    meeting_date: date
+    case_ids: list[int] = Field(default_factory=list)
+
+
+class MeetingOut(BaseModel):
+    id: int
+    title: str
+    meeting_date: date
+    cases: list[int]
+
+
+def _wb(request: Request) -> Workbench:
+    workbench: Workbench = request.app.state.workbench
+    return workbench
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}", "invalid_json") from None
+
+
+def _document(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ApiError(422, "a case is a JSON object", "invalid_case")
+    return raw
+
+
+def summary(record: CaseRecord, latest: AssessmentRecord | None) -> dict[str, Any]:
+    groups: dict[str, str | None] = {}
+    if latest is not None:
+        risk = result_of(latest)["risk"]
+        groups = {name: block["group"] or block["status"] for name, block in risk.items()}
+    return {"id": record.id, "case_id": record.case_id, "latest_version": record.latest_version,
+            "created_at": record.created_at, "updated_at": record.updated_at,
+            "latest_assessment_id": latest.id if latest else None, "risk_groups": groups}
+
+
+def _meta(record: AssessmentRecord) -> AssessmentMeta:
+    return AssessmentMeta(id=record.id, case=record.case_pk, case_version=record.case_version,
+                          input_sha256=record.input_sha256, engine_version=record.engine_version,
+                          knowledge_version=record.knowledge_version, created_at=record.created_at,
+                          created_by=record.created_by)
+
+
+def _decision(d: Decision) -> DecisionOut:
+    return DecisionOut(id=d.id, case=d.case_pk, assessment_id=d.assessment_id, meeting_id=d.meeting_id,
+                       decision_date=d.decision_date, attendees=d.attendees, chosen_options=d.chosen_options,
+                       plan=d.plan, rationale=d.rationale, created_at=d.created_at, created_by=d.created_by)
+
+
+@router.post("/assess", openapi_extra=CASE_BODY, tags=["assess"],
+             summary="Assess a case without storing it (the same JSON as `rrall assess --format json`)")
+async def assess_case(request: Request, user: Viewer) -> Response:
+    _result, body = _wb(request).assess(_document(await _json(request)))
+    return Response(body, media_type="application/json")
+
+
+@router.get("/cases", tags=["cases"], summary="List cases, newest first; `q` searches the case id")
+def list_cases(request: Request, user: Viewer, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50,
+               offset: Annotated[int, Query(ge=0)] = 0) -> CaseList:
+    repo = _wb(request).repo
+    total, records = repo.cases(q, limit, offset)
+    latest = repo.latest_assessments([r.id for r in records])
+    items = [CaseSummary.model_validate(summary(r, latest.get(r.id))) for r in records]
+    return CaseList(total=total, items=items)
+
+
+@router.post("/cases", status_code=201, openapi_extra=CASE_BODY, tags=["cases"],
+             summary="Store a new case (validated and assessed); answers with the case and its assessment id")
+async def create_case(request: Request, user: Clinician) -> CaseSummary:
+    record, assessment = _wb(request).create(_document(await _json(request)), user.username)
+    return CaseSummary.model_validate(summary(record, assessment))
+
+
+@router.get("/cases/{pk}", tags=["cases"], summary="A case's latest version")
+def read_case(request: Request, pk: int, user: Viewer) -> CaseDetail:
+    repo = _wb(request).repo
+    record = repo.case(pk)
+    repo.record(user.username, "case.read", "case", pk)
+    latest = repo.latest_assessments([pk]).get(pk)
+    return CaseDetail.model_validate({**summary(record, latest), "document": repo.version(pk).document})
+
+
+@router.put("/cases/{pk}", openapi_extra=CASE_BODY, tags=["cases"],
+            summary="Store a new version of a case (earlier versions are kept) and assess it")
+async def update_case(request: Request, pk: int, user: Clinician) -> CaseSummary:
+    record, assessment = _wb(request).update(pk, _document(await _json(request)), user.username)
+    return CaseSummary.model_validate(summary(record, assessment))
+
+
+@router.get("/cases/{pk}/versions", tags=["cases"], summary="Every version of a case, oldest first")
+def case_versions(request: Request, pk: int, user: Viewer) -> list[VersionOut]:
+    return [VersionOut(version=v.version, created_at=v.created_at, created_by=v.created_by,
+                       document=v.document) for v in _wb(request).repo.versions(pk)]
+
+
+@router.get("/cases/{pk}/assessments", tags=["assessments"], summary="A case's assessments, newest first")
+def case_assessments(request: Request, pk: int, user: Viewer) -> list[AssessmentMeta]:
+    return [_meta(a) for a in _wb(request).repo.assessments(pk)]
+
+
+@router.post("/cases/{pk}/assessments", status_code=201, tags=["assessments"],
+             summary="Assess the latest version again (e.g. after a knowledge update)")
+def reassess(request: Request, pk: int, user: Clinician) -> AssessmentMeta:
+    return _meta(_wb(request).reassess(pk, user.username))
+
+
+@router.get("/assessments/{assessment_id}", tags=["assessments"], summary="A stored assessment, as stored")
+def read_assessment(request: Request, assessment_id: int, user: Viewer) -> Response:
+    record = _wb(request).repo.assessment(assessment_id)
+    _wb(request).repo.record(user.username, "assessment.read", "assessment", assessment_id)
+    return Response(record.result_json, media_type="application/json")
+
+
+@router.post("/cases/{pk}/decisions", status_code=201, tags=["tumor board"],
+             summary="Record a tumor-board decision based on one of the case's assessments")
+def record_decision(request: Request, pk: int, body: DecisionIn, user: Clinician) -> DecisionOut:
+    options = {o["id"] for o in result_of(_wb(request).repo.assessment(body.assessment_id))["options"]}
+    unknown = [o for o in body.chosen_options if o not in options]
+    if unknown:
+        raise ApiError(422, f"chosen_options not in the assessment: {', '.join(unknown)}")
+    new = NewDecision(**body.model_dump())
+    return _decision(_wb(request).repo.add_decision(pk, new, user.username))
+
+
+@router.get("/cases/{pk}/decisions", tags=["tumor board"], summary="A case's tumor-board decisions")
+def case_decisions(request: Request, pk: int, user: Viewer) -> list[DecisionOut]:
+    _wb(request).repo.case(pk)
+    return [_decision(d) for d in _wb(request).repo.decisions(pk=pk)]
+
+
+def _meeting_out(request: Request, meeting: Meeting) -> MeetingOut:
+    cases = [c.id for c in _wb(request).repo.meeting_cases(meeting.id)]
+    return MeetingOut(id=meeting.id, title=meeting.title, meeting_date=meeting.meeting_date, cases=cases)
+
+
+@router.post("/meetings", status_code=201, tags=["tumor board"], summary="Create a tumor-board meeting")
+def create_meeting(request: Request, body: MeetingIn, user: Clinician) -> MeetingOut:
+    repo = _wb(request).repo
+    meeting = repo.create_meeting(body.title, body.meeting_date, user.username)
+    for pk in body.case_ids:
+        repo.add_to_meeting(meeting.id, pk, user.username)
+    return _meeting_out(request, meeting)
+
+
+@router.get("/meetings", tags=["tumor board"], summary="Tumor-board meetings, newest first")
+def list_meetings(request: Request, user: Viewer) -> list[MeetingOut]:
+    return [_meeting_out(request, m) for m in _wb(request).repo.meetings()]
+
+
+@router.get("/knowledge", tags=["knowledge"], summary="Knowledge-base and engine versions")
+def knowledge_version(request: Request) -> dict[str, Any]:
+    from rrall import __version__
+
+    kb = _wb(request).kb
+    return {"knowledge_version": kb.version, "engine_version": __version__,
+            "frameworks": list(kb.frameworks), "therapies": len(kb.therapies),
+            "references": len(kb.references)}
+
+
+@router.get("/knowledge/frameworks", tags=["knowledge"], summary="The four frameworks' tables and rules")
+def frameworks(request: Request) -> dict[str, Any]:
+    return {name: fw.model_dump(mode="json") for name, fw in _wb(request).kb.frameworks.items()}
+
+
+@router.get("/knowledge/therapies", tags=["knowledge"], summary="Therapy options with criteria and evidence")
+def therapies(request: Request) -> list[dict[str, Any]]:
+    return [t.model_dump(mode="json") for t in _wb(request).kb.therapies.values()]
+
+
+@router.get("/knowledge/references", tags=["knowledge"], summary="Every source with its identifiers")
+def references(request: Request) -> dict[str, Any]:
+    return {k: r.source.model_dump(mode="json") for k, r in _wb(request).kb.references.items()}
+
+
+@router.get("/trials", tags=["trials"], summary="The trial registry (curated and imported)")
+def trials(request: Request) -> list[dict[str, Any]]:
+    from rrall.criteria_based import registry_for
+    from rrall.trials.cli import audit_view
+
+    return [audit_view(t) for t in registry_for(_wb(request).kb).trials]
+
+
+@router.get("/audit", tags=["admin"], summary="The audit log, newest first (admin)")
+def audit(request: Request, user: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+          offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+             "object_type": e.object_type, "object_id": e.object_id, "detail": e.detail}
+            for e in _wb(request).repo.audit_log(limit, offset)]
+

@@ -1,0 +1,96 @@
+"""The FastAPI application: API, pages, static files, errors and security in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from rrall import __version__
+from rrall.assessment import NOTICE
+from rrall.case.model import Case
+from rrall.knowledge.load import KnowledgeBase, default_knowledge
+from rrall.store.db import open_engine, upgrade
+from rrall.store.repository import Repository
+from rrall.web import api, errors, meetings, pages
+from rrall.web.auth import LoginRequired
+from rrall.web.security import SecurityMiddleware
+from rrall.web.settings import Settings
+from rrall.web.workbench import Workbench
+
+HERE = Path(__file__).parent
+
+
+def templates() -> Environment:
+    from rrall.report.html import HERE as REPORTS
+    from rrall.report.html import human
+
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
+                                           FileSystemLoader(REPORTS / "templates")]),
+                      autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(notice=NOTICE, engine_version=__version__)
+    env.filters.update(human=human, ref=lambda c: f"/references#ref-{c}", fid=field_id,
+                       singular=lambda s: s[:-1] if s.endswith("s") else s)
+    return env
+
+
+def field_id(name: str) -> str:
+    """An HTML id from a field path: relapses[0].date -> f-relapses-0-date."""
+    return "f-" + name.replace("[", "-").replace("]", "").replace(".", "-")
+
+
+def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
+    kb = kb or default_knowledge()
+    engine = open_engine(settings.database_url)
+    upgrade(engine)
+    repo = Repository(engine)
+    app = FastAPI(title="rrall workbench API", version=__version__, openapi_url="/api/v1/openapi.json",
+                  docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  description="Decision support for relapsed and refractory childhood ALL. " + NOTICE)
+    app.state.settings = settings
+    app.state.repo = repo
+    app.state.workbench = Workbench(repo, kb)
+    app.state.templates = templates()
+    errors.install(app)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(meetings.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    if settings.allowed_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
+                           allow_methods=["GET", "POST", "PUT"],
+                           allow_headers=["authorization", "content-type"])
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
+                       secure=settings.secure_cookies)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the case format, so request bodies are documented."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    case = Case.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(case.pop("$defs", {}))
+    components["Case"] = case
+    components["Error"] = {"type": "object", "required": ["status", "code", "message", "errors"],
+                           "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                                          "message": {"type": "string"},
+                                          "errors": {"type": "array", "items": {"type": "object"}}}}
+    app.openapi_schema = schema
+    return schema

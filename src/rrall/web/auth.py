@@ -1,0 +1,96 @@
+"""Who is asking: bearer tokens for the API, a session cookie (with CSRF) for the pages."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from rrall.store.passwords import keyed
+from rrall.store.repository import ROLES
+from rrall.store.tables import User
+from rrall.web.errors import ApiError
+
+SESSION_COOKIE = "rrall_session"
+LOGIN_CSRF_COOKIE = "rrall_login_csrf"
+
+
+class LoginRequired(Exception):
+    """A page asked for without a session: the handler redirects to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def _allowed(user: User, role: str) -> bool:
+    return ROLES.index(user.role) >= ROLES.index(role)
+
+
+def api_user(role: str = "viewer") -> Callable[[Request], User]:
+    """Dependency: the user of a bearer token with at least `role`."""
+
+    def dependency(request: Request) -> User:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "authentication required: send 'Authorization: Bearer <token>' "
+                           "(rrall users token NAME issues one)")
+        user = request.app.state.repo.user_for_token(token.strip())
+        if user is None:
+            raise ApiError(401, "the bearer token is not valid or has been revoked")
+        if not _allowed(user, role):
+            raise ApiError(403, f"this needs the {role} role; you have {user.role}")
+        request.state.user = user
+        return user  # type: ignore[no-any-return]
+
+    return dependency
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def page_user(role: str = "viewer") -> Callable[[Request], User]:
+    """Dependency: the logged-in user of a page, or a redirect to the login page."""
+
+    def dependency(request: Request) -> User:
+        token = session_token(request)
+        settings = request.app.state.settings
+        user = request.app.state.repo.user_for_session(keyed(settings.secret_key, token)) if token else None
+        if user is None:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(quote(path, safe="/?=&"))
+        request.state.user = user
+        if not _allowed(user, role):
+            raise ApiError(403, f"this needs the {role} role; you have {user.role}")
+        return user  # type: ignore[no-any-return]
+
+    return dependency
+
+
+def csrf_token(request: Request) -> str:
+    token = session_token(request) or ""
+    return keyed(request.app.state.settings.secret_key, "csrf:" + token)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF token against the session."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(request)):
+        raise ApiError(403, "the form's security token is missing or stale: reload the page and retry")
+    return form
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def template_globals(request: Request) -> dict[str, Any]:
+    user = getattr(request.state, "user", None)
+    return {"request": request, "user": user, "csrf": csrf_token(request) if user else ""}

@@ -1,0 +1,180 @@
+"""`rrall serve`, `rrall users ...` and `rrall report`: the workbench from the command line."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rrall.store.repository import Repository
+
+users_app = typer.Typer(no_args_is_help=True, help="Workbench users and API tokens.")
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _repo() -> Repository:
+    from rrall.store.db import open_engine, upgrade
+    from rrall.store.repository import Repository
+    from rrall.web.settings import load_settings
+
+    engine = open_engine(load_settings().database_url)
+    upgrade(engine)
+    return Repository(engine)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    load_cases: Annotated[list[Path] | None, typer.Option(
+        "--load-cases", help="Case files or folders to store on start (cases already stored are kept).",
+        show_default=False)] = None,
+) -> None:
+    """Start the tumor-board workbench (web pages and the REST API under /api/v1)."""
+    import uvicorn
+
+    from rrall.web.app import create_app
+    from rrall.web.settings import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = load_settings()
+    app = create_app(settings)
+    repo = app.state.repo
+    if repo.count_users() == 0:
+        password = secrets.token_urlsafe(12)
+        repo.add_user("admin", password, "admin", actor="first-start")
+        # To the terminal only, never to the log.
+        typer.echo(f"First start: created user 'admin' with password {password}\n"
+                   "Add more users with `rrall users add NAME --role clinician`.", err=True)
+    if load_cases:
+        _load(app.state.workbench, load_cases)
+    typer.echo(f"rrall workbench on http://{host}:{port}/ (database: {_db_kind(settings.database_url)})",
+               err=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+
+
+def _db_kind(url: str) -> str:
+    return url.split(":", 1)[0]
+
+
+def _load(workbench, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from rrall.case.load import CASE_SUFFIXES
+    from rrall.errors import CaseInputError
+    from rrall.web.pages import _dates_as_text
+
+    stored = skipped = 0
+    files = [p for path in paths for p in (sorted(path.iterdir()) if path.is_dir() else [path])
+             if p.suffix in CASE_SUFFIXES]
+    for file in files:
+        try:
+            document = _dates_as_text(yaml.safe_load(file.read_text(encoding="utf-8")))
+            if not isinstance(document, dict) or workbench.repo.case_by_case_id(str(document.get("id"))):
+                skipped += 1
+                continue
+            workbench.create(document, "loader")
+            stored += 1
+        except (CaseInputError, yaml.YAMLError, OSError) as exc:
+            typer.echo(f"{file}: not loaded: {exc}", err=True)
+            skipped += 1
+    typer.echo(f"Loaded {stored} case(s) from {len(files)} file(s); {skipped} skipped.", err=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(show_default=False)],
+    role: Annotated[str, typer.Option(help="viewer, clinician or admin.")] = "clinician",
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Add a user who can log in to the workbench."""
+    from rrall.errors import ConflictError
+    from rrall.store.repository import ROLES
+
+    if role not in ROLES:
+        raise _fail(f"--role: {role!r} is not a role; allowed: {', '.join(ROLES)}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise _fail("the password must have at least 10 characters")
+    try:
+        _repo().add_user(username, password, role)
+    except ConflictError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"user {username!r} added with role {role}")
+
+
+@users_app.command("token")
+def users_token(username: Annotated[str, typer.Argument(show_default=False)],
+                name: Annotated[str, typer.Option(help="What the token is for.")] = "api") -> None:
+    """Issue an API bearer token for a user (shown once; only its hash is stored)."""
+    from rrall.errors import NotFoundError
+
+    try:
+        token = _repo().issue_token(username, name)
+    except NotFoundError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user with their role."""
+    for user in _repo().users():
+        state = "disabled" if user.disabled else "active"
+        typer.echo(f"{user.username}\t{user.role}\t{state}")
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    pdf = "pdf"
+
+
+def report_command(
+    case_file: Annotated[Path, typer.Argument(help="A case file (.json or .yaml).", show_default=False)],
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.html,
+    family: Annotated[bool, typer.Option("--family", help="The plain-language family summary.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: CASEID-KIND.FORMAT).",
+                                             show_default=False)] = None,
+) -> None:
+    """Write the clinician report (or, with --family, the family summary) as HTML or PDF."""
+    import orjson
+    import yaml
+
+    from rrall.assessment import assess
+    from rrall.case.load import load_case
+    from rrall.errors import CaseInputError
+    from rrall.knowledge.load import default_knowledge
+    from rrall.report.fastjson import assessment_json
+    from rrall.report.html import ReportContext, clinician_html, family_html, to_pdf
+    from rrall.web.pages import _dates_as_text
+
+    kb = default_knowledge()
+    try:
+        case = load_case(case_file, kb)
+    except CaseInputError as exc:
+        raise _fail(str(exc)) from None
+    result = orjson.loads(assessment_json(assess(case, kb)))
+    document = _dates_as_text(yaml.safe_load(case_file.read_text(encoding="utf-8")))
+    kind = "family" if family else "clinician"
+    page = family_html(result) if family else clinician_html(
+        ReportContext(result, document, kb.thresholds.get("mrd_end_of_reinduction", ())))
+    target = out or Path(f"{case.id}-{kind}.{fmt.value}")
+    if fmt is ReportFormat.pdf:
+        target.write_bytes(to_pdf(page))
+    else:
+        target.write_text(page, encoding="utf-8")
+    typer.echo(f"{target}", err=True)

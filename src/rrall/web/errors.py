@@ -1,0 +1,88 @@
+"""One JSON error shape on every API path: status, code, message, field errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rrall.errors import CaseInputError, ConflictError, FieldError, NotFoundError
+
+log = logging.getLogger("rrall.web")
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+         422: "invalid_input", 500: "internal_error"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES.get(status, "error")
+        self.message = message
+        self.errors = errors or []
+
+
+def error_body(status: int, code: str, message: str,
+               errors: list[FieldError] | None = None) -> dict[str, Any]:
+    return {"status": status, "code": code, "message": message,
+            "errors": [e.to_dict() for e in errors or []]}
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path.startswith("/cds-services")
+
+
+def _respond(request: Request, status: int, code: str, message: str,
+             errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse(error_body(status, code, message, errors), status_code=status, headers=headers)
+    templates = request.app.state.templates
+    return HTMLResponse(templates.get_template("error.html.j2").render(
+        request=request, status=status, message=message, user=getattr(request.state, "user", None)),
+        status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 and _is_api(request) else None
+        return _respond(request, exc.status, exc.code, exc.message, exc.errors, headers)
+
+    @app.exception_handler(CaseInputError)
+    async def invalid_case(request: Request, exc: CaseInputError) -> Response:
+        return _respond(request, 422, "invalid_case", "the case is not valid; see errors", exc.errors)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return _respond(request, 404, "not_found", str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def conflict(request: Request, exc: ConflictError) -> Response:
+        return _respond(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [FieldError(".".join(str(p) for p in e["loc"] if p != "body"), str(e["msg"]))
+                  for e in exc.errors()]
+        return _respond(request, 422, "invalid_input", "the request is not valid; see errors", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        return _respond(request, status, CODES.get(status, "error"), str(exc.detail),
+                        headers=dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        # The exception's text may quote patient data: log only its type and the route.
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.error("internal error %s on %s %s", type(exc).__name__, request.method, route)
+        return _respond(request, 500, "internal_error", "internal error; the server log names its type")

@@ -1,0 +1,308 @@
+"""The workbench's HTML pages: log in, cases, the case form, the assessment, reports."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from rrall.errors import CaseInputError, ConflictError
+from rrall.report.html import REPORT_CSP, ReportContext, clinician_html, family_html, to_pdf
+from rrall.store.passwords import keyed
+from rrall.store.tables import AssessmentRecord, User
+from rrall.web import caseform
+from rrall.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    checked_form,
+    page_user,
+    session_token,
+)
+from rrall.web.errors import ApiError
+from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
+from rrall.web.workbench import Workbench, result_of
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(page_user("viewer"))]
+Clinician = Annotated[User, Depends(page_user("clinician"))]
+Admin = Annotated[User, Depends(page_user("admin"))]
+PAGE = 50
+UPLOAD_LIMIT = 500_000
+
+
+def _wb(request: Request) -> Workbench:
+    workbench: Workbench = request.app.state.workbench
+    return workbench
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/cases") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = html(request, "login.html.j2", login_csrf=token, next=safe_next(next), username="", error="")
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.secure_cookies)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    sent, expected = form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or sent != expected:
+        raise ApiError(403, "the login form is stale: reload the page and retry")
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = safe_next(str(form.get("next", "/cases")))
+    user = _wb(request).repo.authenticate(username, password)
+    if user is None:
+        return html(request, "login.html.j2", status=401, login_csrf=expected, next=target,
+                    username=username, error="User name or password is wrong.")
+    settings = request.app.state.settings
+    token = secrets.token_urlsafe(32)
+    _wb(request).repo.open_session(user, keyed(settings.secret_key, token), settings.session_hours)
+    redirect = RedirectResponse(target, status_code=303)
+    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE)
+    return redirect
+
+
+@router.post("/logout")
+async def logout(request: Request, user: Viewer) -> RedirectResponse:
+    await checked_form(request)
+    token = session_token(request)
+    if token:
+        _wb(request).repo.close_session(keyed(request.app.state.settings.secret_key, token), user.username)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/cases")
+def case_list(request: Request, user: Viewer, q: str = "", page: int = 0) -> HTMLResponse:
+    from rrall.web.api import summary
+
+    repo = _wb(request).repo
+    total, records = repo.cases(q.strip(), PAGE, max(page, 0) * PAGE)
+    latest = repo.latest_assessments([r.id for r in records])
+    items = [summary(r, latest.get(r.id)) for r in records]
+    return html(request, "cases.html.j2", items=items, total=total, q=q, page=page,
+                pages=(total + PAGE - 1) // PAGE, frameworks=FRAMEWORKS)
+
+
+# -- the case form ----------------------------------------------------------------------
+def _values(form: FormData) -> caseform.Values:
+    values: caseform.Values = {}
+    for key, value in form.multi_items():
+        if key not in ("csrf_token", "_action") and isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def _form(request: Request, heading: str, action: str, values: caseform.Values,
+          errors: list[Any] | None = None, more: str = "", status: int = 200,
+          import_action: str = "") -> HTMLResponse:
+    by_path: dict[str, list[str]] = {}
+    for e in errors or []:
+        allowed = f" (allowed: {e.allowed})" if e.allowed else ""
+        by_path.setdefault(e.path, []).append(f"{e.message}{allowed}")
+    shown = _rendered_names(caseform.widgets(), values, more)
+    return html(request, "caseform.html.j2", status=status, heading=heading, action=action, values=values,
+                errors=by_path, error_count=len(errors or []), shown=shown, widgets=caseform.widgets(),
+                rows=caseform.rows, token_text=caseform.token_text, more=more, message="",
+                import_action=import_action)
+
+
+def _rendered_names(widgets: list[caseform.Widget], values: caseform.Values, more: str) -> set[str]:
+    names: set[str] = set()
+    for w in widgets:
+        if w.kind == "group":
+            names |= _rendered_names(w.children, values, more)
+        elif w.kind == "repeat":
+            for row in caseform.rows(w, values, more):
+                names |= _rendered_names(row, values, more)
+        else:
+            names.add(w.name)
+    return names
+
+
+async def _submit(request: Request, user: User, heading: str, action: str, pk: int | None) -> Response:
+    form = await checked_form(request)
+    values = caseform.to_values(caseform.to_document(_values(form)))  # renumbers blank rows away
+    chosen = str(form.get("_action", "save"))
+    if chosen.startswith("more:"):
+        return _form(request, heading, action, values, more=chosen.removeprefix("more:"))
+    document = caseform.to_document(values)
+    try:
+        if pk is None:
+            record, _ = _wb(request).create(document, user.username)
+        else:
+            record, _ = _wb(request).update(pk, document, user.username)
+    except CaseInputError as exc:
+        return _form(request, heading, action, values, exc.errors, status=422)
+    except ConflictError as exc:
+        from rrall.errors import FieldError
+
+        return _form(request, heading, action, values, [FieldError("id", str(exc))], status=409)
+    return RedirectResponse(f"/cases/{record.id}", status_code=303)
+
+
+@router.get("/cases/new")
+def new_case(request: Request, user: Clinician) -> HTMLResponse:
+    return _form(request, "New case", "/cases/new", {}, import_action="/cases/import")
+
+
+@router.post("/cases/new")
+async def create_case(request: Request, user: Clinician) -> Response:
+    return await _submit(request, user, "New case", "/cases/new", None)
+
+
+@router.post("/cases/import")
+async def import_case(request: Request, user: Clinician) -> Response:
+    from rrall.errors import FieldError
+
+    form = await checked_form(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _form(request, "New case", "/cases/new", {}, [FieldError("file", "choose a case file")],
+                     status=422, import_action="/cases/import")
+    data = await upload.read(UPLOAD_LIMIT + 1)
+    problem = None
+    document: Any = None
+    if len(data) > UPLOAD_LIMIT:
+        problem = f"the file is over {UPLOAD_LIMIT} bytes"
+    else:
+        try:
+            document = yaml.safe_load(data.decode("utf-8"))  # JSON is YAML too
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            problem = f"not a JSON or YAML case file: {str(exc).splitlines()[0]}"
+    if problem or not isinstance(document, dict):
+        return _form(request, "New case", "/cases/new", {},
+                     [FieldError("file", problem or "a case file holds one JSON/YAML object")],
+                     status=422, import_action="/cases/import")
+    document = _dates_as_text(document)
+    try:
+        record, _ = _wb(request).create(document, user.username)
+    except (CaseInputError, ConflictError) as exc:
+        errors = exc.errors if isinstance(exc, CaseInputError) else [FieldError("id", str(exc))]
+        return _form(request, "New case (from the imported file)", "/cases/new", caseform.to_values(document),
+                     errors, status=422, import_action="/cases/import")
+    return RedirectResponse(f"/cases/{record.id}", status_code=303)
+
+
+def _dates_as_text(value: Any) -> Any:
+    """YAML reads 2024-01-02 as a date; stored documents are JSON, so keep it as text."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@router.get("/cases/{pk}/edit")
+def edit_case(request: Request, pk: int, user: Clinician) -> HTMLResponse:
+    version = _wb(request).repo.version(pk)
+    return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
+                 f"/cases/{pk}/edit", caseform.to_values(version.document))
+
+
+@router.post("/cases/{pk}/edit")
+async def save_case(request: Request, pk: int, user: Clinician) -> Response:
+    _wb(request).repo.case(pk)
+    return await _submit(request, user, "Edit case", f"/cases/{pk}/edit", pk)
+
+
+# -- the assessment page, decisions and reports ------------------------------------------
+def _chosen_assessment(request: Request, pk: int, assessment: int | None) -> AssessmentRecord:
+    repo = _wb(request).repo
+    record = repo.assessment(assessment) if assessment else next(iter(repo.assessments(pk)), None)
+    if record is None or record.case_pk != pk:
+        raise ApiError(404, f"no assessment {assessment or ''} for case {pk}")
+    return record
+
+
+@router.get("/cases/{pk}")
+def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = None) -> HTMLResponse:
+    repo = _wb(request).repo
+    record = _chosen_assessment(request, pk, assessment)
+    repo.record(user.username, "case.view", "case", pk, assessment=record.id)
+    ctx = assessment_context(request, pk, record)
+    return html(request, "assessment.html.j2", **ctx)
+
+
+@router.post("/cases/{pk}/reassess")
+async def reassess(request: Request, pk: int, user: Clinician) -> RedirectResponse:
+    await checked_form(request)
+    _wb(request).reassess(pk, user.username)
+    return RedirectResponse(f"/cases/{pk}", status_code=303)
+
+
+@router.post("/cases/{pk}/decisions")
+async def decide(request: Request, pk: int, user: Clinician) -> Response:
+    from rrall.web.decisions import decision_from_form
+
+    form = await checked_form(request)
+    record = _chosen_assessment(request, pk, int(str(form.get("assessment_id", "0")) or 0) or None)
+    new, errors = decision_from_form(form, record, result_of(record))
+    back = str(form.get("back", "")) or f"/cases/{pk}"
+    if errors:
+        ctx = assessment_context(request, pk, record, decision_errors=errors, decision_values=_values(form))
+        return html(request, "assessment.html.j2", status=422, **ctx)
+    assert new is not None
+    _wb(request).repo.add_decision(pk, new, user.username)
+    return RedirectResponse(safe_next(back) + "#decisions", status_code=303)
+
+
+@router.get("/cases/{pk}/report.{fmt}")
+def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clinician",
+           assessment: int | None = None) -> Response:
+    if fmt not in ("html", "pdf") or kind not in ("clinician", "family"):
+        raise ApiError(404, "reports are report.html or report.pdf, kind clinician or family")
+    repo = _wb(request).repo
+    record = _chosen_assessment(request, pk, assessment)
+    result = result_of(record)
+    if kind == "family":
+        page = family_html(result)
+    else:
+        decisions = tuple(_decision_dict(d) for d in repo.decisions(pk=pk) if d.assessment_id == record.id)
+        document = repo.version(pk, record.case_version).document
+        thresholds = _wb(request).kb.thresholds.get("mrd_end_of_reinduction", ())
+        url = request.app.state.settings.public_url
+        page = clinician_html(ReportContext(result, document, thresholds, decisions,
+                                            f"{url}/cases/{pk}" if url else ""))
+    repo.record(user.username, f"report.{kind}.{fmt}", "assessment", record.id)
+    name = f"rrall-{kind}-case{pk}-assessment{record.id}.{fmt}"
+    if fmt == "pdf":
+        return Response(to_pdf(page), media_type="application/pdf",
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
+    return HTMLResponse(page, headers={"content-security-policy": REPORT_CSP})
+
+
+def _decision_dict(d: Any) -> dict[str, Any]:
+    return {"decision_date": d.decision_date, "plan": d.plan, "rationale": d.rationale,
+            "attendees": d.attendees, "chosen_options": d.chosen_options, "assessment_id": d.assessment_id}
+
+
+@router.get("/references")
+def references(request: Request, user: Viewer) -> HTMLResponse:
+    kb = _wb(request).kb
+    return html(request, "references.html.j2", references=kb.references, knowledge_version=kb.version)
+
+
+@router.get("/audit")
+def audit(request: Request, user: Admin, page: int = 0) -> HTMLResponse:
+    entries = _wb(request).repo.audit_log(200, max(page, 0) * 200)
+    return html(request, "audit.html.j2", entries=entries, page=page)
+

@@ -1,0 +1,85 @@
+"""Security headers, a request size limit and a log line per request without identifiers."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rrall.web.errors import error_body
+
+log = logging.getLogger("rrall.web")
+
+HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+     b"script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class TooLarge(Exception):
+    pass
+
+
+class SecurityMiddleware:
+    """Adds the headers to every response, refuses bodies over `max_body_bytes` (by
+    Content-Length or while streaming), and logs method, route template, status and time:
+    never the URL itself, whose path or query may hold a case id or a search term."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, secure: bool) -> None:
+        self.app = app
+        self.max = max_body_bytes
+        self.headers = [*HEADERS, *([(b"strict-transport-security", b"max-age=31536000")] if secure else [])]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max:
+            await self._too_large(send)
+            return
+        seen = 0
+        status = 0
+        responded = False
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max:
+                raise TooLarge
+            return message
+
+        async def with_headers(message: Message) -> None:
+            nonlocal status, responded
+            if message["type"] == "http.response.start":
+                status, responded = message["status"], True
+                names = {k for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in self.headers if k not in names)]
+                if scope["path"] != "/static" and not scope["path"].startswith("/static/"):
+                    message["headers"].append((b"cache-control", b"no-store"))
+            await send(message)
+
+        try:
+            await self.app(scope, limited, with_headers)
+        except TooLarge:
+            if not responded:
+                await self._too_large(send)
+            status = 413
+        route = getattr(scope.get("route"), "path", "(unrouted)")
+        log.info("%s %s %s %.1fms", scope["method"], route, status, (time.perf_counter() - started) * 1000)
+
+    async def _too_large(self, send: Send) -> None:
+        body = orjson.dumps(error_body(413, "too_large", f"request body over {self.max} bytes"))
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), *self.headers]})
+        await send({"type": "http.response.body", "body": body})
