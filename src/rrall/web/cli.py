@@ -72,14 +72,14 @@ def _load(workbench, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
 
     from rrall.case.load import CASE_SUFFIXES
     from rrall.errors import CaseInputError
-    from rrall.web.pages import _dates_as_text
+    from rrall.web.workbench import as_json_document
 
     stored = skipped = 0
     files = [p for path in paths for p in (sorted(path.iterdir()) if path.is_dir() else [path])
              if p.suffix in CASE_SUFFIXES]
     for file in files:
         try:
-            document = _dates_as_text(yaml.safe_load(file.read_text(encoding="utf-8")))
+            document = as_json_document(yaml.safe_load(file.read_text(encoding="utf-8")))
             if not isinstance(document, dict) or workbench.repo.case_by_case_id(str(document.get("id"))):
                 skipped += 1
                 continue
@@ -160,7 +160,7 @@ def report_command(
     from rrall.knowledge.load import default_knowledge
     from rrall.report.fastjson import assessment_json
     from rrall.report.html import ReportContext, clinician_html, family_html, to_pdf
-    from rrall.web.pages import _dates_as_text
+    from rrall.web.workbench import as_json_document
 
     kb = default_knowledge()
     try:
@@ -168,7 +168,7 @@ def report_command(
     except CaseInputError as exc:
         raise _fail(str(exc)) from None
     result = orjson.loads(assessment_json(assess(case, kb)))
-    document = _dates_as_text(yaml.safe_load(case_file.read_text(encoding="utf-8")))
+    document = as_json_document(yaml.safe_load(case_file.read_text(encoding="utf-8")))
     kind = "family" if family else "clinician"
     page = family_html(result) if family else clinician_html(
         ReportContext(result, document, kb.thresholds.get("mrd_end_of_reinduction", ())))

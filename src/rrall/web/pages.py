@@ -24,7 +24,7 @@ from rrall.web.auth import (
 )
 from rrall.web.errors import ApiError
 from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
-from rrall.web.workbench import Workbench, result_of
+from rrall.web.workbench import Workbench, as_json_document, result_of
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(page_user("viewer"))]
@@ -188,7 +188,7 @@ async def import_case(request: Request, user: Clinician) -> Response:
         return _form(request, "New case", "/cases/new", {},
                      [FieldError("file", problem or "a case file holds one JSON/YAML object")],
                      status=422, import_action="/cases/import")
-    document = _dates_as_text(document)
+    document = as_json_document(document)
     try:
         record, _ = _wb(request).create(document, user.username)
     except (CaseInputError, ConflictError) as exc:
@@ -196,19 +196,6 @@ async def import_case(request: Request, user: Clinician) -> Response:
         return _form(request, "New case (from the imported file)", "/cases/new", caseform.to_values(document),
                      errors, status=422, import_action="/cases/import")
     return RedirectResponse(f"/cases/{record.id}", status_code=303)
-
-
-def _dates_as_text(value: Any) -> Any:
-    """YAML reads 2024-01-02 as a date; stored documents are JSON, so keep it as text."""
-    import datetime as dt
-
-    if isinstance(value, dict):
-        return {k: _dates_as_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_as_text(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 @router.get("/cases/{pk}/edit")

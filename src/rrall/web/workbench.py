@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -56,3 +57,14 @@ class Workbench:
 def result_of(record: AssessmentRecord) -> dict[str, Any]:
     loaded: dict[str, Any] = orjson.loads(record.result_json)
     return loaded
+
+
+def as_json_document(value: Any) -> Any:
+    """A parsed case file as JSON: YAML reads 2024-01-02 as a date, stored documents keep text."""
+    if isinstance(value, dict):
+        return {str(k): as_json_document(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json_document(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

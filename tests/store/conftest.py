@@ -1,0 +1,3 @@
+from tests.databases import db_url
+
+__all__ = ["db_url"]

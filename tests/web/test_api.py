@@ -1,0 +1,200 @@
+"""Every API route: success, authentication and role failures, bad input, one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from rrall.web.app import create_app
+from tests.web.conftest import Workbench, example, settings_for
+
+ERROR_KEYS = {"status", "code", "message", "errors"}
+
+
+def error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == ERROR_KEYS and body["status"] == status
+    if code:
+        assert body["code"] == code
+    return body
+
+
+def test_assess_without_storing(bench: Workbench) -> None:
+    case = example("b-marrow-early")
+    response = bench.client.post("/api/v1/assess", json=case, headers=bench.auth("viewer"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["case_id"] == "b-marrow-early" and body["risk"]["bfm"]["group"] == "S3"
+    assert body["notice"] and body["knowledge_version"] and body["input_sha256"]
+    assert bench.client.get("/api/v1/cases", headers=bench.auth()).json()["total"] == 0
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 401), ({"Authorization": "Bearer nope"}, 401), ({"Authorization": "Basic abc"}, 401)])
+def test_patient_data_needs_a_valid_token(bench: Workbench, headers: dict[str, str], status: int) -> None:
+    for method, path in [("post", "/api/v1/assess"), ("get", "/api/v1/cases"), ("post", "/api/v1/cases"),
+                         ("get", "/api/v1/cases/1"), ("put", "/api/v1/cases/1"),
+                         ("get", "/api/v1/cases/1/versions"), ("get", "/api/v1/cases/1/assessments"),
+                         ("post", "/api/v1/cases/1/assessments"), ("get", "/api/v1/assessments/1"),
+                         ("post", "/api/v1/cases/1/decisions"), ("get", "/api/v1/cases/1/decisions"),
+                         ("get", "/api/v1/meetings"), ("post", "/api/v1/meetings"), ("get", "/api/v1/audit")]:
+        response = getattr(bench.client, method)(path, headers=headers)
+        body = error(response, status, "unauthorized")
+        assert response.headers["www-authenticate"] == "Bearer", path
+        assert body["message"]
+
+
+def test_roles(bench: Workbench) -> None:
+    case = example("b-marrow-early")
+    error(bench.client.post("/api/v1/cases", json=case, headers=bench.auth("viewer")), 403, "forbidden")
+    error(bench.client.get("/api/v1/audit", headers=bench.auth("clinician")), 403)
+    assert bench.client.post("/api/v1/cases", json=case, headers=bench.auth("clinician")).status_code == 201
+    assert bench.client.get("/api/v1/audit", headers=bench.auth("admin")).status_code == 200
+
+
+def test_bad_input_names_every_field(bench: Workbench) -> None:
+    case = example("b-marrow-early") | {"sex": "x", "date_of_birth": "2024-13-01"}
+    body = error(bench.client.post("/api/v1/assess", json=case, headers=bench.auth()), 422, "invalid_case")
+    paths = {e["path"] for e in body["errors"]}
+    assert {"sex", "date_of_birth"} <= paths
+    assert any(e.get("allowed") for e in body["errors"] if e["path"] == "sex")
+    error(bench.client.post("/api/v1/assess", content=b"{not json", headers=bench.auth()), 400, "invalid_json")
+    error(bench.client.post("/api/v1/assess", json=[1, 2], headers=bench.auth()), 422, "invalid_case")
+    error(bench.client.post("/api/v1/cases", content=b"", headers=bench.auth()), 400)
+
+
+def test_request_size_limit(db_url: str, kb: Any) -> None:
+    app = create_app(settings_for(db_url, max_body_bytes=5_000), kb)
+    app.state.repo.add_user("c", "long enough pw", "clinician")
+    token = app.state.repo.issue_token("c", "t")
+    with TestClient(app) as client:
+        big = example("b-marrow-early") | {"id": "x" * 6_000}
+        response = client.post("/api/v1/assess", json=big, headers={"Authorization": f"Bearer {token}"})
+        error(response, 413, "too_large")
+
+        def chunks() -> Any:  # no Content-Length: the limit applies while streaming
+            for _ in range(10):
+                yield b" " * 1_000
+
+        response = client.post("/api/v1/assess", content=chunks(), headers={"Authorization": f"Bearer {token}"})
+        error(response, 413, "too_large")
+    app.state.repo.engine.dispose()
+
+
+def test_case_lifecycle(bench: Workbench) -> None:
+    h = bench.auth()
+    case = example("t-marrow-early")
+    created = bench.client.post("/api/v1/cases", json=case, headers=h)
+    assert created.status_code == 201
+    pk = created.json()["id"]
+    assert created.json()["risk_groups"]["bfm"] == "S4"
+    error(bench.client.post("/api/v1/cases", json=case, headers=h), 409, "conflict")
+    changed = case | {"assessment_date": "2025-01-01"}
+    updated = bench.client.put(f"/api/v1/cases/{pk}", json=changed, headers=h)
+    assert updated.status_code == 200 and updated.json()["latest_version"] == 2
+    error(bench.client.put(f"/api/v1/cases/{pk}", json=case | {"sex": "?"}, headers=h), 422)
+    error(bench.client.put("/api/v1/cases/999", json=case, headers=h), 404, "not_found")
+    detail = bench.client.get(f"/api/v1/cases/{pk}", headers=bench.auth("viewer")).json()
+    assert detail["document"]["assessment_date"] == "2025-01-01"
+    versions = bench.client.get(f"/api/v1/cases/{pk}/versions", headers=h).json()
+    assert [v["version"] for v in versions] == [1, 2] and versions[0]["document"] == case
+    listed = bench.client.get("/api/v1/cases", params={"q": "t-marrow"}, headers=h).json()
+    assert listed["total"] == 1 and listed["items"][0]["risk_groups"]["uk"] == "high"
+    assert bench.client.get("/api/v1/cases", params={"q": "zzz"}, headers=h).json()["total"] == 0
+    error(bench.client.get("/api/v1/cases", params={"limit": 0}, headers=h), 422, "invalid_input")
+
+    again = bench.client.post(f"/api/v1/cases/{pk}/assessments", headers=h)
+    assert again.status_code == 201 and again.json()["case_version"] == 2
+    metas = bench.client.get(f"/api/v1/cases/{pk}/assessments", headers=h).json()
+    assert len(metas) == 3 and metas[0]["id"] == again.json()["id"]
+    assert {m["input_sha256"] for m in metas[:2]} == {metas[0]["input_sha256"]}
+    stored = bench.client.get(f"/api/v1/assessments/{metas[-1]['id']}", headers=h)
+    assert stored.json()["assessment_date"] != "2025-01-01"  # version 1, as stored
+    error(bench.client.get("/api/v1/assessments/999", headers=h), 404)
+
+
+def test_decisions_and_meetings(bench: Workbench) -> None:
+    h = bench.auth()
+    pk = bench.client.post("/api/v1/cases", json=example("b-marrow-early"), headers=h).json()["id"]
+    other = bench.client.post("/api/v1/cases", json=example("b-marrow-late"), headers=h).json()
+    assessment = bench.client.get(f"/api/v1/cases/{pk}/assessments", headers=h).json()[0]["id"]
+    meeting = bench.client.post("/api/v1/meetings", headers=h, json={
+        "title": "Leukemia board", "meeting_date": "2026-11-23", "case_ids": [pk]})
+    assert meeting.status_code == 201 and meeting.json()["cases"] == [pk]
+    decision = {"assessment_id": assessment, "decision_date": "2026-11-23", "attendees": ["Dr A", "Dr B"],
+                "chosen_options": ["blinatumomab", "allogeneic_hsct"], "plan": "Blinatumomab then HSCT",
+                "rationale": "High risk; donor found.", "meeting_id": meeting.json()["id"]}
+    saved = bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision, headers=h)
+    assert saved.status_code == 201 and saved.json()["created_by"] == "clinician"
+    listed = bench.client.get(f"/api/v1/cases/{pk}/decisions", headers=bench.auth("viewer")).json()
+    assert listed[0]["plan"] == "Blinatumomab then HSCT" and listed[0]["attendees"] == ["Dr A", "Dr B"]
+    error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision | {"chosen_options": ["magic"]},
+                            headers=h), 422)
+    error(bench.client.post(f"/api/v1/cases/{other['id']}/decisions", json=decision, headers=h), 409)
+    body = error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision | {"attendees": []},
+                                   headers=h), 422, "invalid_input")
+    assert body["errors"][0]["path"] == "attendees"
+    error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision, headers=bench.auth("viewer")), 403)
+    error(bench.client.post("/api/v1/meetings", headers=h, json={"title": "", "meeting_date": "x"}), 422)
+    meetings = bench.client.get("/api/v1/meetings", headers=bench.auth("viewer")).json()
+    assert meetings[0]["title"] == "Leukemia board"
+
+
+def test_knowledge_and_trials(bench: Workbench) -> None:
+    version = bench.client.get("/api/v1/knowledge").json()
+    assert version["frameworks"] == ["bfm", "intreall", "cog", "uk"] and version["therapies"] == 30
+    assert "rows" in orjson.dumps(bench.client.get("/api/v1/knowledge/frameworks").json()).decode()
+    therapies = bench.client.get("/api/v1/knowledge/therapies").json()
+    assert {"blinatumomab", "ponatinib"} <= {t["id"] for t in therapies}
+    references = bench.client.get("/api/v1/knowledge/references").json()
+    assert references["Brown2021"]["pmcid"] == "PMC7926290"
+    trials = bench.client.get("/api/v1/trials").json()
+    assert len(trials) >= 42 and {"min_age_years", "ph_status"} <= set(trials[0])
+
+
+def test_audit_log_records_reads_and_changes(bench: Workbench) -> None:
+    h = bench.auth()
+    pk = bench.client.post("/api/v1/cases", json=example("b-marrow-early"), headers=h).json()["id"]
+    bench.client.get(f"/api/v1/cases/{pk}", headers=bench.auth("viewer"))
+    entries = bench.client.get("/api/v1/audit", headers=bench.auth("admin")).json()
+    actions = [(e["actor"], e["action"], e["object_id"]) for e in entries[:3]]
+    assert actions == [("viewer", "case.read", str(pk)), ("clinician", "assessment.create", "1"),
+                       ("clinician", "case.create", str(pk))]
+    assert "b-marrow-early" not in orjson.dumps(entries).decode()  # ids, not case contents
+
+
+def test_unknown_routes_and_methods_use_the_error_shape(bench: Workbench) -> None:
+    error(bench.client.get("/api/v1/nothing-here"), 404, "not_found")
+    error(bench.client.delete("/api/v1/cases/1", headers=bench.auth()), 405, "method_not_allowed")
+
+
+def test_openapi_documents_the_case_body(bench: Workbench) -> None:
+    spec = bench.client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/assess" in spec["paths"] and "Case" in spec["components"]["schemas"]
+    body = spec["paths"]["/api/v1/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Case"}
+    assert "Relapse" in spec["components"]["schemas"]
+
+
+def test_security_headers(bench: Workbench) -> None:
+    response = bench.client.get("/api/v1/knowledge")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_cors_only_for_configured_origins(db_url: str, kb: Any) -> None:
+    app = create_app(settings_for(db_url, allowed_origins=["https://sandbox.example"]), kb)
+    with TestClient(app) as client:
+        ok = client.options("/api/v1/assess", headers={"Origin": "https://sandbox.example",
+                                                       "Access-Control-Request-Method": "POST"})
+        assert ok.headers["access-control-allow-origin"] == "https://sandbox.example"
+        other = client.options("/api/v1/assess", headers={"Origin": "https://evil.example",
+                                                          "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in other.headers
+    app.state.repo.engine.dispose()
