@@ -172,9 +172,11 @@ async def import_case(request: Request, user: Clinician) -> Response:
     form = await checked_form(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
+        await form.close()
         return _form(request, "New case", "/cases/new", {}, [FieldError("file", "choose a case file")],
                      status=422, import_action="/cases/import")
     data = await upload.read(UPLOAD_LIMIT + 1)
+    await form.close()  # the spooled upload file
     problem = None
     document: Any = None
     if len(data) > UPLOAD_LIMIT:

@@ -1,0 +1,205 @@
+"""The web pages: login, the case form with errors, import, the assessment page, decisions,
+meetings, reports; and that nothing identifying reaches the log."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from tests.web.conftest import PASSWORD, Workbench, example
+
+
+def _create(bench: Workbench, name: str = "b-marrow-early") -> int:
+    response = bench.client.post("/api/v1/cases", json=example(name), headers=bench.auth())
+    pk: int = response.json()["id"]
+    return pk
+
+
+def test_pages_need_a_login_and_login_needs_its_token(bench: Workbench) -> None:
+    response = bench.client.get("/cases?q=abc", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/cases?q=abc"
+    page = bench.client.get("/login")
+    assert 'for="username"' in page.text and "Decision support only" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    wrong = bench.client.post("/login", data={"csrf_token": token, "username": "clinician", "password": "x"})
+    assert wrong.status_code == 401 and "wrong" in wrong.text and 'value="clinician"' in wrong.text
+    stale = bench.client.post("/login", data={"csrf_token": "forged", "username": "clinician",
+                                              "password": PASSWORD})
+    assert stale.status_code == 403
+
+
+def test_login_never_redirects_off_site(bench: Workbench) -> None:
+    page = bench.client.get("/login?next=//evil.example/x")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = bench.client.post("/login", data={"csrf_token": token, "username": "viewer",
+                                                 "password": PASSWORD, "next": "https://evil.example"},
+                                 follow_redirects=False)
+    assert response.headers["location"] == "/cases"
+
+
+def test_forms_refuse_a_missing_csrf_token(bench: Workbench) -> None:
+    bench.login()
+    response = bench.client.post("/cases/new", data={"id": "x"})
+    assert response.status_code == 403 and "security token" in response.text
+
+
+def test_viewers_cannot_change_cases(bench: Workbench) -> None:
+    bench.login("viewer")
+    assert bench.client.get("/cases/new").status_code == 403
+    pk = _create(bench)
+    page = bench.client.get(f"/cases/{pk}")
+    assert page.status_code == 200 and "Record decision" not in page.text and "Edit case" not in page.text
+
+
+def test_case_form_error_then_fix(bench: Workbench) -> None:
+    bench.login()
+    csrf = bench.csrf()
+    form = {"csrf_token": csrf, "_action": "save", "id": "form-case", "sex": "female",
+            "date_of_birth": "2014-02-30", "diagnosis.date": "2019-05-02", "diagnosis.immunophenotype": "B",
+            "diagnosis.frontline_end_date": "2021-08-01", "relapses[0].date": "2022-03-01",
+            "relapses[0].sites": "bone_marrow", "relapses[0].marrow_blasts_percent": "40",
+            "relapses[0].cd19": "positive"}
+    refused = bench.client.post("/cases/new", data=form)
+    assert refused.status_code == 422
+    assert 'id="err-f-date_of_birth"' in refused.text and "not a real calendar date" in refused.text
+    assert 'value="2014-02-30"' in refused.text and 'value="form-case"' in refused.text  # nothing lost
+    assert 'value="40"' in refused.text
+    more = bench.client.post("/cases/new", data=form | {"_action": "more:relapses"})
+    assert 'name="relapses[2].date"' in more.text and "error-summary" not in more.text
+    saved = bench.client.post("/cases/new", data=form | {"date_of_birth": "2014-02-28"},
+                              follow_redirects=False)
+    assert saved.status_code == 303
+    page = bench.client.get(saved.headers["location"])
+    assert "Case form-case" in page.text and "Risk groups, four frameworks side by side" in page.text
+
+
+def test_edit_keeps_versions_and_shows_the_old_assessment(bench: Workbench) -> None:
+    pk = _create(bench)
+    bench.login()
+    edit = bench.client.get(f"/cases/{pk}/edit")
+    assert 'value="b-marrow-early"' in edit.text
+    values = {"csrf_token": bench.csrf(f"/cases/{pk}/edit"), "_action": "save"}
+    for key, found in re.findall(r'name="([^"]+)" value="([^"]*)"', edit.text):
+        if key not in ("csrf_token", "next", "assessment_id") and found:
+            values[key] = found
+    for key in re.findall(r'name="([^"]+)" value="[^"]*" selected', edit.text):
+        pass
+    document = example("b-marrow-early")
+    from rrall.web.caseform import to_values
+
+    data = {k: v for k, v in to_values(document | {"assessment_date": "2022-02-01"}).items()}
+    response = bench.client.post(f"/cases/{pk}/edit", data={**data, "csrf_token": values["csrf_token"]},
+                                 follow_redirects=False)
+    assert response.status_code == 303
+    versions = bench.client.get(f"/api/v1/cases/{pk}/versions", headers=bench.auth()).json()
+    assert len(versions) == 2 and versions[1]["document"]["assessment_date"] == "2022-02-01"
+    first = bench.client.get(f"/api/v1/cases/{pk}/assessments", headers=bench.auth()).json()[-1]["id"]
+    old = bench.client.get(f"/cases/{pk}?assessment={first}")
+    assert "earlier version of the case" in old.text
+
+
+def test_import_a_case_file(bench: Workbench) -> None:
+    bench.login()
+    text = yaml.safe_dump(example("ph-positive-t315i"))
+    csrf = bench.csrf()
+    ok = bench.client.post("/cases/import", data={"csrf_token": csrf},
+                           files={"file": ("case.yaml", text.encode(), "application/yaml")},
+                           follow_redirects=False)
+    assert ok.status_code == 303
+    bad = example("b-marrow-late") | {"sex": "unknown"}
+    refused = bench.client.post("/cases/import", data={"csrf_token": csrf},
+                                files={"file": ("case.json", yaml.safe_dump(bad).encode(), "text/plain")})
+    assert refused.status_code == 422 and 'id="err-f-sex"' in refused.text
+    assert 'value="b-marrow-late"' in refused.text
+    junk = bench.client.post("/cases/import", data={"csrf_token": csrf},
+                             files={"file": ("case.json", b"\xff\xfe", "text/plain")})
+    assert junk.status_code == 422 and "not a JSON or YAML case file" in junk.text
+
+
+def test_assessment_page_shows_everything(bench: Workbench) -> None:
+    pk = _create(bench, "ph-positive-t315i")
+    updated = bench.client.put(f"/api/v1/cases/{pk}", json=example("ph-positive-t315i") | {"mrd": [
+        {"timepoint": "end_of_reinduction", "value": 0.01, "unit": "percent", "date": "2024-09-20"}], "assessment_date": "2024-10-01"},
+        headers=bench.auth())
+    assert updated.status_code == 200, updated.text
+    bench.login("viewer")
+    page = bench.client.get(f"/cases/{pk}").text
+    for fragment in ("Classification", "ALL-REZ BFM", "IntReALL", "COG", "UK ALLR3", "HSCT in CR2",
+                     "Treatment options", "Ponatinib", "Prognosis from the literature", "Clinical trials",
+                     "Missing data", '<svg xmlns="http://www.w3.org/2000/svg"', 'class="timeline"', 'class="mrd"',
+                     "rule threshold 10^-3", 'href="/references#ref-', "Decision support only"):
+        assert fragment in page, fragment
+    assert page.count("Decision support only") == 1
+    refs = bench.client.get("/references").text
+    assert 'id="ref-Brown2021"' in refs
+
+
+def test_record_a_decision_with_an_error_corrected(bench: Workbench) -> None:
+    pk = _create(bench)
+    bench.login()
+    assessment = bench.client.get(f"/api/v1/cases/{pk}/assessments", headers=bench.auth()).json()[0]["id"]
+    csrf = bench.csrf(f"/cases/{pk}")
+    form = {"csrf_token": csrf, "assessment_id": str(assessment), "decision_date": "23/11/2026",
+            "attendees": "Dr A\nDr B", "plan": "Blinatumomab then HSCT", "rationale": "High risk",
+            "chosen_options": ["blinatumomab", "allogeneic_hsct"]}
+    refused = bench.client.post(f"/cases/{pk}/decisions", data=form)
+    assert refused.status_code == 422 and "a date written YYYY-MM-DD" in refused.text
+    assert "Blinatumomab then HSCT" in refused.text and "Dr A\nDr B" in refused.text
+    saved = bench.client.post(f"/cases/{pk}/decisions", data=form | {"decision_date": "2026-11-23"},
+                              follow_redirects=False)
+    assert saved.status_code == 303
+    decisions = bench.client.get(f"/api/v1/cases/{pk}/decisions", headers=bench.auth()).json()
+    assert decisions[0]["attendees"] == ["Dr A", "Dr B"] and decisions[0]["assessment_id"] == assessment
+
+
+def test_tumor_board_meeting(bench: Workbench) -> None:
+    pk = _create(bench)
+    bench.login()
+    csrf = bench.csrf("/meetings")
+    refused = bench.client.post("/meetings", data={"csrf_token": csrf, "title": "Board", "meeting_date": "x"})
+    assert refused.status_code == 422 and 'value="Board"' in refused.text
+    made = bench.client.post("/meetings", data={"csrf_token": csrf, "title": "Board",
+                                                "meeting_date": "2026-11-23"}, follow_redirects=False)
+    mid = made.headers["location"].rsplit("/", 1)[-1]
+    bench.client.post(f"/meetings/{mid}/cases", data={"csrf_token": csrf, "case": str(pk)})
+    page = bench.client.get(f"/meetings/{mid}").text
+    assert "b-marrow-early" in page and "S3" in page
+    printed = bench.client.get(f"/meetings/{mid}/print").text
+    assert "Decision: </strong> none recorded" in printed.replace("<strong>Decision:</strong>",
+                                                                   "Decision: </strong>")
+    assert "Decision support only" in printed
+
+
+@pytest.mark.parametrize("kind", ["clinician", "family"])
+def test_reports_download(bench: Workbench, kind: str) -> None:
+    pk = _create(bench, "t-marrow-early")
+    bench.login("viewer")
+    html = bench.client.get(f"/cases/{pk}/report.html?kind={kind}")
+    assert html.status_code == 200 and "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
+    pdf = bench.client.get(f"/cases/{pk}/report.pdf?kind={kind}")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    if kind == "clinician":
+        assert "t-marrow-early" in text and "does not prescribe" in text and "Brown2021" in text
+    else:
+        assert "T-cell" in text and "not a treatment plan" in text
+    assert bench.client.get(f"/cases/{pk}/report.doc").status_code == 404
+
+
+def test_logs_hold_no_identifiers(bench: Workbench, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    case = example("b-marrow-early") | {"id": "MRN-0012345"}
+    bench.client.post("/api/v1/cases", json=case, headers=bench.auth())
+    bench.login()
+    bench.client.get("/cases?q=MRN-0012345")
+    bench.client.get("/cases/1")
+    assert caplog.records, "the request log is on"
+    server = [r for r in caplog.records if not r.name.startswith("httpx")]  # httpx: the test's own client
+    leaked = [r.getMessage() for r in server if "MRN" in r.getMessage() or "2012-" in r.getMessage()]
+    assert leaked == []
+    assert any("/cases/{pk}" in r.getMessage() for r in caplog.records)
