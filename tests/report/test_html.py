@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import orjson

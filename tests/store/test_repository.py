@@ -57,7 +57,7 @@ def test_sessions_expire(repo: Repository) -> None:
 
 
 def test_every_case_version_is_kept(repo: Repository) -> None:
-    record = repo.create_case(doc(), "ana")
+    record, _ = repo.create_case(doc(), "ana")
     repo.update_case(record.id, doc(sex="female"), "ana")
     repo.update_case(record.id, doc(sex="male", note=1), "bob")
     versions = repo.versions(record.id)
@@ -83,12 +83,13 @@ def test_search_escapes_like_wildcards(repo: Repository) -> None:
 
 
 def test_assessments_and_audit_are_append_only(repo: Repository) -> None:
-    record = repo.create_case(doc(), "ana")
+    record, _ = repo.create_case(doc(), "ana")
     stored = repo.add_assessment(record.id, 1, STAMP, "ana")
     assert repo.assessment(stored.id).knowledge_version == "2026.11.5"
     assert repo.latest_assessments([record.id])[record.id].id == stored.id
     for statement in ("UPDATE assessments SET result_json = '{}'", "DELETE FROM assessments",
-                      "UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log"):
+                      "UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log",
+                      "UPDATE case_versions SET version = 9", "DELETE FROM case_versions"):
         with pytest.raises(DatabaseError), repo.engine.begin() as conn:
             conn.execute(text(statement))
     actions = [e.action for e in repo.audit_log()]
@@ -96,8 +97,8 @@ def test_assessments_and_audit_are_append_only(repo: Repository) -> None:
 
 
 def test_decisions_refer_to_the_case_own_assessment(repo: Repository) -> None:
-    one = repo.create_case(doc("one"), "ana")
-    two = repo.create_case(doc("two"), "ana")
+    one, _ = repo.create_case(doc("one"), "ana")
+    two, _ = repo.create_case(doc("two"), "ana")
     a1 = repo.add_assessment(one.id, 1, STAMP, "ana")
     a2 = repo.add_assessment(two.id, 1, STAMP, "ana")
     meeting = repo.create_meeting("Board", date(2026, 11, 23), "ana")
@@ -114,3 +115,58 @@ def test_decisions_refer_to_the_case_own_assessment(repo: Repository) -> None:
     assert [c.id for c in repo.meeting_cases(meeting.id)] == [one.id]
     assert [d.id for d in repo.decisions(meeting_id=meeting.id)] == [saved.id]
     assert repo.decisions(pk=two.id) == []
+
+
+def test_parallel_saves_each_get_their_own_version(repo: Repository) -> None:
+    import threading
+
+    record, _ = repo.create_case(doc(), "ana")
+    failures: list[Exception] = []
+
+    def save(i: int) -> None:
+        try:
+            repo.update_case(record.id, doc(n=i), f"user{i}")
+        except Exception as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert [v.version for v in repo.versions(record.id)] == list(range(1, 10))
+
+
+def test_a_stale_base_version_is_a_conflict_not_a_lost_update(repo: Repository) -> None:
+    record, _ = repo.create_case(doc(), "ana")
+    repo.update_case(record.id, doc(sex="female"), "ana", base_version=1)
+    with pytest.raises(ConflictError, match="changed by someone else since version 1"):
+        repo.update_case(record.id, doc(sex="male"), "bob", base_version=1)
+    assert repo.version(record.id).document["sex"] == "female"
+
+
+def test_times_come_back_aware_in_utc(repo: Repository) -> None:
+    record, _ = repo.create_case(doc(), "ana")
+    again = repo.case(record.id)
+    assert again.created_at.utcoffset() is not None and again.created_at.utcoffset().total_seconds() == 0
+    assert repo.audit_log()[0].at.tzinfo is not None
+
+
+def test_tokens_revoked_and_users_disabled(repo: Repository) -> None:
+    user = repo.add_user("ana", "long password", "clinician")
+    token = repo.issue_token("ana", "script")
+    repo.open_session(user, "s" * 64, hours=1)
+    assert repo.revoke_tokens("ana") == 1
+    assert repo.user_for_token(token) is None
+    repo.set_disabled("ana", True)
+    assert repo.user_for_session("s" * 64) is None and repo.authenticate("ana", "long password") is None
+    repo.set_disabled("ana", False)
+    assert repo.authenticate("ana", "long password") is not None
+
+
+def test_a_meeting_with_an_unknown_case_is_not_written(repo: Repository) -> None:
+    record, _ = repo.create_case(doc(), "ana")
+    with pytest.raises(NotFoundError):
+        repo.create_meeting("Board", date(2026, 11, 23), "ana", [record.id, 999])
+    assert repo.meetings() == []

@@ -62,7 +62,8 @@ def test_bad_input_names_every_field(bench: Workbench) -> None:
     paths = {e["path"] for e in body["errors"]}
     assert {"sex", "date_of_birth"} <= paths
     assert any(e.get("allowed") for e in body["errors"] if e["path"] == "sex")
-    error(bench.client.post("/api/v1/assess", content=b"{not json", headers=bench.auth()), 400, "invalid_json")
+    error(bench.client.post("/api/v1/assess", content=b"{not json", headers=bench.auth()), 400,
+          "invalid_json")
     error(bench.client.post("/api/v1/assess", json=[1, 2], headers=bench.auth()), 422, "invalid_case")
     error(bench.client.post("/api/v1/cases", content=b"", headers=bench.auth()), 400)
 
@@ -80,7 +81,8 @@ def test_request_size_limit(db_url: str, kb: Any) -> None:
             for _ in range(10):
                 yield b" " * 1_000
 
-        response = client.post("/api/v1/assess", content=chunks(), headers={"Authorization": f"Bearer {token}"})
+        response = client.post("/api/v1/assess", content=chunks(),
+                               headers={"Authorization": f"Bearer {token}"})
         error(response, 413, "too_large")
     app.state.repo.engine.dispose()
 
@@ -138,7 +140,8 @@ def test_decisions_and_meetings(bench: Workbench) -> None:
     body = error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision | {"attendees": []},
                                    headers=h), 422, "invalid_input")
     assert body["errors"][0]["path"] == "attendees"
-    error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision, headers=bench.auth("viewer")), 403)
+    as_viewer = bench.auth("viewer")
+    error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision, headers=as_viewer), 403)
     error(bench.client.post("/api/v1/meetings", headers=h, json={"title": "", "meeting_date": "x"}), 422)
     meetings = bench.client.get("/api/v1/meetings", headers=bench.auth("viewer")).json()
     assert meetings[0]["title"] == "Leukemia board"
@@ -198,3 +201,36 @@ def test_cors_only_for_configured_origins(db_url: str, kb: Any) -> None:
                                                           "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in other.headers
     app.state.repo.engine.dispose()
+
+
+def test_hostile_input_never_gives_a_500(bench: Workbench) -> None:
+    h = bench.auth()
+    error(bench.client.get("/api/v1/cases/3000000000", headers=h), 422, "invalid_input")
+    error(bench.client.get("/api/v1/assessments/0", headers=h), 422)
+    case = example("b-marrow-early") | {"id": "MRN\u0000123"}
+    error(bench.client.post("/api/v1/cases", json=case, headers=h), 422, "invalid_case")
+    assert bench.client.get("/api/v1/cases", params={"q": "a\x00b"}, headers=h).status_code == 200
+    nul_title = {"title": "x\u0000", "meeting_date": "2026-11-23"}
+    error(bench.client.post("/api/v1/meetings", headers=h, json=nul_title), 422)
+    error(bench.client.post("/api/v1/meetings", headers=h | {"content-type": "application/json"},
+                            content=b"{oops"), 400, "invalid_json")
+    error(bench.client.get("/api/v1/cases/", headers=h), 404)
+    tiny = example("b-marrow-early") | {"mrd": [{"timepoint": "end_of_reinduction", "value": "1e-400",
+                                                 "unit": "fraction"}]}
+    pk = bench.client.post("/api/v1/cases", json=tiny, headers=h).json()["id"]
+    bench.login("viewer")
+    assert bench.client.get(f"/cases/{pk}").status_code == 200
+
+
+def test_if_match_refuses_a_stale_update(bench: Workbench) -> None:
+    h = bench.auth()
+    case = example("b-marrow-early")
+    pk = bench.client.post("/api/v1/cases", json=case, headers=h).json()["id"]
+    ok = bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": '"1"'})
+    assert ok.status_code == 200 and ok.json()["latest_version"] == 2
+    body = error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": '"1"'}), 409)
+    assert "since version 1" in body["message"]
+    error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": "latest"}), 400)
+    error(bench.client.post("/api/v1/meetings", headers=h, json={"title": "B", "meeting_date": "2026-11-23",
+                                                              "case_ids": [pk, 999]}), 404)
+    assert bench.client.get("/api/v1/meetings", headers=h).json() == []

@@ -128,7 +128,8 @@ def test_clinician_works_a_case_end_to_end(server: str, tmp_path: Path) -> None:
             page.locator("#pdf-link").click()
         pdf = tmp_path / "report.pdf"
         download.value.save_as(pdf)
-        text = " ".join(" ".join(pg.extract_text().split()) for pg in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+        pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
+        text = " ".join(" ".join(pg.extract_text().split()) for pg in pages)
         assert "browser-case" in text and "Reinduction per protocol" in text and "does not prescribe" in text
         if shots:
             page.goto(server + "/meetings")

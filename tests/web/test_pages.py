@@ -22,7 +22,7 @@ def _create(bench: Workbench, name: str = "b-marrow-early") -> int:
 
 def test_pages_need_a_login_and_login_needs_its_token(bench: Workbench) -> None:
     response = bench.client.get("/cases?q=abc", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/login?next=/cases?q=abc"
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/cases%3Fq%3Dabc"
     page = bench.client.get("/login")
     assert 'for="username"' in page.text and "Decision support only" in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
@@ -83,17 +83,11 @@ def test_edit_keeps_versions_and_shows_the_old_assessment(bench: Workbench) -> N
     bench.login()
     edit = bench.client.get(f"/cases/{pk}/edit")
     assert 'value="b-marrow-early"' in edit.text
-    values = {"csrf_token": bench.csrf(f"/cases/{pk}/edit"), "_action": "save"}
-    for key, found in re.findall(r'name="([^"]+)" value="([^"]*)"', edit.text):
-        if key not in ("csrf_token", "next", "assessment_id") and found:
-            values[key] = found
-    for key in re.findall(r'name="([^"]+)" value="[^"]*" selected', edit.text):
-        pass
-    document = example("b-marrow-early")
+    csrf = bench.csrf(f"/cases/{pk}/edit")
     from rrall.web.caseform import to_values
 
-    data = {k: v for k, v in to_values(document | {"assessment_date": "2022-02-01"}).items()}
-    response = bench.client.post(f"/cases/{pk}/edit", data={**data, "csrf_token": values["csrf_token"]},
+    data = to_values(example("b-marrow-early") | {"assessment_date": "2022-02-01"})
+    response = bench.client.post(f"/cases/{pk}/edit", data={**data, "csrf_token": csrf},
                                  follow_redirects=False)
     assert response.status_code == 303
     versions = bench.client.get(f"/api/v1/cases/{pk}/versions", headers=bench.auth()).json()
@@ -123,16 +117,17 @@ def test_import_a_case_file(bench: Workbench) -> None:
 
 def test_assessment_page_shows_everything(bench: Workbench) -> None:
     pk = _create(bench, "ph-positive-t315i")
-    updated = bench.client.put(f"/api/v1/cases/{pk}", json=example("ph-positive-t315i") | {"mrd": [
-        {"timepoint": "end_of_reinduction", "value": 0.01, "unit": "percent", "date": "2024-09-20"}], "assessment_date": "2024-10-01"},
-        headers=bench.auth())
+    mrd = [{"timepoint": "end_of_reinduction", "value": 0.01, "unit": "percent", "date": "2024-09-20"}]
+    changed = example("ph-positive-t315i") | {"mrd": mrd, "assessment_date": "2024-10-01"}
+    updated = bench.client.put(f"/api/v1/cases/{pk}", json=changed, headers=bench.auth())
     assert updated.status_code == 200, updated.text
     bench.login("viewer")
     page = bench.client.get(f"/cases/{pk}").text
     for fragment in ("Classification", "ALL-REZ BFM", "IntReALL", "COG", "UK ALLR3", "HSCT in CR2",
                      "Treatment options", "Ponatinib", "Prognosis from the literature", "Clinical trials",
-                     "Missing data", '<svg xmlns="http://www.w3.org/2000/svg"', 'class="timeline"', 'class="mrd"',
-                     "rule threshold 10^-3", 'href="/references#ref-', "Decision support only"):
+                     "Missing data", '<svg xmlns="http://www.w3.org/2000/svg"', 'class="timeline"',
+                     'class="mrd"', "rule threshold 10^-3", 'href="/references#ref-',
+                     "Decision support only"):
         assert fragment in page, fragment
     assert page.count("Decision support only") == 1
     refs = bench.client.get("/references").text
@@ -183,7 +178,8 @@ def test_reports_download(bench: Workbench, kind: str) -> None:
     assert html.status_code == 200 and "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
     pdf = bench.client.get(f"/cases/{pk}/report.pdf?kind={kind}")
     assert pdf.headers["content-type"] == "application/pdf"
-    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    pages = PdfReader(io.BytesIO(pdf.content)).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
     if kind == "clinician":
         assert "t-marrow-early" in text and "does not prescribe" in text and "Brown2021" in text
     else:
@@ -203,3 +199,60 @@ def test_logs_hold_no_identifiers(bench: Workbench, caplog: pytest.LogCaptureFix
     leaked = [r.getMessage() for r in server if "MRN" in r.getMessage() or "2012-" in r.getMessage()]
     assert leaked == []
     assert any("/cases/{pk}" in r.getMessage() for r in caplog.records)
+
+
+def test_saving_the_edit_form_unchanged_keeps_every_value(bench: Workbench) -> None:
+    case = example("ph-positive-t315i")
+    case["relapses"][0]["abl1_kinase_mutations"] = ["T315I", "E255K"]
+    pk = bench.client.post("/api/v1/cases", json=case, headers=bench.auth()).json()["id"]
+    bench.login()
+    from rrall.web.caseform import to_values
+
+    form = to_values(case) | {"csrf_token": bench.csrf(f"/cases/{pk}/edit"), "_base_version": "1"}
+    saved = bench.client.post(f"/cases/{pk}/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    versions = bench.client.get(f"/api/v1/cases/{pk}/versions", headers=bench.auth()).json()
+    assert versions[1]["document"] == versions[0]["document"] == case
+    stale = bench.client.post(f"/cases/{pk}/edit", data=form)
+    assert stale.status_code == 409 and "changed by someone else" in stale.text
+    assert 'value="E255K"' in stale.text or "T315I, E255K" in stale.text
+
+
+def test_imported_values_outside_the_vocabulary_stay_visible(bench: Workbench) -> None:
+    bench.login()
+    case = example("b-marrow-late")
+    case["relapses"][0]["sites"] = ["bonemarrow"]
+    csrf = bench.csrf()
+    refused = bench.client.post("/cases/import", data={"csrf_token": csrf},
+                                files={"file": ("c.yaml", yaml.safe_dump(case).encode(), "text/plain")})
+    assert refused.status_code == 422
+    assert 'value="bonemarrow" checked' in refused.text and "(not allowed)" in refused.text
+    assert 'id="err-f-relapses-0-sites"' in refused.text and 'href="#f-relapses-0-sites"' in refused.text
+    for hostile in (b"id: &a x\nsex: *a\n", b"id: !!binary aGVsbG8=\n"):
+        answer = bench.client.post("/cases/import", data={"csrf_token": csrf},
+                                   files={"file": ("c.yaml", hostile, "text/plain")})
+        assert answer.status_code == 422 and "not a JSON or YAML case file" in answer.text
+    as_set = yaml.safe_dump(example("b-marrow-late")).replace("- bone_marrow", "").replace(
+        "sites:\n", "sites: !!set {bone_marrow: null}\n")
+    made = bench.client.post("/cases/import", data={"csrf_token": csrf},
+                             files={"file": ("c.yaml", as_set.encode(), "text/plain")},
+                             follow_redirects=False)
+    assert made.status_code == 303
+
+
+def test_decision_form_without_an_assessment_is_refused(bench: Workbench) -> None:
+    pk = _create(bench)
+    bench.login()
+    answer = bench.client.post(f"/cases/{pk}/decisions", data={"csrf_token": bench.csrf(f"/cases/{pk}"),
+                                                                "assessment_id": "abc"})
+    assert answer.status_code == 422
+
+
+def test_repeated_failed_logins_are_slowed(bench: Workbench) -> None:
+    page = bench.client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    for _ in range(5):
+        bench.client.post("/login", data={"csrf_token": token, "username": "viewer", "password": "guess"})
+    right = {"csrf_token": token, "username": "viewer", "password": PASSWORD}
+    blocked = bench.client.post("/login", data=right)
+    assert blocked.status_code == 429

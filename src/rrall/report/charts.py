@@ -109,7 +109,7 @@ def mrd_svg(document: dict[str, Any], thresholds: tuple[Decimal, ...] = ()) -> M
     def y(f: Decimal) -> float:
         if f <= 0:
             return bottom + 18
-        lg = max(min(math.log10(float(f)), 0), -6)
+        lg = max(min(float(f.log10()), 0.0), -6.0)  # Decimal: no underflow for tiny values
         return top + (-lg) / 6 * (bottom - top)
 
     step = (right - left) / max(len(points), 1)
@@ -143,6 +143,6 @@ def mrd_svg(document: dict[str, Any], thresholds: tuple[Decimal, ...] = ()) -> M
 def _sci(fraction: Decimal) -> str:
     if fraction <= 0:
         return "not detected"
-    exp = math.floor(math.log10(float(fraction)))
-    mantissa = float(fraction) / 10**exp
-    return f"10^{exp}" if abs(mantissa - 1) < 1e-9 else f"{mantissa:.1f}×10^{exp}"
+    exp = math.floor(fraction.log10())
+    mantissa = fraction.scaleb(-exp)
+    return f"10^{exp}" if mantissa == 1 else f"{float(mantissa):.1f}×10^{exp}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
@@ -33,6 +33,7 @@ from rrall.store.tables import (
 )
 
 ROLES = ("viewer", "clinician", "admin")
+_DUMMY_HASH = hash_password("not a real password")
 
 
 def now() -> datetime:
@@ -102,7 +103,9 @@ class Repository:
     def authenticate(self, username: str, password: str) -> User | None:
         with self._tx() as s:
             user = s.scalar(select(User).where(User.username == username))
-            ok = user is not None and not user.disabled and check_password(password, user.password_hash)
+            # The same scrypt work whether or not the user exists: no timing hint.
+            matches = check_password(password, user.password_hash if user else _DUMMY_HASH)
+            ok = user is not None and not user.disabled and matches
             self._audit(s, username if ok else "anonymous", "login" if ok else "login.failed", "user",
                         user.id if user else None)
             return user if ok else None
@@ -116,6 +119,26 @@ class Repository:
             s.add(ApiToken(user_id=user.id, token_sha256=token_sha256(token), name=name, created_at=now()))
             self._audit(s, actor, "token.issue", "user", user.id, name=name)
         return token
+
+    def revoke_tokens(self, username: str, actor: str = "cli") -> int:
+        with self._tx() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFoundError("user", username)
+            live = (ApiToken.user_id == user.id) & ApiToken.revoked_at.is_(None)
+            done = s.execute(update(ApiToken).where(live).values(revoked_at=now()))
+            self._audit(s, actor, "token.revoke", "user", user.id)
+            return int(getattr(done, "rowcount", 0))
+
+    def set_disabled(self, username: str, disabled: bool, actor: str = "cli") -> None:
+        with self._tx() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFoundError("user", username)
+            user.disabled = disabled
+            if disabled:
+                s.execute(delete(Session).where(Session.user_id == user.id))
+            self._audit(s, actor, "user.disable" if disabled else "user.enable", "user", user.id)
 
     def user_for_token(self, token: str) -> User | None:
         with self._tx() as s:
@@ -132,7 +155,7 @@ class Repository:
         with self._tx() as s:
             row = s.execute(select(User, Session.expires_at).join(Session, Session.user_id == User.id)
                             .where(Session.token_hmac == token_hmac)).first()
-        if row is None or row[0].disabled or _aware(row[1]) < now():
+        if row is None or row[0].disabled or row[1] < now():
             return None
         return row[0]
 
@@ -144,7 +167,10 @@ class Repository:
                 self._audit(s, actor, "logout", "user", found.user_id)
 
     # -- cases -------------------------------------------------------------------
-    def create_case(self, document: dict[str, Any], actor: str) -> CaseRecord:
+    def create_case(self, document: dict[str, Any], actor: str,
+                    assessment: StoredAssessment | None = None) -> tuple[CaseRecord, AssessmentRecord | None]:
+        """A new case, version 1, and (in the same transaction) its first assessment."""
+        self._id_is_free(document["id"], None)
         stamp = now()
         record = CaseRecord(case_id=document["id"], latest_version=1, created_at=stamp, updated_at=stamp)
         try:
@@ -154,25 +180,41 @@ class Repository:
                 s.add(CaseVersion(case_pk=record.id, version=1, document=document, created_at=stamp,
                                   created_by=actor))
                 self._audit(s, actor, "case.create", "case", record.id, version=1)
+                stored = self._add_assessment(s, record.id, 1, assessment, actor) if assessment else None
         except IntegrityError:
             raise ConflictError(f"a case with id {document['id']!r} already exists") from None
-        return record
+        return record, stored
 
-    def update_case(self, pk: int, document: dict[str, Any], actor: str) -> CaseRecord:
+    def update_case(self, pk: int, document: dict[str, Any], actor: str,
+                    assessment: StoredAssessment | None = None,
+                    base_version: int | None = None) -> tuple[CaseRecord, AssessmentRecord | None]:
+        """A new version (the version number is taken atomically, so parallel saves never
+        collide); with `base_version`, refused if someone saved another version meanwhile."""
+        self._id_is_free(document["id"], pk)
         try:
             with self._tx() as s:
-                record = s.get(CaseRecord, pk)
-                if record is None:
+                bump = (update(CaseRecord).where(CaseRecord.id == pk)
+                        .values(latest_version=CaseRecord.latest_version + 1, updated_at=now(),
+                                case_id=document["id"]).returning(CaseRecord.latest_version))
+                version = s.scalar(bump)
+                if version is None:
                     raise NotFoundError("case", pk)
-                record.latest_version += 1
-                record.updated_at = now()
-                record.case_id = document["id"]
-                s.add(CaseVersion(case_pk=pk, version=record.latest_version, document=document,
-                                  created_at=record.updated_at, created_by=actor))
-                self._audit(s, actor, "case.update", "case", pk, version=record.latest_version)
+                if base_version is not None and version != base_version + 1:
+                    raise ConflictError(
+                        f"the case was changed by someone else since version {base_version} (now version "
+                        f"{version - 1}); reload it and enter your changes again")
+                s.add(CaseVersion(case_pk=pk, version=version, document=document, created_at=now(),
+                                  created_by=actor))
+                self._audit(s, actor, "case.update", "case", pk, version=version)
+                stored = self._add_assessment(s, pk, version, assessment, actor) if assessment else None
         except IntegrityError:
             raise ConflictError(f"a case with id {document['id']!r} already exists") from None
-        return record
+        return self.case(pk), stored
+
+    def _id_is_free(self, case_id: str, pk: int | None) -> None:
+        found = self.case_by_case_id(case_id)
+        if found is not None and found.id != pk:
+            raise ConflictError(f"a case with id {case_id!r} already exists")
 
     def case(self, pk: int) -> CaseRecord:
         with self._tx() as s:
@@ -212,15 +254,19 @@ class Repository:
 
     # -- assessments -------------------------------------------------------------
     def add_assessment(self, pk: int, version: int, stored: StoredAssessment, actor: str) -> AssessmentRecord:
+        with self._tx() as s:
+            return self._add_assessment(s, pk, version, stored, actor)
+
+    def _add_assessment(self, s: OrmSession, pk: int, version: int, stored: StoredAssessment,
+                        actor: str) -> AssessmentRecord:
         record = AssessmentRecord(case_pk=pk, case_version=version, input_sha256=stored.input_sha256,
                                   engine_version=stored.engine_version,
                                   knowledge_version=stored.knowledge_version,
                                   result_json=stored.result_json, created_at=now(), created_by=actor)
-        with self._tx() as s:
-            s.add(record)
-            s.flush()
-            self._audit(s, actor, "assessment.create", "assessment", record.id, case=pk, version=version,
-                        knowledge_version=stored.knowledge_version)
+        s.add(record)
+        s.flush()
+        self._audit(s, actor, "assessment.create", "assessment", record.id, case=pk, version=version,
+                    knowledge_version=stored.knowledge_version)
         return record
 
     def assessments(self, pk: int) -> Sequence[AssessmentRecord]:
@@ -270,12 +316,19 @@ class Repository:
         with self._tx() as s:
             return s.scalars(stmt).all()
 
-    def create_meeting(self, title: str, meeting_date: date, actor: str) -> Meeting:
+    def create_meeting(self, title: str, meeting_date: date, actor: str,
+                       case_pks: Sequence[int] = ()) -> Meeting:
+        """A meeting and its case list in one transaction (an unknown case: nothing is written)."""
+        for pk in case_pks:
+            self.case(pk)
         meeting = Meeting(title=title, meeting_date=meeting_date, created_at=now(), created_by=actor)
         with self._tx() as s:
             s.add(meeting)
             s.flush()
             self._audit(s, actor, "meeting.create", "meeting", meeting.id)
+            for pk in dict.fromkeys(case_pks):
+                s.add(MeetingCase(meeting_id=meeting.id, case_pk=pk))
+                self._audit(s, actor, "meeting.add_case", "meeting", meeting.id, case=pk)
         return meeting
 
     def meetings(self) -> Sequence[Meeting]:
@@ -292,12 +345,15 @@ class Repository:
     def add_to_meeting(self, meeting_id: int, pk: int, actor: str) -> None:
         self.meeting(meeting_id)
         self.case(pk)
-        with self._tx() as s:
-            exists = s.scalar(select(MeetingCase).where(MeetingCase.meeting_id == meeting_id,
-                                                        MeetingCase.case_pk == pk))
-            if exists is None:
-                s.add(MeetingCase(meeting_id=meeting_id, case_pk=pk))
-                self._audit(s, actor, "meeting.add_case", "meeting", meeting_id, case=pk)
+        try:
+            with self._tx() as s:
+                exists = s.scalar(select(MeetingCase).where(MeetingCase.meeting_id == meeting_id,
+                                                            MeetingCase.case_pk == pk))
+                if exists is None:
+                    s.add(MeetingCase(meeting_id=meeting_id, case_pk=pk))
+                    self._audit(s, actor, "meeting.add_case", "meeting", meeting_id, case=pk)
+        except IntegrityError:
+            pass  # added by a parallel request: the case is on the list either way
 
     def meeting_cases(self, meeting_id: int) -> Sequence[CaseRecord]:
         self.meeting(meeting_id)
@@ -316,11 +372,6 @@ class Repository:
         with self._tx() as s:
             return s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
                              .offset(offset)).all()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; everything rrall stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _escape_like(text: str) -> str:

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Path as PathParam
+from pydantic import AfterValidator, BaseModel, Field
 
 from rrall.store.repository import NewDecision
 from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
@@ -16,11 +17,21 @@ from rrall.web.errors import ApiError
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/api/v1")
+Pk = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # stored ids are 32-bit on PostgreSQL
 Viewer = Annotated[User, Depends(api_user("viewer"))]
 Clinician = Annotated[User, Depends(api_user("clinician"))]
 Admin = Annotated[User, Depends(api_user("admin"))]
 CASE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Case"}}}}}
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("NUL characters are not allowed")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class CaseSummary(BaseModel):
@@ -63,10 +74,10 @@ class AssessmentMeta(BaseModel):
 class DecisionIn(BaseModel):
     assessment_id: int
     decision_date: date
-    attendees: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
-    chosen_options: list[str] = Field(default_factory=list)
-    plan: str = Field(min_length=1, max_length=20_000)
-    rationale: str = Field(default="", max_length=20_000)
+    attendees: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+    chosen_options: list[Text] = Field(default_factory=list)
+    plan: Text = Field(min_length=1, max_length=20_000)
+    rationale: Text = Field(default="", max_length=20_000)
     meeting_id: int | None = None
 
 
@@ -78,9 +89,9 @@ class DecisionOut(DecisionIn):
 
 
 class MeetingIn(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: Text = Field(min_length=1, max_length=200)
     meeting_date: date
-    case_ids: list[int] = Field(default_factory=list)
+    case_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list)
 
 
 class MeetingOut(BaseModel):
@@ -96,10 +107,14 @@ def _wb(request: Request) -> Workbench:
 
 
 async def _json(request: Request) -> Any:
+    body = await request.body()
     try:
-        return orjson.loads(await request.body())
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", "invalid_json") from None
+    if b"\\u0000" in body:
+        raise ApiError(422, "NUL characters (\\u0000) are not allowed in a case", "invalid_case")
+    return parsed
 
 
 def _document(raw: Any) -> dict[str, Any]:
@@ -142,7 +157,7 @@ async def assess_case(request: Request, user: Viewer) -> Response:
 def list_cases(request: Request, user: Viewer, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50,
                offset: Annotated[int, Query(ge=0)] = 0) -> CaseList:
     repo = _wb(request).repo
-    total, records = repo.cases(q, limit, offset)
+    total, records = repo.cases(q.replace("\x00", ""), limit, offset)
     latest = repo.latest_assessments([r.id for r in records])
     items = [CaseSummary.model_validate(summary(r, latest.get(r.id))) for r in records]
     return CaseList(total=total, items=items)
@@ -156,7 +171,7 @@ async def create_case(request: Request, user: Clinician) -> CaseSummary:
 
 
 @router.get("/cases/{pk}", tags=["cases"], summary="A case's latest version")
-def read_case(request: Request, pk: int, user: Viewer) -> CaseDetail:
+def read_case(request: Request, pk: Pk, user: Viewer) -> CaseDetail:
     repo = _wb(request).repo
     record = repo.case(pk)
     repo.record(user.username, "case.read", "case", pk)
@@ -166,30 +181,40 @@ def read_case(request: Request, pk: int, user: Viewer) -> CaseDetail:
 
 @router.put("/cases/{pk}", openapi_extra=CASE_BODY, tags=["cases"],
             summary="Store a new version of a case (earlier versions are kept) and assess it")
-async def update_case(request: Request, pk: int, user: Clinician) -> CaseSummary:
-    record, assessment = _wb(request).update(pk, _document(await _json(request)), user.username)
+async def update_case(request: Request, pk: Pk, user: Clinician,
+                      if_match: Annotated[str | None, Header(description=(
+                          "The version this change is based on; refused with 409 if another "
+                          "version was saved since."))] = None) -> CaseSummary:
+    base = None
+    if if_match is not None:
+        if not if_match.strip('" ').isdigit():
+            raise ApiError(400, "If-Match must be the case version the change is based on, e.g. \"3\"")
+        base = int(if_match.strip('" '))
+    record, assessment = _wb(request).update(pk, _document(await _json(request)), user.username, base)
     return CaseSummary.model_validate(summary(record, assessment))
 
 
 @router.get("/cases/{pk}/versions", tags=["cases"], summary="Every version of a case, oldest first")
-def case_versions(request: Request, pk: int, user: Viewer) -> list[VersionOut]:
+def case_versions(request: Request, pk: Pk, user: Viewer) -> list[VersionOut]:
+    _wb(request).repo.record(user.username, "case.versions", "case", pk)
     return [VersionOut(version=v.version, created_at=v.created_at, created_by=v.created_by,
                        document=v.document) for v in _wb(request).repo.versions(pk)]
 
 
 @router.get("/cases/{pk}/assessments", tags=["assessments"], summary="A case's assessments, newest first")
-def case_assessments(request: Request, pk: int, user: Viewer) -> list[AssessmentMeta]:
+def case_assessments(request: Request, pk: Pk, user: Viewer) -> list[AssessmentMeta]:
+    _wb(request).repo.record(user.username, "case.assessments", "case", pk)
     return [_meta(a) for a in _wb(request).repo.assessments(pk)]
 
 
 @router.post("/cases/{pk}/assessments", status_code=201, tags=["assessments"],
              summary="Assess the latest version again (e.g. after a knowledge update)")
-def reassess(request: Request, pk: int, user: Clinician) -> AssessmentMeta:
+def reassess(request: Request, pk: Pk, user: Clinician) -> AssessmentMeta:
     return _meta(_wb(request).reassess(pk, user.username))
 
 
 @router.get("/assessments/{assessment_id}", tags=["assessments"], summary="A stored assessment, as stored")
-def read_assessment(request: Request, assessment_id: int, user: Viewer) -> Response:
+def read_assessment(request: Request, assessment_id: Pk, user: Viewer) -> Response:
     record = _wb(request).repo.assessment(assessment_id)
     _wb(request).repo.record(user.username, "assessment.read", "assessment", assessment_id)
     return Response(record.result_json, media_type="application/json")
@@ -197,7 +222,7 @@ def read_assessment(request: Request, assessment_id: int, user: Viewer) -> Respo
 
 @router.post("/cases/{pk}/decisions", status_code=201, tags=["tumor board"],
              summary="Record a tumor-board decision based on one of the case's assessments")
-def record_decision(request: Request, pk: int, body: DecisionIn, user: Clinician) -> DecisionOut:
+def record_decision(request: Request, pk: Pk, body: DecisionIn, user: Clinician) -> DecisionOut:
     options = {o["id"] for o in result_of(_wb(request).repo.assessment(body.assessment_id))["options"]}
     unknown = [o for o in body.chosen_options if o not in options]
     if unknown:
@@ -207,8 +232,9 @@ def record_decision(request: Request, pk: int, body: DecisionIn, user: Clinician
 
 
 @router.get("/cases/{pk}/decisions", tags=["tumor board"], summary="A case's tumor-board decisions")
-def case_decisions(request: Request, pk: int, user: Viewer) -> list[DecisionOut]:
+def case_decisions(request: Request, pk: Pk, user: Viewer) -> list[DecisionOut]:
     _wb(request).repo.case(pk)
+    _wb(request).repo.record(user.username, "case.decisions", "case", pk)
     return [_decision(d) for d in _wb(request).repo.decisions(pk=pk)]
 
 
@@ -219,10 +245,7 @@ def _meeting_out(request: Request, meeting: Meeting) -> MeetingOut:
 
 @router.post("/meetings", status_code=201, tags=["tumor board"], summary="Create a tumor-board meeting")
 def create_meeting(request: Request, body: MeetingIn, user: Clinician) -> MeetingOut:
-    repo = _wb(request).repo
-    meeting = repo.create_meeting(body.title, body.meeting_date, user.username)
-    for pk in body.case_ids:
-        repo.add_to_meeting(meeting.id, pk, user.username)
+    meeting = _wb(request).repo.create_meeting(body.title, body.meeting_date, user.username, body.case_ids)
     return _meeting_out(request, meeting)
 
 

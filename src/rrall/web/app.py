@@ -18,7 +18,7 @@ from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.store.db import open_engine, upgrade
 from rrall.store.repository import Repository
 from rrall.web import api, errors, meetings, pages
-from rrall.web.auth import LoginRequired
+from rrall.web.auth import FailedLogins, LoginRequired
 from rrall.web.security import SecurityMiddleware
 from rrall.web.settings import Settings
 from rrall.web.workbench import Workbench
@@ -51,11 +51,13 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     repo = Repository(engine)
     app = FastAPI(title="rrall workbench API", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  redirect_slashes=False,
                   description="Decision support for relapsed and refractory childhood ALL. " + NOTICE)
     app.state.settings = settings
     app.state.repo = repo
     app.state.workbench = Workbench(repo, kb)
     app.state.templates = templates()
+    app.state.failed_logins = FailedLogins()
     errors.install(app)
 
     @app.exception_handler(LoginRequired)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -64,7 +64,7 @@ def page_user(role: str = "viewer") -> Callable[[Request], User]:
         user = request.app.state.repo.user_for_session(keyed(settings.secret_key, token)) if token else None
         if user is None:
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise LoginRequired(quote(path, safe="/?=&"))
+            raise LoginRequired(quote(path, safe="/"))
         request.state.user = user
         if not _allowed(user, role):
             raise ApiError(403, f"this needs the {role} role; you have {user.role}")
@@ -81,14 +81,33 @@ def csrf_token(request: Request) -> str:
 async def checked_form(request: Request) -> FormData:
     """The posted form, after checking its CSRF token against the session."""
     form = await request.form()
+    if any(isinstance(v, str) and "\x00" in v for _, v in form.multi_items()):
+        raise ApiError(422, "NUL characters are not allowed in a form")
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(request)):
         raise ApiError(403, "the form's security token is missing or stale: reload the page and retry")
     return form
 
 
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(24)
+class FailedLogins:
+    """Failed logins per user name in this process: after `limit` within `window` seconds,
+    further attempts are refused until the window passes (slows password guessing)."""
+
+    def __init__(self, limit: int = 5, window: float = 900) -> None:
+        self.limit, self.window = limit, window
+        self.seen: dict[str, list[float]] = {}
+
+    def _recent(self, username: str) -> list[float]:
+        cutoff = time.monotonic() - self.window
+        kept = [t for t in self.seen.get(username, []) if t > cutoff]
+        self.seen[username] = kept
+        return kept
+
+    def blocked(self, username: str) -> bool:
+        return len(self._recent(username)) >= self.limit
+
+    def failed(self, username: str) -> None:
+        self._recent(username).append(time.monotonic())
 
 
 def template_globals(request: Request) -> dict[str, Any]:

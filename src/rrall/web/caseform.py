@@ -148,9 +148,12 @@ def _value(w: Widget, values: Values) -> Any:
         reported = bool(values.get(w.name + "._reported")) or not w.nullable
         return chosen if chosen or (reported and w.nullable) else None
     if w.kind == "tokens":
-        if not text:
-            return None
-        return [] if text.lower() == TOKENS_NONE else [t for t in re.split(r"[\s,;]+", text) if t]
+        joined = ",".join(raw)  # one typed field, or several values from a stored list
+        if not joined.strip(", "):
+            return [] if values.get(w.name + "._reported") else None
+        if joined.lower() == TOKENS_NONE:
+            return []
+        return [t for t in re.split(r"[\s,;]+", joined) if t]
     if not text:
         return None
     if w.kind == "bool":

@@ -44,6 +44,7 @@ def serve_command(
     import uvicorn
 
     from rrall.web.app import create_app
+    from rrall.web.security import QuietErrors
     from rrall.web.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -60,7 +61,7 @@ def serve_command(
         _load(app.state.workbench, load_cases)
     typer.echo(f"rrall workbench on http://{host}:{port}/ (database: {_db_kind(settings.database_url)})",
                err=True)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(QuietErrors(app), host=host, port=port, access_log=False, log_level="info")
 
 
 def _db_kind(url: str) -> str:
@@ -128,6 +129,33 @@ def users_token(username: Annotated[str, typer.Argument(show_default=False)],
     except NotFoundError as exc:
         raise _fail(str(exc)) from None
     typer.echo(token)
+
+
+@users_app.command("revoke-tokens")
+def users_revoke(username: Annotated[str, typer.Argument(show_default=False)]) -> None:
+    """Revoke every API token of a user."""
+    from rrall.errors import NotFoundError
+
+    try:
+        count = _repo().revoke_tokens(username)
+    except NotFoundError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{count} token(s) of {username!r} revoked")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument(show_default=False)],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable the user again.")] = False,
+) -> None:
+    """Stop a user from logging in or using tokens (their sessions end at once)."""
+    from rrall.errors import NotFoundError
+
+    try:
+        _repo().set_disabled(username, not enable)
+    except NotFoundError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"user {username!r} {'enabled' if enable else 'disabled'}")
 
 
 @users_app.command("list")

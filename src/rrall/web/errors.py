@@ -16,7 +16,7 @@ log = logging.getLogger("rrall.web")
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-         422: "invalid_input", 500: "internal_error"}
+         422: "invalid_input", 429: "too_many_requests", 500: "internal_error"}
 
 
 class ApiError(Exception):
@@ -70,6 +70,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return _respond(request, 400, "invalid_json", "the body is not valid JSON")
         errors = [FieldError(".".join(str(p) for p in e["loc"] if p != "body"), str(e["msg"]))
                   for e in exc.errors()]
         return _respond(request, 422, "invalid_input", "the request is not valid; see errors", errors)

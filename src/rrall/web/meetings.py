@@ -35,6 +35,8 @@ async def create_meeting(request: Request, user: Clinician) -> Response:
     errors = {}
     if not title:
         errors["title"] = "give the meeting a title"
+    elif len(title) > 200:
+        errors["title"] = "at most 200 characters"
     try:
         meeting_date = date.fromisoformat(when)
     except ValueError:

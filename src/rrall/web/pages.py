@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from rrall.web.auth import (
 )
 from rrall.web.errors import ApiError
 from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
-from rrall.web.workbench import Workbench, as_json_document, result_of
+from rrall.web.workbench import PlainLoader, Workbench, as_json_document, result_of
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(page_user("viewer"))]
@@ -61,8 +62,12 @@ async def login(request: Request) -> Response:
         raise ApiError(403, "the login form is stale: reload the page and retry")
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/cases")))
+    failures = request.app.state.failed_logins
+    if failures.blocked(username):
+        raise ApiError(429, "too many failed logins for this user: wait 15 minutes or ask an admin")
     user = _wb(request).repo.authenticate(username, password)
     if user is None:
+        failures.failed(username)
         return html(request, "login.html.j2", status=401, login_csrf=expected, next=target,
                     username=username, error="User name or password is wrong.")
     settings = request.app.state.settings
@@ -109,16 +114,18 @@ def _values(form: FormData) -> caseform.Values:
 
 def _form(request: Request, heading: str, action: str, values: caseform.Values,
           errors: list[Any] | None = None, more: str = "", status: int = 200,
-          import_action: str = "") -> HTMLResponse:
+          import_action: str = "", base_version: str = "") -> HTMLResponse:
     by_path: dict[str, list[str]] = {}
+    shown = _rendered_names(caseform.widgets(), values, more)
     for e in errors or []:
         allowed = f" (allowed: {e.allowed})" if e.allowed else ""
-        by_path.setdefault(e.path, []).append(f"{e.message}{allowed}")
-    shown = _rendered_names(caseform.widgets(), values, more)
+        # relapses[0].sites[1] is shown beside relapses[0].sites
+        path = e.path if e.path in shown else re.sub(r"\[\d+\]$", "", e.path)
+        by_path.setdefault(path, []).append(f"{e.message}{allowed}")
     return html(request, "caseform.html.j2", status=status, heading=heading, action=action, values=values,
                 errors=by_path, error_count=len(errors or []), shown=shown, widgets=caseform.widgets(),
                 rows=caseform.rows, token_text=caseform.token_text, more=more, message="",
-                import_action=import_action)
+                import_action=import_action, base_version=base_version)
 
 
 def _rendered_names(widgets: list[caseform.Widget], values: caseform.Values, more: str) -> set[str]:
@@ -138,20 +145,24 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
     form = await checked_form(request)
     values = caseform.to_values(caseform.to_document(_values(form)))  # renumbers blank rows away
     chosen = str(form.get("_action", "save"))
+    base = str(form.get("_base_version", ""))
     if chosen.startswith("more:"):
-        return _form(request, heading, action, values, more=chosen.removeprefix("more:"))
+        return _form(request, heading, action, values, more=chosen.removeprefix("more:"), base_version=base)
     document = caseform.to_document(values)
     try:
         if pk is None:
             record, _ = _wb(request).create(document, user.username)
         else:
-            record, _ = _wb(request).update(pk, document, user.username)
+            based_on = int(base) if base.isdigit() else None
+            record, _ = _wb(request).update(pk, document, user.username, based_on)
     except CaseInputError as exc:
-        return _form(request, heading, action, values, exc.errors, status=422)
+        return _form(request, heading, action, values, exc.errors, status=422, base_version=base)
     except ConflictError as exc:
         from rrall.errors import FieldError
 
-        return _form(request, heading, action, values, [FieldError("id", str(exc))], status=409)
+        path = "id" if "already exists" in str(exc) else ""
+        return _form(request, heading, action, values, [FieldError(path, str(exc))], status=409,
+                     base_version=base)
     return RedirectResponse(f"/cases/{record.id}", status_code=303)
 
 
@@ -183,14 +194,13 @@ async def import_case(request: Request, user: Clinician) -> Response:
         problem = f"the file is over {UPLOAD_LIMIT} bytes"
     else:
         try:
-            document = yaml.safe_load(data.decode("utf-8"))  # JSON is YAML too
-        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            document = as_json_document(yaml.load(data.decode("utf-8"), Loader=PlainLoader))  # JSON is YAML
+        except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
             problem = f"not a JSON or YAML case file: {str(exc).splitlines()[0]}"
     if problem or not isinstance(document, dict):
         return _form(request, "New case", "/cases/new", {},
                      [FieldError("file", problem or "a case file holds one JSON/YAML object")],
                      status=422, import_action="/cases/import")
-    document = as_json_document(document)
     try:
         record, _ = _wb(request).create(document, user.username)
     except (CaseInputError, ConflictError) as exc:
@@ -204,7 +214,7 @@ async def import_case(request: Request, user: Clinician) -> Response:
 def edit_case(request: Request, pk: int, user: Clinician) -> HTMLResponse:
     version = _wb(request).repo.version(pk)
     return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
-                 f"/cases/{pk}/edit", caseform.to_values(version.document))
+                 f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version))
 
 
 @router.post("/cases/{pk}/edit")
@@ -243,7 +253,10 @@ async def decide(request: Request, pk: int, user: Clinician) -> Response:
     from rrall.web.decisions import decision_from_form
 
     form = await checked_form(request)
-    record = _chosen_assessment(request, pk, int(str(form.get("assessment_id", "0")) or 0) or None)
+    sent = str(form.get("assessment_id", ""))
+    if not sent.isdigit():
+        raise ApiError(422, "the decision form names no assessment: reload the case page")
+    record = _chosen_assessment(request, pk, int(sent))
     new, errors = decision_from_form(form, record, result_of(record))
     back = str(form.get("back", "")) or f"/cases/{pk}"
     if errors:

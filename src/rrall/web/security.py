@@ -83,3 +83,18 @@ class SecurityMiddleware:
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), *self.headers]})
         await send({"type": "http.response.body", "body": body})
+
+
+class QuietErrors:
+    """Outermost wrapper for the server: Starlette re-raises an unhandled exception after
+    the 500 response is sent, and uvicorn would log its traceback, whose values can quote
+    patient data. Log the exception's type only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            log.error("unhandled %s (answered 500)", type(exc).__name__)

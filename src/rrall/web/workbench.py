@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import orjson
+import yaml
 
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
@@ -32,26 +33,26 @@ class Workbench:
         return result, assessment_json(result)
 
     def create(self, document: dict[str, Any], actor: str) -> tuple[CaseRecord, AssessmentRecord]:
-        result, body = self.assess(document)
-        record = self.repo.create_case(document, actor)
-        return record, self._store(record.id, record.latest_version, result, body, actor)
+        record, stored = self.repo.create_case(document, actor, self._stored(document))
+        assert stored is not None
+        return record, stored
 
-    def update(self, pk: int, document: dict[str, Any], actor: str) -> tuple[CaseRecord, AssessmentRecord]:
+    def update(self, pk: int, document: dict[str, Any], actor: str,
+               base_version: int | None = None) -> tuple[CaseRecord, AssessmentRecord]:
         self.repo.case(pk)
-        result, body = self.assess(document)
-        record = self.repo.update_case(pk, document, actor)
-        return record, self._store(pk, record.latest_version, result, body, actor)
+        record, stored = self.repo.update_case(pk, document, actor, self._stored(document), base_version)
+        assert stored is not None
+        return record, stored
 
     def reassess(self, pk: int, actor: str) -> AssessmentRecord:
         """Assess the latest version again, e.g. after a knowledge-base update."""
         version = self.repo.version(pk)
-        result, body = self.assess(version.document)
-        return self._store(pk, version.version, result, body, actor)
+        return self.repo.add_assessment(pk, version.version, self._stored(version.document), actor)
 
-    def _store(self, pk: int, version: int, result: Assessment, body: bytes, actor: str) -> AssessmentRecord:
-        stored = StoredAssessment(result.input_sha256, result.engine_version, result.knowledge_version,
-                                  body.decode())
-        return self.repo.add_assessment(pk, version, stored, actor)
+    def _stored(self, document: Any) -> StoredAssessment:
+        result, body = self.assess(document)
+        return StoredAssessment(result.input_sha256, result.engine_version, result.knowledge_version,
+                                body.decode())
 
 
 def result_of(record: AssessmentRecord) -> dict[str, Any]:
@@ -60,11 +61,26 @@ def result_of(record: AssessmentRecord) -> dict[str, Any]:
 
 
 def as_json_document(value: Any) -> Any:
-    """A parsed case file as JSON: YAML reads 2024-01-02 as a date, stored documents keep text."""
+    """A parsed case file as JSON: YAML reads 2024-01-02 as a date, stored documents keep
+    text; a YAML set becomes a list; binary data is refused."""
     if isinstance(value, dict):
         return {str(k): as_json_document(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_json_document(v) for v in value]
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [as_json_document(v) for v in items]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        raise ValueError("binary data (!!binary) is not a case value")
     return value
+
+
+class PlainLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: `*ref` could expand a small file into a huge document."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a case file")
+        return super().compose_node(parent, index)

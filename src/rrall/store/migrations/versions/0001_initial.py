@@ -13,7 +13,7 @@ branch_labels = None
 depends_on = None
 
 TZ = sa.DateTime(timezone=True)
-WRITE_ONCE = ("assessments", "audit_log")
+WRITE_ONCE = ("case_versions", "assessments", "decisions", "audit_log")
 
 
 def upgrade() -> None:
@@ -117,7 +117,7 @@ def upgrade() -> None:
 
 
 def _refuse_changes(table: str) -> None:
-    """Stored assessments and audit entries are immutable in the database itself."""
+    """Case versions, assessments, decisions and audit entries are immutable in the database itself."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE OR REPLACE FUNCTION rrall_write_once() RETURNS trigger AS $$ BEGIN "

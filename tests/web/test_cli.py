@@ -1,0 +1,59 @@
+"""`rrall users` and `rrall report` from the command line."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from rrall.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RRALL_DATABASE_URL", f"sqlite:///{tmp_path}/rrall.db")
+    monkeypatch.setenv("RRALL_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_users_add_token_list_disable(home: Path) -> None:
+    added = runner.invoke(app, ["users", "add", "dr.lee", "--role", "clinician", "--password-stdin"],
+                          input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(app, ["users", "add", "dr.lee", "--password-stdin"],
+                          input="a long enough password\n")
+    assert again.exit_code == 2 and "already exists" in again.output
+    short = runner.invoke(app, ["users", "add", "x", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 10" in short.output
+    bad_role = runner.invoke(app, ["users", "add", "x", "--role", "god", "--password-stdin"], input="x" * 12)
+    assert bad_role.exit_code == 2 and "allowed: viewer, clinician, admin" in bad_role.output
+    token = runner.invoke(app, ["users", "token", "dr.lee"])
+    assert token.exit_code == 0 and len(token.output.strip()) > 30
+    assert runner.invoke(app, ["users", "token", "nobody"]).exit_code == 2
+    listed = runner.invoke(app, ["users", "list"])
+    assert "dr.lee\tclinician\tactive" in listed.output
+    assert "1 token(s)" in runner.invoke(app, ["users", "revoke-tokens", "dr.lee"]).output
+    assert runner.invoke(app, ["users", "disable", "dr.lee"]).exit_code == 0
+    assert "disabled" in runner.invoke(app, ["users", "list"]).output
+
+
+def test_report_html_and_pdf(tmp_path: Path) -> None:
+    case = ROOT / "examples" / "cases" / "b-iem-late.yaml"
+    html = runner.invoke(app, ["report", str(case), "--out", str(tmp_path / "r.html")])
+    assert html.exit_code == 0, html.output
+    assert "rrall clinician report" in (tmp_path / "r.html").read_text()
+    pdf = runner.invoke(app, ["report", str(case), "--family", "--format", "pdf",
+                              "--out", str(tmp_path / "f.pdf")])
+    assert pdf.exit_code == 0
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO((tmp_path / "f.pdf").read_bytes())).pages)
+    assert "A summary for your family" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nsex: robot\n")
+    refused = runner.invoke(app, ["report", str(bad)])
+    assert refused.exit_code == 2 and "sex" in refused.output
