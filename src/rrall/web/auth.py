@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -31,10 +31,11 @@ def _allowed(user: User, role: str) -> bool:
     return ROLES.index(user.role) >= ROLES.index(role)
 
 
-def api_user(role: str = "viewer") -> Callable[[Request], User]:
-    """Dependency: the user of a bearer token with at least `role`."""
+def api_user(role: str = "viewer") -> Callable[[Request], Awaitable[User]]:
+    """Dependency: the user of a bearer token with at least `role`. Async on purpose: one
+    indexed lookup is cheaper on the event loop than a hop to the thread pool."""
 
-    def dependency(request: Request) -> User:
+    async def dependency(request: Request) -> User:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
