@@ -131,8 +131,25 @@ def test_clinician_works_a_case_end_to_end(server: str, tmp_path: Path) -> None:
         pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
         text = " ".join(" ".join(pg.extract_text().split()) for pg in pages)
         assert "browser-case" in text and "Reinduction per protocol" in text and "does not prescribe" in text
+        page.goto(server + "/meetings")
+        page.locator("#title").fill("Leukemia board")
+        page.locator("#meeting_date").fill("2026-11-23")
+        page.get_by_role("button", name="Create meeting").click()
+        page.wait_for_selector("h1:has-text('Leukemia board')")
+        for case in ("browser-case", "t-marrow-early"):
+            page.locator("#case").select_option(label=case)
+            page.get_by_role("button", name="Add to meeting").click()
+        table = page.locator("table.list").inner_text()
+        assert "Record decision" in table and "t-marrow-early" in table and "S4" in table
+        page.locator("tr", has_text="t-marrow-early").get_by_role("link", name="Record decision").click()
+        page.locator("#decision_date").fill("2026-11-23")
+        page.locator("#attendees").fill("Dr Lee, Dr Okafor, Dr Haas")
+        page.locator("#plan").fill("Blinatumomab is not an option (T-ALL); nelarabine-based reinduction, then HSCT")
+        page.get_by_role("button", name="Record decision").click()
+        page.wait_for_selector("h1:has-text('Leukemia board')")  # back on the meeting's list
+        assert "nelarabine-based reinduction" in page.locator("table.list").inner_text()
+        _accessible(page, "meeting")
         if shots:
-            page.goto(server + "/meetings")
             page.screenshot(path=str(shots / "meetings.png"))
         browser.close()
 

@@ -233,11 +233,16 @@ def _chosen_assessment(request: Request, pk: int, assessment: int | None) -> Ass
 
 
 @router.get("/cases/{pk}")
-def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = None) -> HTMLResponse:
+def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = None,
+              meeting: int | None = None) -> HTMLResponse:
+    """`meeting`: opened from a meeting's list, so a decision is recorded for that meeting."""
     repo = _wb(request).repo
     record = _chosen_assessment(request, pk, assessment)
     repo.record(user.username, "case.view", "case", pk, assessment=record.id)
     ctx = assessment_context(request, pk, record)
+    if meeting is not None:
+        ctx["decision_values"] = {"meeting_id": [str(meeting)]}
+        ctx["back"] = f"/meetings/{meeting}"
     return html(request, "assessment.html.j2", **ctx)
 
 
