@@ -144,7 +144,7 @@ def test_clinician_works_a_case_end_to_end(server: str, tmp_path: Path) -> None:
         page.locator("tr", has_text="t-marrow-early").get_by_role("link", name="Record decision").click()
         page.locator("#decision_date").fill("2026-11-23")
         page.locator("#attendees").fill("Dr Lee, Dr Okafor, Dr Haas")
-        page.locator("#plan").fill("Blinatumomab is not an option (T-ALL); nelarabine-based reinduction, then HSCT")
+        page.locator("#plan").fill("T-ALL: nelarabine-based reinduction, then HSCT")
         page.get_by_role("button", name="Record decision").click()
         page.wait_for_selector("h1:has-text('Leukemia board')")  # back on the meeting's list
         assert "nelarabine-based reinduction" in page.locator("table.list").inner_text()
