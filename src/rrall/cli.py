@@ -17,6 +17,7 @@ import typer
 
 from rrall import __version__
 from rrall.cohort.cli import cohort_command
+from rrall.fhir.cli import fhir_app
 from rrall.trials.cli import trials_app
 from rrall.web.cli import report_command, serve_command, users_app
 
@@ -38,12 +39,14 @@ app.command("cohort")(cohort_command)
 app.command("serve")(serve_command)
 app.command("report")(report_command)
 app.add_typer(users_app, name="users")
+app.add_typer(fhir_app, name="fhir")
 
 
 class Format(StrEnum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
+    fhir = "fhir"
 
 
 KnowledgeOption = Annotated[
@@ -127,7 +130,12 @@ def assess(
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", EXIT_BAD_INPUT)
         return
-    render = _renderer(fmt)
+    render = _renderer(fmt) if fmt is not Format.fhir else None
+    fhir = None
+    if render is None:
+        from rrall.fhir.render import FhirRenderer
+
+        render = fhir = FhirRenderer()
     bad = 0
     try:
         for item in _cases(paths, kb):
@@ -135,6 +143,8 @@ def assess(
                 bad += 1
                 render.error(item)
             else:
+                if fhir is not None:
+                    fhir.case = item
                 render.assessment(run(item, kb))
         render.close()
     except BrokenPipeError:

@@ -220,6 +220,22 @@ def read_assessment(request: Request, assessment_id: Pk, user: Viewer) -> Respon
     return Response(record.result_json, media_type="application/json")
 
 
+@router.get("/assessments/{assessment_id}/fhir", tags=["assessments"],
+            summary="A stored assessment as a FHIR R4 Bundle (RiskAssessment per framework, RequestGroup "
+                    "of options, Provenance)")
+def assessment_fhir(request: Request, assessment_id: Pk, user: Viewer) -> Response:
+    from rrall.fhir.assessment import assessment_bundle
+
+    repo = _wb(request).repo
+    record = repo.assessment(assessment_id)
+    document = repo.version(record.case_pk, record.case_version).document
+    result = result_of(record)
+    case = _wb(request).validate(document | {"assessment_date": result["assessment_date"]})
+    repo.record(user.username, "assessment.fhir", "assessment", assessment_id)
+    body = assessment_bundle(result, case, record.created_at)
+    return Response(orjson.dumps(body), media_type="application/fhir+json")
+
+
 @router.post("/cases/{pk}/decisions", status_code=201, tags=["tumor board"],
              summary="Record a tumor-board decision based on one of the case's assessments")
 def record_decision(request: Request, pk: Pk, body: DecisionIn, user: Clinician) -> DecisionOut:

@@ -17,8 +17,9 @@ from rrall.case.model import Case
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.store.db import open_engine, upgrade
 from rrall.store.repository import Repository
-from rrall.web import api, errors, meetings, pages
+from rrall.web import api, cds, errors, meetings, pages
 from rrall.web.auth import FailedLogins, LoginRequired
+from rrall.web.cdsauth import CdsClients
 from rrall.web.security import SecurityMiddleware
 from rrall.web.settings import Settings
 from rrall.web.workbench import Workbench
@@ -58,6 +59,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     app.state.workbench = Workbench(repo, kb)
     app.state.templates = templates()
     app.state.failed_logins = FailedLogins()
+    app.state.cds_clients = CdsClients.from_file(settings.cds_clients)
     errors.install(app)
 
     @app.exception_handler(LoginRequired)
@@ -67,6 +69,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(meetings.router)
+    app.include_router(cds.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if settings.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,

@@ -3,6 +3,7 @@
 RRALL_DATABASE_URL  SQLAlchemy URL (default: SQLite at RRALL_HOME/rrall.db)
 RRALL_SECRET_KEY    key for session tokens and CSRF (default: generated once, kept in RRALL_HOME)
 RRALL_ALLOWED_ORIGINS  comma-separated origins allowed to call the API from a browser
+RRALL_CDS_CLIENTS   a JSON file: each CDS Hooks client's issuer -> its JWKS (public keys)
 RRALL_SETTINGS      a TOML file with the same keys in lower case (database_url, ...)
 """
 
@@ -28,10 +29,11 @@ class Settings(BaseModel):
     session_hours: int = Field(default=12, ge=1, le=24 * 14)
     secure_cookies: bool = False  # set true behind TLS
     public_url: str = ""  # how clinicians reach the workbench, for links in reports and cards
+    cds_clients: str = ""  # JSON file: CDS Hooks client issuer -> its JWKS
 
 
 ENV_KEYS = ("database_url", "secret_key", "allowed_origins", "max_body_bytes", "session_hours",
-            "secure_cookies", "public_url")
+            "secure_cookies", "public_url", "cds_clients")
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:

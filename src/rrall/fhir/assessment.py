@@ -1,0 +1,139 @@
+"""An assessment as FHIR R4: one RiskAssessment per framework, a RequestGroup of the
+options with their statuses and citations, the case's own resources as their basis, and a
+Provenance naming rrall with its engine and knowledge versions. Works from the stored
+JSON, so the API can render any stored assessment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rrall.case.model import Case
+from rrall.fhir.build import concept, rid
+from rrall.fhir.export import case_bundle
+
+FRAMEWORK = "https://rrall.org/fhir/CodeSystem/framework"
+RISK_GROUP = "https://rrall.org/fhir/CodeSystem/risk-group"
+THERAPY = "https://rrall.org/fhir/CodeSystem/therapy-option"
+OPTION_STATUS = "https://rrall.org/fhir/CodeSystem/option-status"
+STATUS_TO_PRIORITY = {"standard": "routine", "consider": "routine"}
+
+
+def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None = None) -> dict[str, Any]:
+    moment = (now or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    source = case_bundle(case)
+    entries = list(source["entry"])
+    by_kind = _index(entries)
+    patient = by_kind["Patient"][0]
+    scope = f"{case.id}/assessment/{result['input_sha256']}/{result['knowledge_version']}"
+    made: list[str] = []
+    for key, fw in result["risk"].items():
+        ident = rid(scope, f"risk-{key}")
+        made.append(ident)
+        entries.append(_entry(ident, _risk(ident, key, fw, result, patient, by_kind)))
+    group = rid(scope, "options")
+    made.append(group)
+    entries.append(_entry(group, _options(group, result, patient)))
+    device = rid(scope, "device")
+    entries.append(_entry(device, {
+        "resourceType": "Device", "id": device,
+        "deviceName": [{"name": "rrall", "type": "user-friendly-name"}],
+        "version": [{"type": {"text": "engine"}, "value": result["engine_version"]},
+                    {"type": {"text": "knowledge base"}, "value": result["knowledge_version"]}],
+        "note": [{"text": result["notice"]}]}))
+    provenance = rid(scope, "provenance")
+    entries.append(_entry(provenance, {
+        "resourceType": "Provenance", "id": provenance, "recorded": moment,
+        "target": [{"reference": f"urn:uuid:{m}"} for m in made],
+        "agent": [{"type": concept(("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                                    "assembler", "Assembler")),
+                   "who": {"reference": f"urn:uuid:{device}",
+                           "display": f"rrall {result['engine_version']}"}}],
+        "entity": [{"role": "source", "what": {"identifier": {"system": "urn:rrall:input-sha256",
+                                                              "value": result["input_sha256"]},
+                                               "display": f"case {result['case_id']} as assessed"}}],
+        "policy": [f"urn:rrall:knowledge:{result['knowledge_version']}"]}))
+    bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": moment, "entry": entries}
+    cleaned: dict[str, Any] = _clean(bundle)
+    return cleaned
+
+
+def _clean(value: Any) -> Any:
+    """FHIR JSON has no nulls and no empty arrays."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _entry(ident: str, resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": f"urn:uuid:{ident}", "resource": resource}
+
+
+def _index(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in entries:
+        out.setdefault(e["resource"]["resourceType"], []).append(e["resource"])
+    return out
+
+
+def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], patient: dict[str, Any],
+          by_kind: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    settled = fw["status"] == "assigned"
+    outcome = (concept((RISK_GROUP, f"{key}-{fw['group']}", f"{fw['name']}: {fw['group']}"), text=fw["group"])
+               if settled else {"text": fw["status"].replace("_", " ")})
+    notes = [f"HSCT in CR2: {(fw['hsct_in_cr2'] or 'not stated').replace('_', ' ')}"]
+    notes += [f"Missing {m['field']}: {m['decides']}" for m in fw["missing"]]
+    notes += [("UNCERTAIN: " if k["uncertain"] else "Caution: ") + k["text"] for k in fw["cautions"]]
+    basis = [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Condition", [])]
+    basis += [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Observation", [])]
+    return {
+        "resourceType": "RiskAssessment", "id": ident, "status": "final" if settled else "preliminary",
+        "subject": {"reference": f"urn:uuid:{patient['id']}"},
+        "occurrenceDateTime": result["assessment_date"],
+        "method": concept((FRAMEWORK, key, fw["name"]), text=fw["scheme"]),
+        "basis": basis or None,
+        "prediction": [{"outcome": outcome, "rationale": " ".join(fw["reasons"]) or None}],
+        "note": [{"text": n} for n in notes],
+    }
+
+
+def _options(ident: str, result: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
+    references = result["references"]
+    actions = []
+    for option in result["options"]:
+        action: dict[str, Any] = {
+            "title": option["name"],
+            "description": " ".join(option["reasons"]) or option["status"],
+            "code": [concept((THERAPY, option["id"], option["name"])),
+                     concept((OPTION_STATUS, option["status"], option["status"].replace("_", " ")))],
+            "documentation": [_citation(c, references.get(c)) for c in option["citations"]] or None,
+        }
+        if option["status"] in STATUS_TO_PRIORITY:
+            action["priority"] = STATUS_TO_PRIORITY[option["status"]]
+        actions.append({k: v for k, v in action.items() if v is not None})
+    return {"resourceType": "RequestGroup", "id": ident, "status": "draft", "intent": "proposal",
+            "subject": {"reference": f"urn:uuid:{patient['id']}"}, "authoredOn": result["assessment_date"],
+            "note": [{"text": result["notice"]}], "action": actions}
+
+
+def _citation(key: str, source: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "citation", "label": key}
+    if source:
+        out["citation"] = source["citation"]
+        if source.get("pmid"):
+            out["url"] = f"https://pubmed.ncbi.nlm.nih.gov/{source['pmid']}/"
+        elif source.get("doi"):
+            out["url"] = f"https://doi.org/{source['doi']}"
+        elif source.get("url"):
+            out["url"] = source["url"]
+    return out
+
+
+def validate(bundle: dict[str, Any]) -> None:
+    """Raise pydantic's ValidationError if any resource is not valid FHIR R4 (R4B models)."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(bundle)
+

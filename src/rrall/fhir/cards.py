@@ -1,0 +1,118 @@
+"""CDS Hooks cards from an assessment (a renderer: it decides nothing clinical).
+
+A card's summary stays under 140 characters; detail is Markdown; the indicator is
+`critical` only for an order the assessment rules out because of a kinase-domain mutation
+the relapse carries (e.g. a non-ponatinib TKI with T315I), `warning` when data is missing
+or the ordered agent is not an option for this case, `info` otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rrall.errors import FieldError
+
+SUMMARY_LIMIT = 139
+
+
+def _summary(text: str) -> str:
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def _card(summary: str, indicator: str, detail: str, source: dict[str, Any],
+          link: str | None = None) -> dict[str, Any]:
+    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), "summary": _summary(summary), "indicator": indicator,
+                            "detail": detail, "source": source}
+    if link:
+        card["links"] = [{"label": "Open the case in the rrall workbench", "url": link, "type": "absolute"}]
+    return card
+
+
+def source(knowledge_version: str, url: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"label": f"rrall (knowledge base {knowledge_version})"}
+    if url:
+        out["url"] = url
+    return out
+
+
+def assessment_cards(result: dict[str, Any], src: dict[str, Any], link: str | None) -> list[dict[str, Any]]:
+    c = result["classification"]
+    groups = ", ".join(f"{_short(k)} {(fw['group'] or fw['status']).replace('_', ' ')}"
+                       for k, fw in result["risk"].items())
+    state = c["disease_state"].replace("_", " ")
+    site = (c.get("site") or "").replace("_", " ")
+    timing = ((c.get("timing") or {}).get("bfm") or "").replace("_", " ")
+    headline = f"{c.get('immunophenotype') or '?'}-ALL {state}" + (f", {site}" if site else "") + \
+               (f", {timing}" if timing and timing != "unknown" else "")
+    unsettled = [k for k, fw in result["risk"].items() if fw["status"] != "assigned"]
+    detail = [f"**{headline}**", "", "| Framework | Group | HSCT in CR2 |", "|---|---|---|"]
+    for fw in result["risk"].values():
+        detail.append(f"| {fw['name']} | {(fw['group'] or fw['status']).replace('_', ' ')} | "
+                      f"{(fw['hsct_in_cr2'] or '–').replace('_', ' ')} |")
+    main = [o for o in result["options"] if o["status"] in ("standard", "consider")]
+    detail += ["", "**Options (standard or consider):** " + "; ".join(o["name"] for o in main)]
+    trials = [t for t in result["trials"] if t["status"] == "potentially_eligible"]
+    if trials:
+        detail.append(f"**Trials that may fit:** {', '.join(t['id'] for t in trials[:8])}")
+    detail += ["", f"_{result['notice']}_ Engine {result['engine_version']}, "
+                   f"knowledge {result['knowledge_version']}."]
+    cards = [_card(f"{headline}: {groups}", "warning" if unsettled else "info", "\n".join(detail), src, link)]
+    if result["missing_data"]:
+        lines = ["Each of these would change a result:", ""]
+        for m in result["missing_data"]:
+            test = f" (test: {m['test']})" if m.get("test") else ""
+            lines.append(f"- `{m['field']}`{test}: {'; '.join(m['decides'][:3])}")
+        count = len(result["missing_data"])
+        cards.append(_card(f"rrall: {count} missing fact(s) would change the assessment",
+                           "warning" if unsettled else "info", "\n".join(lines), src, link))
+    return cards
+
+
+def missing_cards(errors: list[FieldError], warnings: list[str], src: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record cannot be assessed yet: say what is needed, never guess an answer."""
+    lines = ["rrall could not assess this record; it needs:", ""]
+    lines += [f"- `{e.path or 'record'}`: {e.message}" + (f" (allowed: {e.allowed})" if e.allowed else "")
+              for e in errors]
+    if warnings:
+        lines += ["", "Not used from the record:", ""] + [f"- {w}" for w in warnings[:20]]
+    return [_card(f"rrall needs {len(errors)} more fact(s) to assess this relapse", "warning",
+                  "\n".join(lines), src)]
+
+
+def order_cards(result: dict[str, Any], ordered: list[tuple[str, str]], resistance: dict[str, set[str]],
+                src: dict[str, Any], link: str | None) -> list[dict[str, Any]]:
+    """Cards for draft orders of agents the assessment rules out. `resistance`: per agent,
+    the kinase-domain mutations its eligibility criteria exclude (from the knowledge base).
+    Critical when the ordered agent is ruled out by a mutation this relapse carries."""
+    mutations = set(result["classification"].get("abl1_kinase_mutations") or [])
+    options = {o["id"]: o for o in result["options"]}
+    cards = []
+    for agent, label in ordered:
+        option = options.get(agent)
+        if option is None or option["status"] not in ("not_eligible", "not_recommended"):
+            continue
+        status = option["status"].replace("_", " ")
+        blocking = sorted(mutations & resistance.get(agent, set()))
+        if blocking:
+            others = [o["name"] for o in result["options"] if o["phase"] == option["phase"]
+                      and o["status"] in ("standard", "consider")]
+            detail = (f"{label} was ordered. This relapse carries ABL1 {', '.join(blocking)}, which rules "
+                      f"{option['name']} out (status: **{status}**). Options of the same kind that remain: "
+                      f"{'; '.join(others) or 'none'}.\n\n" + _reasons(option))
+            cards.append(_card(f"{label} ordered, but ABL1 {', '.join(blocking)} rules it out: "
+                               f"{'; '.join(others) or 'see rrall'}", "critical", detail, src, link))
+        else:
+            cards.append(_card(f"{option['name']} is {status} for this case (rrall)", "warning",
+                               _reasons(option), src, link))
+    return cards
+
+
+def _reasons(option: dict[str, Any] | None) -> str:
+    if not option:
+        return ""
+    return "\n".join(f"- {r}" for r in option["reasons"]) + "\n\nSources: " + ", ".join(option["citations"])
+
+
+def _short(key: str) -> str:
+    return {"bfm": "BFM", "intreall": "IntReALL", "cog": "COG", "uk": "UK"}.get(key, key)

@@ -1,0 +1,438 @@
+"""A FHIR R4 record -> the case format, with every unmapped element named and every
+conflict an error naming both resources. Nothing is dropped silently.
+
+Which relapse an Observation belongs to: its `focus` (a relapse or the diagnosis
+Condition) when given, else the latest relapse on or before its date, else the diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rrall.case.model import Case
+from rrall.case.vocabulary import Anthracycline, GeneticLesion, PriorAgent, values
+from rrall.errors import FieldError
+from rrall.fhir import codes as C
+from rrall.fhir.build import short_protein
+from rrall.fhir.read import Resources, label, read_resources
+
+AGENTS = set(values(PriorAgent))
+ANTHRACYCLINES = set(values(Anthracycline))
+LESIONS = set(values(GeneticLesion))
+BY_RXNORM = {code: agent for agent, code in (C.RXNORM_AGENTS | C.RXNORM_ANTHRACYCLINES).items()}
+WBC_UNITS = {"/uL": 1, "/mm3": 1, "10*3/uL": 1000, "10*9/L": 1000, "/L": 1e-6}
+
+
+@dataclass
+class Imported:
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def codes(concept: Any) -> set[tuple[str, str]]:
+    if not isinstance(concept, dict):
+        return set()
+    return {(c.get("system", ""), c.get("code", "")) for c in concept.get("coding") or []}
+
+
+def _day(value: Any) -> str | None:
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
+
+
+def _when(resource: dict[str, Any]) -> str | None:
+    for key in ("effectiveDateTime", "onsetDateTime", "performedDateTime", "authoredOn", "issued"):
+        if resource.get(key):
+            return _day(resource[key])
+    for key in ("effectivePeriod", "performedPeriod", "onsetPeriod"):
+        if isinstance(resource.get(key), dict):
+            return _day(resource[key].get("start"))
+    return None
+
+
+class _Case:
+    """The document under construction; a value set twice differently is a conflict."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self.errors: list[FieldError] = []
+        self.warnings: list[str] = []
+
+    def set(self, path: str, value: Any, source: dict[str, Any]) -> None:
+        if path in self.values and self.values[path][0] != value:
+            first = self.values[path][1]
+            self.errors.append(FieldError(path, f"conflicting values: {label(first)} gives "
+                                                f"{self.values[path][0]!r}, {label(source)} gives {value!r}",
+                                          "one value; correct or remove one of the resources"))
+            return
+        self.values[path] = (value, source)
+
+    def warn(self, resource: dict[str, Any], element: str, why: str) -> None:
+        self.warnings.append(f"{label(resource)}.{element}: {why}")
+
+
+def import_case(source: Path | dict[str, Any] | list[dict[str, Any]]) -> Imported:
+    found = read_resources(source)
+    if found.errors:
+        return Imported({}, errors=found.errors)
+    out = _Case()
+    _patient(found, out)
+    diagnosis, relapses = _conditions(found, out)
+    for obs in found.by_type.get("Observation", []):
+        _observation(obs, found, diagnosis, relapses, out)
+    for proc in found.by_type.get("Procedure", []):
+        _procedure(proc, out)
+    _medications(found, out)
+    for kind, items in found.by_type.items():
+        if kind not in ("Patient", "Condition", "Observation", "Procedure", "MedicationStatement",
+                        "MedicationAdministration", "MedicationRequest", "Medication"):
+            for item in items:
+                out.warn(item, "resourceType", f"{kind} is not used by rrall")
+    document = _document(out, found)
+    return Imported(document, out.warnings, out.errors)
+
+
+def _patient(found: Resources, out: _Case) -> None:
+    patients = found.by_type.get("Patient", [])
+    if not patients:
+        out.errors.append(FieldError("Patient", "the record has no Patient resource", "exactly one Patient"))
+        return
+    for p in patients:
+        out.set("sex", p.get("gender"), p)
+        out.set("date_of_birth", p.get("birthDate"), p)
+        ids = [i.get("value") for i in p.get("identifier") or [] if i.get("system") == C.CASE_ID]
+        out.set("id", ids[0] if ids else p.get("id"), p)
+        if not ids:
+            out.warn(p, "identifier", f"no identifier with system {C.CASE_ID}; the case id is the Patient id")
+
+
+def _conditions(found: Resources, out: _Case) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    diagnoses, relapses = [], []
+    for cond in found.by_type.get("Condition", []):
+        kinds = codes(cond.get("code"))
+        if kinds & C.RELAPSE_CODES:
+            relapses.append(cond)
+        elif kinds & C.DIAGNOSIS_CODES:
+            diagnoses.append(cond)
+        else:
+            out.warn(cond, "code", "not an ALL diagnosis or relapse code rrall knows; not used")
+    for obs in found.by_type.get("Observation", []):  # mCODE disease status: worsened = relapse
+        if (C.LOINC, "97509-4") in codes(obs.get("code")):
+            if (C.SNOMED, "271299001") in codes(obs.get("valueCodeableConcept")):
+                relapses.append({**obs, "onsetDateTime": _when(obs),
+                                 "bodySite": [obs["bodySite"]] if obs.get("bodySite") else []})
+            else:
+                out.warn(obs, "valueCodeableConcept", "disease status other than 'worsened' is not used")
+    diagnosis = None
+    for cond in diagnoses:
+        out.set("diagnosis.date", _day(cond.get("onsetDateTime")) or _when(cond), cond)
+        lineage = {C.LINEAGE_CODES[k] for k in codes(cond.get("code")) if k in C.LINEAGE_CODES}
+        if len(lineage) > 1:
+            out.errors.append(FieldError("diagnosis.immunophenotype", f"{label(cond)} codes both B and T"))
+        elif lineage:
+            out.set("diagnosis.immunophenotype", lineage.pop(), cond)
+        for ext in cond.get("extension") or []:
+            if ext.get("url") == C.FRONTLINE_END:
+                out.set("diagnosis.frontline_end_date", ext.get("valueDate") or ext.get("valueCode"), cond)
+        diagnosis = diagnosis or cond
+    if diagnoses and "diagnosis.immunophenotype" not in out.values:
+        out.warn(diagnoses[0], "code", "no B or T lineage code: immunophenotype unknown")
+    merged: dict[str, dict[str, Any]] = {}
+    for cond in sorted(relapses, key=lambda c: _when(c) or ""):
+        day = _when(cond) or ""
+        if day in merged:  # a relapse Condition and a disease-status Observation of the same day
+            merged[day].setdefault("_also", []).append(cond)
+        else:
+            merged[day] = cond
+    ordered = list(merged.values())
+    for i, cond in enumerate(ordered):
+        base = f"relapses[{i}]"
+        out.set(f"{base}.date", _when(cond), cond)
+        sites: list[str] = []
+        for site in cond.get("bodySite") or []:
+            known = [C.SITES_IN[k] for k in codes(site) if k in C.SITES_IN]
+            if known:
+                sites.extend(s for s in known[:1] if s not in sites)
+            else:
+                out.warn(cond, "bodySite", "a body site rrall does not map (bone marrow, CNS, testis, other)")
+        if sites:
+            out.set(f"{base}.sites", sites, cond)
+        lineage = {C.LINEAGE_CODES[k] for k in codes(cond.get("code")) if k in C.LINEAGE_CODES}
+        if len(lineage) == 1:
+            out.set(f"{base}.immunophenotype", lineage.pop(), cond)
+    return diagnosis, ordered
+
+
+def _target(obs: dict[str, Any], found: Resources, diagnosis: dict[str, Any] | None,
+            relapses: list[dict[str, Any]]) -> str | None:
+    """'diagnosis' or 'relapses[i]': what this observation is about."""
+    for focus in obs.get("focus") or []:
+        target = found.resolve(focus)
+        if target is not None and diagnosis is not None and target is diagnosis:
+            return "diagnosis"
+        for i, r in enumerate(relapses):
+            if target is r or any(target is a for a in r.get("_also", [])):
+                return f"relapses[{i}]"
+    day = _when(obs)
+    before = [i for i, r in enumerate(relapses) if day and (_when(r) or "") <= day]
+    if before:
+        return f"relapses[{before[-1]}]"
+    return "diagnosis" if diagnosis is not None else None
+
+
+def _observation(obs: dict[str, Any], found: Resources, diagnosis: dict[str, Any] | None,
+                 relapses: list[dict[str, Any]], out: _Case) -> None:
+    kind = codes(obs.get("code"))
+    value = codes(obs.get("valueCodeableConcept"))
+    target = _target(obs, found, diagnosis, relapses)
+    own = {code for system, code in kind if system == C.RRALL}
+    if (C.LOINC, "97509-4") in kind:
+        return  # read as a relapse above
+    if kind & {(C.LOINC, C.WBC[1])}:
+        _wbc(obs, out)
+    elif "induction-outcome" in own or "reinduction-outcome" in own:
+        front = "induction-outcome" in own
+        field_ = "diagnosis.induction_outcome" if front else f"{target}.reinduction_outcome"
+        done = (C.OUTCOMES["CR"][0], C.OUTCOMES["CR"][1]) in value
+        failed = (C.OUTCOMES["failure"][0], C.OUTCOMES["failure"][1]) in value
+        word = "induction_failure" if "induction-outcome" in own else "treatment_failure"
+        if done or failed:
+            out.set(field_, "CR" if done else word, obs)
+        else:
+            out.warn(obs, "valueCodeableConcept", "an outcome other than full remission or refractory")
+    elif "cns-status" in own:
+        status = [s for s, c in C.CNS_STATUS.items() if (c[0], c[1]) in value]
+        if status and target:
+            out.set(f"{target}.cns_status", status[0], obs)
+        else:
+            out.warn(obs, "valueCodeableConcept", "not CNS1, CNS2 or CNS3 (NCIt)")
+    elif "genetic-lesion" in own and target:
+        _lesion(obs, target, value, out)
+    elif "marrow-blasts" in own and target and target != "diagnosis":
+        out.set(f"{target}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
+    elif (kind & {(C.CD19[0], C.CD19[1])} or "cd22" in own) and target and target != "diagnosis":
+        marker = "cd22" if "cd22" in own else "cd19"
+        words = [c for s, c in value if s == C.RRALL and c in ("positive", "dim", "negative", "unknown")]
+        if words:
+            out.set(f"{target}.{marker}", words[0], obs)
+        else:
+            out.warn(obs, "value[x]", f"{marker.upper()} is read as positive / dim / negative (rrall codes)")
+    elif kind & C.BCR_ABL1_IN and target and target != "diagnosis":
+        present = obs.get("valueBoolean")
+        if present is None and (C.PRESENT[0], C.PRESENT[1]) in value:
+            present = True
+        if isinstance(present, bool):
+            out.set(f"{target}.bcr_abl1", present, obs)
+        else:
+            out.warn(obs, "value[x]", "BCR::ABL1 is read from valueBoolean or LOINC LA9633-4 (Present)")
+    elif (C.VARIANT[0], C.VARIANT[1]) in kind and target and target != "diagnosis":
+        _variant(obs, target, value, out)
+    elif "mrd" in own:
+        _mrd(obs, target, relapses, out)
+    elif "donor" in own:
+        donor = [c for s, c in value if s == C.RRALL]
+        out.set("donor.type", donor[0] if donor else None, obs)
+        for comp in obs.get("component") or []:
+            if (C.RRALL, "hla-match") in codes(comp.get("code")):
+                out.set("donor.hla_match", comp.get("valueString"), obs)
+    elif kind & {(C.KARNOFSKY[0], C.KARNOFSKY[1]), (C.LANSKY[0], C.LANSKY[1])}:
+        scale = "karnofsky" if (C.KARNOFSKY[0], C.KARNOFSKY[1]) in kind else "lansky"
+        out.set("performance.scale", scale, obs)
+        out.set("performance.score", obs.get("valueInteger"), obs)
+        if _when(obs):
+            out.set("performance.date", _when(obs), obs)
+    else:
+        out.warn(obs, "code", "an observation rrall does not map; not used")
+
+
+def _wbc(obs: dict[str, Any], out: _Case) -> None:
+    q = obs.get("valueQuantity") or {}
+    factor = WBC_UNITS.get(q.get("code") or q.get("unit") or "")
+    if factor is None or q.get("value") is None:
+        out.warn(obs, "valueQuantity", f"WBC unit {q.get('code') or q.get('unit')!r} is not one of "
+                                       f"{', '.join(WBC_UNITS)}; not used")
+        return
+    number = q["value"] * factor
+    out.set("diagnosis.wbc_per_uL", int(number) if float(number).is_integer() else number, obs)
+
+
+def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: _Case) -> None:
+    path = f"{target}.genetics"
+    current = out.values.get(path, ([], obs))[0]
+    lesions = [c for s, c in value if s == C.RRALL and c in LESIONS]
+    if (C.RRALL, "none-found") in value:
+        out.values.setdefault(path, ([], obs))
+    elif lesions:
+        out.values[path] = (sorted({*current, *lesions}, key=_lesion_order), obs)
+    else:
+        out.warn(obs, "valueCodeableConcept", "not a genetic lesion of the case format")
+
+
+def _lesion_order(lesion: str) -> int:
+    return list(values(GeneticLesion)).index(lesion)
+
+
+def _variant(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: _Case) -> None:
+    gene = changes = None
+    for comp in obs.get("component") or []:
+        kind = codes(comp.get("code"))
+        if (C.GENE_STUDIED[0], C.GENE_STUDIED[1]) in kind:
+            gene = codes(comp.get("valueCodeableConcept"))
+        if (C.AA_CHANGE[0], C.AA_CHANGE[1]) in kind:
+            changes = [c for _, c in codes(comp.get("valueCodeableConcept"))]
+    if not gene or (C.ABL1_GENE[0], C.ABL1_GENE[1]) not in gene:
+        out.warn(obs, "component", "a variant in a gene other than ABL1; not used")
+        return
+    path = f"{target}.abl1_kinase_mutations"
+    current = list(out.values.get(path, ([], obs))[0])
+    if (C.RRALL, "none-found") in value:
+        out.values.setdefault(path, ([], obs))
+        return
+    for change in changes or []:
+        short = short_protein(change)
+        if short is None:
+            out.warn(obs, "component", f"amino-acid change {change!r} is not a single substitution")
+        elif short not in current:
+            current.append(short)
+    out.values[path] = (current, obs)
+
+
+def _mrd(obs: dict[str, Any], target: str | None, relapses: list[dict[str, Any]], out: _Case) -> None:
+    q = obs.get("valueQuantity") or {}
+    unit = {"%": "percent", "1": "fraction"}.get(q.get("code") or "")
+    entry: dict[str, Any] = {"value": q.get("value"), "unit": unit}
+    for comp in obs.get("component") or []:
+        if (C.RRALL, "mrd-timepoint") in codes(comp.get("code")):
+            points = [c for s, c in codes(comp.get("valueCodeableConcept")) if s == C.RRALL]
+            entry["timepoint"] = points[0] if points else None
+    methods = [m for m, c in C.MRD_METHODS.items() if (c[0], c[1]) in codes(obs.get("method"))]
+    if methods:
+        entry["method"] = methods[0]
+    if _when(obs):
+        entry["date"] = _when(obs)
+    if obs.get("focus") and target and target.startswith("relapses["):
+        entry["relapse"] = int(target[9:-1]) + 1
+    if unit is None:
+        out.warn(obs, "valueQuantity.code", "MRD unit must be UCUM '%' or '1' (a fraction)")
+    out.values.setdefault("mrd", ([], obs))[0].append({k: v for k, v in entry.items() if v is not None})
+
+
+def _procedure(proc: dict[str, Any], out: _Case) -> None:
+    kind = codes(proc.get("code"))
+    if (C.HSCT[0], C.HSCT[1]) in kind:
+        entry: dict[str, Any] = {"date": _when(proc)}
+        qualifiers = set(kind)
+        for ext in proc.get("extension") or []:
+            if ext.get("url") == C.TRANSPLANT_TYPE:
+                qualifiers |= codes(ext.get("valueCodeableConcept"))
+        types = [t for t, c in C.TRANSPLANT_TYPES.items() if (c[0], c[1]) in qualifiers]
+        if types:
+            entry["type"] = types[0]
+        else:
+            out.warn(proc, "code", "HSCT without allogeneic/autologous (SNOMED 50223000 / 53088000)")
+        out.values.setdefault("prior_therapy.hsct", ([], proc))[0].append(entry)
+    elif kind & C.RADIOTHERAPY_IN:
+        sites = {C.RADIATION_SITES_IN[k] for s in proc.get("bodySite") or [] for k in codes(s)
+                 if k in C.RADIATION_SITES_IN}
+        dose = _extension(proc, C.RADIATION_DOSE)
+        if len(sites) != 1 or not dose or dose.get("code", dose.get("unit")) != "Gy":
+            out.warn(proc, "bodySite", "radiotherapy is read for brain or testis with a dose in Gy; not used")
+            return
+        out.set(f"prior_therapy.{sites.pop()}_radiation_gy", dose.get("value"), proc)
+    elif (C.CAR_T_PROCEDURE[0], C.CAR_T_PROCEDURE[1]) in kind:
+        out.warn(proc, "code", "a CAR-T procedure without the product: record the agent as a medication")
+    else:
+        out.warn(proc, "code", "a procedure rrall does not map; not used")
+
+
+def agent_of(resource: dict[str, Any], found: Resources) -> tuple[str | None, str]:
+    concept = resource.get("medicationCodeableConcept")
+    if concept is None:
+        medication = found.resolve(resource.get("medicationReference"))
+        concept = (medication or {}).get("code")
+    for system, code in codes(concept):
+        if system == C.RXNORM and code in BY_RXNORM:
+            return BY_RXNORM[code], code
+        if system == C.RRALL and code in AGENTS | ANTHRACYCLINES:
+            return code, code
+    concept = concept or {}
+    names = [concept.get("text", "")] + [c.get("display", "") for c in concept.get("coding", [])]
+    for name in names:
+        word = str(name).strip().lower().replace(" ", "_")
+        if word in AGENTS | ANTHRACYCLINES:
+            return word, str(name)
+    return None, str(names[0] or "(no code)")
+
+
+def _medications(found: Resources, out: _Case) -> None:
+    agents: dict[str, dict[str, Any]] = {}
+    totals: dict[str, tuple[float, dict[str, Any]]] = {}
+    for kind in ("MedicationStatement", "MedicationAdministration", "MedicationRequest"):
+        for item in found.by_type.get(kind, []):
+            if kind == "MedicationRequest" and item.get("status") != "completed":
+                out.warn(item, "status", "an order that is not completed is not a prior exposure; not used")
+                continue
+            agent, shown = agent_of(item, found)
+            if agent is None:
+                out.warn(item, "medication[x]", f"{shown!r} is not an agent rrall tracks; not used")
+            elif agent in ANTHRACYCLINES:
+                _anthracycline(item, agent, totals, out)
+            else:
+                entry = agents.setdefault(agent, {"agent": agent})
+                start = _when(item)
+                if start and (not entry.get("start_date") or start < entry["start_date"]):
+                    entry["start_date"] = start
+                for ext in item.get("extension") or []:
+                    if ext.get("url") == C.AGENT_RESPONSE:
+                        entry["response"] = ext.get("valueCode")
+    if agents:
+        out.set("prior_therapy.agents", list(agents.values()), {"resourceType": "MedicationStatement"})
+    if totals:
+        doses = [{"agent": a, "cumulative_mg_per_m2": _number(total)} for a, (total, _) in totals.items()]
+        out.set("prior_therapy.anthracyclines", doses, {"resourceType": "MedicationStatement"})
+
+
+def _anthracycline(item: dict[str, Any], agent: str, totals: dict[str, tuple[float, dict[str, Any]]],
+                   out: _Case) -> None:
+    dose = _extension(item, C.CUMULATIVE_DOSE)
+    if dose is None:  # one administration: its dose, in mg/m2 only
+        dose = (item.get("dosage") or {}).get("dose") if isinstance(item.get("dosage"), dict) else None
+    if not dose or dose.get("code", dose.get("unit")) != C.MG_PER_M2 or dose.get("value") is None:
+        out.warn(item, "dosage", f"{agent}: a dose in mg/m2 is needed (mg without body surface area "
+                                 "cannot be converted); not counted")
+        return
+    total, first = totals.get(agent, (0.0, item))
+    totals[agent] = (total + float(dose["value"]), first)
+
+
+def _extension(resource: dict[str, Any], url: str) -> Any:
+    found = [e.get("valueQuantity") for e in resource.get("extension") or [] if e.get("url") == url]
+    return found[0] if found else None
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def _document(out: _Case, found: Resources) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for path, (value, _) in out.values.items():
+        if value is None:
+            continue
+        node: Any = document
+        parts = path.replace("]", "").replace("[", ".").split(".")
+        for i, part in enumerate(parts[:-1]):
+            nxt: Any = [] if parts[i + 1].isdigit() else {}
+            if part.isdigit():
+                while len(node) <= int(part):
+                    node.append(nxt)
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, nxt)
+        node[parts[-1]] = value
+    if found.timestamp and _day(found.timestamp):
+        document.setdefault("assessment_date", _day(found.timestamp))
+    order = list(Case.model_fields)  # the case format's own order, for people reading the file
+    return dict(sorted(document.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))

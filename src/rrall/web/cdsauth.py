@@ -1,0 +1,81 @@
+"""CDS Hooks request authentication: the client's signed JWT (CDS Hooks 2.0, "Trusting CDS
+Clients"), verified against the client's configured JWKS.
+
+Only RS384 and ES384 are accepted (never `none` or HMAC); `iss` must be a configured
+client, `aud` the URL of the service called, `exp`, `iat` and `jti` present, and a `jti`
+is accepted once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from rrall.web.errors import ApiError
+
+ALGORITHMS = ["RS384", "ES384"]
+
+
+class CdsClients:
+    """Configured CDS clients: issuer -> JWKS (a JSON file: {"issuer": {"keys": [...]}})."""
+
+    def __init__(self, clients: dict[str, dict[str, Any]]) -> None:
+        self.keys = {iss: jwt.PyJWKSet.from_dict(jwks) for iss, jwks in clients.items()}
+        self.seen: dict[str, float] = {}
+
+    @classmethod
+    def from_file(cls, path: str) -> CdsClients:
+        if not path:
+            return cls({})
+        loaded = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(loaded)
+
+    def verify(self, header: str | None, audience: str) -> dict[str, Any]:
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "a CDS Hooks request needs 'Authorization: Bearer <JWT>' signed by the "
+                           "client")
+        try:
+            head = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise ApiError(401, f"the JWT cannot be read: {exc}") from None
+        if head.get("alg") not in ALGORITHMS:
+            allowed = ", ".join(ALGORITHMS)
+            raise ApiError(401, f"JWT algorithm {head.get('alg')!r} is refused; allowed: {allowed}")
+        keys = self.keys.get(str(claims.get("iss")))
+        if keys is None:
+            raise ApiError(401, "the JWT issuer is not a configured CDS client")
+        key = self._key(keys, head.get("kid"))
+        try:
+            verified: dict[str, Any] = jwt.decode(
+                token, key.key, algorithms=[head["alg"]], audience=audience,
+                options={"require": ["iss", "aud", "exp", "iat", "jti"]}, leeway=30)
+        except jwt.ExpiredSignatureError:
+            raise ApiError(401, "the JWT has expired") from None
+        except jwt.InvalidAudienceError:
+            raise ApiError(401, f"the JWT audience is not this service ({audience})") from None
+        except jwt.PyJWTError as exc:
+            raise ApiError(401, f"the JWT is not valid: {exc}") from None
+        now = time.time()
+        self.seen = {j: t for j, t in self.seen.items() if t > now}
+        jti = f"{verified['iss']}|{verified['jti']}"
+        if jti in self.seen:
+            raise ApiError(401, "the JWT id (jti) was used before")
+        self.seen[jti] = float(verified["exp"]) + 60
+        return verified
+
+    @staticmethod
+    def _key(keys: jwt.PyJWKSet, kid: str | None) -> jwt.PyJWK:
+        if kid is not None:
+            for key in keys.keys:
+                if key.key_id == kid:
+                    return key
+            raise ApiError(401, f"no key {kid!r} in the client's JWKS")
+        if len(keys.keys) == 1:
+            return keys.keys[0]
+        raise ApiError(401, "the JWT names no key (kid) and the client has several")

@@ -1,0 +1,72 @@
+"""FHIR R4 out: RiskAssessment per framework, RequestGroup of options, Provenance; valid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from typer.testing import CliRunner
+
+from rrall.assessment import assess
+from rrall.case.load import load_case
+from rrall.cli import app
+from rrall.fhir.assessment import FRAMEWORK, OPTION_STATUS, assessment_bundle
+from rrall.report.fastjson import assessment_json
+from tests.conftest import ROOT
+from tests.web.conftest import EXAMPLES, Workbench, example
+
+
+def _bundle(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    case = load_case(ROOT / "examples" / "cases" / f"{name}.yaml")
+    result = orjson.loads(assessment_json(assess(case)))
+    return result, assessment_bundle(result, case)
+
+
+def _of(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_gives_a_valid_bundle(name: str) -> None:
+    result, bundle = _bundle(name)
+    Bundle.model_validate(bundle)
+    risks = _of(bundle, "RiskAssessment")
+    assert [r["method"]["coding"][0]["code"] for r in risks] == list(result["risk"])
+    assert all(r["method"]["coding"][0]["system"] == FRAMEWORK for r in risks)
+    for risk, fw in zip(risks, result["risk"].values(), strict=True):
+        assert risk["status"] == ("final" if fw["status"] == "assigned" else "preliminary")
+        if fw["group"]:
+            assert risk["prediction"][0]["outcome"]["text"] == fw["group"]
+        known = {e["fullUrl"] for e in bundle["entry"]}
+        assert all(b["reference"] in known for b in risk["basis"])
+    [group] = _of(bundle, "RequestGroup")
+    assert len(group["action"]) == len(result["options"])
+    statuses = [a["code"][1]["coding"][0] for a in group["action"]]
+    assert all(s["system"] == OPTION_STATUS for s in statuses)
+    [provenance] = _of(bundle, "Provenance")
+    targets = {t["reference"] for t in provenance["target"]}
+    assert targets == {f"urn:uuid:{r['id']}" for r in [*risks, group]}
+    [device] = _of(bundle, "Device")
+    assert {v["value"] for v in device["version"]} == {result["engine_version"], result["knowledge_version"]}
+    assert "null" not in orjson.dumps(bundle).decode()
+
+
+def test_citations_resolve_to_links() -> None:
+    _result, bundle = _bundle("ph-positive-t315i")
+    [group] = _of(bundle, "RequestGroup")
+    ponatinib = next(a for a in group["action"] if a["code"][0]["coding"][0]["code"] == "ponatinib")
+    assert ponatinib["documentation"] and all(d["type"] == "citation" for d in ponatinib["documentation"])
+
+
+def test_cli_and_api(bench: Workbench) -> None:
+    out = CliRunner().invoke(app, ["assess", "--format", "fhir", str(ROOT / "examples/cases/b-iem-late.yaml")])
+    assert out.exit_code == 0 and orjson.loads(out.stdout)["resourceType"] == "Bundle"
+    created = bench.client.post("/api/v1/cases", json=example("b-iem-late"), headers=bench.auth()).json()
+    response = bench.client.get(f"/api/v1/assessments/{created['latest_assessment_id']}/fhir",
+                                headers=bench.auth("viewer"))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/fhir+json"
+    Bundle.model_validate(response.json())
+    assert bench.client.get("/api/v1/assessments/999/fhir", headers=bench.auth()).status_code == 404
+    assert bench.client.get(f"/api/v1/assessments/{created['latest_assessment_id']}/fhir").status_code == 401

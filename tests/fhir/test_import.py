@@ -1,0 +1,155 @@
+"""FHIR R4 in: every example survives case -> Bundle -> case; NDJSON and searchset input;
+unmapped elements are warnings naming resource and element; conflicts are errors."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from typer.testing import CliRunner
+
+from rrall.case.load import load_case, parse_case
+from rrall.cli import app
+from rrall.fhir.build import hgvs_protein, short_protein
+from rrall.fhir.export import case_bundle
+from rrall.fhir.importer import import_case
+from tests.conftest import ROOT
+from tests.web.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def bundle(name: str) -> dict[str, Any]:
+    return case_bundle(load_case(ROOT / "examples" / "cases" / f"{name}.yaml"))
+
+
+def resources(b: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["resource"] for e in b["entry"]]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_round_trip_is_identity(name: str) -> None:
+    case = load_case(ROOT / "examples" / "cases" / f"{name}.yaml")
+    b = case_bundle(case)
+    Bundle.model_validate(b)  # valid FHIR R4 (fhir.resources R4B models)
+    imported = import_case(b)
+    assert imported.errors == [] and imported.warnings == []
+    assert parse_case(imported.document) == case
+
+
+def test_ndjson_folder_and_searchset(tmp_path: Path) -> None:
+    b = bundle("ph-positive-t315i")
+    by_type: dict[str, list[bytes]] = {}
+    for r in resources(b):
+        by_type.setdefault(r["resourceType"], []).append(orjson.dumps(r))
+    for kind, lines in by_type.items():
+        (tmp_path / f"{kind}.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+    from_ndjson = import_case(tmp_path)
+    assert from_ndjson.errors == []
+    expected = import_case(b).document
+    expected.pop("assessment_date")  # NDJSON has no Bundle timestamp
+    assert from_ndjson.document == expected
+    searchset = {"resourceType": "Bundle", "type": "searchset", "entry": [
+        {"fullUrl": f"https://ehr.example/fhir/{r['resourceType']}/{r['id']}", "resource": r,
+         "search": {"mode": "match"}} for r in resources(b)]}
+    from_search = import_case(searchset)
+    assert from_search.errors == [] and from_search.document == expected
+
+
+def test_unmapped_elements_are_named() -> None:
+    b = bundle("b-marrow-early")
+    b["entry"].append({"fullUrl": "urn:uuid:enc", "resource": {"resourceType": "Encounter", "id": "enc",
+                                                                 "status": "finished",
+                                                                 "class": {"code": "AMB"}}})
+    b["entry"].append({"fullUrl": "urn:uuid:hb", "resource": {
+        "resourceType": "Observation", "id": "hb", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}]}}})
+    imported = import_case(b)
+    assert "Encounter/enc.resourceType: Encounter is not used by rrall" in imported.warnings
+    assert any(w.startswith("Observation/hb.code:") for w in imported.warnings)
+
+
+def test_two_diagnosis_dates_are_a_conflict_naming_both() -> None:
+    b = bundle("b-marrow-early")
+    dx = next(r for r in resources(b) if r["resourceType"] == "Condition" and "category" in r)
+    other = copy.deepcopy(dx) | {"id": "dx-2", "onsetDateTime": "2019-01-01"}
+    b["entry"].append({"fullUrl": "urn:uuid:dx-2", "resource": other})
+    imported = import_case(b)
+    [error] = imported.errors
+    assert error.path == "diagnosis.date"
+    assert f"Condition/{dx['id']}" in error.message and "Condition/dx-2" in error.message
+
+
+def test_invalid_fhir_is_an_error_naming_the_resource() -> None:
+    b = bundle("b-marrow-early")
+    b["entry"][0]["resource"]["birthDate"] = "2012-13-45"
+    imported = import_case(b)
+    assert imported.errors and "Patient/" in imported.errors[0].path
+    assert "birthDate" in imported.errors[0].message
+
+
+def test_ehr_shaped_data() -> None:
+    """Units converted, administrations summed, orders not counted, mCODE disease status read."""
+    b = bundle("b-marrow-late")
+    entries = [e for e in b["entry"] if e["resource"]["resourceType"] != "Condition"
+               or "category" in e["resource"]]  # drop the relapse Condition...
+    patient = entries[0]["resource"]["id"]
+    entries.append({"fullUrl": "urn:uuid:status", "resource": {  # ...and give it as mCODE disease status
+        "resourceType": "Observation", "id": "status", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "97509-4"}]},
+        "subject": {"reference": f"urn:uuid:{patient}"}, "effectiveDateTime": "2021-09-14",
+        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "271299001"}]},
+        "bodySite": {"coding": [{"system": "http://snomed.info/sct", "code": "14016003"}]}}})
+    for i, dose in enumerate((30, 30, 25)):
+        entries.append({"fullUrl": f"urn:uuid:dauno-{i}", "resource": {
+            "resourceType": "MedicationAdministration", "id": f"dauno-{i}", "status": "completed",
+            "medicationCodeableConcept": {"text": "Daunorubicin"},
+            "subject": {"reference": f"urn:uuid:{patient}"}, "effectiveDateTime": "2016-01-0" + str(i + 1),
+            "dosage": {"dose": {"value": dose, "unit": "mg/m2", "system": "http://unitsofmeasure.org",
+                                "code": "mg/m2"}}}})
+    entries.append({"fullUrl": "urn:uuid:order", "resource": {
+        "resourceType": "MedicationRequest", "id": "order", "status": "active", "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                  "code": "1597258"}]},
+        "subject": {"reference": f"urn:uuid:{patient}"}}})
+    entries.append({"fullUrl": "urn:uuid:mg", "resource": {
+        "resourceType": "MedicationAdministration", "id": "mg", "status": "completed",
+        "medicationCodeableConcept": {"text": "Idarubicin"}, "subject": {"reference": f"urn:uuid:{patient}"},
+        "effectiveDateTime": "2016-02-01", "dosage": {"dose": {"value": 12, "unit": "mg"}}}})
+    for e in entries:
+        if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "26464-8":
+            e["resource"]["valueQuantity"] = {"value": 12.5, "unit": "10*3/uL",
+                                              "system": "http://unitsofmeasure.org", "code": "10*3/uL"}
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    assert imported.errors == []
+    doc = imported.document
+    assert doc["relapses"][0]["date"] == "2021-09-14" and doc["relapses"][0]["sites"] == ["bone_marrow"]
+    assert {"agent": "daunorubicin", "cumulative_mg_per_m2": 85} in doc["prior_therapy"]["anthracyclines"]
+    assert doc["diagnosis"]["wbc_per_uL"] == 12500
+    assert "blinatumomab" not in orjson.dumps(doc).decode()
+    assert any("MedicationRequest/order.status" in w for w in imported.warnings)
+    assert any("MedicationAdministration/mg.dosage" in w and "mg/m2" in w for w in imported.warnings)
+
+
+def test_hgvs_protein_notation() -> None:
+    assert hgvs_protein("T315I") == "p.Thr315Ile"
+    assert short_protein("p.Thr315Ile") == "T315I" and short_protein("p.(Glu255Lys)") == "E255K"
+    assert short_protein("p.T315I") == "T315I" and short_protein("c.944C>T") is None
+
+
+def test_cli_import(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_bytes(orjson.dumps(bundle("t-iem-late")))
+    ok = runner.invoke(app, ["fhir", "import", str(path), "--out", str(tmp_path / "case.json")])
+    assert ok.exit_code == 0, ok.output
+    assert orjson.loads((tmp_path / "case.json").read_bytes())["id"] == "t-iem-late"
+    broken = bundle("t-iem-late")
+    broken["entry"] = [e for e in broken["entry"] if e["resource"]["resourceType"] != "Patient"]
+    path.write_bytes(orjson.dumps(broken))
+    refused = runner.invoke(app, ["fhir", "import", str(path)])
+    assert refused.exit_code == 2 and "no Patient resource" in refused.output
+    assert runner.invoke(app, ["fhir", "import", str(tmp_path / "nothing.json")]).exit_code == 2
