@@ -1,0 +1,246 @@
+"""CDS Hooks 2.0: discovery, the spec's request shapes, prefetch present and absent (read
+from a FHIR server started here on loopback), every JWT accept and reject path, cards."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+
+from rrall.case.load import load_case
+from rrall.fhir.export import case_bundle
+from rrall.knowledge.load import KnowledgeBase
+from rrall.web.app import create_app
+from tests.conftest import ROOT
+from tests.web.conftest import settings_for
+
+ISSUER = "https://ehr.example/cds-client"
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP384R1())
+SERVICE = "http://testserver/cds-services/rrall-relapsed-all"
+
+
+def _jwks() -> dict[str, Any]:
+    keys = []
+    for kid, key, alg in (("rsa-1", RSA_KEY, "RS384"), ("ec-1", EC_KEY, "ES384")):
+        algorithm = jwt.algorithms.RSAAlgorithm if alg == "RS384" else jwt.algorithms.ECAlgorithm
+        public = json.loads(algorithm.to_jwk(key.public_key()))
+        keys.append(public | {"kid": kid, "alg": alg, "use": "sig"})
+    return {"keys": keys}
+
+
+def token(alg: str = "RS384", aud: str = SERVICE, iss: str = ISSUER, exp: float = 300,
+          jti: str | None = "fresh", kid: str | None = None, key: Any = None) -> str:
+    claims: dict[str, Any] = {"iss": iss, "sub": "client-1", "aud": aud, "iat": int(time.time()),
+                              "exp": int(time.time() + exp)}
+    if jti is not None:
+        claims["jti"] = str(uuid.uuid4()) if jti == "fresh" else jti
+    signing = key or (RSA_KEY if alg == "RS384" else EC_KEY)
+    headers = {"kid": kid or ("rsa-1" if alg == "RS384" else "ec-1")}
+    return jwt.encode(claims, signing, algorithm=alg, headers=headers)
+
+
+def auth(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def record(name: str) -> dict[str, dict[str, Any]]:
+    """A prefetch object for an example case (searchset Bundles per template)."""
+    resources = [e["resource"] for e in case_bundle(load_case(ROOT / "examples/cases" / f"{name}.yaml"))["entry"]]
+    patient = resources[0]
+    out: dict[str, Any] = {"patient": patient}
+    for key, kind in (("conditions", "Condition"), ("observations", "Observation"),
+                      ("procedures", "Procedure"), ("medicationStatements", "MedicationStatement")):
+        out[key] = {"resourceType": "Bundle", "type": "searchset",
+                    "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+    out["medicationAdministrations"] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    out["medicationRequests"] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    return out
+
+
+def hook_request(name: str, prefetch: bool = True, hook: str = "patient-view", **extra: Any) -> dict[str, Any]:
+    data = record(name)
+    body: dict[str, Any] = {"hook": hook, "hookInstance": str(uuid.uuid4()),
+                            "context": {"userId": "Practitioner/1", "patientId": data["patient"]["id"]}}
+    if prefetch:
+        body["prefetch"] = data
+    return body | extra
+
+
+@pytest.fixture
+def cds(tmp_path: Path, kb: KnowledgeBase) -> Iterator[TestClient]:
+    clients = tmp_path / "clients.json"
+    clients.write_text(json.dumps({ISSUER: _jwks()}))
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/rrall.db", cds_clients=str(clients),
+                                  public_url=""), kb)
+    with TestClient(app) as client:
+        yield client
+    app.state.repo.engine.dispose()
+
+
+def test_discovery(cds: TestClient) -> None:
+    services = {s["id"]: s for s in cds.get("/cds-services").json()["services"]}
+    assert services["rrall-relapsed-all"]["hook"] == "patient-view"
+    assert services["rrall-order-check"]["hook"] == "order-select"
+    prefetch = services["rrall-relapsed-all"]["prefetch"]
+    assert prefetch["patient"] == "Patient/{{context.patientId}}"
+    assert prefetch["conditions"] == "Condition?patient={{context.patientId}}"
+
+
+@pytest.mark.parametrize("alg", ["RS384", "ES384"])
+def test_patient_view_with_prefetch(cds: TestClient, alg: str) -> None:
+    response = cds.post("/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"),
+                        headers=auth(token(alg)))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    main = cards[0]
+    assert len(main["summary"]) < 140 and "BFM S3" in main["summary"]
+    assert main["indicator"] in ("info", "warning", "critical")
+    assert main["source"]["label"].startswith("rrall (knowledge base ")
+    assert "| ALL-REZ BFM" in main["detail"] and "does not prescribe" in main["detail"]
+    assert all(set(c) >= {"uuid", "summary", "indicator", "source"} for c in cards)
+
+
+@pytest.mark.parametrize(("make", "why"), [
+    (lambda: jwt.encode({"iss": ISSUER, "aud": SERVICE, "exp": int(time.time()) + 60, "iat": int(time.time()),
+                         "jti": "x"}, None, algorithm="none"), "algorithm 'none' is refused"),
+    (lambda: jwt.encode({"iss": ISSUER, "aud": SERVICE, "exp": int(time.time()) + 60, "iat": int(time.time()),
+                         "jti": "y"}, "a-shared-secret-of-enough-length-for-hmac", algorithm="HS256"),
+     "algorithm 'HS256' is refused"),
+    (lambda: token(aud="https://elsewhere.example/cds-services/rrall-relapsed-all"), "audience"),
+    (lambda: token(exp=-600), "expired"),
+    (lambda: token(iss="https://unknown.example"), "not a configured CDS client"),
+    (lambda: token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)), "not valid"),
+    (lambda: token(jti=None), "jti"),
+    (lambda: token(kid="nope"), "no key 'nope'"),
+    (lambda: "not-a-jwt", "cannot be read"),
+])
+def test_jwt_rejections(cds: TestClient, make: Any, why: str) -> None:
+    response = cds.post("/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"),
+                        headers=auth(make()))
+    assert response.status_code == 401, response.text
+    assert why in response.json()["message"]
+
+
+def test_missing_authorization_and_replay(cds: TestClient) -> None:
+    body = hook_request("b-marrow-early")
+    assert cds.post("/cds-services/rrall-relapsed-all", json=body).status_code == 401
+    once = token(jti="only-once")
+    assert cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(once)).status_code == 200
+    again = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(once))
+    assert again.status_code == 401 and "used before" in again.json()["message"]
+
+
+def test_bad_requests(cds: TestClient) -> None:
+    wrong_hook = hook_request("b-marrow-early", hook="order-sign")
+    response = cds.post("/cds-services/rrall-relapsed-all", json=wrong_hook, headers=auth(token()))
+    assert response.status_code == 400 and "patient-view" in response.json()["message"]
+    assert cds.post("/cds-services/nothing", json={}, headers=auth(token())).status_code == 404
+    bare = hook_request("b-marrow-early", prefetch=False)
+    response = cds.post("/cds-services/rrall-relapsed-all", json=bare, headers=auth(token()))
+    assert response.status_code == 412 and "no prefetch and no fhirServer" in response.json()["message"]
+
+
+def test_missing_data_becomes_a_card_asking_for_it(cds: TestClient) -> None:
+    body = hook_request("b-marrow-early")
+    body["prefetch"]["conditions"]["entry"] = [e for e in body["prefetch"]["conditions"]["entry"]
+                                               if "category" in e["resource"]]  # no relapse recorded
+    body["prefetch"]["observations"]["entry"] = []
+    response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
+    [card] = response.json()["cards"]
+    assert card["indicator"] == "warning" and card["summary"].startswith("rrall needs")
+    assert "relapses" in card["detail"] or "diagnosis" in card["detail"] or "record" in card["detail"]
+
+
+def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:
+    order = {"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/x"},
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                       "code": "475342", "display": "dasatinib"}]}}
+    body = hook_request("ph-positive-t315i", hook="order-select")
+    body["context"] |= {"selections": ["MedicationRequest/draft-1"],
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                        "entry": [{"resource": order}]}}
+    response = cds.post("/cds-services/rrall-order-check", json=body,
+                        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")))
+    [card] = response.json()["cards"]
+    assert card["indicator"] == "critical" and "T315I" in card["summary"] and "Ponatinib" in card["summary"]
+    assert len(card["summary"]) < 140
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def fhir_server() -> Iterator[tuple[str, list[str]]]:
+    """A FHIR server on loopback holding one example patient; it needs a bearer token."""
+    data = record("t-marrow-early")
+    seen: list[str] = []
+    ehr = FastAPI()
+
+    @ehr.get("/fhir/Patient/{pid}")
+    def patient(pid: str, request: Request) -> JSONResponse:
+        seen.append(request.headers.get("authorization", ""))
+        if request.headers.get("authorization") != "Bearer ehr-token":
+            return JSONResponse({"resourceType": "OperationOutcome"}, status_code=401)
+        return JSONResponse(data["patient"])
+
+    @ehr.get("/fhir/{kind}")
+    def search(kind: str, patient: str, request: Request) -> JSONResponse:
+        seen.append(request.headers.get("authorization", ""))
+        key = {"Condition": "conditions", "Observation": "observations", "Procedure": "procedures",
+               "MedicationStatement": "medicationStatements",
+               "MedicationAdministration": "medicationAdministrations",
+               "MedicationRequest": "medicationRequests"}[kind]
+        assert patient == data["patient"]["id"]
+        return JSONResponse(data[key])
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(ehr, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/fhir", seen
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_prefetch_absent_reads_the_fhir_server(cds: TestClient, fhir_server: tuple[str, list[str]]) -> None:
+    base, seen = fhir_server
+    body = hook_request("t-marrow-early", prefetch=False, fhirServer=base,
+                        fhirAuthorization={"access_token": "ehr-token", "token_type": "Bearer",
+                                           "expires_in": 300, "scope": "patient/*.read", "subject": "rrall"})
+    response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
+    assert response.status_code == 200, response.text
+    assert "BFM S4" in response.json()["cards"][0]["summary"]
+    assert len(seen) == 7 and set(seen) == {"Bearer ehr-token"}
+    body["fhirAuthorization"]["access_token"] = "stale"
+    refused = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
+    assert refused.status_code == 412 and "401" in refused.json()["message"]
+
+
+def test_partial_prefetch_is_completed_from_the_server(cds: TestClient,
+                                                       fhir_server: tuple[str, list[str]]) -> None:
+    base, seen = fhir_server
+    body = hook_request("t-marrow-early", fhirServer=base, fhirAuthorization={"access_token": "ehr-token"})
+    del body["prefetch"]["observations"]
+    response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
+    assert response.status_code == 200 and len(seen) == 1
