@@ -19,6 +19,7 @@ from rrall import __version__
 from rrall.cohort.cli import cohort_command
 from rrall.fhir.cli import fhir_app
 from rrall.trials.cli import trials_app
+from rrall.web.cdscli import cds_app
 from rrall.web.cli import report_command, serve_command, users_app
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ app.command("serve")(serve_command)
 app.command("report")(report_command)
 app.add_typer(users_app, name="users")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(cds_app, name="cds")
 
 
 class Format(StrEnum):

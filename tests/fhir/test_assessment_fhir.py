@@ -61,7 +61,8 @@ def test_citations_resolve_to_links() -> None:
 
 
 def test_cli_and_api(bench: Workbench) -> None:
-    out = CliRunner().invoke(app, ["assess", "--format", "fhir", str(ROOT / "examples/cases/b-iem-late.yaml")])
+    case = str(ROOT / "examples/cases/b-iem-late.yaml")
+    out = CliRunner().invoke(app, ["assess", "--format", "fhir", case])
     assert out.exit_code == 0 and orjson.loads(out.stdout)["resourceType"] == "Bundle"
     created = bench.client.post("/api/v1/cases", json=example("b-iem-late"), headers=bench.auth()).json()
     response = bench.client.get(f"/api/v1/assessments/{created['latest_assessment_id']}/fhir",

@@ -59,7 +59,8 @@ def auth(value: str) -> dict[str, str]:
 
 def record(name: str) -> dict[str, dict[str, Any]]:
     """A prefetch object for an example case (searchset Bundles per template)."""
-    resources = [e["resource"] for e in case_bundle(load_case(ROOT / "examples/cases" / f"{name}.yaml"))["entry"]]
+    bundle = case_bundle(load_case(ROOT / "examples/cases" / f"{name}.yaml"))
+    resources = [e["resource"] for e in bundle["entry"]]
     patient = resources[0]
     out: dict[str, Any] = {"patient": patient}
     for key, kind in (("conditions", "Condition"), ("observations", "Observation"),
@@ -71,7 +72,8 @@ def record(name: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def hook_request(name: str, prefetch: bool = True, hook: str = "patient-view", **extra: Any) -> dict[str, Any]:
+def hook_request(name: str, prefetch: bool = True, hook: str = "patient-view",
+                 **extra: Any) -> dict[str, Any]:
     data = record(name)
     body: dict[str, Any] = {"hook": hook, "hookInstance": str(uuid.uuid4()),
                             "context": {"userId": "Practitioner/1", "patientId": data["patient"]["id"]}}
