@@ -65,3 +65,12 @@ def export_command(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     sys.stdout.buffer.write(orjson.dumps(case_bundle(case), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@fhir_app.command("codesystem")
+def codesystem_command() -> None:
+    """Print rrall's own CodeSystem (the codes used where no standard code was found)."""
+    from rrall import __version__
+    from rrall.fhir.codes import code_system
+
+    sys.stdout.buffer.write(orjson.dumps(code_system(__version__), option=orjson.OPT_INDENT_2) + b"\n")

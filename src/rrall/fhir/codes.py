@@ -97,3 +97,35 @@ RXNORM_AGENTS = {"blinatumomab": "1597258", "inotuzumab_ozogamicin": "1942950",
                  "daratumumab": "1721947"}
 RXNORM_ANTHRACYCLINES = {"doxorubicin": "3639", "idarubicin": "5650"}
 MG_PER_M2 = "mg/m2"
+
+
+def code_system(version: str) -> dict[str, object]:
+    """rrall's own CodeSystem: the words of the case format for what has no standard code."""
+    from rrall.case.vocabulary import (
+        AgentResponse,
+        Anthracycline,
+        AntigenExpression,
+        DonorType,
+        GeneticLesion,
+        MrdTimepoint,
+        PriorAgent,
+        values,
+    )
+
+    uses: dict[str, list[str]] = {}
+    displays: dict[str, str] = dict(OWN)
+    vocabularies = (("genetic lesion", GeneticLesion), ("antigen expression", AntigenExpression),
+                    ("donor type", DonorType), ("MRD time point", MrdTimepoint), ("prior agent", PriorAgent),
+                    ("anthracycline", Anthracycline), ("agent response", AgentResponse))
+    for name, alias in vocabularies:
+        for value in values(alias):
+            uses.setdefault(value, []).append(name)
+            displays.setdefault(value, value.replace("_", " "))
+    concepts = [{"code": code, "display": display,
+                 "definition": "Used as: " + ", ".join(uses[code]) if code in uses else display}
+                for code, display in displays.items()]
+    return {"resourceType": "CodeSystem", "url": RRALL, "version": version, "name": "RrallCase",
+            "title": "rrall case-format codes", "status": "active", "content": "complete",
+            "description": "Codes for facts of relapsed childhood ALL for which no standard code (SNOMED CT, "
+                           "LOINC, NCIt, RxNorm) was found; see docs/fhir-mapping.md.",
+            "count": len(concepts), "concept": concepts}
