@@ -128,6 +128,8 @@ def test_patient_view_with_prefetch(cds: TestClient, alg: str) -> None:
     (lambda: token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)), "not valid"),
     (lambda: token(jti=None), "jti"),
     (lambda: token(kid="nope"), "no key 'nope'"),
+    (lambda: jwt.encode({"iss": ISSUER, "aud": SERVICE, "exp": int(time.time()) + 60, "iat": int(time.time()),
+                         "jti": "z"}, RSA_KEY, algorithm="RS384"), "kid is required"),
     (lambda: "not-a-jwt", "cannot be read"),
 ])
 def test_jwt_rejections(cds: TestClient, make: Any, why: str) -> None:
@@ -154,6 +156,10 @@ def test_bad_requests(cds: TestClient) -> None:
     bare = hook_request("b-marrow-early", prefetch=False)
     response = cds.post("/cds-services/rrall-relapsed-all", json=bare, headers=auth(token()))
     assert response.status_code == 412 and "no prefetch and no fhirServer" in response.json()["message"]
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    outcome = OperationOutcome.model_validate(response.json()["operationOutcome"])
+    assert outcome.issue[0].code == "incomplete"
 
 
 def test_missing_data_becomes_a_card_asking_for_it(cds: TestClient) -> None:

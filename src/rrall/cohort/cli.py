@@ -13,7 +13,8 @@ EXIT_BAD_INPUT = 2
 
 def cohort_command(
     inputs: Annotated[list[Path], typer.Argument(
-        help="CSV or Parquet files in the flat layout (docs/cohort.md), or .jsonl files of cases.",
+        help="CSV or Parquet files in the flat layout (docs/cohort.md), .jsonl files of cases, or a "
+             "folder of FHIR .ndjson files (a Bulk Data export).",
         show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Folder for results.parquet, errors.jsonl and "
                                       "summary.html.", show_default=False)],
@@ -56,6 +57,10 @@ def cohort_command(
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
     problems = []
     for path in inputs:
+        if path.is_dir():
+            if not any(path.glob("*.ndjson")):
+                problems.append(f"{path}: a folder without .ndjson files (allowed: a FHIR Bulk Data export)")
+            continue
         if not path.is_file():
             problems.append(f"{path}: no such file")
             continue

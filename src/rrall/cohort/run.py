@@ -50,8 +50,11 @@ Row = tuple[str, int, dict[str, Any]]  # source, row number, raw mapping
 
 
 def read_rows(path: Path) -> Iterator[Row]:
-    """The rows of one input file; CSV columns are checked once, up front."""
-    if path.suffix.lower() == ".csv":
+    """The rows of one input file; CSV columns are checked once, up front. A folder (or a
+    .ndjson file) is a FHIR Bulk Data export: one row per Patient."""
+    if path.is_dir() or path.suffix.lower() == ".ndjson":
+        yield from fhir_rows(path)
+    elif path.suffix.lower() == ".csv":
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.DictReader(handle)
@@ -79,8 +82,52 @@ def read_rows(path: Path) -> Iterator[Row]:
                     yield str(path), number, {"__jsonl__": line}
     else:
         problem = f"{path.suffix or 'no suffix'} is not a cohort input"
-        allowed = ".csv or .parquet (flat layout), .jsonl (cases)"
+        allowed = ".csv or .parquet (flat layout), .jsonl (cases), FHIR .ndjson (Bulk Data export)"
         raise CohortInputError(str(path), [FieldError("file", problem, allowed)])
+
+
+def fhir_rows(path: Path) -> Iterator[Row]:
+    """One row per Patient of a FHIR Bulk Data export: the Patient and every resource whose
+    subject or patient refers to it, plus the resources that refer to no patient (such as
+    Medication, which medicationReference points to). The export is grouped in memory."""
+    files = sorted(path.glob("*.ndjson")) if path.is_dir() else [path]
+    if not files:
+        raise CohortInputError(str(path), [FieldError("folder", "no .ndjson files",
+                                                      "a FHIR Bulk Data export: one .ndjson file per type")])
+    by_patient: dict[str, list[bytes]] = {}
+    shared: list[bytes] = []
+    order: list[str] = []
+    for file in files:
+        with file.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    resource = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    error = FieldError(f"line {number}", f"not JSON: {exc}")
+                    raise CohortInputError(str(file), [error]) from None
+                owner = _patient_of(resource)
+                if owner is None:
+                    shared.append(line.strip())
+                    continue
+                if owner not in by_patient:
+                    by_patient[owner] = []
+                    order.append(owner)
+                by_patient[owner].append(line.strip())
+    for number, owner in enumerate(order, start=1):
+        body = b"[" + b",".join([*by_patient[owner], *shared]) + b"]"
+        yield str(path), number, {"__fhir__": body}
+
+
+def _patient_of(resource: dict[str, Any]) -> str | None:
+    if resource.get("resourceType") == "Patient":
+        return str(resource.get("id"))
+    for key in ("subject", "patient"):
+        ref = resource.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            return str(ref["reference"]).rsplit("/", 1)[-1].removeprefix("urn:uuid:")
+    return None
 
 
 def _parquet_rows(path: Path) -> Iterator[Row]:
@@ -137,7 +184,15 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
     for source, number, raw in chunk:
         follow_up: dict[str, Any] = {}
         try:
-            if "__jsonl__" in raw:
+            warnings: list[str] = []
+            if "__fhir__" in raw:
+                from rrall.fhir.importer import import_case
+
+                imported = import_case(orjson.loads(raw["__fhir__"]))
+                if imported.errors:
+                    raise CaseInputError(imported.errors, source, number, imported.document.get("id"))
+                mapping, warnings = imported.document, imported.warnings
+            elif "__jsonl__" in raw:
                 try:
                     mapping = orjson.loads(raw["__jsonl__"])
                 except orjson.JSONDecodeError as exc:
@@ -161,6 +216,7 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
             continue
         row = result_row(assess(case, kb), follow_up)
         row["first_relapse_date"] = case.relapses[0].date if case.relapses else None
+        row["input_warnings"] = "; ".join(warnings) or None
         results.append(row)
     return results, errors
 

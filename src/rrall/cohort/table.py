@@ -27,7 +27,7 @@ def schema(kb: KnowledgeBase) -> dict[str, Any]:
                         f"{name}_hsct_in_cr2": pl.String})
     columns.update({f"option_{therapy}": pl.String for therapy in kb.therapies})
     columns.update({"trials_potentially_eligible": pl.Int64, "trials_needs_data": pl.Int64,
-                    "missing_fields": pl.String})
+                    "missing_fields": pl.String, "input_warnings": pl.String})
     columns.update(dict.fromkeys(FOLLOW_UP, pl.String))
     return columns
 

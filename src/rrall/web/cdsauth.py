@@ -1,9 +1,9 @@
 """CDS Hooks request authentication: the client's signed JWT (CDS Hooks 2.0, "Trusting CDS
 Clients"), verified against the client's configured JWKS.
 
-Only RS384 and ES384 are accepted (never `none` or HMAC); `iss` must be a configured
-client, `aud` the URL of the service called, `exp`, `iat` and `jti` present, and a `jti`
-is accepted once.
+Only RS384 and ES384 are accepted (never `none` or HMAC); the header must name its key
+(`kid`); `iss` must be a configured client, `aud` the URL of the service called, `exp`,
+`iat` and `jti` present, and a `jti` is accepted once.
 """
 
 from __future__ import annotations
@@ -71,11 +71,9 @@ class CdsClients:
 
     @staticmethod
     def _key(keys: jwt.PyJWKSet, kid: str | None) -> jwt.PyJWK:
-        if kid is not None:
-            for key in keys.keys:
-                if key.key_id == kid:
-                    return key
-            raise ApiError(401, f"no key {kid!r} in the client's JWKS")
-        if len(keys.keys) == 1:
-            return keys.keys[0]
-        raise ApiError(401, "the JWT names no key (kid) and the client has several")
+        if not kid:  # CDS Hooks 2.0 and 3.0: the header's kid is REQUIRED
+            raise ApiError(401, "the JWT header names no key (kid is required)")
+        for key in keys.keys:
+            if key.key_id == kid:
+                return key
+        raise ApiError(401, f"no key {kid!r} in the client's JWKS")

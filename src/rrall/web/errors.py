@@ -35,6 +35,16 @@ def error_body(status: int, code: str, message: str,
             "errors": [e.to_dict() for e in errors or []]}
 
 
+def operation_outcome(status: int, message: str, errors: list[FieldError] | None) -> dict[str, Any]:
+    """The same error as a FHIR OperationOutcome (CDS Hooks 3.0 asks for one on non-2xx)."""
+    kind = {401: "security", 403: "forbidden", 404: "not-found", 412: "incomplete", 413: "too-long"}.get(
+        status, "invalid" if status < 500 else "exception")
+    issues: list[dict[str, Any]] = [{"severity": "error", "code": kind, "diagnostics": message}]
+    issues += [{"severity": "error", "code": "invalid", "diagnostics": e.message, "expression": [e.path]}
+               for e in errors or [] if e.path]
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
 def _is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path.startswith("/cds-services")
@@ -43,7 +53,10 @@ def _is_api(request: Request) -> bool:
 def _respond(request: Request, status: int, code: str, message: str,
              errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> Response:
     if _is_api(request):
-        return JSONResponse(error_body(status, code, message, errors), status_code=status, headers=headers)
+        body = error_body(status, code, message, errors)
+        if request.url.path.startswith("/cds-services"):
+            body["operationOutcome"] = operation_outcome(status, message, errors)  # CDS Hooks 3.0
+        return JSONResponse(body, status_code=status, headers=headers)
     templates = request.app.state.templates
     return HTMLResponse(templates.get_template("error.html.j2").render(
         request=request, status=status, message=message, user=getattr(request.state, "user", None)),
