@@ -153,3 +153,92 @@ def test_cli_import(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["fhir", "import", str(path)])
     assert refused.exit_code == 2 and "no Patient resource" in refused.output
     assert runner.invoke(app, ["fhir", "import", str(tmp_path / "nothing.json")]).exit_code == 2
+
+
+def _entries(name: str) -> list[dict[str, Any]]:
+    return bundle(name)["entry"]
+
+
+def _obs(entries: list[dict[str, Any]], code: str) -> dict[str, Any]:
+    return next(e["resource"] for e in entries if e["resource"]["resourceType"] == "Observation"
+                and code in orjson.dumps(e["resource"]["code"]).decode())
+
+
+def test_the_same_resource_twice_counts_once_and_a_changed_copy_is_an_error() -> None:
+    entries = _entries("ph-positive-t315i")
+    statement = next(e for e in entries if e["resource"]["resourceType"] == "MedicationStatement"
+                     and "cumulative-dose" in orjson.dumps(e["resource"]).decode())
+    twice = import_case({"resourceType": "Bundle", "type": "collection", "entry": [*entries, statement]})
+    assert twice.errors == []
+    doses = twice.document["prior_therapy"]["anthracyclines"]
+    assert {"agent": "daunorubicin", "cumulative_mg_per_m2": 120} in doses
+    changed = copy.deepcopy(statement)
+    changed["resource"]["status"] = "active"
+    clash = import_case({"resourceType": "Bundle", "type": "collection", "entry": [*entries, changed]})
+    assert clash.errors and "appears twice with different content" in clash.errors[0].message
+
+
+def test_references_in_every_form_and_dates_place_observations() -> None:
+    entries = _entries("second-relapse")
+    base = "https://ehr.example/fhir"
+    for e in entries:  # as an EHR sends them: absolute fullUrls and versioned references
+        r = e["resource"]
+        e["fullUrl"] = f"{base}/{r['resourceType']}/{r['id']}"
+        for f in r.get("focus", []):
+            f["reference"] = f"{base}/Condition/{f['reference'].removeprefix('urn:uuid:')}/_history/3"
+        if r["resourceType"] != "Patient":
+            r["subject"] = {"reference": f"Patient/{entries[0]['resource']['id']}"}
+    imported = import_case({"resourceType": "Bundle", "type": "searchset", "entry": entries,
+                            "timestamp": "2024-02-12T09:30:00Z"})
+    assert imported.errors == [] and imported.warnings == []
+    assert parse_case(imported.document) == load_case(ROOT / "examples" / "cases" / "second-relapse.yaml")
+
+
+def test_withdrawn_and_other_patients_resources_are_not_used() -> None:
+    entries = _entries("b-marrow-early")
+    wbc = _obs(entries, "26464-8")
+    wbc["status"] = "entered-in-error"
+    blasts = _obs(entries, "marrow-blasts")
+    blasts["subject"] = {"reference": "Patient/someone-else"}
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    assert "wbc_per_uL" not in imported.document["diagnosis"]
+    assert "marrow_blasts_percent" not in imported.document["relapses"][0]
+    assert any(w.endswith("status: entered-in-error: not used") for w in imported.warnings)
+    assert any("refers to a patient not in this record" in w for w in imported.warnings)
+
+
+def test_values_rrall_cannot_read_are_warnings_and_undated_outcomes_are_not_guessed() -> None:
+    entries = _entries("second-relapse")
+    blasts = _obs(entries, "marrow-blasts")
+    blasts["valueString"] = "about 40"
+    del blasts["valueQuantity"]
+    outcome = _obs(entries, "reinduction-outcome")
+    del outcome["focus"]
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    assert any("marrow_blasts_percent: no value rrall can read" in w for w in imported.warnings)
+    assert any("cannot tell which relapse" in w for w in imported.warnings)
+    assert all("reinduction_outcome" not in r for r in imported.document["relapses"])
+
+
+def test_genetics_none_found_and_a_lesion_is_a_conflict() -> None:
+    entries = _entries("t-marrow-early")  # genetics: [] at diagnosis
+    none_found = _obs(entries, "genetic-lesion")
+    lesion = copy.deepcopy(none_found) | {"id": "lesion-1"}
+    lesion["valueCodeableConcept"] = {"coding": [{"system": "https://rrall.org/fhir/CodeSystem/case",
+                                                  "code": "NOTCH1"}]}
+    imported = import_case({"resourceType": "Bundle", "type": "collection",
+                            "entry": [*entries, {"fullUrl": "urn:uuid:lesion-1", "resource": lesion}]})
+    assert imported.errors and imported.errors[0].path == "diagnosis.genetics"
+
+
+def test_serial_counts_keep_the_one_at_diagnosis() -> None:
+    entries = _entries("b-marrow-early")
+    wbc = _obs(entries, "26464-8")
+    later = copy.deepcopy(wbc) | {"id": "wbc-later", "effectiveDateTime": "2021-09-14"}
+    later["valueQuantity"] = {"value": 3200, "unit": "/uL", "system": "http://unitsofmeasure.org",
+                              "code": "/uL"}
+    imported = import_case({"resourceType": "Bundle", "type": "collection",
+                            "entry": [*entries, {"fullUrl": "urn:uuid:wbc-later", "resource": later}]})
+    assert imported.errors == []
+    assert imported.document["diagnosis"]["wbc_per_uL"] == wbc["valueQuantity"]["value"]
+    assert any("Observation/wbc-later" in w and "at diagnosis" in w for w in imported.warnings)

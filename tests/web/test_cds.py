@@ -169,7 +169,8 @@ def test_missing_data_becomes_a_card_asking_for_it(cds: TestClient) -> None:
     body["prefetch"]["observations"]["entry"] = []
     response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
     [card] = response.json()["cards"]
-    assert card["indicator"] == "warning" and card["summary"].startswith("rrall needs")
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("rrall cannot assess this record yet")
     assert "relapses" in card["detail"] or "diagnosis" in card["detail"] or "record" in card["detail"]
 
 
@@ -252,3 +253,47 @@ def test_partial_prefetch_is_completed_from_the_server(cds: TestClient,
     del body["prefetch"]["observations"]
     response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
     assert response.status_code == 200 and len(seen) == 1
+
+
+def test_hardening(cds: TestClient, tmp_path: Path, kb: KnowledgeBase) -> None:
+    body = hook_request("b-marrow-early")
+    long_lived = token(exp=3600)
+    answer = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(long_lived))
+    assert answer.status_code == 401 and "5 minutes" in answer.json()["message"]
+    other_host = TestClient(cds.app, base_url="http://rrall.other.example")
+    foreign = token(aud="http://rrall.other.example/cds-services/rrall-relapsed-all")
+    answer = other_host.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(foreign))
+    assert answer.status_code == 503 and "RRALL_PUBLIC_URL" in answer.json()["message"]
+    clients = tmp_path / "limited.json"
+    clients.write_text(json.dumps({ISSUER: _jwks() | {"fhir_servers": ["https://ehr.example/fhir"]}}))
+    limited = create_app(settings_for(f"sqlite:///{tmp_path}/l.db", cds_clients=str(clients)), kb)
+    with TestClient(limited) as client:
+        elsewhere = hook_request("b-marrow-early", prefetch=False, fhirServer="http://169.254.169.254/latest")
+        answer = client.post("/cds-services/rrall-relapsed-all", json=elsewhere, headers=auth(token()))
+        assert answer.status_code == 403 and "fhir_servers" in answer.json()["message"]
+    limited.state.repo.engine.dispose()
+
+
+def test_fetch_never_sends_the_token_elsewhere() -> None:
+    import httpx
+
+    from rrall.fhir.client import FetchError, fetch
+
+    seen: list[str] = []
+
+    def ehr(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path.endswith("/Patient/p1"):
+            return httpx.Response(200, json={"resourceType": "Patient", "id": "p1"})
+        if request.url.host == "ehr.example" and "page2" not in str(request.url):
+            return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": [],
+                                             "link": [{"relation": "next", "url": "https://evil.example/page2"}]})
+        return httpx.Response(200, text="<html>login</html>")
+
+    with pytest.raises(FetchError, match="another server"):
+        fetch("https://ehr.example/fhir", "secret", "p1", {"c": "Condition?patient=p1"},
+              httpx.MockTransport(ehr))
+    assert not any("evil" in url for url in seen)
+    with pytest.raises(FetchError, match="not JSON"):
+        fetch("https://ehr.example/fhir", "secret", "p1", {"c": "Observation?page2=1"},
+              httpx.MockTransport(ehr))

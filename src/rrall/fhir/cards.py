@@ -71,13 +71,13 @@ def assessment_cards(result: dict[str, Any], src: dict[str, Any], link: str | No
 
 def missing_cards(errors: list[FieldError], warnings: list[str], src: dict[str, Any]) -> list[dict[str, Any]]:
     """The record cannot be assessed yet: say what is needed, never guess an answer."""
-    lines = ["rrall could not assess this record; it needs:", ""]
+    lines = ["rrall could not assess this record. What is missing or contradictory:", ""]
     lines += [f"- `{e.path or 'record'}`: {e.message}" + (f" (allowed: {e.allowed})" if e.allowed else "")
               for e in errors]
     if warnings:
         lines += ["", "Not used from the record:", ""] + [f"- {w}" for w in warnings[:20]]
-    return [_card(f"rrall needs {len(errors)} more fact(s) to assess this relapse", "warning",
-                  "\n".join(lines), src)]
+    summary = f"rrall cannot assess this record yet: {len(errors)} problem(s) to fix or fill in"
+    return [_card(summary, "warning", "\n".join(lines), src)]
 
 
 def order_cards(result: dict[str, Any], ordered: list[tuple[str, str]], resistance: dict[str, set[str]],

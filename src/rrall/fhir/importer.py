@@ -16,7 +16,7 @@ from rrall.case.vocabulary import Anthracycline, GeneticLesion, PriorAgent, valu
 from rrall.errors import FieldError
 from rrall.fhir import codes as C
 from rrall.fhir.build import short_protein
-from rrall.fhir.read import Resources, label, read_resources
+from rrall.fhir.read import Resources, label, read_resources, reference_key
 
 AGENTS = set(values(PriorAgent))
 ANTHRACYCLINES = set(values(Anthracycline))
@@ -61,6 +61,10 @@ class _Case:
         self.warnings: list[str] = []
 
     def set(self, path: str, value: Any, source: dict[str, Any]) -> None:
+        if value is None:
+            if "resourceType" in source and "id" in source:
+                self.warn(source, path, "no value rrall can read (e.g. a missing or differently typed value)")
+            return
         if path in self.values and self.values[path][0] != value:
             first = self.values[path][1]
             self.errors.append(FieldError(path, f"conflicting values: {label(first)} gives "
@@ -73,15 +77,48 @@ class _Case:
         self.warnings.append(f"{label(resource)}.{element}: {why}")
 
 
+VOID = {"entered-in-error", "cancelled", "not-done", "not-taken", "stopped", "refuted", "unknown"}
+
+
+def _usable(resource: dict[str, Any], patients: set[str], out: _Case) -> bool:
+    """Resources withdrawn (entered in error, refuted, not done, not taken) or about
+    another patient are not used, and say so."""
+    status = resource.get("status")
+    verification = codes(resource.get("verificationStatus"))
+    if status in VOID or any(code in ("refuted", "entered-in-error") for _, code in verification):
+        out.warn(resource, "status", f"{status or 'verificationStatus'}: not used")
+        return False
+    subject = resource.get("subject") or resource.get("patient")
+    text = subject.get("reference") if isinstance(subject, dict) else None
+    if isinstance(text, str) and patients and _last(text) not in patients:
+        out.warn(resource, "subject", "refers to a patient not in this record: not used")
+        return False
+    return True
+
+
+def _last(reference: str) -> str:
+    """The id a reference ends with (Patient/1, https://x/Patient/1/_history/2, urn:uuid:1)."""
+    return reference_key(reference).rsplit("/", 1)[-1].removeprefix("urn:uuid:")
+
+
 def import_case(source: Path | dict[str, Any] | list[dict[str, Any]]) -> Imported:
     found = read_resources(source)
     if found.errors:
-        return Imported({}, errors=found.errors)
+        return Imported({}, found.warnings, found.errors)
     out = _Case()
+    out.warnings += found.warnings
+    people = found.by_type.get("Patient", [])
+    patients = {str(p.get("id")) for p in people}
+    patients |= {_last(u) for p in people for u, r in found.by_ref.items() if r is p}
+    for kind in list(found.by_type):
+        if kind != "Patient":
+            found.by_type[kind] = [r for r in found.by_type[kind] if _usable(r, patients, out)]
     _patient(found, out)
     diagnosis, relapses = _conditions(found, out)
+    _serial(found, out)
+    targets = _Targets(found, diagnosis, relapses)
     for obs in found.by_type.get("Observation", []):
-        _observation(obs, found, diagnosis, relapses, out)
+        _observation(obs, targets, out)
     for proc in found.by_type.get("Procedure", []):
         _procedure(proc, out)
     _medications(found, out)
@@ -141,8 +178,11 @@ def _conditions(found: Resources, out: _Case) -> tuple[dict[str, Any] | None, li
         out.warn(diagnoses[0], "code", "no B or T lineage code: immunophenotype unknown")
     merged: dict[str, dict[str, Any]] = {}
     for cond in sorted(relapses, key=lambda c: _when(c) or ""):
-        day = _when(cond) or ""
-        if day in merged:  # a relapse Condition and a disease-status Observation of the same day
+        day = _when(cond)
+        if day is None:
+            out.errors.append(FieldError("relapses", f"{label(cond)} has no date (onset or effective)",
+                                         "a relapse with its date"))
+        elif day in merged:  # a relapse Condition and a disease-status Observation of the same day
             merged[day].setdefault("_also", []).append(cond)
         else:
             merged[day] = cond
@@ -165,72 +205,94 @@ def _conditions(found: Resources, out: _Case) -> tuple[dict[str, Any] | None, li
     return diagnosis, ordered
 
 
-def _target(obs: dict[str, Any], found: Resources, diagnosis: dict[str, Any] | None,
-            relapses: list[dict[str, Any]]) -> str | None:
-    """'diagnosis' or 'relapses[i]': what this observation is about."""
-    for focus in obs.get("focus") or []:
-        target = found.resolve(focus)
-        if target is not None and diagnosis is not None and target is diagnosis:
-            return "diagnosis"
+def _keys(resource: dict[str, Any], found: Resources) -> set[str]:
+    """Every way a reference can name this resource."""
+    kind, ident = resource.get("resourceType"), resource.get("id")
+    keys = {f"{kind}/{ident}", f"urn:uuid:{ident}"}
+    keys |= {url for url, r in found.by_ref.items() if r.get("resourceType") == kind and r.get("id") == ident}
+    return keys
+
+
+class _Targets:
+    """What an Observation is about: the diagnosis or one relapse."""
+
+    def __init__(self, found: Resources, diagnosis: dict[str, Any] | None,
+                 relapses: list[dict[str, Any]]) -> None:
+        self.found = found
+        self.diagnosis = diagnosis
+        self.dx_keys: set[str] = set()
+        for cond in found.by_type.get("Condition", []):
+            if diagnosis is not None and codes(cond.get("code")) & C.DIAGNOSIS_CODES and not (
+                    codes(cond.get("code")) & C.RELAPSE_CODES):
+                self.dx_keys |= _keys(cond, found)
+        self.relapse_of: dict[str, int] = {}
+        self.days: list[str] = []
         for i, r in enumerate(relapses):
-            if target is r or any(target is a for a in r.get("_also", [])):
-                return f"relapses[{i}]"
-    day = _when(obs)
-    before = [i for i, r in enumerate(relapses) if day and (_when(r) or "") <= day]
-    if before:
-        return f"relapses[{before[-1]}]"
-    return "diagnosis" if diagnosis is not None else None
+            for part in [r, *r.get("_also", [])]:
+                for key in _keys(part, found):
+                    self.relapse_of[key] = i
+            self.days.append(_when(r) or "")
+
+    def of(self, obs: dict[str, Any]) -> tuple[str | None, bool]:
+        """('diagnosis' | 'relapses[i]' | None, whether a focus said so)."""
+        for focus in obs.get("focus") or []:
+            text = focus.get("reference") if isinstance(focus, dict) else None
+            if not isinstance(text, str):
+                continue
+            for key in (text, reference_key(text)):
+                if key in self.dx_keys:
+                    return "diagnosis", True
+                if key in self.relapse_of:
+                    return f"relapses[{self.relapse_of[key]}]", True
+        day = _when(obs)
+        if day:
+            before = [i for i, d in enumerate(self.days) if d <= day]
+            return (f"relapses[{before[-1]}]" if before else "diagnosis"), False
+        return ("diagnosis" if not self.days else None), False
 
 
-def _observation(obs: dict[str, Any], found: Resources, diagnosis: dict[str, Any] | None,
-                 relapses: list[dict[str, Any]], out: _Case) -> None:
+RELAPSE_ONLY = "cannot tell which relapse this belongs to: give it a focus (the relapse Condition) or a date"
+EITHER = RELAPSE_ONLY.replace("which relapse", "whether the diagnosis or which relapse")
+
+
+def _observation(obs: dict[str, Any], targets: _Targets, out: _Case) -> None:
     kind = codes(obs.get("code"))
     value = codes(obs.get("valueCodeableConcept"))
-    target = _target(obs, found, diagnosis, relapses)
+    target, focused = targets.of(obs)
     own = {code for system, code in kind if system == C.RRALL}
+    at_relapse = target if target and target != "diagnosis" else None
     if (C.LOINC, "97509-4") in kind:
         return  # read as a relapse above
     if kind & {(C.LOINC, C.WBC[1])}:
         _wbc(obs, out)
     elif "induction-outcome" in own or "reinduction-outcome" in own:
         front = "induction-outcome" in own
-        field_ = "diagnosis.induction_outcome" if front else f"{target}.reinduction_outcome"
+        if not front and at_relapse is None:
+            out.warn(obs, "focus", RELAPSE_ONLY)
+            return
+        field_ = "diagnosis.induction_outcome" if front else f"{at_relapse}.reinduction_outcome"
         done = (C.OUTCOMES["CR"][0], C.OUTCOMES["CR"][1]) in value
         failed = (C.OUTCOMES["failure"][0], C.OUTCOMES["failure"][1]) in value
-        word = "induction_failure" if "induction-outcome" in own else "treatment_failure"
+        word = "induction_failure" if front else "treatment_failure"
         if done or failed:
             out.set(field_, "CR" if done else word, obs)
         else:
             out.warn(obs, "valueCodeableConcept", "an outcome other than full remission or refractory")
     elif "cns-status" in own:
         status = [s for s, c in C.CNS_STATUS.items() if (c[0], c[1]) in value]
-        if status and target:
-            out.set(f"{target}.cns_status", status[0], obs)
-        else:
+        if not status:
             out.warn(obs, "valueCodeableConcept", "not CNS1, CNS2 or CNS3 (NCIt)")
-    elif "genetic-lesion" in own and target:
-        _lesion(obs, target, value, out)
-    elif "marrow-blasts" in own and target and target != "diagnosis":
-        out.set(f"{target}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
-    elif (kind & {(C.CD19[0], C.CD19[1])} or "cd22" in own) and target and target != "diagnosis":
-        marker = "cd22" if "cd22" in own else "cd19"
-        words = [c for s, c in value if s == C.RRALL and c in ("positive", "dim", "negative", "unknown")]
-        if words:
-            out.set(f"{target}.{marker}", words[0], obs)
+        elif target is None:
+            out.warn(obs, "focus", EITHER)
         else:
-            out.warn(obs, "value[x]", f"{marker.upper()} is read as positive / dim / negative (rrall codes)")
-    elif kind & C.BCR_ABL1_IN and target and target != "diagnosis":
-        present = obs.get("valueBoolean")
-        if present is None and (C.PRESENT[0], C.PRESENT[1]) in value:
-            present = True
-        if isinstance(present, bool):
-            out.set(f"{target}.bcr_abl1", present, obs)
+            out.set(f"{target}.cns_status", status[0], obs)
+    elif "genetic-lesion" in own:
+        if target is None:
+            out.warn(obs, "focus", EITHER)
         else:
-            out.warn(obs, "value[x]", "BCR::ABL1 is read from valueBoolean or LOINC LA9633-4 (Present)")
-    elif (C.VARIANT[0], C.VARIANT[1]) in kind and target and target != "diagnosis":
-        _variant(obs, target, value, out)
+            _lesion(obs, target, value, out)
     elif "mrd" in own:
-        _mrd(obs, target, relapses, out)
+        _mrd(obs, target if focused else None, target, len(targets.days), out)
     elif "donor" in own:
         donor = [c for s, c in value if s == C.RRALL]
         out.set("donor.type", donor[0] if donor else None, obs)
@@ -243,8 +305,54 @@ def _observation(obs: dict[str, Any], found: Resources, diagnosis: dict[str, Any
         out.set("performance.score", obs.get("valueInteger"), obs)
         if _when(obs):
             out.set("performance.date", _when(obs), obs)
+    elif _relapse_fact(kind, own) and at_relapse is None:
+        out.warn(obs, "focus", RELAPSE_ONLY)
+    elif "marrow-blasts" in own and at_relapse:
+        out.set(f"{at_relapse}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
+    elif (kind & {(C.CD19[0], C.CD19[1])} or "cd22" in own) and at_relapse:
+        marker = "cd22" if "cd22" in own else "cd19"
+        words = [c for s, c in value if s == C.RRALL and c in ("positive", "dim", "negative", "unknown")]
+        if words:
+            out.set(f"{at_relapse}.{marker}", words[0], obs)
+        else:
+            out.warn(obs, "value[x]", f"{marker.upper()} is read as positive / dim / negative (rrall codes)")
+    elif kind & C.BCR_ABL1_IN and at_relapse:
+        present = obs.get("valueBoolean")
+        if present is None and (C.PRESENT[0], C.PRESENT[1]) in value:
+            present = True
+        if isinstance(present, bool):
+            out.set(f"{at_relapse}.bcr_abl1", present, obs)
+        else:
+            out.warn(obs, "value[x]", "BCR::ABL1 is read from valueBoolean or LOINC LA9633-4 (Present)")
+    elif (C.VARIANT[0], C.VARIANT[1]) in kind and at_relapse:
+        _variant(obs, at_relapse, value, out)
     else:
         out.warn(obs, "code", "an observation rrall does not map; not used")
+
+
+def _relapse_fact(kind: set[tuple[str, str]], own: set[str]) -> bool:
+    markers = {(C.CD19[0], C.CD19[1]), (C.VARIANT[0], C.VARIANT[1]), *C.BCR_ABL1_IN}
+    return bool(own & {"marrow-blasts", "cd22"} or kind & markers)
+
+
+def _serial(found: Resources, out: _Case) -> None:
+    """Keep one of each serial measurement: the WBC count at diagnosis (the earliest), the
+    latest performance score; say which others were not used."""
+    observations = found.by_type.get("Observation", [])
+    for code, keep_last, what in ((C.WBC, False, "the case keeps the count at diagnosis (the earliest)"),
+                                  (C.KARNOFSKY, True, "the case keeps the latest score"),
+                                  (C.LANSKY, True, "the case keeps the latest score")):
+        series = [o for o in observations if (code[0], code[1]) in codes(o.get("code"))]
+        if len(series) < 2:
+            continue
+        series.sort(key=lambda o: _when(o) or "")
+        kept = series[-1] if keep_last else series[0]
+        for o in series:
+            if o is not kept:
+                out.warn(o, "code", f"another measurement of the same kind: {what}")
+        dropped = {id(o) for o in series if o is not kept}
+        found.by_type["Observation"] = [o for o in found.by_type["Observation"] if id(o) not in dropped]
+        observations = found.by_type["Observation"]
 
 
 def _wbc(obs: dict[str, Any], out: _Case) -> None:
@@ -262,8 +370,15 @@ def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: 
     path = f"{target}.genetics"
     current = out.values.get(path, ([], obs))[0]
     lesions = [c for s, c in value if s == C.RRALL and c in LESIONS]
-    if (C.RRALL, "none-found") in value:
-        out.values.setdefault(path, ([], obs))
+    none_found = (C.RRALL, "none-found") in value
+    previous = out.values.get(path)
+    if (none_found and current) or (lesions and previous is not None and previous[0] == [] and
+                                     previous[1] is not obs and previous[1].get("_none")):
+        first = label(previous[1]) if previous else label(obs)
+        why = f"{first} and {label(obs)} disagree: tested with none found, and a lesion found"
+        out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
+    elif none_found:
+        out.values.setdefault(path, ([], {**obs, "_none": True}))
     elif lesions:
         out.values[path] = (sorted({*current, *lesions}, key=_lesion_order), obs)
     else:
@@ -299,7 +414,9 @@ def _variant(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out:
     out.values[path] = (current, obs)
 
 
-def _mrd(obs: dict[str, Any], target: str | None, relapses: list[dict[str, Any]], out: _Case) -> None:
+def _mrd(obs: dict[str, Any], focused: str | None, dated: str | None, relapses: int, out: _Case) -> None:
+    """`relapse` from the focus; else from the date when it is an earlier relapse than the
+    latest (the case format's default)."""
     q = obs.get("valueQuantity") or {}
     unit = {"%": "percent", "1": "fraction"}.get(q.get("code") or "")
     entry: dict[str, Any] = {"value": q.get("value"), "unit": unit}
@@ -312,10 +429,15 @@ def _mrd(obs: dict[str, Any], target: str | None, relapses: list[dict[str, Any]]
         entry["method"] = methods[0]
     if _when(obs):
         entry["date"] = _when(obs)
-    if obs.get("focus") and target and target.startswith("relapses["):
-        entry["relapse"] = int(target[9:-1]) + 1
+    if focused and focused.startswith("relapses["):
+        entry["relapse"] = int(focused[9:-1]) + 1
+    elif dated and dated.startswith("relapses[") and int(dated[9:-1]) + 1 < relapses:
+        entry["relapse"] = int(dated[9:-1]) + 1
     if unit is None:
         out.warn(obs, "valueQuantity.code", "MRD unit must be UCUM '%' or '1' (a fraction)")
+    if q.get("value") is None:
+        out.warn(obs, "valueQuantity.value", "an MRD result without a value; not used")
+        return
     out.values.setdefault("mrd", ([], obs))[0].append({k: v for k, v in entry.items() if v is not None})
 
 
@@ -350,7 +472,7 @@ def _procedure(proc: dict[str, Any], out: _Case) -> None:
 def agent_of(resource: dict[str, Any], found: Resources) -> tuple[str | None, str]:
     concept = resource.get("medicationCodeableConcept")
     if concept is None:
-        medication = found.resolve(resource.get("medicationReference"))
+        medication = found.resolve(resource.get("medicationReference"), resource)
         concept = (medication or {}).get("code")
     for system, code in codes(concept):
         if system == C.RXNORM and code in BY_RXNORM:
@@ -424,13 +546,13 @@ def _document(out: _Case, found: Resources) -> dict[str, Any]:
         node: Any = document
         parts = path.replace("]", "").replace("[", ".").split(".")
         for i, part in enumerate(parts[:-1]):
-            nxt: Any = [] if parts[i + 1].isdigit() else {}
+            fresh: Any = [] if parts[i + 1].isdigit() else {}
             if part.isdigit():
                 while len(node) <= int(part):
-                    node.append(nxt)
+                    node.append([] if parts[i + 1].isdigit() else {})  # a new one each time
                 node = node[int(part)]
             else:
-                node = node.setdefault(part, nxt)
+                node = node.setdefault(part, fresh)
         node[parts[-1]] = value
     if found.timestamp and _day(found.timestamp):
         document.setdefault("assessment_date", _day(found.timestamp))

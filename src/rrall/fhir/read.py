@@ -12,7 +12,12 @@ from pydantic import ValidationError
 
 from rrall.errors import FieldError
 
-BUNDLE_TYPES = ("searchset", "collection", "transaction", "batch", "document")
+BUNDLE_TYPES = ("searchset", "collection", "transaction", "batch", "batch-response", "transaction-response",
+                "document")
+# The resource types the mapping reads: an invalid one of these is an error; an invalid
+# resource of any other type is only a warning, since it would not be used anyway.
+USED = {"Patient", "Condition", "Observation", "Procedure", "MedicationStatement", "MedicationAdministration",
+        "MedicationRequest", "Medication"}
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Resources:
     by_ref: dict[str, dict[str, Any]] = field(default_factory=dict)
     timestamp: str | None = None
     errors: list[FieldError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, resource: dict[str, Any], full_url: str | None, where: str) -> None:
         kind = resource.get("resourceType")
@@ -30,21 +36,43 @@ class Resources:
             self.errors.append(FieldError(where, "not a FHIR resource: resourceType is missing"))
             return
         problem = _validate(kind, resource)
-        if problem:
+        if problem and kind in USED:
             self.errors.append(FieldError(f"{where} ({label(resource)})", problem))
             return
+        if problem:
+            self.warnings.append(f"{label(resource)}: {problem}; not used")
+            return
+        key = f"{kind}/{resource['id']}" if resource.get("id") else None
+        if key and key in self.by_ref:  # the same resource twice (NDJSON and a Bundle, overlapping pages)
+            if self.by_ref[key] != resource:
+                self.errors.append(FieldError(f"{where} ({key})", f"{key} appears twice with different "
+                                              "content", "one version of each resource"))
+            return
         self.by_type.setdefault(kind, []).append(resource)
-        if resource.get("id"):
-            self.by_ref[f"{kind}/{resource['id']}"] = resource
+        if key:
+            self.by_ref[key] = resource
         if full_url:
             self.by_ref[full_url] = resource
-            if "/" in full_url and not full_url.startswith("urn:"):  # http://x/fhir/Condition/1
-                self.by_ref["/".join(full_url.rsplit("/", 2)[-2:])] = resource
+            self.by_ref.setdefault(reference_key(full_url), resource)
 
-    def resolve(self, reference: dict[str, Any] | None) -> dict[str, Any] | None:
+    def resolve(self, reference: dict[str, Any] | None, container: dict[str, Any] | None = None
+                ) -> dict[str, Any] | None:
+        """The resource a Reference points to: relative (Condition/1), absolute
+        (https://ehr/fhir/Condition/1, with or without /_history/n), urn:uuid, or #contained."""
         if not reference or not isinstance(reference.get("reference"), str):
             return None
-        return self.by_ref.get(reference["reference"])
+        text: str = reference["reference"]
+        if text.startswith("#") and container is not None:
+            return next((c for c in container.get("contained") or [] if c.get("id") == text[1:]), None)
+        return self.by_ref.get(text) or self.by_ref.get(reference_key(text))
+
+
+def reference_key(text: str) -> str:
+    """Type/id of a reference in any of its forms (urn:uuid references are kept whole)."""
+    if text.startswith("urn:"):
+        return text
+    parts = text.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:])
 
 
 def label(resource: dict[str, Any]) -> str:
@@ -117,7 +145,9 @@ def _read_json(data: Any, found: Resources, where: str) -> None:
     found.timestamp = data.get("timestamp")
     for i, entry in enumerate(data.get("entry") or []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict):
+        if not isinstance(resource, dict):
+            found.warnings.append(f"{where}.entry[{i}]: an entry without a resource; nothing to read")
+        else:
             if resource.get("resourceType") == "Bundle":  # a searchset inside a batch answer
                 _read_json(resource, found, f"{where}.entry[{i}]")
             else:

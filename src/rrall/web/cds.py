@@ -4,6 +4,7 @@ and `order-select` (a drafted order of an agent the assessment rules out)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlparse
 
 import orjson
 from fastapi import APIRouter, Header, Request
@@ -19,6 +20,7 @@ from rrall.web.errors import ApiError
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
@@ -77,9 +79,12 @@ async def call(request: Request, service_id: str,
     settings = request.app.state.settings
     if settings.public_url:
         audience = settings.public_url.rstrip("/") + request.url.path
+    elif request.url.hostname in LOCAL_HOSTS:
+        audience = str(request.url.replace(query=""))  # trying it out on this machine
     else:
-        audience = str(request.url.replace(query=""))
-    request.app.state.cds_clients.verify(authorization, audience)
+        raise ApiError(503, "set RRALL_PUBLIC_URL to the address the EHR calls: the JWT audience is checked "
+                            "against it, never against the request's Host header")
+    claims = request.app.state.cds_clients.verify(authorization, audience)
     try:
         hook = HookRequest.model_validate(orjson.loads(await request.body()))
     except (orjson.JSONDecodeError, ValidationError) as exc:
@@ -89,10 +94,15 @@ async def call(request: Request, service_id: str,
     patient = hook.context.get("patientId")
     if not isinstance(patient, str) or not patient:
         raise ApiError(400, "context.patientId is required")
-    resources = _record(hook, patient)
+    if hook.fhirServer:
+        request.app.state.cds_clients.check_server(claims["iss"], hook.fhirServer)
+    entries = _record(hook, patient)
     wb: Workbench = request.app.state.workbench
     src = source(wb.kb.version, settings.public_url)
-    imported = import_case(resources)
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    if imported.document.get("id"):  # one case per EHR and patient: ids of two EHRs may clash
+        ehr = urlparse(str(claims["iss"])).netloc or str(claims["iss"])
+        imported.document["id"] = f"{ehr}:{imported.document['id']}"
     errors = list(imported.errors)
     if not errors:
         try:
@@ -112,15 +122,17 @@ async def call(request: Request, service_id: str,
 
 
 def _record(hook: HookRequest, patient: str) -> list[dict[str, Any]]:
-    """The prefetched resources; what the client did not prefetch is read from its FHIR server."""
+    """Bundle entries (resource and fullUrl, so references resolve): the prefetched ones,
+    and what the client did not prefetch, read from its FHIR server."""
     given = hook.prefetch or {}
     resources: list[dict[str, Any]] = []
     for key in PREFETCH:
         value = given.get(key)
         if isinstance(value, dict) and value.get("resourceType") == "Bundle":
-            resources.extend(e["resource"] for e in value.get("entry") or [] if "resource" in e)
+            resources.extend({"fullUrl": e.get("fullUrl"), "resource": e["resource"]}
+                             for e in value.get("entry") or [] if isinstance(e, dict) and "resource" in e)
         elif isinstance(value, dict):
-            resources.append(value)
+            resources.append({"resource": value})
     missing = {k: t for k, t in PREFETCH.items() if given.get(k) is None}
     if missing:
         if not hook.fhirServer:

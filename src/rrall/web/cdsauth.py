@@ -18,14 +18,23 @@ import jwt
 from rrall.web.errors import ApiError
 
 ALGORITHMS = ["RS384", "ES384"]
+MAX_LIFETIME = 300  # seconds between iat and exp
 
 
 class CdsClients:
     """Configured CDS clients: issuer -> JWKS (a JSON file: {"issuer": {"keys": [...]}})."""
 
     def __init__(self, clients: dict[str, dict[str, Any]]) -> None:
-        self.keys = {iss: jwt.PyJWKSet.from_dict(jwks) for iss, jwks in clients.items()}
+        self.keys = {iss: jwt.PyJWKSet.from_dict({"keys": c["keys"]}) for iss, c in clients.items()}
+        # Optional per client: the FHIR servers it may send (no others are fetched from).
+        self.servers = {iss: [str(s) for s in c["fhir_servers"]] for iss, c in clients.items()
+                        if "fhir_servers" in c}
         self.seen: dict[str, float] = {}
+
+    def check_server(self, issuer: str, server: str) -> None:
+        allowed = self.servers.get(issuer)
+        if allowed is not None and not any(server.rstrip("/").startswith(a.rstrip("/")) for a in allowed):
+            raise ApiError(403, "fhirServer is not one this client is configured for (fhir_servers)")
 
     @classmethod
     def from_file(cls, path: str) -> CdsClients:
@@ -61,6 +70,8 @@ class CdsClients:
             raise ApiError(401, f"the JWT audience is not this service ({audience})") from None
         except jwt.PyJWTError as exc:
             raise ApiError(401, f"the JWT is not valid: {exc}") from None
+        if float(verified["exp"]) - float(verified["iat"]) > MAX_LIFETIME + 30:
+            raise ApiError(401, "the JWT lives longer than the 5 minutes CDS Hooks allows")
         now = time.time()
         self.seen = {j: t for j, t in self.seen.items() if t > now}
         jti = f"{verified['iss']}|{verified['jti']}"
