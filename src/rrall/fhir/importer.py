@@ -380,13 +380,9 @@ def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: 
     elif none_found:
         out.values.setdefault(path, ([], {**obs, "_none": True}))
     elif lesions:
-        out.values[path] = (sorted({*current, *lesions}, key=_lesion_order), obs)
+        out.values[path] = ([*current, *(x for x in lesions if x not in current)], obs)  # record order
     else:
         out.warn(obs, "valueCodeableConcept", "not a genetic lesion of the case format")
-
-
-def _lesion_order(lesion: str) -> int:
-    return list(values(GeneticLesion)).index(lesion)
 
 
 def _variant(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: _Case) -> None:
@@ -489,7 +485,13 @@ def agent_of(resource: dict[str, Any], found: Resources) -> tuple[str | None, st
 
 
 def _medications(found: Resources, out: _Case) -> None:
-    agents: dict[str, dict[str, Any]] = {}
+    """A MedicationStatement is one course (kept as its own entry); administrations and
+    completed orders of an agent are collapsed into one course, from the earliest date,
+    and their anthracycline doses in mg/m2 are summed. Where an agent has a statement,
+    the statement is used and the administrations are named in a warning."""
+    courses: list[dict[str, Any]] = []
+    collapsed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    stated_doses: list[dict[str, Any]] = []
     totals: dict[str, tuple[float, dict[str, Any]]] = {}
     for kind in ("MedicationStatement", "MedicationAdministration", "MedicationRequest"):
         for item in found.by_type.get(kind, []):
@@ -500,20 +502,46 @@ def _medications(found: Resources, out: _Case) -> None:
             if agent is None:
                 out.warn(item, "medication[x]", f"{shown!r} is not an agent rrall tracks; not used")
             elif agent in ANTHRACYCLINES:
-                _anthracycline(item, agent, totals, out)
+                cumulative = _extension(item, C.CUMULATIVE_DOSE)
+                if kind == "MedicationStatement" and cumulative and cumulative.get("value") is not None:
+                    stated_doses.append({"agent": agent, "cumulative_mg_per_m2": cumulative["value"]})
+                else:
+                    _anthracycline(item, agent, totals, out)
+            elif kind == "MedicationStatement":
+                courses.append(_course(item, agent))
             else:
-                entry = agents.setdefault(agent, {"agent": agent})
-                start = _when(item)
-                if start and (not entry.get("start_date") or start < entry["start_date"]):
-                    entry["start_date"] = start
-                for ext in item.get("extension") or []:
-                    if ext.get("url") == C.AGENT_RESPONSE:
-                        entry["response"] = ext.get("valueCode")
-    if agents:
-        out.set("prior_therapy.agents", list(agents.values()), {"resourceType": "MedicationStatement"})
-    if totals:
-        doses = [{"agent": a, "cumulative_mg_per_m2": _number(total)} for a, (total, _) in totals.items()]
-        out.set("prior_therapy.anthracyclines", doses, {"resourceType": "MedicationStatement"})
+                course = _course(item, agent)
+                earlier = collapsed.get(agent)
+                first = (earlier[0].get("start_date") or "9") if earlier else "9"
+                if earlier is None or (course.get("start_date") or "9") < first:
+                    course = {**(earlier[0] if earlier else {}), **course}
+                    collapsed[agent] = (course, item)
+    stated = {c["agent"] for c in courses}
+    for agent, (course, item) in collapsed.items():
+        if agent in stated:
+            out.warn(item, "medication[x]", f"{agent} is also in a MedicationStatement, which is used")
+        else:
+            courses.append(course)
+    stated_agents = {d["agent"] for d in stated_doses}
+    for agent, (total, item) in totals.items():
+        if agent in stated_agents:
+            out.warn(item, "dosage", f"{agent} has a cumulative dose in a MedicationStatement, which is used")
+        else:
+            stated_doses.append({"agent": agent, "cumulative_mg_per_m2": _number(total)})
+    if courses:
+        out.set("prior_therapy.agents", courses, {"resourceType": "MedicationStatement"})
+    if stated_doses:
+        out.set("prior_therapy.anthracyclines", stated_doses, {"resourceType": "MedicationStatement"})
+
+
+def _course(item: dict[str, Any], agent: str) -> dict[str, Any]:
+    course: dict[str, Any] = {"agent": agent}
+    if _when(item):
+        course["start_date"] = _when(item)
+    for ext in item.get("extension") or []:
+        if ext.get("url") == C.AGENT_RESPONSE:
+            course["response"] = ext.get("valueCode")
+    return course
 
 
 def _anthracycline(item: dict[str, Any], agent: str, totals: dict[str, tuple[float, dict[str, Any]]],
