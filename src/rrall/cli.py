@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from rrall import __version__
-from rrall.cohort.cli import cohort_command
+from rrall.cohort.cli import cohort_command, synth_command
 from rrall.fhir.cli import fhir_app
 from rrall.trials.cli import trials_app
 from rrall.web.cdscli import cds_app
@@ -37,6 +37,7 @@ knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the kn
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(trials_app, name="trials")
 app.command("cohort")(cohort_command)
+app.command("synth")(synth_command)
 app.command("serve")(serve_command)
 app.command("report")(report_command)
 app.add_typer(users_app, name="users")

@@ -125,3 +125,39 @@ def cohort_command(
                              "out": str(out)}).decode())
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def synth_command(
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of children.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same seed gives the same file).")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet (flat cohort layout).",
+                                      show_default=False)] = Path("synthetic-cohort.csv"),
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", help="Change a parameter, NAME=VALUE (see src/rrall/cohort/synth.yaml).",
+        show_default=False)] = None,
+) -> None:
+    """Write a SYNTHETIC cohort (not patient data) whose proportions and survival follow the
+    published figures where there are some and documented assumptions elsewhere; a sidecar
+    OUT.synthetic.json records every parameter and its source or assumption."""
+    from rrall.cohort.synth import load_parameters, write_cohort
+
+    if out.suffix not in (".csv", ".parquet"):
+        typer.echo(f"--out: {out.suffix or 'no suffix'} is not an output (allowed: .csv, .parquet)", err=True)
+        raise typer.Exit(2)
+    known = load_parameters().parameters
+    values: dict[str, float] = {}
+    for item in overrides or []:
+        name, _, text = item.partition("=")
+        try:
+            number = float(text)
+        except ValueError:
+            number = -1.0
+        if name not in known or number < 0:
+            typer.echo(f"--set {item!r}: NAME=VALUE with a known name and a number >= 0 "
+                       f"(names: {', '.join(known)})", err=True)
+            raise typer.Exit(2)
+        values[name] = number
+    sidecar = write_cohort(out, n, seed, values)
+    assumed = [k for k, v in sidecar["parameters"].items() if v.get("assumption")]
+    typer.echo(f"{out}: {n} SYNTHETIC children (seed {seed}); parameters in {out.name}.synthetic.json; "
+               f"assumptions, not published figures: {', '.join(assumed)}", err=True)

@@ -11,6 +11,7 @@ the last follow-up.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -142,9 +143,14 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
             part["os_months"].to_list(), part["os_event"].to_list())
         efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
             part["efs_months"].to_list(), part["efs_event"].to_list())
-        cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
-            part["efs_months"].to_list(), part["code"].to_list(), event_of_interest=1,
-            label=f"{framework} {group}")
+        with warnings.catch_warnings():
+            # Tied event times are jittered by 1e-6 months with a fixed seed (documented);
+            # lifelines says so in a warning on every tie.
+            warnings.filterwarnings("ignore", message=".*[Tt]ied event times.*")
+            warnings.filterwarnings("ignore", message=".*randomly jittered.*")
+            cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
+                part["efs_months"].to_list(), part["code"].to_list(), event_of_interest=1,
+                label=f"{framework} {group}")
         at_risk = [int((part["os_months"] >= 12 * y).sum()) for y in range(6)]
         result.groups.append(GroupCurve(
             group=group, n=part.height,
