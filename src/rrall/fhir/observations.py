@@ -1,0 +1,250 @@
+"""Observations: markers, MRD, genetics, outcomes, CNS status, counts and scores, each
+placed on the diagnosis or on one relapse (by focus, else by date, never by guess)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rrall.case.vocabulary import GeneticLesion, values
+from rrall.errors import FieldError
+from rrall.fhir import codes as C
+from rrall.fhir.build import short_protein
+from rrall.fhir.mapped import Draft, codes, when
+from rrall.fhir.read import Resources, label, reference_key
+
+LESIONS = set(values(GeneticLesion))
+WBC_UNITS = {"/uL": 1, "/mm3": 1, "10*3/uL": 1000, "10*9/L": 1000, "/L": 1e-6}
+
+
+def _keys(resource: dict[str, Any], found: Resources) -> set[str]:
+    """Every way a reference can name this resource."""
+    kind, ident = resource.get("resourceType"), resource.get("id")
+    keys = {f"{kind}/{ident}", f"urn:uuid:{ident}"}
+    keys |= {url for url, r in found.by_ref.items() if r.get("resourceType") == kind and r.get("id") == ident}
+    return keys
+
+
+class Targets:
+    """What an Observation is about: the diagnosis or one relapse."""
+
+    def __init__(self, found: Resources, diagnosis: dict[str, Any] | None,
+                 relapses: list[dict[str, Any]]) -> None:
+        self.found = found
+        self.diagnosis = diagnosis
+        self.dx_keys: set[str] = set()
+        for cond in found.by_type.get("Condition", []):
+            if diagnosis is not None and codes(cond.get("code")) & C.DIAGNOSIS_CODES and not (
+                    codes(cond.get("code")) & C.RELAPSE_CODES):
+                self.dx_keys |= _keys(cond, found)
+        self.relapse_of: dict[str, int] = {}
+        self.days: list[str] = []
+        for i, r in enumerate(relapses):
+            for part in [r, *r.get("_also", [])]:
+                for key in _keys(part, found):
+                    self.relapse_of[key] = i
+            self.days.append(when(r) or "")
+
+    def of(self, obs: dict[str, Any]) -> tuple[str | None, bool]:
+        """('diagnosis' | 'relapses[i]' | None, whether a focus said so)."""
+        for focus in obs.get("focus") or []:
+            text = focus.get("reference") if isinstance(focus, dict) else None
+            if not isinstance(text, str):
+                continue
+            for key in (text, reference_key(text)):
+                if key in self.dx_keys:
+                    return "diagnosis", True
+                if key in self.relapse_of:
+                    return f"relapses[{self.relapse_of[key]}]", True
+        day = when(obs)
+        if day:
+            before = [i for i, d in enumerate(self.days) if d <= day]
+            return (f"relapses[{before[-1]}]" if before else "diagnosis"), False
+        return ("diagnosis" if not self.days else None), False
+
+
+RELAPSE_ONLY = "cannot tell which relapse this belongs to: give it a focus (the relapse Condition) or a date"
+EITHER = RELAPSE_ONLY.replace("which relapse", "whether the diagnosis or which relapse")
+
+
+def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
+    kind = codes(obs.get("code"))
+    value = codes(obs.get("valueCodeableConcept"))
+    target, focused = targets.of(obs)
+    own = {code for system, code in kind if system == C.RRALL}
+    at_relapse = target if target and target != "diagnosis" else None
+    if (C.LOINC, "97509-4") in kind:
+        return  # read as a relapse above
+    if kind & {(C.LOINC, C.WBC[1])}:
+        _wbc(obs, out)
+    elif "induction-outcome" in own or "reinduction-outcome" in own:
+        front = "induction-outcome" in own
+        if not front and at_relapse is None:
+            out.warn(obs, "focus", RELAPSE_ONLY)
+            return
+        field_ = "diagnosis.induction_outcome" if front else f"{at_relapse}.reinduction_outcome"
+        done = (C.OUTCOMES["CR"][0], C.OUTCOMES["CR"][1]) in value
+        failed = (C.OUTCOMES["failure"][0], C.OUTCOMES["failure"][1]) in value
+        word = "induction_failure" if front else "treatment_failure"
+        if done or failed:
+            out.set(field_, "CR" if done else word, obs)
+        else:
+            out.warn(obs, "valueCodeableConcept", "an outcome other than full remission or refractory")
+    elif "cns-status" in own:
+        status = [s for s, c in C.CNS_STATUS.items() if (c[0], c[1]) in value]
+        if not status:
+            out.warn(obs, "valueCodeableConcept", "not CNS1, CNS2 or CNS3 (NCIt)")
+        elif target is None:
+            out.warn(obs, "focus", EITHER)
+        else:
+            out.set(f"{target}.cns_status", status[0], obs)
+    elif "genetic-lesion" in own:
+        if target is None:
+            out.warn(obs, "focus", EITHER)
+        else:
+            _lesion(obs, target, value, out)
+    elif "mrd" in own:
+        _mrd(obs, target if focused else None, target, len(targets.days), out)
+    elif "donor" in own:
+        donor = [c for s, c in value if s == C.RRALL]
+        out.set("donor.type", donor[0] if donor else None, obs)
+        for comp in obs.get("component") or []:
+            if (C.RRALL, "hla-match") in codes(comp.get("code")):
+                out.set("donor.hla_match", comp.get("valueString"), obs)
+    elif kind & {(C.KARNOFSKY[0], C.KARNOFSKY[1]), (C.LANSKY[0], C.LANSKY[1])}:
+        scale = "karnofsky" if (C.KARNOFSKY[0], C.KARNOFSKY[1]) in kind else "lansky"
+        out.set("performance.scale", scale, obs)
+        out.set("performance.score", obs.get("valueInteger"), obs)
+        if when(obs):
+            out.set("performance.date", when(obs), obs)
+    elif _relapse_fact(kind, own) and at_relapse is None:
+        out.warn(obs, "focus", RELAPSE_ONLY)
+    elif "marrow-blasts" in own and at_relapse:
+        out.set(f"{at_relapse}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
+    elif (kind & {(C.CD19[0], C.CD19[1])} or "cd22" in own) and at_relapse:
+        marker = "cd22" if "cd22" in own else "cd19"
+        words = [c for s, c in value if s == C.RRALL and c in ("positive", "dim", "negative", "unknown")]
+        if words:
+            out.set(f"{at_relapse}.{marker}", words[0], obs)
+        else:
+            out.warn(obs, "value[x]", f"{marker.upper()} is read as positive / dim / negative (rrall codes)")
+    elif kind & C.BCR_ABL1_IN and at_relapse:
+        present = obs.get("valueBoolean")
+        if present is None and (C.PRESENT[0], C.PRESENT[1]) in value:
+            present = True
+        if isinstance(present, bool):
+            out.set(f"{at_relapse}.bcr_abl1", present, obs)
+        else:
+            out.warn(obs, "value[x]", "BCR::ABL1 is read from valueBoolean or LOINC LA9633-4 (Present)")
+    elif (C.VARIANT[0], C.VARIANT[1]) in kind and at_relapse:
+        _variant(obs, at_relapse, value, out)
+    else:
+        out.warn(obs, "code", "an observation rrall does not map; not used")
+
+
+def _relapse_fact(kind: set[tuple[str, str]], own: set[str]) -> bool:
+    markers = {(C.CD19[0], C.CD19[1]), (C.VARIANT[0], C.VARIANT[1]), *C.BCR_ABL1_IN}
+    return bool(own & {"marrow-blasts", "cd22"} or kind & markers)
+
+
+def keep_serial(found: Resources, out: Draft) -> None:
+    """Keep one of each serial measurement: the WBC count at diagnosis (the earliest), the
+    latest performance score; say which others were not used."""
+    observations = found.by_type.get("Observation", [])
+    for code, keep_last, what in ((C.WBC, False, "the case keeps the count at diagnosis (the earliest)"),
+                                  (C.KARNOFSKY, True, "the case keeps the latest score"),
+                                  (C.LANSKY, True, "the case keeps the latest score")):
+        series = [o for o in observations if (code[0], code[1]) in codes(o.get("code"))]
+        if len(series) < 2:
+            continue
+        series.sort(key=lambda o: when(o) or "")
+        kept = series[-1] if keep_last else series[0]
+        for o in series:
+            if o is not kept:
+                out.warn(o, "code", f"another measurement of the same kind: {what}")
+        dropped = {id(o) for o in series if o is not kept}
+        found.by_type["Observation"] = [o for o in found.by_type["Observation"] if id(o) not in dropped]
+        observations = found.by_type["Observation"]
+
+
+def _wbc(obs: dict[str, Any], out: Draft) -> None:
+    q = obs.get("valueQuantity") or {}
+    factor = WBC_UNITS.get(q.get("code") or q.get("unit") or "")
+    if factor is None or q.get("value") is None:
+        out.warn(obs, "valueQuantity", f"WBC unit {q.get('code') or q.get('unit')!r} is not one of "
+                                       f"{', '.join(WBC_UNITS)}; not used")
+        return
+    number = q["value"] * factor
+    out.set("diagnosis.wbc_per_uL", int(number) if float(number).is_integer() else number, obs)
+
+
+def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: Draft) -> None:
+    path = f"{target}.genetics"
+    current = out.values.get(path, ([], obs))[0]
+    lesions = [c for s, c in value if s == C.RRALL and c in LESIONS]
+    none_found = (C.RRALL, "none-found") in value
+    previous = out.values.get(path)
+    if (none_found and current) or (lesions and previous is not None and previous[0] == [] and
+                                     previous[1] is not obs and previous[1].get("_none")):
+        first = label(previous[1]) if previous else label(obs)
+        why = f"{first} and {label(obs)} disagree: tested with none found, and a lesion found"
+        out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
+    elif none_found:
+        out.values.setdefault(path, ([], {**obs, "_none": True}))
+    elif lesions:
+        out.values[path] = ([*current, *(x for x in lesions if x not in current)], obs)  # record order
+    else:
+        out.warn(obs, "valueCodeableConcept", "not a genetic lesion of the case format")
+
+
+def _variant(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: Draft) -> None:
+    gene = changes = None
+    for comp in obs.get("component") or []:
+        kind = codes(comp.get("code"))
+        if (C.GENE_STUDIED[0], C.GENE_STUDIED[1]) in kind:
+            gene = codes(comp.get("valueCodeableConcept"))
+        if (C.AA_CHANGE[0], C.AA_CHANGE[1]) in kind:
+            changes = [c for _, c in codes(comp.get("valueCodeableConcept"))]
+    if not gene or (C.ABL1_GENE[0], C.ABL1_GENE[1]) not in gene:
+        out.warn(obs, "component", "a variant in a gene other than ABL1; not used")
+        return
+    path = f"{target}.abl1_kinase_mutations"
+    current = list(out.values.get(path, ([], obs))[0])
+    if (C.RRALL, "none-found") in value:
+        out.values.setdefault(path, ([], obs))
+        return
+    for change in changes or []:
+        short = short_protein(change)
+        if short is None:
+            out.warn(obs, "component", f"amino-acid change {change!r} is not a single substitution")
+        elif short not in current:
+            current.append(short)
+    out.values[path] = (current, obs)
+
+
+def _mrd(obs: dict[str, Any], focused: str | None, dated: str | None, relapses: int, out: Draft) -> None:
+    """`relapse` from the focus; else from the date when it is an earlier relapse than the
+    latest (the case format's default)."""
+    q = obs.get("valueQuantity") or {}
+    unit = {"%": "percent", "1": "fraction"}.get(q.get("code") or "")
+    entry: dict[str, Any] = {"value": q.get("value"), "unit": unit}
+    for comp in obs.get("component") or []:
+        if (C.RRALL, "mrd-timepoint") in codes(comp.get("code")):
+            points = [c for s, c in codes(comp.get("valueCodeableConcept")) if s == C.RRALL]
+            entry["timepoint"] = points[0] if points else None
+    methods = [m for m, c in C.MRD_METHODS.items() if (c[0], c[1]) in codes(obs.get("method"))]
+    if methods:
+        entry["method"] = methods[0]
+    if when(obs):
+        entry["date"] = when(obs)
+    if focused and focused.startswith("relapses["):
+        entry["relapse"] = int(focused[9:-1]) + 1
+    elif dated and dated.startswith("relapses[") and int(dated[9:-1]) + 1 < relapses:
+        entry["relapse"] = int(dated[9:-1]) + 1
+    if unit is None:
+        out.warn(obs, "valueQuantity.code", "MRD unit must be UCUM '%' or '1' (a fraction)")
+    if q.get("value") is None:
+        out.warn(obs, "valueQuantity.value", "an MRD result without a value; not used")
+        return
+    out.values.setdefault("mrd", ([], obs))[0].append({k: v for k, v in entry.items() if v is not None})
+
+
