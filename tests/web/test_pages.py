@@ -256,3 +256,16 @@ def test_repeated_failed_logins_are_slowed(bench: Workbench) -> None:
     right = {"csrf_token": token, "username": "viewer", "password": PASSWORD}
     blocked = bench.client.post("/login", data=right)
     assert blocked.status_code == 429
+
+
+def test_fhir_download_from_the_assessment_page(bench: Workbench) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    pk = _create(bench, "ph-positive-t315i")
+    bench.login("viewer")
+    page = bench.client.get(f"/cases/{pk}").text
+    assert f"/cases/{pk}/assessment.fhir.json" in page
+    response = bench.client.get(f"/cases/{pk}/assessment.fhir.json")
+    assert response.headers["content-type"] == "application/fhir+json"
+    assert "attachment" in response.headers["content-disposition"]
+    Bundle.model_validate(response.json())

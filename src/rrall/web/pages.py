@@ -297,6 +297,25 @@ def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clini
     return HTMLResponse(page, headers={"content-security-policy": REPORT_CSP})
 
 
+@router.get("/cases/{pk}/assessment.fhir.json")
+def fhir_download(request: Request, pk: int, user: Viewer, assessment: int | None = None) -> Response:
+    """The assessment as a FHIR R4 Bundle, for the record or another system."""
+    import orjson
+
+    from rrall.fhir.assessment import assessment_bundle
+
+    repo = _wb(request).repo
+    record = _chosen_assessment(request, pk, assessment)
+    result = result_of(record)
+    document = repo.version(pk, record.case_version).document
+    case = _wb(request).validate(document | {"assessment_date": result["assessment_date"]})
+    repo.record(user.username, "assessment.fhir", "assessment", record.id)
+    name = f"rrall-case{pk}-assessment{record.id}.fhir.json"
+    body = orjson.dumps(assessment_bundle(result, case, record.created_at), option=orjson.OPT_INDENT_2)
+    return Response(body, media_type="application/fhir+json",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
 def _decision_dict(d: Any) -> dict[str, Any]:
     return {"decision_date": d.decision_date, "plan": d.plan, "rationale": d.rationale,
             "attendees": d.attendees, "chosen_options": d.chosen_options, "assessment_id": d.assessment_id}
