@@ -242,3 +242,19 @@ def test_serial_counts_keep_the_one_at_diagnosis() -> None:
     assert imported.errors == []
     assert imported.document["diagnosis"]["wbc_per_uL"] == wbc["valueQuantity"]["value"]
     assert any("Observation/wbc-later" in w and "at diagnosis" in w for w in imported.warnings)
+
+
+def test_lineage_from_an_immunophenotyping_observation() -> None:
+    entries = _entries("t-iem-late")
+    dx = next(e["resource"] for e in entries if e["resource"]["resourceType"] == "Condition"
+              and "category" in e["resource"])
+    dx["code"]["coding"] = [c for c in dx["code"]["coding"] if c["code"] == "91857003"]  # ALL, no lineage
+    entries.append({"fullUrl": "urn:uuid:ip", "resource": {
+        "resourceType": "Observation", "id": "ip", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "101119-6"}]},
+        "subject": {"reference": f"urn:uuid:{entries[0]['resource']['id']}"},
+        "focus": [{"reference": f"urn:uuid:{dx['id']}"}],
+        "valueCodeableConcept": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
+                                             "code": "9837/3"}]}}})
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    assert imported.errors == [] and imported.document["diagnosis"]["immunophenotype"] == "T"

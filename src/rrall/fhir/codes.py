@@ -59,6 +59,7 @@ AA_CHANGE = (LOINC, "48005-3", "Amino acid change (pHGVS)")
 ABL1_GENE = (HGNC, "HGNC:76", "ABL1")
 PRESENT = (LOINC, "LA9633-4", "Present")
 CD19 = (LOINC, "32525-8", "CD19 cells/100 cells in Bone marrow")
+IMMUNOPHENOTYPING = (LOINC, "101119-6", "Leukemia and lymphoma immunophenotyping")
 KARNOFSKY = (LOINC, "89243-0", "Karnofsky Performance Status score")
 LANSKY = (NCIT, "C38144", "Lansky Play-Performance Status")
 CNS_STATUS = {"CNS1": (NCIT, "C116833", "CNS1"), "CNS2": (NCIT, "C116834", "CNS2"),

@@ -63,6 +63,9 @@ def import_case(source: Path | dict[str, Any] | list[dict[str, Any]]) -> Importe
     targets = Targets(found, diagnosis, relapses)
     for obs in found.by_type.get("Observation", []):
         read_observation(obs, targets, out)
+    if diagnosis is not None and "diagnosis.immunophenotype" not in out.values:
+        out.warn(diagnosis, "code", "no B or T lineage (Condition code or immunophenotyping Observation): "
+                                    "immunophenotype unknown")
     for proc in found.by_type.get("Procedure", []):
         read_procedure(proc, out)
     read_medications(found, out)
@@ -118,8 +121,6 @@ def _conditions(found: Resources, out: Draft) -> tuple[dict[str, Any] | None, li
             if ext.get("url") == C.FRONTLINE_END:
                 out.set("diagnosis.frontline_end_date", ext.get("valueDate") or ext.get("valueCode"), cond)
         diagnosis = diagnosis or cond
-    if diagnoses and "diagnosis.immunophenotype" not in out.values:
-        out.warn(diagnoses[0], "code", "no B or T lineage code: immunophenotype unknown")
     merged: dict[str, dict[str, Any]] = {}
     for cond in sorted(relapses, key=lambda c: when(c) or ""):
         onset = when(cond)

@@ -89,6 +89,15 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
             out.set(field_, "CR" if done else word, obs)
         else:
             out.warn(obs, "valueCodeableConcept", "an outcome other than full remission or refractory")
+    elif (C.IMMUNOPHENOTYPING[0], C.IMMUNOPHENOTYPING[1]) in kind or "immunophenotype" in own:
+        lineage = {C.LINEAGE_CODES[k] for k in value if k in C.LINEAGE_CODES}
+        if len(lineage) != 1:
+            out.warn(obs, "valueCodeableConcept", "no single B or T lineage code (e.g. SNOMED 277571004, "
+                                                  "ICD-O-3 9837/3)")
+        elif target is None:
+            out.warn(obs, "focus", EITHER)
+        else:
+            out.set(f"{target}.immunophenotype", lineage.pop(), obs)
     elif "cns-status" in own:
         status = [s for s, c in C.CNS_STATUS.items() if (c[0], c[1]) in value]
         if not status:
