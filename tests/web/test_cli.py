@@ -57,3 +57,13 @@ def test_report_html_and_pdf(tmp_path: Path) -> None:
     bad.write_text("id: x\nsex: robot\n")
     refused = runner.invoke(app, ["report", str(bad)])
     assert refused.exit_code == 2 and "sex" in refused.output
+
+
+def test_bad_settings_are_a_clear_error(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RRALL_SECRET_KEY", "short")
+    result = runner.invoke(app, ["users", "list"])
+    assert result.exit_code == 2 and "setting secret_key (RRALL_SECRET_KEY)" in result.output
+    monkeypatch.delenv("RRALL_SECRET_KEY")
+    monkeypatch.setenv("RRALL_SETTINGS", str(home / "missing.toml"))
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and "cannot read the settings file" in result.output

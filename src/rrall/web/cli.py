@@ -13,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:
     from rrall.store.repository import Repository
+    from rrall.web.settings import Settings
 
 users_app = typer.Typer(no_args_is_help=True, help="Workbench users and API tokens.")
 EXIT_BAD_INPUT = 2
@@ -23,12 +24,31 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def settings_or_exit() -> Settings:
+    """The settings, or a clear message (field, problem) and exit 2: never a traceback."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from rrall.web.settings import load_settings
+
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in error["loc"])
+            typer.echo(f"setting {where} (RRALL_{where.upper()}): {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        typer.echo(f"RRALL_SETTINGS: cannot read the settings file: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _repo() -> Repository:
     from rrall.store.db import open_engine, upgrade
     from rrall.store.repository import Repository
-    from rrall.web.settings import load_settings
 
-    engine = open_engine(load_settings().database_url)
+    engine = open_engine(settings_or_exit().database_url)
     upgrade(engine)
     return Repository(engine)
 
@@ -45,10 +65,9 @@ def serve_command(
 
     from rrall.web.app import create_app
     from rrall.web.security import QuietErrors
-    from rrall.web.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = load_settings()
+    settings = settings_or_exit()
     app = create_app(settings)
     repo = app.state.repo
     if repo.count_users() == 0:

@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rrall.trials.registry import rrall_home
 
@@ -30,6 +30,21 @@ class Settings(BaseModel):
     secure_cookies: bool = False  # set true behind TLS
     public_url: str = ""  # how clinicians reach the workbench, for links in reports and cards
     cds_clients: str = ""  # JSON file: CDS Hooks client issuer -> its JWKS
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. sqlite:///path/rrall.db or "
+                             "postgresql+psycopg://user@host/db)") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"{backend} is not supported; allowed: sqlite, postgresql")
+        return value
 
 
 ENV_KEYS = ("database_url", "secret_key", "allowed_origins", "max_body_bytes", "session_hours",
