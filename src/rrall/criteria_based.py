@@ -113,7 +113,7 @@ def plans_for(kb: KnowledgeBase, registry: Registry) -> Plans:
     stay theirs)."""
     hit = _PLANS.get((id(kb), id(registry)))
     if hit is None or hit[0] is not kb or hit[1] is not registry:
-        blocks = _criteria_blocks(kb) + [t.eligibility for t in registry.trials]
+        blocks = criteria_blocks(kb) + [t.eligibility for t in registry.trials]
         index = CriteriaIndex(blocks)
         option_blocks = [b for t in kb.therapies.values()
                          for b in (t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions))]
@@ -131,7 +131,7 @@ def plans_for(kb: KnowledgeBase, registry: Registry) -> Plans:
     return hit[2]
 
 
-def _criteria_blocks(kb: KnowledgeBase) -> list[Criteria]:
+def criteria_blocks(kb: KnowledgeBase) -> list[Criteria]:
     blocks: list[Criteria] = []
     for t in kb.therapies.values():
         blocks += [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)]

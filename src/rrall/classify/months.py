@@ -31,4 +31,9 @@ def months_between(start: date, end: date) -> int:
 
 def age_in_years(birth: date, on: date) -> float:
     """Age as years with months (a 6-month-old is 0.5), rounded to two decimals."""
-    return round(months_between(birth, on) / 12, 2)
+    return years_of_months(months_between(birth, on))
+
+
+def years_of_months(months: int) -> float:
+    """Whole months as years, rounded to two decimals (the form ages are shown in)."""
+    return round(months / 12, 2)

@@ -143,9 +143,25 @@ def _parquet_rows(path: Path) -> Iterator[Row]:
     errors = check_columns(columns)
     if errors:
         raise CohortInputError(str(path), errors)
+    as_text = beyond_python_dates(path)
     for start in range(0, total, CHUNK):
-        for offset, row in enumerate(pl.scan_parquet(path).slice(start, CHUNK).collect().to_dicts()):
+        frame = pl.scan_parquet(path).slice(start, CHUNK).with_columns(
+            [pl.col(c).cast(pl.String) for c in as_text]).collect()
+        for offset, row in enumerate(frame.to_dicts()):
             yield str(path), start + offset + 1, {"__table__": True, **row}
+
+
+def beyond_python_dates(path: Path) -> list[str]:
+    """Date columns holding a year Python cannot represent (year 0, say): they are read as
+    their text, so that such a cell is a field error of its row rather than a crash."""
+    import polars as pl
+
+    schema = pl.read_parquet_schema(path)
+    dated = [name for name, dtype in schema.items() if dtype.base_type() in (pl.Date, pl.Datetime)]
+    if not dated:
+        return []
+    found = pl.scan_parquet(path).select([(pl.col(c).dt.year() < 1).any().alias(c) for c in dated]).collect()
+    return [c for c in dated if found[c].item()]
 
 
 def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:

@@ -139,18 +139,25 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
     fits = []
     for group in groups:
         part = data.filter(pl.col(column) == group)
+        # Children with the same time and outcome are fitted as one weighted row (lifelines
+        # treats an integer weight as that many children), so a million rows cost as much
+        # as their distinct follow-up times.
+        os_rows = part.group_by("os_months", "os_event").len().sort("os_months", "os_event")
+        efs_rows = part.group_by("efs_months", "efs_event").len().sort("efs_months", "efs_event")
+        cir_rows = part.group_by("efs_months", "code").len().sort("efs_months", "code")
         os_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
-            part["os_months"].to_list(), part["os_event"].to_list())
+            os_rows["os_months"].to_list(), os_rows["os_event"].to_list(), weights=os_rows["len"].to_list())
         efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
-            part["efs_months"].to_list(), part["efs_event"].to_list())
+            efs_rows["efs_months"].to_list(), efs_rows["efs_event"].to_list(),
+            weights=efs_rows["len"].to_list())
         with warnings.catch_warnings():
             # Tied event times are jittered by 1e-6 months with a fixed seed (documented);
             # lifelines says so in a warning on every tie.
             warnings.filterwarnings("ignore", message=".*[Tt]ied event times.*")
             warnings.filterwarnings("ignore", message=".*randomly jittered.*")
             cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
-                part["efs_months"].to_list(), part["code"].to_list(), event_of_interest=1,
-                label=f"{framework} {group}")
+                cir_rows["efs_months"].to_list(), cir_rows["code"].to_list(), event_of_interest=1,
+                label=f"{framework} {group}", weights=cir_rows["len"].to_list())
         at_risk = [int((part["os_months"] >= 12 * y).sum()) for y in range(6)]
         result.groups.append(GroupCurve(
             group=group, n=part.height,

@@ -44,11 +44,16 @@ class ResultsWriter:
     def add(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        shaped = [{name: _plain(row.get(name)) if name in FOLLOW_UP else row.get(name)
+        shaped = [{name: plain(row.get(name)) if name in FOLLOW_UP else row.get(name)
                    for name in self.schema} for row in rows]
-        frame = pl.DataFrame(shaped, schema=self.schema)
-        frame.write_parquet(self.parts / f"part-{self.count:06d}.parquet")
-        self.count += 1
+        self.add_frame(pl.DataFrame(shaped, schema=self.schema))
+
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        """A block of rows already in the results schema (the vectorised path's)."""
+        if frame.height:
+            frame.select(list(self.schema)).cast(self.schema).write_parquet(  # type: ignore[arg-type]
+                self.parts / f"part-{self.count:06d}.parquet")
+            self.count += 1
 
     def finish(self) -> None:
         if self.count:
@@ -58,6 +63,6 @@ class ResultsWriter:
         shutil.rmtree(self.parts, ignore_errors=True)
 
 
-def _plain(value: Any) -> str | None:
+def plain(value: Any) -> str | None:
     """Follow-up values as text (CSV gives text, Parquet may give dates)."""
     return None if value is None else str(value)
