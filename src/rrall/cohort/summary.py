@@ -6,6 +6,7 @@ each field was missing. Written as summary.html (self-contained, no external ass
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
@@ -31,11 +32,20 @@ TIERS = ("standard", "intermediate", "high")
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
     """Cohen's kappa for paired labels; None when undefined (no pairs, or chance agreement 1)."""
-    n = len(pairs)
+    return kappa_of_counts(Counter(pairs))
+
+
+def kappa_of_counts(counts: Mapping[tuple[str, str], int]) -> float | None:
+    """Cohen's kappa from the count of each (left label, right label) pair."""
+    n = sum(counts.values())
     if n == 0:
         return None
-    observed = sum(a == b for a, b in pairs) / n
-    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    observed = sum(k for (a, b), k in counts.items() if a == b) / n
+    left: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    for (a, b), k in counts.items():
+        left[a] += k
+        right[b] += k
     expected = sum(left[k] * right[k] for k in left) / (n * n)
     if expected == 1:
         return None
@@ -55,20 +65,24 @@ def agreement(frame: pl.DataFrame) -> list[Agreement]:
     """Pairwise agreement over cases both frameworks assigned."""
     out = []
     for left, right in combinations(FRAMEWORKS, 2):
-        pairs = []
-        groups = zip(frame[f"{left}_group"].to_list(), frame[f"{right}_group"].to_list(), strict=True)
-        for a, b in groups:
-            if a is not None and b is not None:
-                pairs.append((TIER[left][a], TIER[right][b]))
-        counts = Counter(pairs)
-        table = [[counts[(r, c)] for c in TIERS] for r in TIERS]
-        out.append(Agreement(left, right, len(pairs), cohen_kappa(pairs), table))
+        both = frame.select(
+            pl.col(f"{left}_group").replace_strict(TIER[left], default=None).alias("a"),
+            pl.col(f"{right}_group").replace_strict(TIER[right], default=None).alias("b")).drop_nulls()
+        counts = {(a, b): n for a, b, n in both.group_by("a", "b").len().rows()}
+        table = [[counts.get((r, c), 0) for c in TIERS] for r in TIERS]
+        out.append(Agreement(left, right, both.height, kappa_of_counts(counts), table))
     return out
 
 
 def distribution(frame: pl.DataFrame, column: str) -> list[tuple[str, int]]:
-    counts = Counter("not given" if v is None else str(v) for v in frame[column].to_list())
-    return sorted(counts.items(), key=lambda item: -item[1])
+    return ranked(frame[column].cast(pl.String).fill_null("not given"))
+
+
+def ranked(values: pl.Series) -> list[tuple[str, int]]:
+    """(value, count), most frequent first, ties in the order first seen."""
+    counted = (values.to_frame("v").with_row_index("i").group_by("v")
+               .agg(pl.len().alias("n"), pl.col("i").min()).sort(["n", "i"], descending=[True, False]))
+    return [(v, n) for v, n, _ in counted.rows()]
 
 
 def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
@@ -79,7 +93,7 @@ def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
     ok = frame.filter(pl.col("error").is_null())
     data, problems = follow_up(frame)
     survival = [by_group(data, fw, figures) for fw in FRAMEWORKS] if data.height else []
-    missing = Counter(f for text in ok["missing_fields"].to_list() if text for f in text.split(";"))
+    fields = ok["missing_fields"].filter(ok["missing_fields"].fill_null("") != "").str.split(";").explode()
     return {
         "notice": NOTICE,
         "engine_version": engine_version,
@@ -92,7 +106,7 @@ def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
         "tiers": TIERS,
         "distributions": {name: distribution(ok, name) for name in
                           ("disease_state", "immunophenotype", "site", "timing_bfm", "timing_cog")},
-        "missing": sorted(missing.items(), key=lambda item: -item[1]),
+        "missing": ranked(fields),
         "survival": survival,
         "follow_up_n": data.height,
         "follow_up_problems": problems,

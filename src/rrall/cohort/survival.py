@@ -74,36 +74,116 @@ EVENTS = {"second_relapse", "death", "none"}
 def follow_up(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """One row per assessed child with usable follow-up: months to OS/EFS event or censoring,
     and the competing-risk code (1 second relapse, 2 death first, 0 censored). Rows whose
-    dates contradict each other are left out and counted in the problems."""
+    dates contradict each other are left out and counted in the problems.
+
+    Rows written plainly (YYYY-MM-DD dates, the listed words) are worked out column by
+    column; the others row by row with the same rules, which also word their problems."""
     if "last_follow_up_date" not in frame.columns:
         return pl.DataFrame(), []
     start_column = "first_relapse_date" if "first_relapse_date" in frame.columns else "relapse_date"
-    rows, problems = [], []
-    for r in frame.filter(pl.col("error").is_null()).iter_rows(named=True):
+    assessed = frame.filter(pl.col("error").is_null()).with_row_index("_i")
+    plain = assessed.with_columns(
+        _start=_plain_date(assessed, start_column), _last=_plain_date(assessed, "last_follow_up_date"),
+        _when=_plain_date(assessed, "event_date"), _vital=_word(assessed, "vital_status"),
+        _kind=_word(assessed, "event_type").fill_null("none"))
+    clean = (pl.col("_start").is_not_null() | _blank(assessed, start_column)) & (
+        pl.col("_last").is_not_null() | _blank(assessed, "last_follow_up_date")) & (
+        pl.col("_when").is_not_null() | _blank(assessed, "event_date")) & (
+        pl.col("_vital").is_in(sorted(VITAL)) | pl.col("_start").is_null() | pl.col("_last").is_null()) & (
+        pl.col("_kind").is_in(sorted(EVENTS)) | pl.col("_start").is_null() | pl.col("_last").is_null())
+    plain = plain.filter(clean.fill_null(False))
+    rows, problems = _by_columns(plain.filter(pl.col("_start").is_not_null() & pl.col("_last").is_not_null()))
+    others = assessed.join(plain.select("_i"), on="_i", how="anti")
+    more_rows, more_problems = _by_row(others, start_column)
+    parts = [p for p in (rows, more_rows) if p.height]
+    data = pl.concat(parts, how="vertical_relaxed").sort("_i").drop("_i") if parts else pl.DataFrame()
+    return data, [text for _, text in sorted(problems + more_problems)]
+
+
+def _blank(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(True)
+    return pl.col(name).is_null() | (pl.col(name).cast(pl.String).str.strip_chars(" ") == "")
+
+
+def _plain_date(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A Date column, or text that is exactly YYYY-MM-DD (possibly with spaces around)."""
+    if name not in frame.columns:
+        return pl.lit(None, dtype=pl.Date)
+    if frame.schema[name] == pl.Date:
+        return pl.col(name)
+    text = pl.col(name).cast(pl.String).str.strip_chars(" ")
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & (parsed.dt.year() >= 1)).then(parsed)
+
+
+def _word(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, dtype=pl.String)
+    text = pl.col(name).cast(pl.String).str.strip_chars(" ").str.to_lowercase()
+    return pl.when(text != "").then(text)
+
+
+def _by_columns(plain: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+    dead = pl.col("_vital") == "dead"
+    event = pl.col("_kind").is_in(["second_relapse", "death"])
+    alive_but_died = (pl.col("_kind") == "death") & ~dead
+    wrong = (pl.when(alive_but_died).then(pl.lit("event_type death but vital_status alive"))
+             .when(pl.col("_last") < pl.col("_start")).then(pl.lit("last follow-up before the relapse"))
+             .when(event & (pl.col("_when").is_null() | (pl.col("_when") < pl.col("_start"))
+                            | (pl.col("_when") > pl.col("_last"))))
+             .then(pl.lit("event_date missing or outside relapse..last follow-up")))
+    marked = plain.with_columns(_wrong=wrong)
+    problems = marked.filter(pl.col("_wrong").is_not_null()).select(
+        "_i", pl.format("{}: {}", pl.col("case_id").cast(pl.String).fill_null("None"), "_wrong"))
+    good = marked.filter(pl.col("_wrong").is_null())
+    os_days = (pl.col("_last") - pl.col("_start")).dt.total_days()
+    timed = event & pl.col("_when").is_not_null()
+    data = good.select(
+        "_i", "case_id", os_days.alias("os_months"), dead.alias("os_event"),
+        pl.when(timed).then((pl.col("_when") - pl.col("_start")).dt.total_days())
+        .otherwise(os_days).alias("efs_months"),
+        pl.when(timed).then(True).otherwise(dead).alias("efs_event"),
+        pl.when(timed & (pl.col("_kind") == "second_relapse")).then(1).when(timed | dead).then(2).otherwise(0)
+        .cast(pl.Int64).alias("code"),
+        *[(pl.col(f"{fw}_group") if f"{fw}_group" in good.columns else pl.lit(None, dtype=pl.String))
+          .alias(f"{fw}_group") for fw in ("bfm", "intreall", "cog", "uk")])
+    # Days to months by numpy's division, which rounds exactly as Python's (polars may
+    # multiply by the reciprocal instead, a last-bit difference).
+    data = data.with_columns(pl.Series(c, data[c].cast(pl.Float64).to_numpy() / DAYS_PER_MONTH)
+                             for c in ("os_months", "efs_months"))
+    return data, [(i, text) for i, text in problems.rows()]
+
+
+def _by_row(frame: pl.DataFrame, start_column: str) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+    rows: list[dict[str, Any]] = []
+    problems: list[tuple[int, str]] = []
+    for r in frame.iter_rows(named=True):
         try:
             start = _date(r.get(start_column), "relapse date")
             last = _date(r.get("last_follow_up_date"), "last_follow_up_date")
             when = _date(r.get("event_date"), "event_date")
         except _Bad as exc:
-            problems.append(f"{r['case_id']}: {exc}")
+            problems.append((r["_i"], f"{r['case_id']}: {exc}"))
             continue
         if start is None or last is None:
             continue
         vital = str(r.get("vital_status") or "").strip().lower()
         kind = str(r.get("event_type") or "").strip().lower() or "none"
         if vital not in VITAL or kind not in EVENTS:
-            problems.append(f"{r['case_id']}: vital_status {r.get('vital_status')!r} / event_type "
-                            f"{r.get('event_type')!r} not in alive|dead / second_relapse|death|none")
+            problems.append((r["_i"], f"{r['case_id']}: vital_status {r.get('vital_status')!r} / event_type "
+                             f"{r.get('event_type')!r} not in alive|dead / second_relapse|death|none"))
             continue
         dead = vital == "dead"
         if kind == "death" and not dead:
-            problems.append(f"{r['case_id']}: event_type death but vital_status alive")
+            problems.append((r["_i"], f"{r['case_id']}: event_type death but vital_status alive"))
             continue
         if last < start:
-            problems.append(f"{r['case_id']}: last follow-up before the relapse")
+            problems.append((r["_i"], f"{r['case_id']}: last follow-up before the relapse"))
             continue
         if kind in ("second_relapse", "death") and (when is None or when < start or when > last):
-            problems.append(f"{r['case_id']}: event_date missing or outside relapse..last follow-up")
+            outside = "event_date missing or outside relapse..last follow-up"
+            problems.append((r["_i"], f"{r['case_id']}: {outside}"))
             continue
         os_months = (last - start).days / DAYS_PER_MONTH
         if kind in ("second_relapse", "death") and when is not None:
@@ -111,7 +191,7 @@ def follow_up(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
             code = 1 if kind == "second_relapse" else 2
         else:
             efs_months, efs_event, code = os_months, dead, 2 if dead else 0
-        row = {"case_id": r["case_id"], "os_months": os_months, "os_event": dead,
+        row = {"_i": r["_i"], "case_id": r["case_id"], "os_months": os_months, "os_event": dead,
                "efs_months": efs_months, "efs_event": efs_event, "code": code}
         row.update({f"{fw}_group": r.get(f"{fw}_group") for fw in ("bfm", "intreall", "cog", "uk")})
         rows.append(row)
