@@ -65,13 +65,16 @@ def agreement(frame: pl.DataFrame) -> list[Agreement]:
     """Pairwise agreement over cases both frameworks assigned."""
     out = []
     for left, right in combinations(FRAMEWORKS, 2):
-        both = frame.select(
-            pl.col(f"{left}_group").replace_strict(TIER[left], default=None).alias("a"),
-            pl.col(f"{right}_group").replace_strict(TIER[right], default=None).alias("b")).drop_nulls()
+        both = frame.select(_tier(left).alias("a"), _tier(right).alias("b")).drop_nulls()
         counts = {(a, b): n for a, b, n in both.group_by("a", "b").len().rows()}
         table = [[counts.get((r, c), 0) for c in TIERS] for r in TIERS]
         out.append(Agreement(left, right, both.height, kappa_of_counts(counts), table))
     return out
+
+
+def _tier(framework: str) -> pl.Expr:
+    column = pl.col(f"{framework}_group").cast(pl.String)
+    return column.replace_strict(TIER[framework], default=None, return_dtype=pl.String)
 
 
 def distribution(frame: pl.DataFrame, column: str) -> list[tuple[str, int]]:
