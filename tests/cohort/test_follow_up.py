@@ -20,10 +20,9 @@ def messy(n: int, seed: int) -> pl.DataFrame:
     rows = []
     for i in range(n):
         start = date(2010, 1, 1) + timedelta(days=rng.randrange(0, 3000))
-        def day(offset: int) -> str:
-            return (start + timedelta(days=offset)).isoformat()
-        last = rng.choice([day(rng.randrange(-30, 3000))] * 30 + DATES)
-        event = rng.choice([None] * 20 + [day(rng.randrange(-10, 3100))] * 10 + DATES)
+        last = rng.choice([(start + timedelta(days=rng.randrange(-30, 3000))).isoformat()] * 30 + DATES)
+        event = rng.choice([None] * 20 + [(start + timedelta(days=rng.randrange(-10, 3100))).isoformat()] * 10
+                           + DATES)
         rows.append({
             "case_id": f"C{i}", "error": rng.choice([None] * 9 + ["bad row"]),
             "first_relapse_date": rng.choice([start] * 9 + [None]),
