@@ -80,3 +80,29 @@ def test_dask_keeps_the_long_table_with_concurrent_tasks(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     frame = pl.read_parquet(tmp_path / "dask" / "results.parquet")
     assert frame["relapse_number"].to_list() == [2] * 40
+
+
+def test_vectorised_dask_run_equals_the_per_case_local_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flat tables go to the cluster in batches through the vectorised path."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from rrall.cli import app
+    from rrall.cohort import vector
+    from tests.cohort.test_vector import assert_same, write_csv
+    from tests.cohort.varied import rows
+
+    source = write_csv(tmp_path / "varied.csv", rows(1_500, seed=13))
+    monkeypatch.setattr(vector, "BATCH", 400)  # several tasks
+    runner = CliRunner()
+    local = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "local"), "--workers", "1",
+                                "--per-case"])
+    assert local.exit_code == 2, local.output  # the varied rows include bad ones
+    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
+        remote = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "dask"),
+                                     "--engine", "dask", "--scheduler", cluster.scheduler_address])
+    assert remote.exit_code == 2, remote.output
+    frame = assert_same(tmp_path / "local", tmp_path / "dask")
+    assert frame.height == 1_500 and isinstance(frame, pl.DataFrame)

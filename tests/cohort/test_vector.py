@@ -63,8 +63,13 @@ def assert_same(per_case: Path, vectorised: Path) -> pl.DataFrame:
     return one
 
 
-def test_ten_thousand_varied_rows_give_identical_results(tmp_path: Path) -> None:
+def test_ten_thousand_varied_rows_give_identical_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = write_csv(tmp_path / "varied.csv", rows(10_000))
+    # Four batches, and a memo of classes that fills up and is cleared on the way.
+    monkeypatch.setattr(vector, "BATCH", 2_500)
+    monkeypatch.setattr(vector, "MEMO_LIMIT", 3_000)
     frame = assert_same(*run_both(tmp_path, source))
     assert frame.height == 10_000
     failed = frame.filter(pl.col("error").is_not_null()).height

@@ -32,7 +32,7 @@ def cohort_command(
                                                   "tcp://host:8786 (with --engine dask).",
                                                   show_default=False)] = None,
     vectorised: Annotated[bool, typer.Option(
-        "--vectorised/--per-case", help="For CSV and Parquet with the local engine: read the table as "
+        "--vectorised/--per-case", help="For CSV and Parquet: read the table as "
         "columns and assess one row per class of equivalent rows (identical results, docs/cohort.md), "
         "or assess every row on its own.")] = True,
 ) -> None:
@@ -91,7 +91,7 @@ def cohort_command(
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     flat = all(path.is_file() and path.suffix.lower() in (".csv", ".parquet") for path in inputs)
-    limits = vector.limits(kb) if vectorised and engine == "local" and flat else None
+    limits = vector.limits(kb) if vectorised and flat else None
     if limits is not None:
         total = sum(vector.count_rows(path) for path in inputs)
     else:
@@ -107,7 +107,11 @@ def cohort_command(
         task = progress.add_task("cases", total=total)
         stream = itertools.chain.from_iterable(read_rows(path) for path in inputs)
         chunks: Iterator[tuple[list[dict[str, Any]] | pl.DataFrame, list[bytes]]]
-        if limits is not None:
+        if limits is not None and engine == "dask":
+            from rrall.cohort.dask_engine import assess_flat_dask
+
+            chunks = assess_flat_dask(inputs, scheduler, knowledge, date.today(), records)
+        elif limits is not None:
             run = vector.VectorRun(kb, date.today(), records, limits, workers or default_workers())
             chunks = run.files(inputs)
         elif engine == "dask":

@@ -54,3 +54,41 @@ def assess_rows_dask(rows: Iterator[run.Row], scheduler: Any, knowledge_root: Pa
     finally:
         if client is not scheduler:
             client.close()  # type: ignore[no-untyped-call]
+
+
+def _vector_task(batch: Any, root: str | None, today: date,
+                 long: dict[str, list[dict[str, Any]]]) -> tuple[Any, list[bytes]]:
+    """One batch of a flat table through the vectorised path. Each task keeps its own
+    memo of classes, so tasks running side by side in a worker's threads share nothing."""
+    from rrall.cohort import vector
+
+    kb = _knowledge(root)
+    limits = vector.limits(kb)
+    if limits is None:  # the client checked; a worker with another knowledge base must not guess
+        raise RuntimeError("this worker's knowledge base compares a quantity the vectorised path cannot key")
+    return vector.VectorRun(kb, today, long, limits, workers=1).batch(batch, {})
+
+
+def assess_flat_dask(paths: list[Path], scheduler: Any, knowledge_root: Path | None, today: date,
+                     long: dict[str, list[dict[str, Any]]] | None = None,
+                     ) -> Iterator[tuple[Any, list[bytes]]]:
+    """The vectorised path on a cluster: the client reads the tables in batches, each batch
+    is one task, and the results come back in input order."""
+    from distributed import Client
+
+    from rrall.cohort import vector
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)  # type: ignore[no-untyped-call]
+    root = str(knowledge_root) if knowledge_root else None
+    pending: deque[Any] = deque()
+    try:
+        for path in paths:
+            for batch in vector.batches(path):
+                pending.append(client.submit(_vector_task, batch, root, today, long or {}, pure=False))
+                while len(pending) > IN_FLIGHT:
+                    yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        if client is not scheduler:
+            client.close()  # type: ignore[no-untyped-call]

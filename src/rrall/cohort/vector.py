@@ -135,6 +135,10 @@ def _csv_batch(
     return Batch(str(path), frame, "__csv__", misshapen)
 
 
+def batches(path: Path) -> Iterator[Batch]:
+    return parquet_batches(path) if path.suffix.lower() == ".parquet" else csv_batches(path)
+
+
 def parquet_batches(path: Path) -> Iterator[Batch]:
     try:
         columns = list(pl.read_parquet_schema(path))
@@ -186,8 +190,7 @@ class VectorRun:
     ) -> Iterator[tuple[pl.DataFrame, list[bytes]]]:
         for path in paths:
             memo: dict[tuple[Any, ...], dict[str, Any] | None] = {}
-            batches = parquet_batches(path) if path.suffix.lower() == ".parquet" else csv_batches(path)
-            for batch in batches:
+            for batch in batches(path):
                 out = self.batch(batch, memo)
                 if progress:
                     progress(out[0].height)
