@@ -50,7 +50,7 @@ def test_report_html_and_pdf(tmp_path: Path) -> None:
     assert "rrall clinician report" in (tmp_path / "r.html").read_text()
     pdf = runner.invoke(app, ["report", str(case), "--family", "--format", "pdf",
                               "--out", str(tmp_path / "f.pdf")])
-    assert pdf.exit_code == 0
+    assert pdf.exit_code == 0, (pdf.output, pdf.exception)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO((tmp_path / "f.pdf").read_bytes())).pages)
     assert "A summary for your family" in text
     bad = tmp_path / "bad.yaml"
