@@ -39,7 +39,6 @@ def cohort_command(
     """Assess every case of a cohort; write one results row per case, the rows that could
     not be assessed, and a summary of groups, agreement between frameworks and missing data."""
     import itertools
-    import shutil
 
     import orjson
     import polars as pl
@@ -61,19 +60,29 @@ def cohort_command(
     from rrall.knowledge.load import default_knowledge, load_knowledge
 
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
+    flat = all(path.is_file() and path.suffix.lower() in (".csv", ".parquet") for path in inputs)
+    limits = vector.limits(kb) if vectorised and flat else None
+    # Every input is read through once before anything is written: its columns and their
+    # types, its encoding, its CSV quoting, its JSON lines. A problem found here is
+    # reported with all the others and nothing is assessed (exit 2).
     problems = []
+    total = 0
     for path in inputs:
-        if path.is_dir():
-            if not any(path.glob("*.ndjson")):
-                problems.append(f"{path}: a folder without .ndjson files (allowed: a FHIR Bulk Data export)")
+        if path.is_dir() and not any(path.glob("*.ndjson")):
+            problems.append(f"{path}: a folder without .ndjson files (allowed: a FHIR Bulk Data export)")
             continue
-        if not path.is_file():
+        if not path.is_dir() and not path.is_file():
             problems.append(f"{path}: no such file")
             continue
         try:
-            next(iter(read_rows(path)), None)  # checks the columns before any row is assessed
+            if path.is_dir() or path.suffix.lower() == ".ndjson":
+                total += sum(1 for _ in read_rows(path))  # one row per patient
+            else:
+                next(iter(read_rows(path)), None)  # the columns (and their types), before any row
+                tabular = path.suffix.lower() in (".csv", ".parquet")
+                total += vector.count_rows(path) if tabular else sum(1 for _ in read_rows(path))
         except CohortInputError as exc:
-            problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
+            problems += [_problem(exc.source, e) for e in exc.errors]
     if out.exists() and not out.is_dir():
         problems.append(f"--out {out}: is a file, not a folder")
     if engine not in ("local", "dask"):
@@ -85,19 +94,17 @@ def cohort_command(
         try:
             records = read_long(long)
         except CohortInputError as exc:
-            problems += [f"{exc.source}: {e.path}: {e.message} (allowed: {e.allowed})" for e in exc.errors]
+            problems += [_problem(exc.source, e) for e in exc.errors]
+    client = None
+    if engine == "dask" and scheduler and not problems:
+        client, trouble = _connect(scheduler)
+        problems += trouble
     if problems:
         for problem in problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    flat = all(path.is_file() and path.suffix.lower() in (".csv", ".parquet") for path in inputs)
-    limits = vector.limits(kb) if vectorised and flat else None
-    if limits is not None:
-        total = sum(vector.count_rows(path) for path in inputs)
-    else:
-        total = sum(1 for path in inputs for _ in read_rows(path))
     out.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(out / "figures", ignore_errors=True)  # never leave figures of an earlier run
+    _clear_outputs(out)
     writer = ResultsWriter(out, kb)
     seen: set[str] = set()
     bad = assessed = 0
@@ -110,14 +117,14 @@ def cohort_command(
         if limits is not None and engine == "dask":
             from rrall.cohort.dask_engine import assess_flat_dask
 
-            chunks = assess_flat_dask(inputs, scheduler, knowledge, date.today(), records)
+            chunks = assess_flat_dask(inputs, client, knowledge, date.today(), records)
         elif limits is not None:
             run = vector.VectorRun(kb, date.today(), records, limits, workers or default_workers())
             chunks = run.files(inputs)
         elif engine == "dask":
             from rrall.cohort.dask_engine import assess_rows_dask
 
-            chunks = assess_rows_dask(stream, scheduler, knowledge, date.today(), records)
+            chunks = assess_rows_dask(stream, client, knowledge, date.today(), records)
         else:
             chunks = assess_rows(stream, kb, date.today(), workers or default_workers(), None, records)
         for results, failures in chunks:
@@ -133,13 +140,19 @@ def cohort_command(
                 errors.write(failure + b"\n")
             bad += len(failures)
     writer.finish()
+    if client is not None:
+        client.close()
     needed = ["case_id", "error", "missing_fields", "relapse_date", "first_relapse_date", "disease_state",
               "immunophenotype",
               "site", "timing_bfm", "timing_cog", "last_follow_up_date", "vital_status", "event_date",
               "event_type",
               *(f"{fw}_{part}" for fw in kb.frameworks for part in ("status", "group"))]
     frame = pl.scan_parquet(out / "results.parquet").select(needed).collect()
-    write_html(summarise(frame, bad, kb.version, __version__, out / "figures"), out / "summary.html")
+    summary = summarise(frame, bad, kb.version, __version__, out / "figures")
+    write_html(summary, out / "summary.html")
+    if summary["follow_up_problems"]:
+        listed = "\n".join(summary["follow_up_problems"]) + "\n"
+        (out / FOLLOW_UP_PROBLEMS).write_text(listed, encoding="utf-8")
     unmatched = sorted(set(records) - seen)
     if unmatched:
         typer.echo(f"warning: {len(unmatched)} case id(s) of the long table match no case and were not used: "
@@ -148,6 +161,37 @@ def cohort_command(
                              "out": str(out)}).decode())
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _problem(source: str, error: Any) -> str:
+    allowed = f" (allowed: {error.allowed})" if error.allowed else ""
+    return f"{source}: {error.path}: {error.message}{allowed}"
+
+
+def _connect(scheduler: str) -> tuple[Any, list[str]]:
+    """A client of the Dask scheduler, or the reason there is none, before anything is written."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return None, ["--engine dask needs Dask: pip install 'rrall[dask]'"]
+    try:
+        return Client(scheduler, timeout=15), []  # type: ignore[no-untyped-call]
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, timed out, or not an address
+        return None, [f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc}) "
+                      "(allowed: the address of a running scheduler, e.g. tcp://host:8786)"]
+
+
+FIGURES = ("os_by_", "cir_by_")
+FOLLOW_UP_PROBLEMS = "follow_up_problems.txt"
+
+
+def _clear_outputs(out: Path) -> None:
+    """Remove what an earlier run wrote and this one may not write again (its figures and
+    its list of follow-up problems), and nothing else: the folder may hold the user's files."""
+    for figure in (out / "figures").glob("*_by_*.*"):
+        if figure.name.startswith(FIGURES) and figure.suffix in (".svg", ".png"):
+            figure.unlink()
+    (out / FOLLOW_UP_PROBLEMS).unlink(missing_ok=True)
 
 
 def synth_command(
@@ -162,22 +206,31 @@ def synth_command(
     """Write a SYNTHETIC cohort (not patient data) whose proportions and survival follow the
     published figures where there are some and documented assumptions elsewhere; a sidecar
     OUT.synthetic.json records every parameter and its source or assumption."""
-    from rrall.cohort.synth import load_parameters, write_cohort
+    import math
+
+    from rrall.cohort.synth import load_parameters, value_problem, write_cohort
 
     if out.suffix not in (".csv", ".parquet"):
         typer.echo(f"--out: {out.suffix or 'no suffix'} is not an output (allowed: .csv, .parquet)", err=True)
+        raise typer.Exit(2)
+    if not out.parent.is_dir():
+        typer.echo(f"--out {out}: the folder {out.parent} does not exist (allowed: a file in an existing "
+                   "folder)", err=True)
         raise typer.Exit(2)
     known = load_parameters().parameters
     values: dict[str, float] = {}
     for item in overrides or []:
         name, _, text = item.partition("=")
+        if name not in known:
+            typer.echo(f"--set {item!r}: {name!r} is not a parameter (allowed: {', '.join(known)})", err=True)
+            raise typer.Exit(2)
         try:
             number = float(text)
         except ValueError:
-            number = -1.0
-        if name not in known or number < 0:
-            typer.echo(f"--set {item!r}: NAME=VALUE with a known name and a number >= 0 "
-                       f"(names: {', '.join(known)})", err=True)
+            number = math.nan
+        problem = "a number" if math.isnan(number) else value_problem(name, number)
+        if problem:
+            typer.echo(f"--set {item!r}: {text!r} is not allowed for {name} (allowed: {problem})", err=True)
             raise typer.Exit(2)
         values[name] = number
     sidecar = write_cohort(out, n, seed, values)

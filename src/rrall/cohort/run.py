@@ -11,6 +11,7 @@ import csv
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -55,9 +56,9 @@ def read_rows(path: Path) -> Iterator[Row]:
     if path.is_dir() or path.suffix.lower() == ".ndjson":
         yield from fhir_rows(path)
     elif path.suffix.lower() == ".csv":
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            with csv_problems(path, reader):
                 errors = check_columns(list(reader.fieldnames or []))
                 if errors:
                     raise CohortInputError(str(path), errors)
@@ -70,9 +71,6 @@ def read_rows(path: Path) -> Iterator[Row]:
                     cells = {k: v for k, v in row.items() if k is not None}
                     yield str(path), reader.line_num, {"__csv__": True, **cells,
                                                        **({"__shape__": shape} if shape else {})}
-        except UnicodeDecodeError as exc:
-            raise CohortInputError(str(path), [FieldError("file", f"not UTF-8 text ({exc.reason})",
-                                                          "a CSV file in UTF-8")]) from None
     elif path.suffix.lower() == ".parquet":
         yield from _parquet_rows(path)
     elif path.suffix.lower() == ".jsonl":
@@ -86,6 +84,32 @@ def read_rows(path: Path) -> Iterator[Row]:
         raise CohortInputError(str(path), [FieldError("file", problem, allowed)])
 
 
+@contextmanager
+def csv_problems(path: Path, reader: Any) -> Iterator[None]:
+    """A CSV the csv module cannot read (a byte that is not UTF-8, a cell past the size
+    limit, as an unclosed quote makes) as a problem of the whole file, with its line."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        error = FieldError(f"line {_first_undecodable_line(path)}", f"not UTF-8 text ({exc.reason})",
+                           "a CSV file in UTF-8")
+        raise CohortInputError(str(path), [error]) from None
+    except csv.Error as exc:
+        error = FieldError(f"line {reader.line_num}", f"not readable as CSV ({exc}; an unclosed quote?)",
+                           "CSV with balanced quotes")
+        raise CohortInputError(str(path), [error]) from None
+
+
+def _first_undecodable_line(path: Path) -> int:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
 def fhir_rows(path: Path) -> Iterator[Row]:
     """One row per Patient of a FHIR Bulk Data export: the Patient and every resource whose
     subject or patient refers to it, plus the resources that refer to no patient (such as
@@ -97,6 +121,7 @@ def fhir_rows(path: Path) -> Iterator[Row]:
     by_patient: dict[str, list[bytes]] = {}
     shared: list[bytes] = []
     order: list[str] = []
+    broken: list[FieldError] = []
     for file in files:
         with file.open("rb") as handle:
             for number, line in enumerate(handle, start=1):
@@ -105,8 +130,15 @@ def fhir_rows(path: Path) -> Iterator[Row]:
                 try:
                     resource = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    error = FieldError(f"line {number}", f"not JSON: {exc}")
-                    raise CohortInputError(str(file), [error]) from None
+                    # Which patient the line belonged to cannot be known, so no patient of
+                    # the export is assessed without it: the export is refused as a whole.
+                    broken.append(FieldError(f"{file.name} line {number}", f"not JSON ({exc})",
+                                             "one FHIR resource as JSON per line"))
+                    continue
+                if not isinstance(resource, dict):
+                    broken.append(FieldError(f"{file.name} line {number}", "not a FHIR resource "
+                                             "(a JSON object)", "one FHIR resource as JSON per line"))
+                    continue
                 owner = _patient_of(resource)
                 if owner is None:
                     shared.append(line.strip())
@@ -115,6 +147,9 @@ def fhir_rows(path: Path) -> Iterator[Row]:
                     by_patient[owner] = []
                     order.append(owner)
                 by_patient[owner].append(line.strip())
+    if broken:
+        raise CohortInputError(str(path), broken[:20] + ([FieldError(
+            "file", f"and {len(broken) - 20} more line(s) not JSON")] if len(broken) > 20 else []))
     for number, owner in enumerate(order, start=1):
         body = b"[" + b",".join([*by_patient[owner], *shared]) + b"]"
         yield str(path), number, {"__fhir__": body}
@@ -131,37 +166,26 @@ def _patient_of(resource: dict[str, Any]) -> str | None:
 
 
 def _parquet_rows(path: Path) -> Iterator[Row]:
-    """Parquet in the flat layout, read in slices of rows (bounded memory)."""
+    """Parquet in the flat layout, read in slices of rows (bounded memory); column names
+    and types are checked before any row is read (cohort/parquet.py)."""
     import polars as pl
 
+    from rrall.cohort.parquet import check_types, readable
+
     try:
-        columns = list(pl.read_parquet_schema(path))
+        schema = pl.read_parquet_schema(path)
         total = pl.scan_parquet(path).select(pl.len()).collect().item()
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise CohortInputError(str(path), [FieldError("file", f"not a readable Parquet file ({exc})",
                                                       "a Parquet file")]) from None
-    errors = check_columns(columns)
+    errors = check_columns(list(schema)) + check_types(schema)
     if errors:
         raise CohortInputError(str(path), errors)
-    as_text = beyond_python_dates(path)
+    table = readable(path)
     for start in range(0, total, CHUNK):
-        frame = pl.scan_parquet(path).slice(start, CHUNK).with_columns(
-            [pl.col(c).cast(pl.String) for c in as_text]).collect()
+        frame = table.slice(start, CHUNK).collect()
         for offset, row in enumerate(frame.to_dicts()):
             yield str(path), start + offset + 1, {"__table__": True, **row}
-
-
-def beyond_python_dates(path: Path) -> list[str]:
-    """Date columns holding a year Python cannot represent (year 0, say): they are read as
-    their text, so that such a cell is a field error of its row rather than a crash."""
-    import polars as pl
-
-    schema = pl.read_parquet_schema(path)
-    dated = [name for name, dtype in schema.items() if dtype.base_type() in (pl.Date, pl.Datetime)]
-    if not dated:
-        return []
-    found = pl.scan_parquet(path).select([(pl.col(c).dt.year() < 1).any().alias(c) for c in dated]).collect()
-    return [c for c in dated if found[c].item()]
 
 
 def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
@@ -258,13 +282,17 @@ def read_long(path: Path) -> dict[str, list[dict[str, Any]]]:
     or its `record` values is reported at once, before any case is assessed."""
     import polars as pl
 
+    from rrall.cohort.parquet import check_types, readable
+
+    parquet = path.suffix.lower() == ".parquet"
     try:
-        frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(
-            path, infer_schema=False)
+        frame = readable(path, ("date",)).collect() if parquet else pl.read_csv(path, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise CohortInputError(str(path), [FieldError("file", f"not a readable table ({exc})",
                                                       "a CSV or Parquet file")]) from None
     errors = check_long_columns(frame.columns)
+    if parquet:
+        errors += check_types(pl.read_parquet_schema(path), long=True)
     if errors:
         raise CohortInputError(str(path), errors)
     grouped: dict[str, list[dict[str, Any]]] = {}

@@ -44,6 +44,25 @@ class SynthFile(BaseModel):
     parameters: dict[str, Parameter]
 
 
+def value_problem(name: str, value: float) -> str | None:
+    """Why a parameter cannot take a value, or None: shares are between 0 and 1; a 5-year
+    survival must be above 0 (1: nobody dies) and a 5-year incidence below 1 (0: none);
+    follow-up lasts at least a year."""
+    if name.startswith("os5_"):
+        return None if 0 < value <= 1 else "a 5-year survival, above 0 and at most 1"
+    if name.startswith("cir5_"):
+        return None if 0 <= value < 1 else "a 5-year incidence, at least 0 and below 1"
+    if name == "follow_up_years_max":
+        return None if 1 <= value <= 50 else "years, from 1 to 50"
+    return None if 0 <= value <= 1 else "a share, from 0 to 1"
+
+
+def _exponential(rng: random.Random, five_year_survival: float) -> float:
+    """A time in years with the given 5-year survival (never, when that is 1)."""
+    rate = -math.log(five_year_survival) / 5
+    return rng.expovariate(rate) if rate > 0 else math.inf
+
+
 def load_parameters() -> SynthFile:
     return SynthFile.model_validate(yaml.safe_load((HERE / "synth.yaml").read_text(encoding="utf-8")))
 
@@ -98,8 +117,8 @@ def _sites(rng: random.Random, lineage: str, marrow: bool, sex: str, p: dict[str
 def _follow_up(rng: random.Random, relapse: date, os5: float, p: dict[str, float]) -> dict[str, Any]:
     """Exponential death (5-year OS as published) competing with an exponential second
     relapse (5-year incidence assumed), cut by uniform administrative follow-up."""
-    death = rng.expovariate(-math.log(os5) / 5)
-    second = rng.expovariate(-math.log(1 - p["cir5_second_relapse"]) / 5)
+    death = _exponential(rng, os5)
+    second = _exponential(rng, 1 - p["cir5_second_relapse"])
     cut = rng.uniform(1, p["follow_up_years_max"])
     years = 365.25
     if min(death, second) > cut:

@@ -65,18 +65,23 @@ def limits(kb: KnowledgeBase) -> Bounds | None:
 
 
 def count_rows(path: Path) -> int:
+    """The rows of a CSV or Parquet file. For a CSV this reads the whole file as the run
+    will, so that a byte that is not UTF-8 or broken quoting anywhere in it is found before
+    anything is written."""
     if path.suffix.lower() == ".parquet":
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        return sum(1 for row in csv.reader(handle) if row) - 1
+        reader = csv.reader(handle)
+        with run.csv_problems(path, reader):
+            return max(0, sum(1 for row in reader if row) - 1)
 
 
 def csv_batches(path: Path) -> Iterator[Batch]:
     """The CSV in batches of rows, read as cohort/run.py reads it (csv module, the same row
     numbers, blank lines skipped, rows with too many or too few cells set aside)."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        with run.csv_problems(path, reader):
             header = next(reader, [])
             errors = check_columns(header)
             if errors:
@@ -99,10 +104,6 @@ def csv_batches(path: Path) -> Iterator[Batch]:
                     rows, lines, misshapen = [], [], []
             if rows or misshapen:
                 yield _csv_batch(path, header, rows, lines, misshapen)
-    except UnicodeDecodeError as exc:
-        raise run.CohortInputError(
-            str(path), [FieldError("file", f"not UTF-8 text ({exc.reason})", "a CSV file in UTF-8")]
-        ) from None
 
 
 def _misshapen(path: Path, line: int, header: list[str], cells: list[str]) -> run.Row:
@@ -140,24 +141,21 @@ def batches(path: Path) -> Iterator[Batch]:
 
 
 def parquet_batches(path: Path) -> Iterator[Batch]:
+    from rrall.cohort.parquet import check_types, readable
+
     try:
-        columns = list(pl.read_parquet_schema(path))
+        schema = pl.read_parquet_schema(path)
         total = count_rows(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise run.CohortInputError(
             str(path), [FieldError("file", f"not a readable Parquet file ({exc})", "a Parquet file")]
         ) from None
-    errors = check_columns(columns)
+    errors = check_columns(list(schema)) + check_types(schema)
     if errors:
         raise run.CohortInputError(str(path), errors)
-    as_text = run.beyond_python_dates(path)
+    table = readable(path)
     for start in range(0, total, BATCH):
-        frame = (
-            pl.scan_parquet(path)
-            .slice(start, BATCH)
-            .with_columns([pl.col(c).cast(pl.String) for c in as_text])
-            .collect()
-        )
+        frame = table.slice(start, BATCH).collect()
         frame = frame.with_columns(
             _pos=pl.int_range(pl.len(), dtype=pl.Int64),
             _line=pl.int_range(pl.len(), dtype=pl.Int64) + start + 1,

@@ -1,0 +1,146 @@
+"""Whole-input problems are found before anything is written, and typed Parquet columns
+read as the same values written as CSV text would: a 32-bit float on a bound stays on it,
+a date-time at midnight is its date; column types the layout cannot read are refused at
+once; an output folder keeps the user's own files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from rrall.cli import app
+from tests.cohort.test_cohort import GOOD, write_csv
+
+runner = CliRunner()
+# MRD exactly on the 10^-4 bound the UK HSCT rule reads, and an order of magnitude above.
+ON_BOUND = [GOOD | {"id": "m1", "mrd_end_of_reinduction_percent": "0.01"},
+            GOOD | {"id": "m2", "mrd_end_of_reinduction_percent": "0.1"}]
+
+
+def cohort(tmp_path: Path, source: Path, name: str, *more: str) -> tuple[int, str, Path]:
+    out = tmp_path / name
+    result = runner.invoke(app, ["cohort", str(source), "--out", str(out), "--workers", "1", *more])
+    return result.exit_code, result.output, out
+
+
+def results(out: Path) -> pl.DataFrame:
+    return pl.read_parquet(out / "results.parquet")
+
+
+@pytest.mark.parametrize("path_flag", ["--vectorised", "--per-case"])
+def test_a_32_bit_float_on_a_bound_reads_as_written(tmp_path: Path, path_flag: str) -> None:
+    text = write_csv(tmp_path / "mrd.csv", ON_BOUND)
+    typed = tmp_path / "mrd32.parquet"
+    pl.read_csv(text, infer_schema=False).with_columns(
+        pl.col("mrd_end_of_reinduction_percent").cast(pl.Float32)).write_parquet(typed)
+    assert pl.read_parquet(typed)["mrd_end_of_reinduction_percent"].cast(pl.Float64)[0] != 0.01
+    code, output, csv_out = cohort(tmp_path, text, "csv", path_flag)
+    assert code == 0, output
+    code, output, parquet_out = cohort(tmp_path, typed, "parquet", path_flag)
+    assert code == 0, output
+    assert results(parquet_out).equals(results(csv_out))
+    m1 = results(parquet_out).row(0, named=True)
+    assert m1["uk_hsct_in_cr2"] == "indicated"  # >= 10^-4: on the bound is at the bound
+
+
+def test_date_times_at_midnight_are_dates_and_others_a_row_error(tmp_path: Path) -> None:
+    text = write_csv(tmp_path / "in.csv", [GOOD, GOOD | {"id": "c2"}])
+    frame = pl.read_csv(text, infer_schema=False)
+    stamps = pl.Series([datetime(2015, 1, 14), datetime(2015, 1, 14, 9, 30)])
+    typed = tmp_path / "dt.parquet"
+    frame.with_columns(diagnosis_date=stamps).write_parquet(typed)
+    code, _output, out = cohort(tmp_path, typed, "dt")
+    assert code == 2
+    table = results(out)
+    _, _, plain = cohort(tmp_path, text, "plain")
+    assert table.row(0, named=True) == results(plain).row(0, named=True)
+    errors = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    assert [(e["case_id"], e["row"]) for e in errors] == [("c2", 2)]
+    first = errors[0]["errors"][0]
+    assert first["path"] == "diagnosis.date" and "YYYY-MM-DD" in first["message"]
+
+
+def test_column_types_the_layout_cannot_read_are_refused_at_once(tmp_path: Path) -> None:
+    frame = pl.read_csv(write_csv(tmp_path / "in.csv", [GOOD]), infer_schema=False)
+    typed = tmp_path / "typed.parquet"
+    frame.with_columns(
+        diagnosis_date=pl.lit(20150114, dtype=pl.Int32),
+        relapse_sites=pl.lit(["bone_marrow"], dtype=pl.List(pl.String)),
+        sex=pl.lit(b"male", dtype=pl.Binary),
+        vital_status=pl.lit(True),
+    ).write_parquet(typed)
+    code, output, out = cohort(tmp_path, typed, "out")
+    assert code == 2 and not out.exists()
+    for column in ("diagnosis_date", "relapse_sites", "sex", "vital_status"):
+        assert f"column '{column}': has the Parquet type" in output, column
+    assert "a date, a date-time at midnight, or text YYYY-MM-DD" in output
+
+
+def test_a_long_table_32_bit_value_reads_as_written(tmp_path: Path) -> None:
+    flat = write_csv(tmp_path / "in.csv", [{k: v for k, v in GOOD.items()
+                                             if k != "mrd_end_of_reinduction_percent"}])
+    measurement = {"id": "c1", "record": "mrd", "timepoint": "end_of_reinduction", "value": "0.01",
+                   "unit": "percent"}
+    long_csv = write_csv(tmp_path / "long.csv", [measurement])
+    long_parquet = tmp_path / "long.parquet"
+    pl.read_csv(long_csv, infer_schema=False).with_columns(pl.col("value").cast(pl.Float32)).write_parquet(
+        long_parquet)
+    _, output, a = cohort(tmp_path, flat, "a", "--long", str(long_csv))
+    _, output, b = cohort(tmp_path, flat, "b", "--long", str(long_parquet))
+    assert results(a).equals(results(b)), output
+
+
+def test_a_bad_byte_late_in_a_csv_stops_before_anything_is_written(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [GOOD | {"id": f"c{i}"} for i in range(300)])
+    lines = source.read_bytes().splitlines(keepends=True)
+    lines[250] = lines[250].replace(b"male", b"m\xe9le")
+    source.write_bytes(b"".join(lines))
+    for flag in ("--vectorised", "--per-case"):
+        code, output, out = cohort(tmp_path, source, f"out{flag}", flag)
+        assert code == 2 and not out.exists(), output
+        assert "line 251: not UTF-8 text" in output and "internal error" not in output
+
+
+def test_an_unclosed_quote_is_a_clear_error(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [GOOD | {"id": f"c{i}"} for i in range(3)])
+    source.write_text(source.read_text() + 'c9,"male,' + "x" * 140_000 + "\n")
+    code, output, out = cohort(tmp_path, source, "out")
+    assert code == 2 and not out.exists()
+    assert "not readable as CSV" in output and "unclosed quote" in output
+
+
+def test_a_bulk_export_line_that_is_not_json_is_named(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "Patient.ndjson").write_text('{"resourceType": "Patient", "id": "p1"}\nnot json\n[1]\n')
+    code, output, out = cohort(tmp_path, export, "out")
+    assert code == 2 and not out.exists()
+    assert "Patient.ndjson line 2: not JSON" in output and "Patient.ndjson line 3" in output
+    assert "allowed: None" not in output
+
+
+@pytest.mark.parametrize("address", ["notaurl", "tcp://127.0.0.1:9"])
+def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, address: str) -> None:
+    pytest.importorskip("distributed")
+    source = write_csv(tmp_path / "in.csv", [GOOD])
+    code, output, out = cohort(tmp_path, source, "out", "--engine", "dask", "--scheduler", address)
+    assert code == 2 and not out.exists()
+    assert f"--scheduler {address}: cannot connect to a Dask scheduler" in output
+
+
+def test_the_output_folder_keeps_the_users_files(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "thesis-figure-1.pdf").write_text("mine")
+    (out / "figures" / "os_by_bfm.svg").write_text("an earlier run's")
+    (out / "notes.txt").write_text("mine too")
+    code, output, _ = cohort(tmp_path, write_csv(tmp_path / "in.csv", [GOOD]), "project")
+    assert code == 0, output
+    assert (out / "figures" / "thesis-figure-1.pdf").read_text() == "mine"
+    assert (out / "notes.txt").read_text() == "mine too"
+    assert not (out / "figures" / "os_by_bfm.svg").exists()  # no follow-up now: no stale figure
