@@ -17,7 +17,7 @@ from rrall.case.load import load_case, parse_case
 from rrall.cli import app
 from rrall.cohort import run
 from rrall.cohort.columns import row_to_case
-from rrall.cohort.summary import cohen_kappa
+from rrall.cohort.summary import agreement, cohen_kappa
 from rrall.knowledge.load import KnowledgeBase
 from tests.conftest import ROOT, TODAY
 
@@ -102,6 +102,32 @@ def test_cohen_kappa_on_hand_checked_tables(pairs: list[tuple[str, str]], kappa:
     assert cohen_kappa(pairs) == (None if kappa is None else pytest.approx(kappa))
 
 
+def test_agreement_on_a_hand_checked_cohort() -> None:
+    groups = [("S1", "standard", "standard"), ("S2", "standard", "intermediate"),
+              ("S2", "high", "intermediate"),
+              ("S3", "high", "high"), ("S4", "high", "high"), ("S2", "standard", "high")]
+    frame = pl.DataFrame({"bfm_group": [g[0] for g in groups], "intreall_group": [g[1] for g in groups],
+                          "cog_group": pl.Series([None] * 6, dtype=pl.String),
+                          "uk_group": [g[2] for g in groups]})
+    found = {(a.left, a.right): a for a in agreement(frame)}
+    # BFM vs IntReALL on two tiers (S1, S2 standard; S3, S4 high): agreement 5/6, chance
+    # (4*3 + 2*3)/36 = 1/2, kappa (5/6 - 1/2)/(1/2) = 2/3.
+    pair = found[("bfm", "intreall")]
+    assert pair.scale == ("standard", "high") and pair.n == 6
+    assert pair.observed == pytest.approx(5 / 6) and pair.kappa == pytest.approx(2 / 3)
+    assert pair.rows == ["S1", "S2", "S3", "S4"] and pair.columns == ["standard", "high"]
+    assert pair.table == [[1, 0], [2, 1], [0, 1], [0, 1]]  # the frameworks' own groups, S3 apart from S4
+    # BFM vs UK on three tiers: agreement 5/6, chance (1*1 + 3*2 + 2*3)/36 = 13/36, kappa 17/23.
+    pair = found[("bfm", "uk")]
+    assert pair.scale == ("standard", "intermediate", "high")
+    assert pair.kappa == pytest.approx(17 / 23) and pair.table[1] == [0, 2, 1]
+    # IntReALL vs UK on two tiers (UK intermediate is not high): agreement 4/6, chance 1/2.
+    assert found[("intreall", "uk")].kappa == pytest.approx(1 / 3)
+    # COG assigned nobody: nothing to compare.
+    cog = found[("bfm", "cog")]
+    assert cog.n == 0 and cog.kappa is None and cog.table == []
+
+
 def test_summary_report_has_every_section(tmp_path: Path) -> None:
     rows = [GOOD | {"id": f"c{i}", "marrow_blasts_percent": str(10 + i)} for i in range(5)]
     out = tmp_path / "out"
@@ -112,6 +138,7 @@ def test_summary_report_has_every_section(tmp_path: Path) -> None:
     for section in ('id="groups"', 'id="agreement"', 'id="distributions"', 'id="missing"'):
         assert section in html
     assert "does not prescribe" in html and "kappa" in html and "5 case(s) assessed" in html
+    assert "bfm vs intreall: kappa" in html and "observed agreement" in html and "bfm \\ intreall" in html
 
 
 def test_the_documented_layout_is_the_code_layout() -> None:

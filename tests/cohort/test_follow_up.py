@@ -1,5 +1,6 @@
 """The column-by-column follow-up reading equals the row-by-row one it stands in for, on
-follow-up cells of every kind (plain, padded, mixed case, impossible, contradictory)."""
+follow-up cells of every kind (plain, padded, mixed case, impossible, contradictory), and
+each kind of contradiction is among the problems."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def messy(n: int, seed: int) -> pl.DataFrame:
         start = date(2010, 1, 1) + timedelta(days=rng.randrange(0, 3000))
         last = rng.choice([(start + timedelta(days=rng.randrange(-30, 3000))).isoformat()] * 30 + DATES)
         event = rng.choice([None] * 20 + [(start + timedelta(days=rng.randrange(-10, 3100))).isoformat()] * 10
-                           + DATES)
+                           + [last] * 10 + DATES)
         rows.append({
             "case_id": f"C{i}", "error": rng.choice([None] * 9 + ["bad row"]),
             "first_relapse_date": rng.choice([start] * 9 + [None]),
@@ -43,3 +44,9 @@ def test_columns_and_rows_read_follow_up_alike() -> None:
     assert data.equals(expected.drop("_i"))
     assert problems == [text for _, text in listed]
     assert data.height > 500 and len(problems) > 300
+    for kind in (survival.DEATH_NOT_DEAD, survival.BEFORE_RELAPSE, survival.OUTSIDE, survival.DEATH_NOT_LAST,
+                 survival.NONE_WITH_DATE, survival.NONE_BUT_DEAD, "not a date", "not in alive|dead"):
+        assert any(kind in text for text in problems), kind
+    os_only = data.filter(pl.col("code").is_null())  # no event_type: OS only
+    assert os_only.height > 50
+    assert os_only["efs_months"].is_null().all() and os_only["efs_event"].is_null().all()

@@ -111,3 +111,80 @@ def test_report_survives_a_framework_without_groups(tmp_path: Path) -> None:
     write_html(summarise(frame, 0, "k", "e", tmp_path / "figures"), tmp_path / "summary.html")
     html = (tmp_path / "summary.html").read_text()
     assert "No child with follow-up was assigned a intreall group" in html
+
+
+def competing(n: int, second_rate: float, death_rate: float, seed: int = 11) -> pl.DataFrame:
+    """Second relapse and death as competing exponential hazards (per month), uniform
+    censoring over 10 years; a child who relapses again is followed on to death or censoring."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        second, death, censor = rng.expovariate(second_rate), rng.expovariate(death_rate), rng.uniform(0, 120)
+        def day(months: float) -> str:
+            return (RELAPSE + timedelta(days=round(months * DAYS_PER_MONTH))).isoformat()
+        if min(second, death) > censor:
+            row = {"last_follow_up_date": day(censor), "vital_status": "alive", "event_date": None,
+                   "event_type": "none"}
+        elif death < second:
+            row = {"last_follow_up_date": day(death), "vital_status": "dead", "event_date": day(death),
+                   "event_type": "death"}
+        else:
+            later = rng.expovariate(death_rate * 3)  # death after a second relapse comes sooner
+            died = second + later <= censor
+            row = {"last_follow_up_date": day(second + later if died else censor),
+                   "vital_status": "dead" if died else "alive", "event_date": day(second),
+                   "event_type": "second_relapse"}
+        rows.append({"case_id": f"k{i}", "error": None, "relapse_date": RELAPSE, **row, "bfm_group": "S2",
+                     "intreall_group": None, "cog_group": None, "uk_group": None})
+    return pl.from_dicts(rows)
+
+
+def test_cumulative_incidence_and_efs_recover_known_competing_risks(tmp_path: Path) -> None:
+    second_rate, death_rate = 0.006, 0.004  # per month
+    data, problems = follow_up(competing(4000, second_rate, death_rate))
+    assert not problems and data.height == 4000
+    curve = by_group(data, "bfm", None).groups[0]
+    total = second_rate + death_rate
+    for years in (1, 3, 5):
+        months = 12 * years
+        # Cumulative incidence of the event of interest under constant competing hazards.
+        true_cir = second_rate / total * (1 - math.exp(-total * months))
+        true_efs = math.exp(-total * months)
+        cir = next(e for e in curve.cir if e.years == years)
+        efs = next(e for e in curve.efs if e.years == years)
+        assert cir.low is not None and cir.high is not None and efs.low is not None and efs.high is not None
+        assert cir.low <= true_cir <= cir.high, (years, cir, true_cir)
+        assert efs.low <= true_efs <= efs.high, (years, efs, true_efs)
+        # Ignoring the competing deaths (1 - KM of second relapse) would overstate it.
+        assert true_cir < 1 - math.exp(-second_rate * months)
+
+
+def test_follow_up_without_event_type_counts_for_os_only() -> None:
+    frame = cohort(40, {"S1": 0.5}).with_columns(
+        pl.when(pl.col("case_id").is_in(["s0", "s1"])).then(None).otherwise(pl.col("event_type"))
+        .alias("event_type"))
+    data, problems = follow_up(frame)
+    assert not problems and data.height == 40
+    blank = data.filter(pl.col("case_id").is_in(["s0", "s1"]))
+    assert blank["code"].is_null().all() and blank["efs_months"].is_null().all()
+    assert blank["os_months"].is_not_null().all()
+    curve = by_group(data, "bfm", None).groups[0]
+    assert curve.n == 40 and curve.n_events_known == 38
+
+
+def test_follow_up_contradictions_are_listed_not_guessed() -> None:
+    frame = cohort(8, {"S1": 0.5}, seed=3)
+    died = frame.filter(pl.col("vital_status") == "dead")["case_id"].to_list()
+    alive = frame.filter(pl.col("vital_status") == "alive")["case_id"].to_list()
+    assert len(died) >= 2 and len(alive) >= 2
+    changes = {
+        died[0]: {"event_date": "2015-02-01"},  # a death before the last follow-up
+        died[1]: {"event_type": "none", "event_date": None},  # dead, but "no event"
+        alive[0]: {"event_date": "2015-03-01"},  # "none" with an event date
+    }
+    rows = [r | changes.get(r["case_id"], {}) for r in frame.iter_rows(named=True)]
+    data, problems = follow_up(pl.from_dicts(rows))
+    assert data.height == 5
+    assert f"{died[0]}: event_date of the death is not last_follow_up_date" in " ".join(problems)
+    assert f"{died[1]}: vital_status dead but event_type none" in " ".join(problems)
+    assert f"{alive[0]}: event_type none but an event_date is given" in " ".join(problems)

@@ -1,6 +1,7 @@
 """The cohort summary: counts by framework and group, agreement between frameworks
-(Cohen's kappa on a shared three-tier scale), timing and site distributions, and how often
-each field was missing. Written as summary.html (self-contained, no external assets).
+(each pair's cross-table, and Cohen's kappa on the tiers of the cross-walk), timing and
+site distributions, and how often each field was missing. Written as summary.html
+(self-contained, no external assets).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from rrall.assessment import NOTICE
 FRAMEWORKS = ("bfm", "intreall", "cog", "uk")
 # The cross-walk of the first-relapse schemes (brief section 3.1, [Hunger-table]): each
 # framework's groups placed on one three-tier scale so that agreement can be measured.
+# IntReALL has two groups, and its standard risk spans BFM S1 and S2 (brief section 3.3),
+# so a pair with IntReALL is compared on two tiers: high, and not high ("standard").
 TIER = {
     "bfm": {"S1": "standard", "S2": "intermediate", "S3": "high", "S4": "high"},
     "intreall": {"standard": "standard", "high": "high"},
@@ -28,6 +31,7 @@ TIER = {
     "uk": {"standard": "standard", "intermediate": "intermediate", "high": "high"},
 }
 TIERS = ("standard", "intermediate", "high")
+TWO_TIERS = {"standard": "standard", "intermediate": "standard", "high": "high"}
 
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
@@ -57,24 +61,48 @@ class Agreement:
     left: str
     right: str
     n: int
-    kappa: float | None
-    table: list[list[int]]  # rows: left tiers, columns: right tiers
+    kappa: float | None  # Cohen's kappa on `scale`
+    observed: float | None  # the share of cases on the same tier of `scale`
+    scale: tuple[str, ...]  # the tiers compared
+    rows: list[str]  # the left framework's own groups
+    columns: list[str]  # the right framework's own groups
+    table: list[list[int]]  # cases by left group (rows) and right group (columns)
 
 
 def agreement(frame: pl.DataFrame) -> list[Agreement]:
-    """Pairwise agreement over cases both frameworks assigned."""
+    """Pairwise agreement over the cases both frameworks assigned a group: the cross-table
+    of their own groups, and Cohen's kappa with the observed agreement on the tiers of
+    the cross-walk (two tiers when one of the pair has only two)."""
     out = []
     for left, right in combinations(FRAMEWORKS, 2):
-        both = frame.select(_tier(left).alias("a"), _tier(right).alias("b")).drop_nulls()
-        counts = {(a, b): n for a, b, n in both.group_by("a", "b").len().rows()}
-        table = [[counts.get((r, c), 0) for c in TIERS] for r in TIERS]
-        out.append(Agreement(left, right, both.height, kappa_of_counts(counts), table))
+        both = frame.select(pl.col(f"{left}_group").cast(pl.String).alias("a"),
+                            pl.col(f"{right}_group").cast(pl.String).alias("b")).drop_nulls()
+        native = {(a, b): n for a, b, n in both.group_by("a", "b").len().rows()}
+        two = len(set(TIER[left].values())) == 2 or len(set(TIER[right].values())) == 2
+        scale = ("standard", "high") if two else TIERS
+
+        def tier(framework: str, group: str, two: bool = two) -> str | None:
+            placed = TIER[framework].get(group)
+            return TWO_TIERS[placed] if two and placed else placed
+
+        tiers: Counter[tuple[str, str]] = Counter()
+        for (a, b), n in native.items():
+            ta, tb = tier(left, a), tier(right, b)
+            if ta and tb:
+                tiers[(ta, tb)] += n
+        placed = sum(tiers.values())
+        rows, columns = _order(left, {a for a, _ in native}), _order(right, {b for _, b in native})
+        out.append(Agreement(
+            left, right, placed, kappa_of_counts(tiers),
+            sum(n for (a, b), n in tiers.items() if a == b) / placed if placed else None,
+            scale, rows, columns, [[native.get((r, c), 0) for c in columns] for r in rows]))
     return out
 
 
-def _tier(framework: str) -> pl.Expr:
-    column = pl.col(f"{framework}_group").cast(pl.String)
-    return column.replace_strict(TIER[framework], default=None, return_dtype=pl.String)
+def _order(framework: str, groups: set[str]) -> list[str]:
+    """A framework's groups in the order of its scheme, then any others by name."""
+    known = [g for g in TIER[framework] if g in groups]
+    return known + sorted(groups - set(known))
 
 
 def distribution(frame: pl.DataFrame, column: str) -> list[tuple[str, int]]:
@@ -106,12 +134,13 @@ def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
         "groups": {fw: distribution(ok, f"{fw}_group") for fw in FRAMEWORKS},
         "statuses": {fw: distribution(ok, f"{fw}_status") for fw in FRAMEWORKS},
         "agreement": agreement(ok),
-        "tiers": TIERS,
         "distributions": {name: distribution(ok, name) for name in
                           ("disease_state", "immunophenotype", "site", "timing_bfm", "timing_cog")},
         "missing": ranked(fields),
         "survival": survival,
         "follow_up_n": data.height,
+        "follow_up_os_only": int(data["code"].is_null().sum()) if data.height else 0,
+        "follow_up_none": ok.height - data.height - len(problems),
         "follow_up_problems": problems,
     }
 

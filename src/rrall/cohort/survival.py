@@ -35,6 +35,7 @@ class Estimate:
 class GroupCurve:
     group: str
     n: int
+    n_events_known: int  # children with an event_type, the ones EFS and CIR are fitted on
     os: list[Estimate]
     efs: list[Estimate]
     cir: list[Estimate]
@@ -72,9 +73,11 @@ EVENTS = {"second_relapse", "death", "none"}
 
 
 def follow_up(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    """One row per assessed child with usable follow-up: months to OS/EFS event or censoring,
-    and the competing-risk code (1 second relapse, 2 death first, 0 censored). Rows whose
-    dates contradict each other are left out and counted in the problems.
+    """One row per assessed child with usable follow-up: months to the OS event or
+    censoring and, when event_type is given, to the EFS event or censoring with the
+    competing-risk code (1 second relapse, 2 death first, 0 censored); without event_type
+    these are null, since whether a second relapse came is not known. Rows whose dates
+    contradict each other are left out and listed in the problems.
 
     Rows written plainly (YYYY-MM-DD dates, the listed words) are worked out column by
     column; the others row by row with the same rules, which also word their problems."""
@@ -85,12 +88,13 @@ def follow_up(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     plain = assessed.with_columns(
         _start=_plain_date(assessed, start_column), _last=_plain_date(assessed, "last_follow_up_date"),
         _when=_plain_date(assessed, "event_date"), _vital=_word(assessed, "vital_status"),
-        _kind=_word(assessed, "event_type").fill_null("none"))
+        _kind=_word(assessed, "event_type"))
     clean = (pl.col("_start").is_not_null() | _blank(assessed, start_column)) & (
         pl.col("_last").is_not_null() | _blank(assessed, "last_follow_up_date")) & (
         pl.col("_when").is_not_null() | _blank(assessed, "event_date")) & (
         pl.col("_vital").is_in(sorted(VITAL)) | pl.col("_start").is_null() | pl.col("_last").is_null()) & (
-        pl.col("_kind").is_in(sorted(EVENTS)) | pl.col("_start").is_null() | pl.col("_last").is_null())
+        pl.col("_kind").is_in(sorted(EVENTS)) | pl.col("_kind").is_null() | pl.col("_start").is_null()
+        | pl.col("_last").is_null())
     plain = plain.filter(clean.fill_null(False))
     rows, problems = _by_columns(plain.filter(pl.col("_start").is_not_null() & pl.col("_last").is_not_null()))
     others = assessed.join(plain.select("_i"), on="_i", how="anti")
@@ -124,33 +128,46 @@ def _word(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.when(text != "").then(text)
 
 
+# Problems that leave a row out of the survival analysis, in the order they are checked.
+DEATH_NOT_DEAD = "event_type death but vital_status alive"
+BEFORE_RELAPSE = "last follow-up before the relapse"
+OUTSIDE = "event_date missing or outside relapse..last follow-up"
+DEATH_NOT_LAST = ("event_date of the death is not last_follow_up_date (for a child who died, "
+                  "last_follow_up_date is the date of death)")
+NONE_WITH_DATE = "event_type none but an event_date is given"
+NONE_BUT_DEAD = "vital_status dead but event_type none (a death is an event: death, or second_relapse first)"
+
+
 def _by_columns(plain: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
     dead = pl.col("_vital") == "dead"
-    event = pl.col("_kind").is_in(["second_relapse", "death"])
-    alive_but_died = (pl.col("_kind") == "death") & ~dead
-    wrong = (pl.when(alive_but_died).then(pl.lit("event_type death but vital_status alive"))
-             .when(pl.col("_last") < pl.col("_start")).then(pl.lit("last follow-up before the relapse"))
+    kind = pl.col("_kind")
+    event = kind.is_in(["second_relapse", "death"])
+    wrong = (pl.when((kind == "death") & ~dead).then(pl.lit(DEATH_NOT_DEAD))
+             .when(pl.col("_last") < pl.col("_start")).then(pl.lit(BEFORE_RELAPSE))
              .when(event & (pl.col("_when").is_null() | (pl.col("_when") < pl.col("_start"))
                             | (pl.col("_when") > pl.col("_last"))))
-             .then(pl.lit("event_date missing or outside relapse..last follow-up")))
+             .then(pl.lit(OUTSIDE))
+             .when((kind == "death") & (pl.col("_when") != pl.col("_last"))).then(pl.lit(DEATH_NOT_LAST))
+             .when((kind == "none") & pl.col("_when").is_not_null()).then(pl.lit(NONE_WITH_DATE))
+             .when((kind == "none") & dead).then(pl.lit(NONE_BUT_DEAD)))
     marked = plain.with_columns(_wrong=wrong)
     problems = marked.filter(pl.col("_wrong").is_not_null()).select(
         "_i", pl.format("{}: {}", pl.col("case_id").cast(pl.String).fill_null("None"), "_wrong"))
     good = marked.filter(pl.col("_wrong").is_null())
+    known = kind.is_not_null()
     os_days = (pl.col("_last") - pl.col("_start")).dt.total_days()
-    timed = event & pl.col("_when").is_not_null()
     data = good.select(
         "_i", "case_id", os_days.alias("os_months"), dead.alias("os_event"),
-        pl.when(timed).then((pl.col("_when") - pl.col("_start")).dt.total_days())
-        .otherwise(os_days).alias("efs_months"),
-        pl.when(timed).then(True).otherwise(dead).alias("efs_event"),
-        pl.when(timed & (pl.col("_kind") == "second_relapse")).then(1).when(timed | dead).then(2).otherwise(0)
+        pl.when(known).then(pl.when(event).then((pl.col("_when") - pl.col("_start")).dt.total_days())
+                            .otherwise(os_days)).alias("efs_months"),
+        pl.when(known).then(event).alias("efs_event"),
+        pl.when(known).then(pl.when(kind == "second_relapse").then(1).when(event).then(2).otherwise(0))
         .cast(pl.Int64).alias("code"),
         *[(pl.col(f"{fw}_group") if f"{fw}_group" in good.columns else pl.lit(None, dtype=pl.String))
           .alias(f"{fw}_group") for fw in ("bfm", "intreall", "cog", "uk")])
     # Days to months by numpy's division, which rounds exactly as Python's (polars may
-    # multiply by the reciprocal instead, a last-bit difference).
-    data = data.with_columns(pl.Series(c, data[c].cast(pl.Float64).to_numpy() / DAYS_PER_MONTH)
+    # multiply by the reciprocal instead, a last-bit difference); numpy's NaN is polars' null.
+    data = data.with_columns(pl.Series(c, data[c].cast(pl.Float64).to_numpy() / DAYS_PER_MONTH).fill_nan(None)
                              for c in ("os_months", "efs_months"))
     return data, [(i, text) for i, text in problems.rows()]
 
@@ -169,33 +186,49 @@ def _by_row(frame: pl.DataFrame, start_column: str) -> tuple[pl.DataFrame, list[
         if start is None or last is None:
             continue
         vital = str(r.get("vital_status") or "").strip().lower()
-        kind = str(r.get("event_type") or "").strip().lower() or "none"
-        if vital not in VITAL or kind not in EVENTS:
+        kind = str(r.get("event_type") or "").strip().lower() or None
+        if vital not in VITAL or (kind is not None and kind not in EVENTS):
             problems.append((r["_i"], f"{r['case_id']}: vital_status {r.get('vital_status')!r} / event_type "
                              f"{r.get('event_type')!r} not in alive|dead / second_relapse|death|none"))
             continue
         dead = vital == "dead"
-        if kind == "death" and not dead:
-            problems.append((r["_i"], f"{r['case_id']}: event_type death but vital_status alive"))
-            continue
-        if last < start:
-            problems.append((r["_i"], f"{r['case_id']}: last follow-up before the relapse"))
-            continue
-        if kind in ("second_relapse", "death") and (when is None or when < start or when > last):
-            outside = "event_date missing or outside relapse..last follow-up"
-            problems.append((r["_i"], f"{r['case_id']}: {outside}"))
+        event = kind in ("second_relapse", "death")
+        wrong = _contradiction(kind, dead, start, last, when)
+        if wrong:
+            problems.append((r["_i"], f"{r['case_id']}: {wrong}"))
             continue
         os_months = (last - start).days / DAYS_PER_MONTH
-        if kind in ("second_relapse", "death") and when is not None:
-            efs_months, efs_event = (when - start).days / DAYS_PER_MONTH, True
-            code = 1 if kind == "second_relapse" else 2
-        else:
-            efs_months, efs_event, code = os_months, dead, 2 if dead else 0
+        efs_months: float | None = None
+        efs_event: bool | None = None
+        code: int | None = None
+        if kind is not None:  # without event_type, EFS and CIR are unknown (OS is not)
+            efs_months = (when - start).days / DAYS_PER_MONTH if event and when else os_months
+            efs_event, code = event, 1 if kind == "second_relapse" else 2 if event else 0
         row = {"_i": r["_i"], "case_id": r["case_id"], "os_months": os_months, "os_event": dead,
                "efs_months": efs_months, "efs_event": efs_event, "code": code}
         row.update({f"{fw}_group": r.get(f"{fw}_group") for fw in ("bfm", "intreall", "cog", "uk")})
         rows.append(row)
-    return pl.from_dicts(rows) if rows else pl.DataFrame(), problems
+    schema = {"_i": pl.UInt32, "case_id": pl.String, "os_months": pl.Float64, "os_event": pl.Boolean,
+              "efs_months": pl.Float64, "efs_event": pl.Boolean, "code": pl.Int64,
+              **{f"{fw}_group": pl.String for fw in ("bfm", "intreall", "cog", "uk")}}
+    return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(), problems
+
+
+def _contradiction(kind: str | None, dead: bool, start: date, last: date, when: date | None) -> str | None:
+    """The first contradiction among a row's follow-up values, in the order _by_columns checks them."""
+    if kind == "death" and not dead:
+        return DEATH_NOT_DEAD
+    if last < start:
+        return BEFORE_RELAPSE
+    if kind in ("second_relapse", "death") and (when is None or when < start or when > last):
+        return OUTSIDE
+    if kind == "death" and when != last:
+        return DEATH_NOT_LAST
+    if kind == "none" and when is not None:
+        return NONE_WITH_DATE
+    if kind == "none" and dead:
+        return NONE_BUT_DEAD
+    return None
 
 
 def _at(fitter: Any, column: str, months: float) -> tuple[float | None, float | None, float | None]:
@@ -223,8 +256,9 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
         # treats an integer weight as that many children), so a million rows cost as much
         # as their distinct follow-up times.
         os_rows = part.group_by("os_months", "os_event").len().sort("os_months", "os_event")
-        efs_rows = part.group_by("efs_months", "efs_event").len().sort("efs_months", "efs_event")
-        cir_rows = part.group_by("efs_months", "code").len().sort("efs_months", "code")
+        known = part.filter(pl.col("code").is_not_null())  # EFS and CIR need the event_type
+        efs_rows = known.group_by("efs_months", "efs_event").len().sort("efs_months", "efs_event")
+        cir_rows = known.group_by("efs_months", "code").len().sort("efs_months", "code")
         os_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
             os_rows["os_months"].to_list(), os_rows["os_event"].to_list(), weights=os_rows["len"].to_list())
         efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
@@ -238,44 +272,66 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
             cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
                 cir_rows["efs_months"].to_list(), cir_rows["code"].to_list(), event_of_interest=1,
                 label=f"{framework} {group}", weights=cir_rows["len"].to_list())
-        at_risk = [int((part["os_months"] >= 12 * y).sum()) for y in range(6)]
+        at_risk = [number_at_risk(part["os_months"], 12 * y) for y in range(6)]
         result.groups.append(GroupCurve(
-            group=group, n=part.height,
+            group=group, n=part.height, n_events_known=known.height,
             os=[Estimate(y, *_at(os_fit, "km", 12 * y)) for y in YEARS],
             efs=[Estimate(y, *_at(efs_fit, "km", 12 * y)) for y in YEARS],
             cir=[Estimate(y, *_at(cir_fit, "cif", 12 * y)) for y in YEARS],
             at_risk=at_risk))
-        fits.append((os_fit, cir_fit))
+        fits.append((f"{framework} {group}", part["os_months"], os_fit, cir_fit))
     if figures is not None and fits:
         result.figures = _plot(framework, fits, figures)
     return result
 
 
-def _plot(framework: str, fits: list[tuple[Any, Any]], folder: Path) -> list[str]:
+def number_at_risk(months: pl.Series, at: float) -> int:
+    """Children still followed at a time: their follow-up time is at least that long (so a
+    child who dies or is censored exactly then still counts, as usual for these tables)."""
+    return int((months >= at).sum())
+
+
+def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any]], folder: Path) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from lifelines.plotting import add_at_risk_counts
+    from matplotlib.transforms import blended_transform_factory
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    for os_fit, _ in fits:
+    longest = max(float(months.max() or 0) for _, months, _, _ in fits)  # type: ignore[arg-type]
+    ticks = [12 * y for y in range(int(longest // 12) + 1)]
+    rows = len(fits)
+    height = 4.8 + 0.2 * (rows + 1)  # inches: the plot, then one line per group at risk
+    bottom, top = (0.85 + 0.2 * (rows + 1)) / height, 1 - 0.45 / height
+    fig, ax = plt.subplots(figsize=(8, height))
+    fig.subplots_adjust(left=0.2, right=0.97, bottom=bottom, top=top)
+    for _, _, os_fit, _ in fits:
         os_fit.plot_survival_function(ax=ax, ci_show=True)
+    ax.set_xticks(ticks)
     ax.set_xlabel("months after relapse")
     ax.set_ylabel("overall survival")
     ax.set_title(f"Overall survival after relapse by {framework} group")
-    add_at_risk_counts(*[f for f, _ in fits], ax=ax, rows_to_show=["At risk"])
-    fig.tight_layout()
+    # The numbers at risk under the axis, at the ticks, counted as in the report's table.
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    axis_inches = height * (top - bottom)
+    ax.text(-0.02, -0.75 / axis_inches, "at risk", transform=ax.transAxes, ha="right", fontsize=8,
+            fontweight="bold")
+    for row, (label, months, _, _) in enumerate(fits, start=1):
+        y = -(0.75 + 0.2 * row) / axis_inches
+        ax.text(-0.02, y, label, transform=ax.transAxes, ha="right", fontsize=8)
+        for tick in ticks:
+            ax.text(tick, y, str(number_at_risk(months, tick)), transform=below, ha="center", fontsize=8)
     for suffix in ("svg", "png"):
         name = f"os_by_{framework}.{suffix}"
         fig.savefig(folder / name)
         written.append(name)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(8, 5))
-    for _, cir_fit in fits:
+    for _, _, _, cir_fit in fits:
         cir_fit.plot_cumulative_density(ax=ax)
+    ax.set_xticks(ticks)
     ax.set_xlabel("months after relapse")
     ax.set_ylabel("cumulative incidence of second relapse")
     ax.set_title(f"Second relapse (death as competing risk) by {framework} group")
