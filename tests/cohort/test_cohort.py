@@ -161,7 +161,10 @@ def test_parquet_input_gives_the_same_results_as_csv(tmp_path: Path) -> None:
                                  "--workers", "1"])
     assert result.exit_code == 0, result.output
     from_parquet = pl.read_parquet(parquet_out / "results.parquet")
-    assert from_parquet.equals(pl.read_parquet(csv_out / "results.parquet"))
+    # The same results; only where each row came from differs (a CSV row is its line number).
+    from_csv = pl.read_parquet(csv_out / "results.parquet")
+    assert from_parquet.drop("source", "row").equals(from_csv.drop("source", "row"))
+    assert from_parquet["row"].to_list() == [r - 1 for r in from_csv["row"].to_list()]
     bad = pl.DataFrame({"id": ["x"], "colour": ["red"]})
     bad.write_parquet(tmp_path / "bad.parquet")
     refused = runner.invoke(app, ["cohort", str(tmp_path / "bad.parquet"), "--out", str(tmp_path / "o")])
@@ -200,3 +203,36 @@ def test_the_documented_long_table_is_the_code_layout() -> None:
     doc = (ROOT / "docs" / "cohort.md").read_text()
     for name in LONG_COLUMNS:
         assert f"| `{name}` |" in doc, name
+
+
+@pytest.mark.parametrize("mode", ["--vectorised", "--per-case"])
+def test_a_repeated_case_id_is_an_error_for_every_row_of_it(tmp_path: Path, mode: str) -> None:
+    rows = [GOOD, GOOD | {"id": "c2"}, GOOD | {"id": "c1", "sex": "female"}, GOOD | {"id": " c1"}]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out", str(out),
+                                 "--workers", "1", mode])
+    assert result.exit_code == 2 and '"assessed":1,"errors":3' in result.output
+    frame = pl.read_parquet(out / "results.parquet")
+    assert frame["row"].to_list() == [2, 3, 4, 5]
+    assert frame["source"].to_list() == [str(tmp_path / "in.csv")] * 4
+    assert frame.filter(pl.col("error").is_null())["case_id"].to_list() == ["c2"]
+    refused = frame.filter(pl.col("case_id").str.strip_chars() == "c1")
+    assert refused["bfm_group"].is_null().all() and refused["error"].str.contains("appears 3 times").all()
+    errors = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    repeated = [e for e in errors if e["errors"][0]["path"] == "id"]
+    assert [e["row"] for e in repeated] == [2, 4, 5]  # " c1" is c1: ids are compared without spaces
+    assert "in.csv row 2; " in repeated[0]["errors"][0]["message"]
+    assert "in.csv row 5)" in repeated[0]["errors"][0]["message"]
+
+
+def test_long_table_rows_are_named_in_errors_and_unmatched_ids_go_to_a_file(tmp_path: Path) -> None:
+    mrd = {"record": "mrd", "timepoint": "end_of_reinduction", "unit": "percent"}
+    long = [mrd | {"id": "c1", "value": "-3"}, mrd | {"id": "nobody", "value": "1"}]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", [GOOD])), "--out", str(out),
+                                 "--long", str(write_csv(tmp_path / "long.csv", long)), "--workers", "1"])
+    assert result.exit_code == 2
+    errors = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    assert errors[0]["case_id"] == "c1" and errors[0]["long_table_rows"] == [2]
+    assert "nobody" not in result.output  # ids never on the terminal
+    assert "long.csv row 3: id 'nobody'" in (out / "long_table_unmatched.txt").read_text()

@@ -48,6 +48,7 @@ def cohort_command(
     from rrall.cohort import vector
     from rrall.cohort.progress import RateColumn
     from rrall.cohort.run import (
+        LONG_ROW,
         CohortInputError,
         assess_rows,
         case_key,
@@ -56,7 +57,7 @@ def cohort_command(
         read_rows,
     )
     from rrall.cohort.summary import summarise, write_html
-    from rrall.cohort.table import ResultsWriter
+    from rrall.cohort.table import ResultsWriter, refuse_duplicate_ids
     from rrall.knowledge.load import default_knowledge, load_knowledge
 
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
@@ -140,6 +141,11 @@ def cohort_command(
                 errors.write(failure + b"\n")
             bad += len(failures)
     writer.finish()
+    repeated = refuse_duplicate_ids(out / "results.parquet")
+    if repeated:
+        with (out / "errors.jsonl").open("ab") as errors:
+            errors.writelines(record + b"\n" for record in repeated)
+        assessed, bad = assessed - len(repeated), bad + len(repeated)
     if client is not None:
         client.close()
     needed = ["case_id", "error", "missing_fields", "relapse_date", "first_relapse_date", "disease_state",
@@ -154,9 +160,11 @@ def cohort_command(
         listed = "\n".join(summary["follow_up_problems"]) + "\n"
         (out / FOLLOW_UP_PROBLEMS).write_text(listed, encoding="utf-8")
     unmatched = sorted(set(records) - seen)
-    if unmatched:
-        typer.echo(f"warning: {len(unmatched)} case id(s) of the long table match no case and were not used: "
-                   + ", ".join(unmatched[:10]) + (" ..." if len(unmatched) > 10 else ""), err=True)
+    if unmatched:  # ids are written to the output folder only, never to the terminal or a log
+        rows = [f"{long} row {r.get(LONG_ROW)}: id {key!r}" for key in unmatched for r in records[key]]
+        (out / LONG_UNMATCHED).write_text("\n".join(rows) + "\n", encoding="utf-8")
+        typer.echo(f"warning: {len(rows)} row(s) of the long table match no case and were not used "
+                   f"(listed in {out / LONG_UNMATCHED})", err=True)
     typer.echo(orjson.dumps({"assessed": assessed, "errors": bad, "long_table_ids_unmatched": len(unmatched),
                              "out": str(out)}).decode())
     if bad:
@@ -183,6 +191,7 @@ def _connect(scheduler: str) -> tuple[Any, list[str]]:
 
 FIGURES = ("os_by_", "cir_by_")
 FOLLOW_UP_PROBLEMS = "follow_up_problems.txt"
+LONG_UNMATCHED = "long_table_unmatched.txt"
 
 
 def _clear_outputs(out: Path) -> None:
@@ -192,6 +201,7 @@ def _clear_outputs(out: Path) -> None:
         if figure.name.startswith(FIGURES) and figure.suffix in (".svg", ".png"):
             figure.unlink()
     (out / FOLLOW_UP_PROBLEMS).unlink(missing_ok=True)
+    (out / LONG_UNMATCHED).unlink(missing_ok=True)
 
 
 def synth_command(

@@ -27,6 +27,7 @@ from rrall.errors import CaseInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase
 
 CHUNK = 500
+LONG_ROW = "__long_row__"  # a long-table record's row number in its file
 _KB: KnowledgeBase | None = None
 _LONG: dict[str, list[dict[str, Any]]] = {}  # case id -> long-table records
 
@@ -223,6 +224,7 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
     results, errors = [], []
     for source, number, raw in chunk:
         follow_up: dict[str, Any] = {}
+        records = None
         try:
             warnings: list[str] = []
             if "__fhir__" in raw:
@@ -250,11 +252,14 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
             case = parse_case(mapping, kb, today, source, number)
         except CaseInputError as exc:
             record = exc.record()
+            if records:  # the long table's rows that were joined into this case
+                record["long_table_rows"] = [r.get(LONG_ROW) for r in records]
             errors.append(orjson.dumps({"source": source, "row": number, **record}))
-            results.append({"case_id": record.get("case_id"), "error": "; ".join(
-                f"{e['path']}: {e['message']}" for e in record["errors"])})
+            results.append({"case_id": record.get("case_id"), "source": source, "row": number,
+                            "error": "; ".join(f"{e['path']}: {e['message']}" for e in record["errors"])})
             continue
         row = result_row(assess(case, kb), follow_up)
+        row["source"], row["row"] = source, number
         row["first_relapse_date"] = case.relapses[0].date if case.relapses else None
         row["input_warnings"] = "; ".join(warnings) or None
         results.append(row)
@@ -301,7 +306,7 @@ def read_long(path: Path) -> dict[str, list[dict[str, Any]]]:
             errors.append(FieldError(f"row {number}: record", f"{row.get('record')!r} is not a record kind",
                                      "relapse or mrd"))
             continue
-        grouped.setdefault(case_key(row["id"]), []).append(row)
+        grouped.setdefault(case_key(row["id"]), []).append({**row, LONG_ROW: number})
     if errors:
         raise CohortInputError(str(path), errors)
     return grouped

@@ -16,7 +16,8 @@ from rrall.knowledge.load import KnowledgeBase
 
 def schema(kb: KnowledgeBase) -> dict[str, Any]:
     columns: dict[str, Any] = {
-        "case_id": pl.String, "error": pl.String, "disease_state": pl.String, "relapse_number": pl.Int64,
+        "case_id": pl.String, "source": pl.String, "row": pl.Int64, "error": pl.String,
+        "disease_state": pl.String, "relapse_number": pl.Int64,
         "immunophenotype": pl.String, "site": pl.String, "timing_bfm": pl.String, "timing_cog": pl.String,
         "months_from_diagnosis": pl.Int64, "months_from_frontline_end": pl.Int64,
         "age_at_diagnosis_years": pl.Float64, "post_hsct": pl.Boolean, "refractory": pl.Boolean,
@@ -61,6 +62,42 @@ class ResultsWriter:
         else:
             pl.DataFrame(schema=self.schema).write_parquet(self.target)
         shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def refuse_duplicate_ids(path: Path) -> list[bytes]:
+    """Rows of the written results that share a case id with another row become error rows
+    (which of them is the right record cannot be known, and counting each would count a
+    child twice); their error records are returned for errors.jsonl. Rows that were errors
+    already keep their own error. The table is rewritten by streaming, and only when needed."""
+    import orjson
+
+    key = pl.col("case_id").str.strip_chars()
+    ids = pl.scan_parquet(path).select("case_id", "source", "row", "error").with_row_index("_i")
+    repeated = ids.filter(key.is_not_null() & key.is_duplicated()).collect()
+    if not repeated.height:
+        return []
+    places = {k: (n, p) for k, n, p in repeated.group_by(key.alias("k"), maintain_order=True).agg(
+        pl.len(), pl.format("{} row {}", "source", "row").head(5)).rows()}
+    refused = repeated.filter(pl.col("error").is_null())
+    messages = [f"case id appears {places[str(k).strip()][0]} times ("
+                + "; ".join(places[str(k).strip()][1]) + (" ..." if places[str(k).strip()][0] > 5 else "")
+                + "): which record is right cannot be known" for k in refused["case_id"]]
+    if refused.height:
+        marked = pl.DataFrame({"_i": refused["_i"], "_message": messages})
+        kept = {"case_id", "source", "row", *FOLLOW_UP}
+        table = pl.scan_parquet(path).with_row_index("_i").join(marked.lazy(), on="_i", how="left",
+                                                                 maintain_order="left")
+        hit = pl.col("_message").is_not_null()
+        table = table.select(
+            *[pl.col(c) if c in kept else
+              pl.when(hit).then(pl.col("_message") if c == "error" else None).otherwise(pl.col(c)).alias(c)
+              for c in pl.read_parquet_schema(path)])
+        rewritten = path.with_name(path.name + ".tmp")
+        table.sink_parquet(rewritten)
+        rewritten.replace(path)
+    return [orjson.dumps({"source": s, "row": r, "case_id": c, "errors": [
+        {"path": "id", "message": m, "allowed": "each case id once in the cohort"}]})
+        for s, r, c, m in zip(refused["source"], refused["row"], refused["case_id"], messages, strict=True)]
 
 
 def plain(value: Any) -> str | None:

@@ -33,6 +33,8 @@ BATCH = 50_000
 MEMO_LIMIT = 200_000  # classes remembered per file; the table is cleared when full
 PER_ROW = (
     "case_id",
+    "source",
+    "row",
     "error",
     "months_from_diagnosis",
     "months_from_frontline_end",
@@ -233,7 +235,7 @@ class VectorRun:
             for c in FOLLOW_UP
         ]
         own = fast.select(
-            *keys, "_pos", "_case_id", "_months_dx", "_months_end", "_age_dx", "_relapse", *follow
+            *keys, "_pos", "_line", "_case_id", "_months_dx", "_months_end", "_age_dx", "_relapse", *follow
         )
         joined = own.join(
             table, on=keys, how="inner", nulls_equal=True
@@ -241,6 +243,8 @@ class VectorRun:
         done = joined.select(
             pl.col("_pos"),
             pl.col("_case_id").alias("case_id"),
+            pl.lit(batch.source).alias("source"),
+            pl.col("_line").alias("row"),
             pl.lit(None, dtype=pl.String).alias("error"),
             pl.col("_months_dx").cast(pl.Int64).alias("months_from_diagnosis"),
             pl.col("_months_end").cast(pl.Int64).alias("months_from_frontline_end"),
