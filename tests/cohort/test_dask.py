@@ -106,3 +106,24 @@ def test_vectorised_dask_run_equals_the_per_case_local_run(
     assert remote.exit_code == 2, remote.output
     frame = assert_same(tmp_path / "local", tmp_path / "dask")
     assert frame.height == 1_500 and isinstance(frame, pl.DataFrame)
+
+
+def test_worker_processes_give_the_same_results(tmp_path: Path) -> None:
+    """Workers in processes of their own, as on a real cluster: batches and the knowledge
+    base travel by pickling, and each worker loads rrall itself."""
+    from typer.testing import CliRunner
+
+    from rrall.cli import app
+    from tests.cohort.test_vector import assert_same, write_csv
+    from tests.cohort.varied import rows
+
+    source = write_csv(tmp_path / "varied.csv", rows(400, seed=21))
+    runner = CliRunner()
+    local = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "local"), "--workers", "1"])
+    assert local.exit_code == 2, local.output  # the varied rows include bad ones
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "dask"),
+                                     "--engine", "dask", "--scheduler", cluster.scheduler_address])
+    assert remote.exit_code == 2, remote.output
+    assert_same(tmp_path / "local", tmp_path / "dask")
