@@ -34,20 +34,11 @@ import numpy as np
 import polars as pl
 
 from rrall.classify.months import years_of_months
-from rrall.cohort.columns import ANTHRACYCLINES, COLUMNS, FOLLOW_UP
+from rrall.cohort.columns import ANTHRACYCLINES, COLUMNS, DATES, FOLLOW_UP, MEASURED
 from rrall.knowledge.load import KnowledgeBase
 from rrall.rules.check import MRD_POSITIVE
 from rrall.rules.criteria import Criteria
 
-DATES = (
-    "date_of_birth",
-    "assessment_date",
-    "diagnosis_date",
-    "frontline_end_date",
-    "relapse_date",
-    "prior_allogeneic_hsct_date",
-)
-MEASURED = ("marrow_blasts_percent", "mrd_end_of_reinduction_percent", "wbc_per_uL", "cranial_radiation_gy")
 EXACT = tuple(ANTHRACYCLINES)
 CATEGORICAL = tuple(c for c in COLUMNS if c not in (*DATES, *MEASURED, *EXACT, *FOLLOW_UP, "id"))
 # Requirements without a number in them, or on facts a flat row never gives (performance);

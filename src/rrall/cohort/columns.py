@@ -53,6 +53,10 @@ COLUMNS: dict[str, str] = {
     "event_type": "second_relapse | death | none",
 }
 FOLLOW_UP = ("last_follow_up_date", "vital_status", "event_date", "event_type")
+# The case's dates and measurements among the columns (the follow-up dates are not the case's).
+DATES = ("date_of_birth", "assessment_date", "diagnosis_date", "frontline_end_date", "relapse_date",
+         "prior_allogeneic_hsct_date")
+MEASURED = ("marrow_blasts_percent", "mrd_end_of_reinduction_percent", "wbc_per_uL", "cranial_radiation_gy")
 
 
 def check_columns(columns: list[str]) -> list[FieldError]:

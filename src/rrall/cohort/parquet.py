@@ -21,26 +21,11 @@ from typing import Any
 
 import polars as pl
 
-from rrall.cohort.columns import ANTHRACYCLINES, COLUMNS, LONG_COLUMNS
+from rrall.cohort.columns import ANTHRACYCLINES, COLUMNS, DATES, LONG_COLUMNS, MEASURED
 from rrall.errors import FieldError
 
-DATE_COLUMNS = (
-    "date_of_birth",
-    "assessment_date",
-    "diagnosis_date",
-    "frontline_end_date",
-    "relapse_date",
-    "prior_allogeneic_hsct_date",
-    "last_follow_up_date",
-    "event_date",
-)
-NUMBER_COLUMNS = (
-    "marrow_blasts_percent",
-    "mrd_end_of_reinduction_percent",
-    "wbc_per_uL",
-    "cranial_radiation_gy",
-    *ANTHRACYCLINES,
-)
+DATE_COLUMNS = (*DATES, "last_follow_up_date", "event_date")
+NUMBER_COLUMNS = (*MEASURED, *ANTHRACYCLINES)
 LONG_NUMBERS = ("marrow_blasts_percent", "value", "relapse")
 _TEXT = {pl.String, pl.Null, pl.Categorical, pl.Enum}
 _INTEGER = {pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64}
