@@ -125,7 +125,11 @@ def test_agreement_on_a_hand_checked_cohort() -> None:
     assert found[("intreall", "uk")].kappa == pytest.approx(1 / 3)
     # COG assigned nobody: nothing to compare.
     cog = found[("bfm", "cog")]
-    assert cog.n == 0 and cog.kappa is None and cog.table == []
+    assert cog.n == 0 and cog.kappa is None and cog.table == [] and not cog.single_tier
+    one_sided = agreement(frame.with_columns(cog_group=pl.lit("high")))
+    pair = next(a for a in one_sided if (a.left, a.right) == ("bfm", "cog"))
+    assert pair.single_tier and pair.kappa == 0 and pair.observed == pytest.approx(2 / 6)
+    assert not found[("bfm", "uk")].single_tier
 
 
 def test_summary_report_has_every_section(tmp_path: Path) -> None:

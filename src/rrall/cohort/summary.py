@@ -67,6 +67,7 @@ class Agreement:
     rows: list[str]  # the left framework's own groups
     columns: list[str]  # the right framework's own groups
     table: list[list[int]]  # cases by left group (rows) and right group (columns)
+    single_tier: bool = False  # one of the pair put every case on one tier: kappa is 0 by construction
 
 
 def agreement(frame: pl.DataFrame) -> list[Agreement]:
@@ -95,7 +96,8 @@ def agreement(frame: pl.DataFrame) -> list[Agreement]:
         out.append(Agreement(
             left, right, placed, kappa_of_counts(tiers),
             sum(n for (a, b), n in tiers.items() if a == b) / placed if placed else None,
-            scale, rows, columns, [[native.get((r, c), 0) for c in columns] for r in rows]))
+            scale, rows, columns, [[native.get((r, c), 0) for c in columns] for r in rows],
+            placed > 0 and min(len({a for a, _ in tiers}), len({b for _, b in tiers})) == 1))
     return out
 
 
