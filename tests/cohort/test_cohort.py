@@ -25,7 +25,8 @@ runner = CliRunner()
 GOOD = {"id": "c1", "sex": "male", "date_of_birth": "2012-03-04", "assessment_date": "2022-01-10",
         "diagnosis_date": "2015-01-14", "immunophenotype": "B", "frontline_end_date": "2017-04-30",
         "diagnosis_genetics": "none", "relapse_date": "2021-11-20", "relapse_sites": "bone_marrow",
-        "marrow_blasts_percent": "60", "cd19": "positive", "mrd_end_of_reinduction_percent": "0.05"}
+        "marrow_blasts_percent": "60", "cd19": "positive", "mrd_end_of_reinduction_percent": "0.05",
+        "prior_allogeneic_hsct_date": "", "prior_agents": ""}
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -43,6 +44,17 @@ def test_unknown_and_missing_columns_are_reported_before_any_row(tmp_path: Path)
     result = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "'colour'" in result.output and "'sex'" in result.output and "required" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_prior_therapy_columns_must_be_there_for_empty_to_mean_none(tmp_path: Path) -> None:
+    rows = [{k: v for k, v in GOOD.items() if not k.startswith("prior_")}]
+    source = write_csv(tmp_path / "in.csv", rows)
+    result = runner.invoke(app, ["cohort", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    for column in ("prior_allogeneic_hsct_date", "prior_agents"):
+        assert f"column '{column}': is required but missing" in result.output
+    assert "cannot tell 'none' from 'not recorded'" in result.output
     assert not (tmp_path / "out").exists()
 
 

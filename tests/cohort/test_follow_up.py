@@ -43,10 +43,11 @@ def test_columns_and_rows_read_follow_up_alike() -> None:
     expected, listed = survival._by_row(assessed, "first_relapse_date")
     assert data.equals(expected.drop("_i"))
     assert problems == [text for _, text in listed]
-    assert data.height > 500 and len(problems) > 300
+    assert data.height > 400 and len(problems) > 300
     for kind in (survival.DEATH_NOT_DEAD, survival.BEFORE_RELAPSE, survival.OUTSIDE, survival.DEATH_NOT_LAST,
-                 survival.NONE_WITH_DATE, survival.NONE_BUT_DEAD, "not a date", "not in alive|dead"):
+                 survival.NONE_WITH_DATE, survival.NONE_BUT_DEAD, survival.DATE_WITHOUT_TYPE, "not a date",
+                 "not in alive|dead"):
         assert any(kind in text for text in problems), kind
     os_only = data.filter(pl.col("code").is_null())  # no event_type: OS only
-    assert os_only.height > 50
+    assert os_only.height > 10
     assert os_only["efs_months"].is_null().all() and os_only["efs_event"].is_null().all()

@@ -111,7 +111,18 @@ def test_an_unclosed_quote_is_a_clear_error(tmp_path: Path) -> None:
     source.write_text(source.read_text() + 'c9,"male,' + "x" * 140_000 + "\n")
     code, output, out = cohort(tmp_path, source, "out")
     assert code == 2 and not out.exists()
-    assert "not readable as CSV" in output and "unclosed quote" in output
+    assert "not readable as CSV" in output and "unclosed or stray quote" in output
+
+
+@pytest.mark.parametrize("mode", ["--vectorised", "--per-case"])
+def test_an_unclosed_quote_in_a_small_file_loses_no_row(tmp_path: Path, mode: str) -> None:
+    source = write_csv(tmp_path / "in.csv", [GOOD | {"id": f"c{i}"} for i in range(20)])
+    lines = source.read_text().splitlines(keepends=True)
+    lines[4] = lines[4].replace(",none,", ',"none,', 1)  # the quote is never closed
+    source.write_text("".join(lines))
+    code, output, out = cohort(tmp_path, source, "out", mode)
+    assert code == 2 and not out.exists(), output
+    assert "not readable as CSV" in output
 
 
 def test_a_bulk_export_line_that_is_not_json_is_named(tmp_path: Path) -> None:

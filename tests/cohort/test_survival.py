@@ -160,9 +160,10 @@ def test_cumulative_incidence_and_efs_recover_known_competing_risks(tmp_path: Pa
 
 
 def test_follow_up_without_event_type_counts_for_os_only() -> None:
+    blank = pl.col("case_id").is_in(["s0", "s1"])
     frame = cohort(40, {"S1": 0.5}).with_columns(
-        pl.when(pl.col("case_id").is_in(["s0", "s1"])).then(None).otherwise(pl.col("event_type"))
-        .alias("event_type"))
+        pl.when(blank).then(None).otherwise(pl.col("event_type")).alias("event_type"),
+        pl.when(blank).then(None).otherwise(pl.col("event_date")).alias("event_date"))
     data, problems = follow_up(frame)
     assert not problems and data.height == 40
     blank = data.filter(pl.col("case_id").is_in(["s0", "s1"]))
@@ -170,6 +171,20 @@ def test_follow_up_without_event_type_counts_for_os_only() -> None:
     assert blank["os_months"].is_not_null().all()
     curve = by_group(data, "bfm", None).groups[0]
     assert curve.n == 40 and curve.n_events_known == 38
+
+
+def test_a_group_without_any_event_type_has_os_and_no_efs(tmp_path: Path) -> None:
+    """A registry that records vital status only: OS by group, EFS and CIR not estimated."""
+    frame = cohort(60, {"S1": 0.5, "S3": 0.3}).with_columns(
+        pl.when(pl.col("bfm_group") == "S3").then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("event_type", "event_date"))
+    data, problems = follow_up(frame)
+    assert not problems and data.height == 60
+    result = by_group(data, "bfm", tmp_path / "figures")
+    s3 = next(g for g in result.groups if g.group == "S3")
+    assert s3.n_events_known == 0 and all(e.value is None for e in s3.efs + s3.cir)
+    assert s3.os[0].value is not None
+    assert (tmp_path / "figures" / "cir_by_bfm.svg").exists()
 
 
 def test_follow_up_contradictions_are_listed_not_guessed() -> None:

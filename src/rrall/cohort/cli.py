@@ -69,7 +69,7 @@ def cohort_command(
     problems = []
     total = 0
     for path in inputs:
-        if path.is_dir() and not any(path.glob("*.ndjson")):
+        if path.is_dir() and not any(f.is_file() for f in path.glob("*.ndjson")):
             problems.append(f"{path}: a folder without .ndjson files (allowed: a FHIR Bulk Data export)")
             continue
         if not path.is_dir() and not path.is_file():
@@ -200,7 +200,8 @@ def _clear_outputs(out: Path) -> None:
     for figure in (out / "figures").glob("*_by_*.*"):
         if figure.name.startswith(FIGURES) and figure.suffix in (".svg", ".png"):
             figure.unlink()
-    (out / FOLLOW_UP_PROBLEMS).unlink(missing_ok=True)
+    for name in (FOLLOW_UP_PROBLEMS, "summary.html"):  # a run that fails must not leave an old summary
+        (out / name).unlink(missing_ok=True)
     (out / LONG_UNMATCHED).unlink(missing_ok=True)
 
 

@@ -16,6 +16,10 @@ from rrall.case.vocabulary import Anthracycline, values
 from rrall.errors import FieldError
 
 REQUIRED = ("id", "sex", "date_of_birth", "diagnosis_date", "immunophenotype")
+# Therapy records are complete lists in the case format (an empty one means none was
+# given), so these columns must be present for their empty cells to say "none": a table
+# without them would otherwise be read as "no prior HSCT, no prior agent".
+COMPLETE_RECORDS = ("prior_allogeneic_hsct_date", "prior_agents")
 ANTHRACYCLINES = {f"{agent}_mg_per_m2": agent for agent in values(Anthracycline)}
 COLUMNS: dict[str, str] = {
     "id": "case identifier (text)",
@@ -66,6 +70,10 @@ def check_columns(columns: list[str]) -> list[FieldError]:
               for name in columns if name not in COLUMNS]
     errors += [FieldError(f"column {name!r}", "is required but missing", "a column of that name")
                for name in REQUIRED if name not in columns]
+    errors += [FieldError(f"column {name!r}", "is required but missing: its empty cells mean none was "
+                          "given (a therapy record is complete), so without the column rrall cannot tell "
+                          "'none' from 'not recorded'", "a column of that name, empty where none was given")
+               for name in COMPLETE_RECORDS if name not in columns]
     seen: set[str] = set()
     for name in columns:
         if name in seen:

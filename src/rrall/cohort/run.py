@@ -58,7 +58,7 @@ def read_rows(path: Path) -> Iterator[Row]:
         yield from fhir_rows(path)
     elif path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, strict=True)
             with csv_problems(path, reader):
                 errors = check_columns(list(reader.fieldnames or []))
                 if errors:
@@ -96,8 +96,8 @@ def csv_problems(path: Path, reader: Any) -> Iterator[None]:
                            "a CSV file in UTF-8")
         raise CohortInputError(str(path), [error]) from None
     except csv.Error as exc:
-        error = FieldError(f"line {reader.line_num}", f"not readable as CSV ({exc}; an unclosed quote?)",
-                           "CSV with balanced quotes")
+        error = FieldError(f"line {reader.line_num}", f"not readable as CSV ({exc}; an unclosed or stray "
+                           "quote?)", "CSV with each quoted cell opened and closed by a double quote")
         raise CohortInputError(str(path), [error]) from None
 
 
@@ -115,7 +115,7 @@ def fhir_rows(path: Path) -> Iterator[Row]:
     """One row per Patient of a FHIR Bulk Data export: the Patient and every resource whose
     subject or patient refers to it, plus the resources that refer to no patient (such as
     Medication, which medicationReference points to). The export is grouped in memory."""
-    files = sorted(path.glob("*.ndjson")) if path.is_dir() else [path]
+    files = sorted(f for f in path.glob("*.ndjson") if f.is_file()) if path.is_dir() else [path]
     if not files:
         raise CohortInputError(str(path), [FieldError("folder", "no .ndjson files",
                                                       "a FHIR Bulk Data export: one .ndjson file per type")])
@@ -267,7 +267,11 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
 
 
 def case_key(value: Any) -> str:
-    """How case ids are matched between tables: as text, without surrounding spaces."""
+    """How case ids are matched between tables: as text, without surrounding spaces; a
+    whole number in a float column (integer ids with a gap, as pandas writes them) as the
+    integer, as the flat table's ids are read (cohort/columns.py)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return "" if value is None else str(value).strip()
 
 
@@ -289,19 +293,22 @@ def read_long(path: Path) -> dict[str, list[dict[str, Any]]]:
 
     from rrall.cohort.parquet import check_types, readable
 
-    parquet = path.suffix.lower() == ".parquet"
-    try:
-        frame = readable(path, ("date",)).collect() if parquet else pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise CohortInputError(str(path), [FieldError("file", f"not a readable table ({exc})",
-                                                      "a CSV or Parquet file")]) from None
-    errors = check_long_columns(frame.columns)
-    if parquet:
-        errors += check_types(pl.read_parquet_schema(path), long=True)
+    numbered: list[tuple[int, dict[str, Any]]] = []
+    if path.suffix.lower() == ".parquet":  # rows numbered from 1
+        try:
+            schema = pl.read_parquet_schema(path)
+            frame = readable(path, ("date",)).collect()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise CohortInputError(str(path), [FieldError("file", f"not a readable Parquet file ({exc})",
+                                                          "a Parquet file")]) from None
+        errors = check_long_columns(frame.columns) + check_types(schema, long=True)
+        numbered = list(enumerate(frame.to_dicts(), start=1))
+    else:  # rows numbered by their line, as in the flat table; read by the csv module, as it is
+        errors, numbered = _long_csv(path)
     if errors:
         raise CohortInputError(str(path), errors)
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for number, row in enumerate(frame.to_dicts(), start=2):
+    for number, row in numbered:
         if row.get("record") not in ("relapse", "mrd"):
             errors.append(FieldError(f"row {number}: record", f"{row.get('record')!r} is not a record kind",
                                      "relapse or mrd"))
@@ -310,6 +317,24 @@ def read_long(path: Path) -> dict[str, list[dict[str, Any]]]:
     if errors:
         raise CohortInputError(str(path), errors)
     return grouped
+
+
+def _long_csv(path: Path) -> tuple[list[FieldError], list[tuple[int, dict[str, Any]]]]:
+    if not path.is_file():
+        return [FieldError("file", "no such file", "a CSV or Parquet file")], []
+    errors: list[FieldError] = []
+    numbered: list[tuple[int, dict[str, Any]]] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, strict=True)
+        with csv_problems(path, reader):
+            errors += check_long_columns(list(reader.fieldnames or []))
+            for row in reader:
+                if None in row or any(value is None for value in row.values()):
+                    errors.append(FieldError(f"row {reader.line_num}", "more or fewer cells than columns",
+                                             "one cell per column"))
+                    continue
+                numbered.append((reader.line_num, row))
+    return errors, numbered
 
 
 def assess_rows(rows: Iterator[Row], kb: KnowledgeBase, today: date, workers: int,

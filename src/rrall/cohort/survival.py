@@ -11,9 +11,10 @@ the last follow-up.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,18 +55,19 @@ class _Bad(ValueError):
 
 
 def _date(value: Any, name: str) -> date | None:
-    """A date cell: empty is None; a date-time keeps its date; anything else is refused."""
+    """A date cell: empty is None; a date, or text written exactly YYYY-MM-DD (spaces
+    around allowed), is its date; anything else, a time of day included, is refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     text = str(value).strip()
-    if len(text) > 10 and text[10] in " T":
-        text = text[:10]
     try:
-        return date.fromisoformat(text)
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return date.fromisoformat(text)
     except ValueError:
-        raise _Bad(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+        pass
+    raise _Bad(f"{name} {value!r} is not a date (YYYY-MM-DD)")
 
 
 VITAL = {"alive", "dead"}
@@ -136,6 +138,7 @@ DEATH_NOT_LAST = ("event_date of the death is not last_follow_up_date (for a chi
                   "last_follow_up_date is the date of death)")
 NONE_WITH_DATE = "event_type none but an event_date is given"
 NONE_BUT_DEAD = "vital_status dead but event_type none (a death is an event: death, or second_relapse first)"
+DATE_WITHOUT_TYPE = "event_date given without event_type (second_relapse or death)"
 
 
 def _by_columns(plain: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
@@ -149,7 +152,8 @@ def _by_columns(plain: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str]
              .then(pl.lit(OUTSIDE))
              .when((kind == "death") & (pl.col("_when") != pl.col("_last"))).then(pl.lit(DEATH_NOT_LAST))
              .when((kind == "none") & pl.col("_when").is_not_null()).then(pl.lit(NONE_WITH_DATE))
-             .when((kind == "none") & dead).then(pl.lit(NONE_BUT_DEAD)))
+             .when((kind == "none") & dead).then(pl.lit(NONE_BUT_DEAD))
+             .when(kind.is_null() & pl.col("_when").is_not_null()).then(pl.lit(DATE_WITHOUT_TYPE)))
     marked = plain.with_columns(_wrong=wrong)
     problems = marked.filter(pl.col("_wrong").is_not_null()).select(
         "_i", pl.format("{}: {}", pl.col("case_id").cast(pl.String).fill_null("None"), "_wrong"))
@@ -228,6 +232,8 @@ def _contradiction(kind: str | None, dead: bool, start: date, last: date, when: 
         return NONE_WITH_DATE
     if kind == "none" and dead:
         return NONE_BUT_DEAD
+    if kind is None and when is not None:
+        return DATE_WITHOUT_TYPE
     return None
 
 
@@ -261,6 +267,15 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
         cir_rows = known.group_by("efs_months", "code").len().sort("efs_months", "code")
         os_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
             os_rows["os_months"].to_list(), os_rows["os_event"].to_list(), weights=os_rows["len"].to_list())
+        if not known.height:  # nobody in the group has an event_type: EFS and CIR are unknown
+            result.groups.append(GroupCurve(
+                group=group, n=part.height, n_events_known=0,
+                os=[Estimate(y, *_at(os_fit, "km", 12 * y)) for y in YEARS],
+                efs=[Estimate(y, None, None, None) for y in YEARS],
+                cir=[Estimate(y, None, None, None) for y in YEARS],
+                at_risk=[number_at_risk(part["os_months"], 12 * y) for y in range(6)]))
+            fits.append((f"{framework} {group}", part["os_months"], os_fit, None))
+            continue
         efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
             efs_rows["efs_months"].to_list(), efs_rows["efs_event"].to_list(),
             weights=efs_rows["len"].to_list())
@@ -291,7 +306,7 @@ def number_at_risk(months: pl.Series, at: float) -> int:
     return int((months >= at).sum())
 
 
-def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any]], folder: Path) -> list[str]:
+def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any | None]], folder: Path) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -330,7 +345,8 @@ def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any]], folder: P
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(8, 5))
     for _, _, _, cir_fit in fits:
-        cir_fit.plot_cumulative_density(ax=ax)
+        if cir_fit is not None:  # None: no child of the group has an event_type
+            cir_fit.plot_cumulative_density(ax=ax)
     ax.set_xticks(ticks)
     ax.set_xlabel("months after relapse")
     ax.set_ylabel("cumulative incidence of second relapse")

@@ -97,6 +97,8 @@ def synthetic_row(rng: random.Random, i: int, p: dict[str, float]) -> dict[str, 
         "marrow_blasts_percent": round(rng.uniform(25, 95) if "bone_marrow" in sites
                                        else rng.uniform(0, 4.5), 1),
         "cd19": "positive" if lineage == "B" else None, "bcr_abl1": "false",
+        # Synthetic children had no HSCT and none of the listed agents before the relapse.
+        "prior_allogeneic_hsct_date": None, "prior_agents": None,
     }
     row.update(_follow_up(rng, relapse, p[f"os5_{lineage.lower()}_{timing}"], p))
     return row
@@ -149,7 +151,8 @@ def write_cohort(out: Path, n: int, seed: int, overrides: dict[str, float]) -> d
     rng = random.Random(seed)
     columns = ["id", "sex", "date_of_birth", "assessment_date", "diagnosis_date", "immunophenotype",
                "frontline_end_date", "relapse_date", "relapse_sites", "marrow_blasts_percent", "cd19",
-               "bcr_abl1", "last_follow_up_date", "vital_status", "event_date", "event_type"]
+               "bcr_abl1", "prior_allogeneic_hsct_date", "prior_agents", "last_follow_up_date",
+               "vital_status", "event_date", "event_type"]
     chunk = 50_000
     parts = []
     for start in range(0, n, chunk):

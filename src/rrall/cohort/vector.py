@@ -73,7 +73,7 @@ def count_rows(path: Path) -> int:
     if path.suffix.lower() == ".parquet":
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         with run.csv_problems(path, reader):
             return max(0, sum(1 for row in reader if row) - 1)
 
@@ -82,7 +82,7 @@ def csv_batches(path: Path) -> Iterator[Batch]:
     """The CSV in batches of rows, read as cohort/run.py reads it (csv module, the same row
     numbers, blank lines skipped, rows with too many or too few cells set aside)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         with run.csv_problems(path, reader):
             header = next(reader, [])
             errors = check_columns(header)
