@@ -155,3 +155,25 @@ def test_the_output_folder_keeps_the_users_files(tmp_path: Path) -> None:
     assert (out / "figures" / "thesis-figure-1.pdf").read_text() == "mine"
     assert (out / "notes.txt").read_text() == "mine too"
     assert not (out / "figures" / "os_by_bfm.svg").exists()  # no follow-up now: no stale figure
+
+
+def test_float_ids_meet_the_long_table_as_integers(tmp_path: Path) -> None:
+    base = {k: v for k, v in GOOD.items() if k != "mrd_end_of_reinduction_percent"}
+    flat = pl.read_csv(write_csv(tmp_path / "in.csv", [base | {"id": "1"}, base | {"id": "2"}]),
+                       infer_schema=False).with_columns(id=pl.Series([1.0, 2.0], dtype=pl.Float32))
+    flat.write_parquet(tmp_path / "flat.parquet")
+    pl.DataFrame({"id": [1.0], "record": ["mrd"], "timepoint": ["end_of_reinduction"], "value": [0.2],
+                  "unit": ["percent"]}).write_parquet(tmp_path / "long.parquet")
+    long = str(tmp_path / "long.parquet")
+    code, output, out = cohort(tmp_path, tmp_path / "flat.parquet", "out", "--long", long)
+    assert code == 0 and '"long_table_ids_unmatched":0' in output, output
+    table = results(out)
+    assert table["case_id"].to_list() == ["1", "2"]
+    assert "mrd" not in (table["missing_fields"][0] or "") and "mrd" in table["missing_fields"][1]
+
+
+def test_a_folder_named_like_an_ndjson_file_is_not_read(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    (export / "odd.ndjson").mkdir(parents=True)
+    code, output, _ = cohort(tmp_path, export, "out")
+    assert code == 2 and "a folder without .ndjson files" in output and "internal error" not in output
