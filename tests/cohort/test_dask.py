@@ -127,3 +127,27 @@ def test_worker_processes_give_the_same_results(tmp_path: Path) -> None:
                                      "--engine", "dask", "--scheduler", cluster.scheduler_address])
     assert remote.exit_code == 2, remote.output
     assert_same(tmp_path / "local", tmp_path / "dask")
+
+
+def test_workers_with_another_knowledge_base_are_refused() -> None:
+    from rrall.cohort import dask_engine
+
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert dask_engine.worker_problems(client, None, dask_engine._knowledge(None).version) == []
+        found = dask_engine.worker_problems(client, None, "1999.1.0")
+        assert len(found) == 1 and "knowledge 1999.1.0" in found[0] and "as here" in found[0]
+
+
+def test_a_scheduler_without_workers_is_refused(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rrall.cli import app
+    from tests.cohort.test_cohort import GOOD, write_csv
+
+    source = write_csv(tmp_path / "in.csv", [GOOD])
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        result = CliRunner().invoke(app, ["cohort", str(source), "--out", str(tmp_path / "out"),
+                                          "--engine", "dask", "--scheduler", cluster.scheduler_address])
+    assert result.exit_code == 2 and "has no workers" in result.output
+    assert not (tmp_path / "out").exists()

@@ -99,6 +99,12 @@ def cohort_command(
     client = None
     if engine == "dask" and scheduler and not problems:
         client, trouble = _connect(scheduler)
+        if client is not None:
+            from rrall.cohort.dask_engine import worker_problems
+
+            trouble = worker_problems(client, knowledge, kb.version)
+            if trouble:
+                client.close()
         problems += trouble
     if problems:
         for problem in problems:

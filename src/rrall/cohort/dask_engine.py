@@ -29,6 +29,33 @@ def _knowledge(root: str | None) -> KnowledgeBase:
     return _LOADED[key]
 
 
+def _versions(root: str | None) -> tuple[str, str]:
+    from rrall import __version__
+
+    return __version__, _knowledge(root).version
+
+
+def worker_problems(client: Any, knowledge_root: Path | None, knowledge_version: str) -> list[str]:
+    """Why the cluster cannot give the results a local run would: no worker, or a worker
+    with another rrall or knowledge-base version (asked of every worker before the run)."""
+    from rrall import __version__
+
+    if not client.scheduler_info().get("workers"):
+        return ["--scheduler: the Dask scheduler has no workers (start `dask worker ADDRESS` on the "
+                "cluster's hosts)"]
+    root = str(knowledge_root) if knowledge_root else None
+    try:
+        found = client.run(_versions, root)
+    except Exception as exc:  # any failure on a worker is reported as such
+        return [f"--scheduler: a Dask worker could not load rrall and its knowledge base "
+                f"({type(exc).__name__}: {exc}) (allowed: workers with rrall {__version__} installed and the "
+                "same knowledge base)"]
+    expected = (__version__, knowledge_version)
+    return [f"--scheduler: the Dask worker {address} has rrall {engine}, knowledge {knowledge} (allowed: "
+            f"rrall {expected[0]}, knowledge {expected[1]}, as here, so that results equal a local run)"
+            for address, (engine, knowledge) in sorted(found.items()) if (engine, knowledge) != expected]
+
+
 def _task(chunk: list[run.Row], root: str | None, today: date,
           long: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[bytes]]:
     return run._assess_chunk(chunk, today, _knowledge(root), long)
