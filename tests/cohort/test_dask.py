@@ -3,6 +3,7 @@ a real cluster)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import orjson
@@ -134,9 +135,14 @@ def test_workers_with_another_knowledge_base_are_refused() -> None:
 
     with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        assert dask_engine.worker_problems(client, None, dask_engine._knowledge(None).version) == []
-        found = dask_engine.worker_problems(client, None, "1999.1.0")
+        kb = dask_engine._knowledge(None)
+        assert dask_engine.worker_problems(client, None, kb) == []
+        # The release here differs from the workers'.
+        manifest = kb.manifest.model_copy(update={"knowledge_version": "1999.1.0"})
+        other = dataclasses.replace(kb, manifest=manifest)
+        found = dask_engine.worker_problems(client, None, other)
         assert len(found) == 1 and "knowledge 1999.1.0" in found[0] and "as here" in found[0]
+        assert "registry" in found[0] and "trials (" in found[0]
 
 
 def test_a_scheduler_without_workers_is_refused(tmp_path: Path) -> None:

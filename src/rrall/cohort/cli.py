@@ -102,7 +102,7 @@ def cohort_command(
         if client is not None:
             from rrall.cohort.dask_engine import worker_problems
 
-            trouble = worker_problems(client, knowledge, kb.version)
+            trouble = worker_problems(client, knowledge, kb)
             if trouble:
                 client.close()
         problems += trouble

@@ -29,15 +29,30 @@ def _knowledge(root: str | None) -> KnowledgeBase:
     return _LOADED[key]
 
 
-def _versions(root: str | None) -> tuple[str, str]:
+def _versions(root: str | None) -> tuple[str, str, str]:
     from rrall import __version__
 
-    return __version__, _knowledge(root).version
+    kb = _knowledge(root)
+    return __version__, kb.version, registry_fingerprint(kb)
 
 
-def worker_problems(client: Any, knowledge_root: Path | None, knowledge_version: str) -> list[str]:
+def registry_fingerprint(kb: KnowledgeBase) -> str:
+    """The trial registry a process matches against (curated plus RRALL_HOME's imports), as
+    its size and a digest of each trial's id, status, status date and version."""
+    import hashlib
+
+    from rrall.criteria_based import registry_for
+
+    trials = registry_for(kb).trials
+    digest = hashlib.sha256("\n".join(sorted(f"{t.id}|{t.status}|{t.status_as_of}|{t.version}"
+                                             for t in trials)).encode()).hexdigest()
+    return f"{len(trials)} trials ({digest[:12]})"
+
+
+def worker_problems(client: Any, knowledge_root: Path | None, kb: KnowledgeBase) -> list[str]:
     """Why the cluster cannot give the results a local run would: no worker, or a worker
-    with another rrall or knowledge-base version (asked of every worker before the run)."""
+    with another rrall version, knowledge base or trial registry (asked of every worker
+    before the run)."""
     from rrall import __version__
 
     if not client.scheduler_info().get("workers"):
@@ -50,10 +65,12 @@ def worker_problems(client: Any, knowledge_root: Path | None, knowledge_version:
         return [f"--scheduler: a Dask worker could not load rrall and its knowledge base "
                 f"({type(exc).__name__}: {exc}) (allowed: workers with rrall {__version__} installed and the "
                 "same knowledge base)"]
-    expected = (__version__, knowledge_version)
-    return [f"--scheduler: the Dask worker {address} has rrall {engine}, knowledge {knowledge} (allowed: "
-            f"rrall {expected[0]}, knowledge {expected[1]}, as here, so that results equal a local run)"
-            for address, (engine, knowledge) in sorted(found.items()) if (engine, knowledge) != expected]
+    expected = (__version__, kb.version, registry_fingerprint(kb))
+    return [f"--scheduler: the Dask worker {address} has rrall {engine}, knowledge {knowledge}, registry "
+            f"{registry} (allowed: rrall {expected[0]}, knowledge {expected[1]}, registry {expected[2]}, as "
+            "here, so that results equal a local run)"
+            for address, (engine, knowledge, registry) in sorted(found.items())
+            if (engine, knowledge, registry) != expected]
 
 
 def _task(chunk: list[run.Row], root: str | None, today: date,
