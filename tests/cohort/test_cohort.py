@@ -114,14 +114,14 @@ def test_cohen_kappa_on_hand_checked_tables(pairs: list[tuple[str, str]], kappa:
     assert cohen_kappa(pairs) == (None if kappa is None else pytest.approx(kappa))
 
 
-def test_agreement_on_a_hand_checked_cohort() -> None:
+def test_agreement_on_a_hand_checked_cohort(kb: KnowledgeBase) -> None:
     groups = [("S1", "standard", "standard"), ("S2", "standard", "intermediate"),
               ("S2", "high", "intermediate"),
               ("S3", "high", "high"), ("S4", "high", "high"), ("S2", "standard", "high")]
     frame = pl.DataFrame({"bfm_group": [g[0] for g in groups], "intreall_group": [g[1] for g in groups],
                           "cog_group": pl.Series([None] * 6, dtype=pl.String),
                           "uk_group": [g[2] for g in groups]})
-    found = {(a.left, a.right): a for a in agreement(frame)}
+    found = {(a.left, a.right): a for a in agreement(frame, kb.frameworks)}
     # BFM vs IntReALL on two tiers (S1, S2 standard; S3, S4 high): agreement 5/6, chance
     # (4*3 + 2*3)/36 = 1/2, kappa (5/6 - 1/2)/(1/2) = 2/3.
     pair = found[("bfm", "intreall")]
@@ -138,7 +138,7 @@ def test_agreement_on_a_hand_checked_cohort() -> None:
     # COG assigned nobody: nothing to compare.
     cog = found[("bfm", "cog")]
     assert cog.n == 0 and cog.kappa is None and cog.table == [] and not cog.single_tier
-    one_sided = agreement(frame.with_columns(cog_group=pl.lit("high")))
+    one_sided = agreement(frame.with_columns(cog_group=pl.lit("high")), kb.frameworks)
     pair = next(a for a in one_sided if (a.left, a.right) == ("bfm", "cog"))
     assert pair.single_tier and pair.kappa == 0 and pair.observed == pytest.approx(2 / 6)
     assert not found[("bfm", "uk")].single_tier
@@ -155,6 +155,8 @@ def test_summary_report_has_every_section(tmp_path: Path) -> None:
         assert section in html
     assert "does not prescribe" in html and "kappa" in html and "5 case(s) assessed" in html
     assert "bfm vs intreall: kappa" in html and "observed agreement" in html and "bfm \\ intreall" in html
+    assert "standard (BFM S1, IntReALL standard, COG low, UK standard)" in html
+    assert "Uncertain: IntReALL:" in html and "Risk stratification schemes for first relapse" in html
 
 
 def test_the_documented_layout_is_the_code_layout() -> None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from rrall.cli import app
 from rrall.cohort.survival import DAYS_PER_MONTH, by_group, follow_up
+from rrall.knowledge.load import KnowledgeBase
 from tests.cohort.test_cohort import GOOD, write_csv
 
 runner = CliRunner()
@@ -99,7 +100,7 @@ def test_bad_follow_up_values_are_reported_not_guessed() -> None:
     assert any("s1" in p and "not a date" in p for p in problems)
 
 
-def test_report_survives_a_framework_without_groups(tmp_path: Path) -> None:
+def test_report_survives_a_framework_without_groups(tmp_path: Path, kb: KnowledgeBase) -> None:
     from rrall.cohort.summary import summarise, write_html
 
     frame = cohort(30, {"S1": 0.8}).with_columns(pl.lit(None, dtype=pl.String).alias("disease_state"),
@@ -108,7 +109,7 @@ def test_report_survives_a_framework_without_groups(tmp_path: Path) -> None:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column))
     for fw in ("bfm", "intreall", "cog", "uk"):
         frame = frame.with_columns(pl.lit("assigned").alias(f"{fw}_status"))
-    write_html(summarise(frame, 0, "k", "e", tmp_path / "figures"), tmp_path / "summary.html")
+    write_html(summarise(frame, 0, kb, "e", tmp_path / "figures"), tmp_path / "summary.html")
     html = (tmp_path / "summary.html").read_text()
     assert "No child with follow-up was assigned a intreall group" in html
 

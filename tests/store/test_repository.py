@@ -13,7 +13,7 @@ from rrall.errors import ConflictError, NotFoundError
 from rrall.store.db import open_engine, upgrade
 from rrall.store.repository import NewDecision, Repository, StoredAssessment
 
-STAMP = StoredAssessment("a" * 64, "0.1.0", "2026.11.5", '{"options": []}')
+STAMP = StoredAssessment("a" * 64, "0.1.0", "2026.12.0", '{"options": []}')
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_search_escapes_like_wildcards(repo: Repository) -> None:
 def test_assessments_and_audit_are_append_only(repo: Repository) -> None:
     record, _ = repo.create_case(doc(), "ana")
     stored = repo.add_assessment(record.id, 1, STAMP, "ana")
-    assert repo.assessment(stored.id).knowledge_version == "2026.11.5"
+    assert repo.assessment(stored.id).knowledge_version == "2026.12.0"
     assert repo.latest_assessments([record.id])[record.id].id == stored.id
     for statement in ("UPDATE assessments SET result_json = '{}'", "DELETE FROM assessments",
                       "UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log",

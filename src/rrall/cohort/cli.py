@@ -160,7 +160,7 @@ def cohort_command(
               "event_type",
               *(f"{fw}_{part}" for fw in kb.frameworks for part in ("status", "group"))]
     frame = pl.scan_parquet(out / "results.parquet").select(needed).collect()
-    summary = summarise(frame, bad, kb.version, __version__, out / "figures")
+    summary = summarise(frame, bad, kb, __version__, out / "figures")
     write_html(summary, out / "summary.html")
     if summary["follow_up_problems"]:
         listed = "\n".join(summary["follow_up_problems"]) + "\n"

@@ -18,19 +18,11 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from rrall.assessment import NOTICE
+from rrall.knowledge.load import KnowledgeBase
+from rrall.knowledge.model import Framework
 
-FRAMEWORKS = ("bfm", "intreall", "cog", "uk")
-# The cross-walk of the first-relapse schemes (brief section 3.1, [Hunger-table]): each
-# framework's groups placed on one three-tier scale so that agreement can be measured.
-# IntReALL has two groups, and its standard risk spans BFM S1 and S2 (brief section 3.3),
-# so a pair with IntReALL is compared on two tiers: high, and not high ("standard").
-TIER = {
-    "bfm": {"S1": "standard", "S2": "intermediate", "S3": "high", "S4": "high"},
-    "intreall": {"standard": "standard", "high": "high"},
-    "cog": {"low": "standard", "intermediate": "intermediate", "high": "high"},
-    "uk": {"standard": "standard", "intermediate": "intermediate", "high": "high"},
-}
 TIERS = ("standard", "intermediate", "high")
+# A pair in which one framework has no intermediate tier is compared on high / not high.
 TWO_TIERS = {"standard": "standard", "intermediate": "standard", "high": "high"}
 
 
@@ -70,29 +62,28 @@ class Agreement:
     single_tier: bool = False  # one of the pair put every case on one tier: kappa is 0 by construction
 
 
-def agreement(frame: pl.DataFrame) -> list[Agreement]:
+def agreement(frame: pl.DataFrame, frameworks: Mapping[str, Framework]) -> list[Agreement]:
     """Pairwise agreement over the cases both frameworks assigned a group: the cross-table
     of their own groups, and Cohen's kappa with the observed agreement on the tiers of
-    the cross-walk (two tiers when one of the pair has only two)."""
+    each framework's cross-walk (knowledge/frameworks/*.yaml; high / not high when one of
+    the pair has no intermediate tier)."""
     out = []
-    for left, right in combinations(FRAMEWORKS, 2):
+    for left, right in combinations(frameworks, 2):
         both = frame.select(pl.col(f"{left}_group").cast(pl.String).alias("a"),
                             pl.col(f"{right}_group").cast(pl.String).alias("b")).drop_nulls()
         native = {(a, b): n for a, b, n in both.group_by("a", "b").len().rows()}
-        two = len(set(TIER[left].values())) == 2 or len(set(TIER[right].values())) == 2
+        walks = frameworks[left].crosswalk.tiers, frameworks[right].crosswalk.tiers
+        two = any("intermediate" not in walk.values() for walk in walks)
         scale = ("standard", "high") if two else TIERS
-
-        def tier(framework: str, group: str, two: bool = two) -> str | None:
-            placed = TIER[framework].get(group)
-            return TWO_TIERS[placed] if two and placed else placed
-
+        placing = [{g: TWO_TIERS[t] if two else t for g, t in walk.items()} for walk in walks]
         tiers: Counter[tuple[str, str]] = Counter()
         for (a, b), n in native.items():
-            ta, tb = tier(left, a), tier(right, b)
+            ta, tb = placing[0].get(a), placing[1].get(b)
             if ta and tb:
                 tiers[(ta, tb)] += n
         placed = sum(tiers.values())
-        rows, columns = _order(left, {a for a, _ in native}), _order(right, {b for _, b in native})
+        rows = _order(frameworks[left], {a for a, _ in native})
+        columns = _order(frameworks[right], {b for _, b in native})
         out.append(Agreement(
             left, right, placed, kappa_of_counts(tiers),
             sum(n for (a, b), n in tiers.items() if a == b) / placed if placed else None,
@@ -101,9 +92,9 @@ def agreement(frame: pl.DataFrame) -> list[Agreement]:
     return out
 
 
-def _order(framework: str, groups: set[str]) -> list[str]:
+def _order(framework: Framework, groups: set[str]) -> list[str]:
     """A framework's groups in the order of its scheme, then any others by name."""
-    known = [g for g in TIER[framework] if g in groups]
+    known = [g for g in framework.groups if g in groups]
     return known + sorted(groups - set(known))
 
 
@@ -118,24 +109,39 @@ def ranked(values: pl.Series) -> list[tuple[str, int]]:
     return [(v, n) for v, n, _ in counted.rows()]
 
 
-def summarise(frame: pl.DataFrame, errors: int, knowledge_version: str,
+def crosswalk(kb: KnowledgeBase) -> dict[str, Any]:
+    """What the report says of the cross-walk it compares on: each tier's groups, the
+    sources, and the placements flagged uncertain."""
+    fws = kb.frameworks.values()
+    cited = dict.fromkeys(c for fw in fws for c in fw.crosswalk.citations)
+    return {
+        "tiers": {t: [f"{fw.short_name} {g}" for fw in fws for g, placed in fw.crosswalk.tiers.items()
+                      if placed == t] for t in TIERS},
+        "references": [kb.references[c].citation for c in cited],
+        "cautions": [f"{fw.short_name}: {fw.crosswalk.note}" for fw in fws
+                     if fw.crosswalk.uncertain and fw.crosswalk.note],
+    }
+
+
+def summarise(frame: pl.DataFrame, errors: int, kb: KnowledgeBase,
               engine_version: str, figures: Path | None = None) -> dict[str, Any]:
     """Everything the report shows; survival only when follow-up columns are present."""
     from rrall.cohort.survival import by_group, follow_up
 
     ok = frame.filter(pl.col("error").is_null())
     data, problems = follow_up(frame)
-    survival = [by_group(data, fw, figures) for fw in FRAMEWORKS] if data.height else []
+    survival = [by_group(data, fw, figures) for fw in kb.frameworks] if data.height else []
     fields = ok["missing_fields"].filter(ok["missing_fields"].fill_null("") != "").str.split(";").explode()
     return {
         "notice": NOTICE,
         "engine_version": engine_version,
-        "knowledge_version": knowledge_version,
+        "knowledge_version": kb.version,
         "assessed": ok.height,
         "errors": errors,
-        "groups": {fw: distribution(ok, f"{fw}_group") for fw in FRAMEWORKS},
-        "statuses": {fw: distribution(ok, f"{fw}_status") for fw in FRAMEWORKS},
-        "agreement": agreement(ok),
+        "groups": {fw: distribution(ok, f"{fw}_group") for fw in kb.frameworks},
+        "statuses": {fw: distribution(ok, f"{fw}_status") for fw in kb.frameworks},
+        "agreement": agreement(ok, kb.frameworks),
+        "crosswalk": crosswalk(kb),
         "distributions": {name: distribution(ok, name) for name in
                           ("disease_state", "immunophenotype", "site", "timing_bfm", "timing_cog")},
         "missing": ranked(fields),

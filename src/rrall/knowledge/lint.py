@@ -50,7 +50,7 @@ def _cited(kb: KnowledgeBase) -> list[tuple[str, str]]:
     site = kb.classification.site
     cited = [("classification.yaml: site", c) for c in [*site.citations, *site.warning_citations]]
     for fw in kb.frameworks.values():
-        cited += [(f"frameworks/{fw.id}.yaml", c) for c in fw.citations]
+        cited += [(f"frameworks/{fw.id}.yaml", c) for c in [*fw.citations, *fw.crosswalk.citations]]
     cited += [(f"rule {r.id}", c) for r in all_rules(kb) for c in r.citations]
     return cited + clinical_citations(kb)
 
@@ -143,6 +143,8 @@ def _framework(kb: KnowledgeBase, fw: Framework) -> Iterable[str]:
     for group in fw.groups:
         if not any(r.group == group for r in fw.rows):
             yield f"{where}: group {group!r} is assigned by no row"
+    if set(fw.crosswalk.tiers) != set(fw.groups):
+        yield f"{where}: crosswalk tiers name {sorted(fw.crosswalk.tiers)}, not the groups {fw.groups}"
     if fw.timing_fact not in {s.fact for s in kb.classification.timing_schemes}:
         yield f"{where}: timing_fact {fw.timing_fact!r} has no timing scheme"
     yield from _unique_hit(f"{where} rows", fw.rows, kb, {})

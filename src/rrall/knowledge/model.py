@@ -139,6 +139,16 @@ class Caution(Rule):
     text: str
 
 
+class Crosswalk(_Data):
+    """Where a framework's groups stand on the tiers shared by the first-relapse schemes,
+    so that frameworks can be compared (cohort agreement)."""
+
+    tiers: dict[str, Literal["standard", "intermediate", "high"]]
+    citations: list[Id] = Field(min_length=1)
+    uncertain: bool = False
+    note: str | None = None
+
+
 class Framework(_Data):
     format_version: Literal[1]
     id: Id
@@ -152,6 +162,7 @@ class Framework(_Data):
     rows: list[GroupRow] = Field(min_length=1)
     hsct_rules: list[HsctRow] = Field(min_length=1)
     cautions: list[Caution] = Field(default_factory=list)
+    crosswalk: Crosswalk
     # Memo of evaluated outcomes (risk/evaluate.py), owned by this framework object.
     _outcomes: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
     _results: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
