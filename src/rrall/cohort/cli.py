@@ -201,14 +201,13 @@ LONG_UNMATCHED = "long_table_unmatched.txt"
 
 
 def _clear_outputs(out: Path) -> None:
-    """Remove what an earlier run wrote and this one may not write again (its figures and
-    its list of follow-up problems), and nothing else: the folder may hold the user's files."""
-    for figure in (out / "figures").glob("*_by_*.*"):
-        if figure.name.startswith(FIGURES) and figure.suffix in (".svg", ".png"):
-            figure.unlink()
-    for name in (FOLLOW_UP_PROBLEMS, "summary.html"):  # a run that fails must not leave an old summary
-        (out / name).unlink(missing_ok=True)
-    (out / LONG_UNMATCHED).unlink(missing_ok=True)
+    """Remove what an earlier run wrote and this one may not write again (its figures, its
+    lists, its summary, so that a run that fails leaves none of them), and nothing else:
+    the folder may hold the user's files."""
+    figures = [f for prefix in FIGURES for suffix in ("svg", "png") for f in (out / "figures").glob(
+        f"{prefix}*.{suffix}")]
+    for path in [*figures, out / FOLLOW_UP_PROBLEMS, out / LONG_UNMATCHED, out / "summary.html"]:
+        path.unlink(missing_ok=True)
 
 
 def synth_command(

@@ -64,11 +64,7 @@ def read_rows(path: Path) -> Iterator[Row]:
                 if errors:
                     raise CohortInputError(str(path), errors)
                 for row in reader:
-                    shape = None
-                    if None in row:
-                        shape = f"{len(row[None])} more cell(s) than columns (a list not separated by ';'?)"
-                    elif any(value is None for value in row.values()):
-                        shape = "fewer cells than columns"
+                    shape = misshapen(row)
                     cells = {k: v for k, v in row.items() if k is not None}
                     yield str(path), reader.line_num, {"__csv__": True, **cells,
                                                        **({"__shape__": shape} if shape else {})}
@@ -83,6 +79,15 @@ def read_rows(path: Path) -> Iterator[Row]:
         problem = f"{path.suffix or 'no suffix'} is not a cohort input"
         allowed = ".csv or .parquet (flat layout), .jsonl (cases), FHIR .ndjson (Bulk Data export)"
         raise CohortInputError(str(path), [FieldError("file", problem, allowed)])
+
+
+def misshapen(row: dict[Any, Any]) -> str | None:
+    """What is wrong with the shape of a csv.DictReader row, if anything."""
+    if None in row:
+        return f"{len(row[None])} more cell(s) than columns (a list not separated by ';'?)"
+    if any(value is None for value in row.values()):
+        return "fewer cells than columns"
+    return None
 
 
 @contextmanager
@@ -329,9 +334,9 @@ def _long_csv(path: Path) -> tuple[list[FieldError], list[tuple[int, dict[str, A
         with csv_problems(path, reader):
             errors += check_long_columns(list(reader.fieldnames or []))
             for row in reader:
-                if None in row or any(value is None for value in row.values()):
-                    errors.append(FieldError(f"row {reader.line_num}", "more or fewer cells than columns",
-                                             "one cell per column"))
+                shape = misshapen(row)
+                if shape:
+                    errors.append(FieldError(f"row {reader.line_num}", shape, "one cell per column"))
                     continue
                 numbered.append((reader.line_num, row))
     return errors, numbered

@@ -76,12 +76,12 @@ def refuse_duplicate_ids(path: Path) -> list[bytes]:
     repeated = ids.filter(key.is_not_null() & key.is_duplicated()).collect()
     if not repeated.height:
         return []
-    places = {k: (n, p) for k, n, p in repeated.group_by(key.alias("k"), maintain_order=True).agg(
-        pl.len(), pl.format("{} row {}", "source", "row").head(5)).rows()}
+    said = {k: f"case id appears {n} times (" + "; ".join(places) + (" ..." if n > 5 else "")
+            + "): which record is right cannot be known"
+            for k, n, places in repeated.group_by(key.alias("k")).agg(
+                pl.len(), pl.format("{} row {}", "source", "row").head(5)).rows()}
     refused = repeated.filter(pl.col("error").is_null())
-    messages = [f"case id appears {places[str(k).strip()][0]} times ("
-                + "; ".join(places[str(k).strip()][1]) + (" ..." if places[str(k).strip()][0] > 5 else "")
-                + "): which record is right cannot be known" for k in refused["case_id"]]
+    messages = [said[k.strip()] for k in refused["case_id"]]
     if refused.height:
         marked = pl.DataFrame({"_i": refused["_i"], "_message": messages})
         kept = {"case_id", "source", "row", *FOLLOW_UP}
