@@ -238,7 +238,10 @@ def _contradiction(kind: str | None, dead: bool, start: date, last: date, when: 
 
 
 def _at(fitter: Any, column: str, months: float) -> tuple[float | None, float | None, float | None]:
-    """The curve and its 95 % band at a time, or None past the last observation."""
+    """The curve and its 95 % band at a time, or None past the last observation (or
+    without a fit)."""
+    if fitter is None:
+        return None, None, None
     timeline = fitter.timeline
     if len(timeline) == 0 or months > timeline[-1]:
         return None, None, None
@@ -267,33 +270,25 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
         cir_rows = known.group_by("efs_months", "code").len().sort("efs_months", "code")
         os_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
             os_rows["os_months"].to_list(), os_rows["os_event"].to_list(), weights=os_rows["len"].to_list())
-        if not known.height:  # nobody in the group has an event_type: EFS and CIR are unknown
-            result.groups.append(GroupCurve(
-                group=group, n=part.height, n_events_known=0,
-                os=[Estimate(y, *_at(os_fit, "km", 12 * y)) for y in YEARS],
-                efs=[Estimate(y, None, None, None) for y in YEARS],
-                cir=[Estimate(y, None, None, None) for y in YEARS],
-                at_risk=[number_at_risk(part["os_months"], 12 * y) for y in range(6)]))
-            fits.append((f"{framework} {group}", part["os_months"], os_fit, None))
-            continue
-        efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
-            efs_rows["efs_months"].to_list(), efs_rows["efs_event"].to_list(),
-            weights=efs_rows["len"].to_list())
-        with warnings.catch_warnings():
-            # Tied event times are jittered by 1e-6 months with a fixed seed (documented);
-            # lifelines says so in a warning on every tie.
-            warnings.filterwarnings("ignore", message=".*[Tt]ied event times.*")
-            warnings.filterwarnings("ignore", message=".*randomly jittered.*")
-            cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
-                cir_rows["efs_months"].to_list(), cir_rows["code"].to_list(), event_of_interest=1,
-                label=f"{framework} {group}", weights=cir_rows["len"].to_list())
-        at_risk = [number_at_risk(part["os_months"], 12 * y) for y in range(6)]
+        efs_fit = cir_fit = None  # None when nobody in the group has an event_type: unknown
+        if known.height:
+            efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
+                efs_rows["efs_months"].to_list(), efs_rows["efs_event"].to_list(),
+                weights=efs_rows["len"].to_list())
+            with warnings.catch_warnings():
+                # Tied event times are jittered by 1e-6 months with a fixed seed (documented);
+                # lifelines says so in a warning on every tie.
+                warnings.filterwarnings("ignore", message=".*[Tt]ied event times.*")
+                warnings.filterwarnings("ignore", message=".*randomly jittered.*")
+                cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
+                    cir_rows["efs_months"].to_list(), cir_rows["code"].to_list(), event_of_interest=1,
+                    label=f"{framework} {group}", weights=cir_rows["len"].to_list())
         result.groups.append(GroupCurve(
             group=group, n=part.height, n_events_known=known.height,
             os=[Estimate(y, *_at(os_fit, "km", 12 * y)) for y in YEARS],
             efs=[Estimate(y, *_at(efs_fit, "km", 12 * y)) for y in YEARS],
             cir=[Estimate(y, *_at(cir_fit, "cif", 12 * y)) for y in YEARS],
-            at_risk=at_risk))
+            at_risk=[number_at_risk(part["os_months"], 12 * y) for y in range(6)]))
         fits.append((f"{framework} {group}", part["os_months"], os_fit, cir_fit))
     if figures is not None and fits:
         result.figures = _plot(framework, fits, figures)
