@@ -71,6 +71,11 @@ BROKEN = {
                                        "    min_age: 1\n"), "min_age"),
     "trial: not curated": (_edit("trials/NCT01802814.yaml", "  curated: true", "  curated: false"),
                            "are curated"),
+    "glossary: unlabelled value": (_edit("glossary/en.yaml", "    KMT2A: KMT2A rearrangement\n", ""),
+                                   "values.genetic_lesion: 'KMT2A' has no label"),
+    "glossary: unlabelled field": (_edit("glossary/en.yaml", "  relapses[].cd22: {label: CD22 at relapse",
+                                         "  relapses[].cd22x: {label: CD22 at relapse"),
+                                   "case field 'relapses[].cd22' has no label"),
     "framework not in manifest": (_edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
                                   "not listed in manifest"),
 }

@@ -17,6 +17,7 @@ from typing import Any
 
 from rrall.errors import KnowledgeError
 from rrall.knowledge.lint_clinical import clinical_citations, lint_clinical
+from rrall.knowledge.lint_glossary import lint_glossary
 from rrall.knowledge.load import KnowledgeBase, all_rules, load_knowledge, read_yaml
 from rrall.knowledge.model import Framework, Rule
 from rrall.rules.conditions import all_hold
@@ -34,6 +35,7 @@ def lint(root: Path) -> list[str]:
     problems += _manifest(kb)
     problems += lint_clinical(kb, _raw_ids(root))
     problems += _trials(root)
+    problems += lint_glossary(kb)
     for fw in kb.frameworks.values():
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.not_applicable, *fw.rows], ())
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.hsct_rules, *fw.cautions], fw.groups)

@@ -26,6 +26,7 @@ from rrall.knowledge.clinical import (
     WorkupFile,
     WorkupItem,
 )
+from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.model import (
     ClassificationRules,
     Framework,
@@ -50,6 +51,7 @@ class KnowledgeBase:
     prognosis: list[PrognosisEstimate]
     anthracyclines: AnthracyclineFile
     workup: list[WorkupItem]
+    glossaries: dict[str, Glossary]  # by language; English is complete, others fall back to it
     # Representative values for numeric facts left unknown: 0 plus every bound the
     # knowledge base compares that fact against (rules/worlds.py explains why).
     thresholds: dict[str, tuple[Decimal, ...]] = field(default_factory=dict)
@@ -59,6 +61,11 @@ class KnowledgeBase:
     @property
     def version(self) -> str:
         return self.manifest.knowledge_version
+
+    @property
+    def glossary(self) -> Glossary:
+        """The English words; `glossaries[lang]` for another language."""
+        return self.glossaries["en"]
 
     def evidence_for(self, therapy_id: str) -> list[EvidenceItem]:
         return self._evidence_index.get(therapy_id, [])
@@ -168,6 +175,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     prognosis = parse_file(PrognosisFile, root / "prognosis.yaml", problems)
     anthracyclines = parse_file(AnthracyclineFile, root / "anthracyclines.yaml", problems)
     workup = parse_file(WorkupFile, root / "workup.yaml", problems)
+    glossaries = _glossaries(root, problems)
     parts = (manifest, references, classification, therapies, evidence, prognosis, anthracyclines, workup)
     if problems or any(part is None for part in parts):
         raise KnowledgeError(problems or [f"{root}: knowledge base is incomplete"])
@@ -186,9 +194,22 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         prognosis=prognosis.estimates,
         anthracyclines=anthracyclines,
         workup=workup.workup,
+        glossaries=glossaries,
     )
     object.__setattr__(kb, "thresholds", _thresholds(kb))
     return kb
+
+
+def _glossaries(root: Path, problems: list[str]) -> dict[str, Glossary]:
+    found: dict[str, Glossary] = {}
+    for path in sorted((root / "glossary").glob("*.yaml")):
+        glossary = parse_file(Glossary, path, problems)
+        if glossary is not None:
+            found[glossary.language] = glossary
+    if "en" not in found:
+        problems.append(f"{root / 'glossary'}: the English glossary (en.yaml) is missing")
+        return found
+    return {lang: g if lang == "en" else g.over(found["en"]) for lang, g in found.items()}
 
 
 def _thresholds(kb: KnowledgeBase) -> dict[str, tuple[Decimal, ...]]:

@@ -1,0 +1,63 @@
+"""Clinician-facing words (knowledge/glossary/<language>.yaml): labels for case fields and
+for the values of every closed vocabulary, so no surface prints a field path or snake_case.
+
+A second language is a sibling file with the same keys; a key it lacks falls back to
+English (`Glossary.over`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_INDEX = re.compile(r"\[-?\d+\]")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldLabel(_Data):
+    label: str
+    test: str | None = Field(default=None, description="the work-up step that supplies the field")
+
+
+class Glossary(_Data):
+    format_version: Literal[1]
+    language: str = Field(pattern=r"^[a-z]{2}$")
+    name: str
+    fields: dict[str, FieldLabel]
+    values: dict[str, dict[str, str]]
+
+    def field(self, path: str) -> str:
+        """The label of a case field; list positions do not matter (relapses[-1].cd19 is
+        relapses[].cd19). An unlabelled path reads as its last part in words."""
+        found = self.fields.get(generic_path(path))
+        if found is not None:
+            return found.label
+        last = generic_path(path).rsplit(".", 1)[-1].replace("[]", "")
+        return last.replace("_", " ")
+
+    def test(self, path: str) -> str | None:
+        found = self.fields.get(generic_path(path))
+        return found.test if found else None
+
+    def value(self, vocabulary: str, value: object) -> str:
+        """The label of one value of a vocabulary; an unknown value reads as itself in words."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        words = self.values.get(vocabulary, {})
+        return words.get(str(value), str(value).replace("_", " "))
+
+    def over(self, fallback: Glossary) -> Glossary:
+        """This language with every key it lacks taken from `fallback`."""
+        values = {name: {**words, **self.values.get(name, {})} for name, words in fallback.values.items()}
+        return self.model_copy(update={"fields": {**fallback.fields, **self.fields},
+                                       "values": {**self.values, **values}})
+
+
+def generic_path(path: str) -> str:
+    """relapses[-1].cd19 -> relapses[].cd19 (a selector such as [timepoint=...] stays)."""
+    return _INDEX.sub("[]", path)
