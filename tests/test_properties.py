@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from rrall import assess
 from rrall.assessment import Assessment
 from rrall.case.load import parse_case
+from rrall.engine import Engine
 from rrall.knowledge.load import default_knowledge
 from tests.conftest import TODAY
 from tests.strategies import cases
@@ -36,24 +37,16 @@ def test_valid_input_never_raises_and_is_deterministic(case: dict[str, Any]) -> 
         assert set(result.citations) <= set(first.references)
 
 
+FRESH = Engine(KB, cache=False)
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_shared_results_equal_fresh_ones(case: dict[str, Any]) -> None:
-    """Options are shared between cases with the same deciding facts (options/memo.py); a
-    result taken from the memo must equal one computed from scratch."""
-    shared = run(case)
-    forget_shared_results()
-    assert run(case) == shared
-
-
-def forget_shared_results() -> None:
-    from rrall import criteria_based
-    from rrall.rules import check
-
-    KB.memo.clear()
-    criteria_based._PLANS.clear()
-    check._MEMO.clear()
-    check._INTERNED.clear()
+    """Results are shared between cases with the same deciding facts (rrall/engine.py); a
+    result taken from the engine's memo must equal one computed from scratch."""
+    parsed = parse_case(case, KB, TODAY)
+    assert run(case) == FRESH.assess(parsed)
 
 
 @st.composite

@@ -153,5 +153,5 @@ def test_marrow_below_threshold_warning_comes_from_the_knowledge_and_cites_it() 
                                    "relapses.0.marrow_blasts_percent": 2}), kb, TODAY)
     result = assess(case, kb)
     warning = next(w for w in result.warnings if w.code == "marrow_below_combined_threshold")
-    assert "2" in warning.message and "5" in warning.message and warning.citations == ["Hagedorn2007"]
+    assert "2" in warning.message and "5" in warning.message and warning.citations == ("Hagedorn2007",)
     assert "Hagedorn2007" in result.references

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
-from rrall.options.model import OptionResult
+from rrall.results import OptionResult
 from tests.conftest import TODAY, make_case
 from tests.strategies import cases
 
@@ -86,7 +86,7 @@ def test_hsct_follows_the_frameworks_and_says_where_they_disagree() -> None:
     hsct = options(a)["allogeneic_hsct"]
     assert hsct.status == "consider"
     said = " ".join(hsct.reasons)
-    assert "disagree" in said and "uk (intermediate): indicated" in said and "bfm (S2): not indicated" in said
+    assert "disagree" in said and "UK: transplant indicated" in said and "BFM: transplant not indicated" in said
     indicated = options(run(make_case(mrd=[{"timepoint": "end_of_reinduction", "value": 0.5,
                                             "unit": "percent"}])))["allogeneic_hsct"]
     assert indicated.status == "standard"
@@ -182,9 +182,11 @@ def test_missing_data_names_option_deciding_fields_and_work_up() -> None:
 
 def test_unrecorded_reinduction_outcome_is_named_with_what_it_would_change() -> None:
     pending = {m.field: m for m in run(make_case()).missing_data}["relapses[-1].reinduction_outcome"]
-    assert all(any(a.removeprefix("option:").replace("_", " ") in d for d in pending.decides)
-               for a in pending.affects)
-    assert any(d.startswith("reinduction chemotherapy: standard now, not recommended if reinduction fails")
-               for d in pending.decides)
+    names = {t.id: t.name for t in default_knowledge().therapies.values()}
+    assert len(pending.affects) == len(pending.decides)
+    for affected, decides in zip(pending.affects, pending.decides, strict=True):
+        assert decides.startswith(names[affected.removeprefix("option:")] + ": ")
+    assert f"{names['reinduction_chemotherapy']}: standard now, not recommended if reinduction fails" \
+        in pending.decides
     recorded = run(make_case(**{"relapses.0.reinduction_outcome": "CR"}))
     assert "relapses[-1].reinduction_outcome" not in {m.field for m in recorded.missing_data}

@@ -11,17 +11,16 @@ import yaml
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
-from rrall.options.model import OptionResult
+from rrall.results import OptionResult
 from tests.conftest import TODAY, make_case
 
 ROWS: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "statuses.yaml").read_text())["rows"]
-# Criteria that a case can leave unknown; the others are always known from a valid case.
+# Facts that a case can leave unknown (and everything derived from them: timing, the
+# frameworks' groups and HSCT rules); the others are always known from a valid case.
 CAN_BE_UNKNOWN = {
-    "sites", "timing_bfm", "timing_cog", "risk_groups", "hsct_consensus", "cd19_required", "cd22_required",
-    "bcr_abl1", "abl1_kinase_mutation_found", "kinase_mutations_any", "kinase_mutations_none", "genetics_any",
-    "genetics_none", "prior_response", "min_doxorubicin_equivalent_mg_per_m2",
-    "max_doxorubicin_equivalent_mg_per_m2", "mrd_end_of_reinduction_below", "mrd_end_of_reinduction_at_least",
-    "active_cns", "min_performance", "prior_cranial_radiation",
+    "site", "marrow_involved", "frontline_completed", "months_from_frontline_end", "timing_bfm", "timing_cog",
+    "cd19", "cd22", "bcr_abl1", "kinase_mutations", "genetics", "prior_responses", "doxorubicin_equivalent",
+    "mrd_end_of_reinduction", "active_cns", "performance", "prior_cranial_radiation",
 }
 
 
@@ -46,10 +45,10 @@ def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
 def reachable(option_id: str) -> set[str]:
     therapy = default_knowledge().therapies[option_id]
     statuses = {r.status for r in therapy.rules} | {therapy.default.status}
-    if therapy.requires.given():
+    if therapy.requires.reads:
         statuses.add("not_eligible")
-    criteria = [*therapy.requires.given(), *(c for r in therapy.rules for c in r.when.given())]
-    if len(statuses) > 1 and set(criteria) & CAN_BE_UNKNOWN:
+    facts = therapy.requires.reads.union(*(r.when.reads for r in therapy.rules))
+    if len(statuses) > 1 and any(f in CAN_BE_UNKNOWN or "." in f for f in facts):
         statuses.add("insufficient_data")
     return statuses
 

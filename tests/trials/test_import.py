@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rrall.cli import app
+from rrall.knowledge.load import default_knowledge
 from rrall.trials.ctgov import StudyError, age_years, import_path, split_criteria, study_to_trial
 from rrall.trials.model import Trial
 
@@ -18,8 +19,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
 
 
+GRAMMAR = default_knowledge().grammar
+
+
 def stored(folder: Path, trial_id: str) -> Trial:
-    return Trial.model_validate(orjson.loads((folder / f"{trial_id}.json").read_bytes()))
+    return Trial.model_validate(orjson.loads((folder / f"{trial_id}.json").read_bytes()),
+                                context={"grammar": GRAMMAR})
 
 
 @pytest.mark.parametrize(("text", "years"), [("1 Year", "1"), ("21 Years", "21"), ("6 Months", "0.5"),
@@ -35,12 +40,12 @@ def test_bad_age_strings_are_refused(text: str) -> None:
 
 
 def test_single_study(tmp_path: Path) -> None:
-    report = import_path(FIXTURES / "single_study.json", tmp_path)
+    report = import_path(FIXTURES / "single_study.json", tmp_path, GRAMMAR)
     assert report.added == ["NCT09900001"] and not report.failed
     trial = stored(tmp_path, "NCT09900001")
     assert trial.curated is False and trial.status == "recruiting" and trial.open
     assert str(trial.status_as_of) == "2026-10-01" and trial.phase == "Phase 1/Phase 2"
-    assert trial.eligibility.min_age_years == 1 and trial.eligibility.max_age_years == 25
+    assert trial.eligibility.source == {"age": {"at_least": "1 year", "at_most": "25 years"}}
     assert trial.interventions and trial.locations and trial.other_ids
     inclusion = [t for t in trial.free_text if t.startswith("Inclusion: ")]
     exclusion = [t for t in trial.free_text if t.startswith("Exclusion: ")]
@@ -50,42 +55,41 @@ def test_single_study(tmp_path: Path) -> None:
 
 
 def test_newer_version_updates_and_older_does_not(tmp_path: Path) -> None:
-    import_path(FIXTURES / "single_study.json", tmp_path)
-    newer = import_path(FIXTURES / "single_study_newer.json", tmp_path)
+    import_path(FIXTURES / "single_study.json", tmp_path, GRAMMAR)
+    newer = import_path(FIXTURES / "single_study_newer.json", tmp_path, GRAMMAR)
     assert newer.updated == ["NCT09900001"]
     assert stored(tmp_path, "NCT09900001").status == "active_not_recruiting"
-    older = import_path(FIXTURES / "single_study_older.json", tmp_path)
+    older = import_path(FIXTURES / "single_study_older.json", tmp_path, GRAMMAR)
     assert older.unchanged == ["NCT09900001"]
     assert stored(tmp_path, "NCT09900001").status == "active_not_recruiting"
 
 
 def test_page_and_empty_page(tmp_path: Path) -> None:
-    report = import_path(FIXTURES / "page.json", tmp_path)
+    report = import_path(FIXTURES / "page.json", tmp_path, GRAMMAR)
     assert sorted(report.added) == ["NCT09900011", "NCT09900012", "NCT09900013"]
     t_all = stored(tmp_path, "NCT09900011")
-    assert t_all.eligibility.min_age_years == Decimal("0.5") and t_all.eligibility.max_age_years == 21
-    assert t_all.eligibility.max_age_months is None
+    assert t_all.eligibility.source == {"age": {"at_least": "0.5 years", "at_most": "21 years"}}
     assert any(t.startswith("Inclusion: ") for t in t_all.free_text), "legacy headings and numbering"
     minimal = stored(tmp_path, "NCT09900013")
     assert minimal.status == "unknown" and "last known: recruiting" in (minimal.status_text or "")
     assert not minimal.open and minimal.free_text == []
     assert stored(tmp_path, "NCT09900012").status == "completed"
-    empty = import_path(FIXTURES / "page_empty.json", tmp_path)
+    empty = import_path(FIXTURES / "page_empty.json", tmp_path, GRAMMAR)
     assert not empty.added and not empty.failed
 
 
 def test_bulk_folder(tmp_path: Path) -> None:
-    report = import_path(FIXTURES / "bulk", tmp_path / "registry")
+    report = import_path(FIXTURES / "bulk", tmp_path / "registry", GRAMMAR)
     assert sorted(report.added) == ["NCT09900021", "NCT09900022", "NCT09900023"]
     young = stored(tmp_path / "registry", "NCT09900023")
-    assert young.eligibility.max_age_years is None and young.phase == "Early Phase 1"
+    assert "at_most" not in young.eligibility.source.get("age", {}) and young.phase == "Early Phase 1"
 
 
 def test_bad_files_are_reported_and_skipped_whole(tmp_path: Path) -> None:
     source = tmp_path / "in"
     shutil.copytree(FIXTURES / "malformed", source)
     shutil.copy(FIXTURES / "single_study.json", source / "good.json")
-    report = import_path(source, tmp_path / "registry")
+    report = import_path(source, tmp_path / "registry", GRAMMAR)
     assert report.added == ["NCT09900001"]
     failed = {Path(f).name: why for f, why in report.failed}
     assert set(failed) == {"not_json.json", "no_nct.json", "bad_age.json", "wrong_shape.json"}
@@ -105,7 +109,7 @@ def test_split_criteria_keeps_sections_and_nesting() -> None:
 
 def test_study_must_be_an_object() -> None:
     with pytest.raises(StudyError):
-        study_to_trial([1, 2])
+        study_to_trial([1, 2], GRAMMAR)
 
 
 def test_cli_import_list_and_exit_codes(tmp_path: Path) -> None:
@@ -132,8 +136,8 @@ def test_upper_limits_in_months_are_not_widened_to_years() -> None:
     study = {"protocolSection": {"identificationModule": {"nctId": "NCT09900099", "briefTitle": "t"},
                                  "statusModule": {"overallStatus": "RECRUITING"},
                                  "eligibilityModule": {"maximumAge": "24 Months"}}}
-    trial = study_to_trial(study)
-    assert trial.eligibility.max_age_months == 24 and trial.eligibility.max_age_years is None
+    trial = study_to_trial(study, GRAMMAR)
+    assert trial.eligibility.source == {"age": {"at_most": "24 months"}}
 
 
 @pytest.mark.parametrize("broken", [{"eligibilityCriteria": ["a", "b"]}, {"minimumAge": 5}, {"sex": 1}])
@@ -146,7 +150,7 @@ def test_unexpected_field_types_fail_the_file_not_the_import(tmp_path: Path,
     source.mkdir()
     (source / "a.json").write_bytes(orjson.dumps(study))
     shutil.copy(FIXTURES / "single_study.json", source / "b.json")
-    report = import_path(source, tmp_path / "registry")
+    report = import_path(source, tmp_path / "registry", GRAMMAR)
     assert report.added == ["NCT09900001"] and [Path(f).name for f, _ in report.failed] == ["a.json"]
 
 
@@ -155,7 +159,7 @@ def test_imported_trials_never_match_on_ages_alone(tmp_path: Path) -> None:
     from rrall.knowledge.load import default_knowledge
     from rrall.trials.registry import Registry
 
-    import_path(FIXTURES / "single_study.json", tmp_path)
+    import_path(FIXTURES / "single_study.json", tmp_path, GRAMMAR)
     kb = default_knowledge()
     registry = Registry((stored(tmp_path, "NCT09900001"),))
     case = load_case_file("t-marrow-late.yaml")

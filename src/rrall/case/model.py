@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from rrall.case.vocabulary import (
+from rrall.vocabulary import (
     AgentResponse,
     Anthracycline,
     AntigenExpression,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rrall.case.model import Case
-from rrall.case.vocabulary import CASE_FORMAT_VERSION
+from rrall.vocabulary import CASE_FORMAT_VERSION
 
 
 def case_json_schema() -> dict[str, Any]:

@@ -1,24 +1,29 @@
-"""Derive the facts of the assessed relapse: state, site, clocks, timing, markers.
+"""Derive the facts of the assessed relapse: state, site, clocks, markers, prior therapy.
 
-Known facts become values; facts the case leaves open become `Unknown`s with every value
-they could take, so that rules/worlds.py can evaluate decisions over all of them.
+Known facts become values; a fact the case leaves open becomes `Open` with the question
+that would settle it (classify/questions.py), so that decisions can be taken over every
+value it could take. The clocks count calendar months (classify/months.py), once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import partial
 from typing import Literal
 
 from rrall.case.model import Case, MrdMeasurement, Relapse
-from rrall.classify.model import Classification, DiseaseState, MrdValue, Site, Timing, Warning
 from rrall.classify.months import age_in_years, months_between
+from rrall.classify.questions import Questions
+from rrall.classify.timing import timing_facts, timing_rule
 from rrall.knowledge.load import KnowledgeBase
-from rrall.rules.conditions import FactValue
-from rrall.rules.worlds import Alternative, DerivedFact, Unknown, World, enumerate_worlds
-from rrall.typed import build
+from rrall.logic.resolve import resolve
+from rrall.logic.values import NA, Members, Open, Question, Value
+from rrall.logic.world import Derive, World
+from rrall.results import Classification, CumulativeAnthracycline, MrdValue, Timing, Warning
+from rrall.vocabulary import DiseaseState, SiteCategory
 
 LATEST = "relapses[-1]"
 
@@ -26,90 +31,192 @@ LATEST = "relapses[-1]"
 @dataclass(frozen=True)
 class Classified:
     classification: Classification
-    known: dict[str, FactValue]
-    unknowns: tuple[Unknown, ...]
-    worlds: list[World]
-    warnings: list[Warning]
+    facts: dict[str, Value]  # never changed after classify() returns
+    warnings: tuple[Warning, ...]
 
 
-@cache
-def timing_rules(kb: KnowledgeBase) -> tuple[DerivedFact, ...]:
-    return tuple(
-        DerivedFact(s.fact, [(r.holds, r.category, r.id) for r in s.rules])
-        for s in kb.classification.timing_schemes
-    )
+class Classifier:
+    """Classifies cases for one knowledge base; holds only immutable, shared parts."""
+
+    def __init__(self, kb: KnowledgeBase, questions: Questions) -> None:
+        self.kb = kb
+        self.questions = questions
+        self.timing: dict[str, Derive] = timing_facts(kb.classification.timing_schemes)
+        self._acquired = frozenset(kb.facts.acquired_at_relapse.lesions)
+
+    def classify(self, case: Case, doses: CumulativeAnthracycline,
+                 timing: Callable[[dict[str, Value]], Timing] | None = None) -> Classified:
+        """The case's facts and classification; `timing` may give a shared result for the
+        timing (the engine's memo) instead of working it out."""
+        q = self.questions
+        warnings: list[Warning] = []
+        relapse = case.relapses[-1] if case.relapses else None
+        number = len(case.relapses)
+        lineage = (relapse.immunophenotype if relapse else None) or case.diagnosis.immunophenotype
+        if lineage != case.diagnosis.immunophenotype:
+            warnings.append(Warning(code="lineage_switch", path=f"{LATEST}.immunophenotype",
+                                    message=f"Lineage at relapse ({lineage}) differs from diagnosis "
+                                    f"({case.diagnosis.immunophenotype}); the relapse lineage is used."))
+        if relapse and case.diagnosis.induction_outcome == "induction_failure":
+            warnings.append(Warning(code="prior_induction_failure", path="diagnosis.induction_outcome",
+                                    message="Primary induction failure before the first relapse."))
+        end, end_source = frontline_end(case)
+        months_dx = months_between(case.diagnosis.date, relapse.date) if relapse else None
+        months_end = months_between(end, relapse.date) if relapse and isinstance(end, date) else None
+        bcr_abl1 = _bcr_abl1(case, relapse)
+        refractory = relapse is None or relapse.reinduction_outcome == "treatment_failure"
+        post_hsct = relapse is not None and any(
+            h.type == "allogeneic" and h.date < relapse.date for h in case.prior_therapy.hsct)
+        site = _site(relapse, self.kb, warnings) if relapse else None
+        facts: dict[str, Value] = {
+            "disease_state": _state(number),
+            "relapse_number": number,
+            "refractory": refractory,
+            "post_hsct": post_hsct,
+            "immunophenotype": lineage,
+            "sex": case.sex,
+            "age": months_between(case.date_of_birth, case.as_of),
+            "age_at_diagnosis": months_between(case.date_of_birth, case.diagnosis.date),
+            "bcr_abl1": Open(q.bcr_abl1) if bcr_abl1 is None else bcr_abl1,
+            "prior_allogeneic_hsct": any(h.type == "allogeneic" for h in case.prior_therapy.hsct),
+            "prior_cranial_radiation": _gy(case.prior_therapy.cranial_radiation_gy,
+                                           q.yes_no("prior_cranial_radiation")),
+            "performance": Open(q.performance) if case.performance is None else case.performance.score,
+            "doxorubicin_equivalent": self._doses(doses),
+            **self._prior(case),
+            **self._relapse(case, relapse, site, months_dx, end, months_end, warnings),
+            **self._markers(case, relapse, bcr_abl1),
+        }
+        timing = (timing or self.timing_of)(facts) if number == 1 else None
+        classification = Classification(
+            disease_state=_state(number), relapse_number=number, refractory=refractory,
+            reinduction_outcome=relapse.reinduction_outcome if relapse else None, post_hsct=post_hsct,
+            immunophenotype=lineage, site=site if site != "open" else None,
+            extramedullary_sites=tuple(s for s in relapse.sites if s != "bone_marrow") if relapse else (),
+            marrow_blasts_percent=relapse.marrow_blasts_percent if relapse else None,
+            relapse_date=relapse.date if relapse else None, months_from_diagnosis=months_dx,
+            frontline_end=end, frontline_end_source=end_source, months_from_frontline_end=months_end,
+            timing=timing, bcr_abl1=bcr_abl1,
+            abl1_kinase_mutations=tuple(relapse.abl1_kinase_mutations)
+            if relapse and relapse.abl1_kinase_mutations is not None else None,
+            cd19=relapse.cd19 if relapse else None, cd22=relapse.cd22 if relapse else None,
+            mrd=tuple(_mrd_out(m) for m in case.mrd),
+            age_at_diagnosis_years=age_in_years(case.date_of_birth, case.diagnosis.date),
+            age_at_assessment_years=age_in_years(case.date_of_birth, case.as_of),
+        )
+        return Classified(classification, facts, tuple(warnings))
+
+    def _relapse(self, case: Case, relapse: Relapse | None, site: str | None, months_dx: int | None,
+                 end: date | str | None, months_end: int | None, warnings: list[Warning]) -> dict[str, Value]:
+        q = self.questions
+        if relapse is None:
+            status = case.diagnosis.cns_status
+            return {"site": NA, "marrow_involved": NA, "relapse_sites": NA, "months_from_diagnosis": NA,
+                    "frontline_completed": NA, "months_from_frontline_end": NA,
+                    "active_cns": Open(q.cns_at_diagnosis) if status is None else status != "CNS1",
+                    "mrd_end_of_reinduction": NA}
+        facts: dict[str, Value] = {
+            "relapse_sites": self._members("relapse_sites", frozenset(relapse.sites), frozenset()),
+            "months_from_diagnosis": months_dx if months_dx is not None else NA,
+            # The listed sites are what was found; CNS2 at relapse also counts as CNS disease.
+            "active_cns": "cns" in relapse.sites or relapse.cns_status in ("CNS2", "CNS3"),
+            "mrd_end_of_reinduction": self._mrd(case, warnings),
+        }
+        if site == "open":
+            facts["site"] = facts["marrow_involved"] = Open(q.site)
+        else:
+            facts["site"] = site or NA
+            facts["marrow_involved"] = site != "isolated_extramedullary"
+        if end is None:
+            facts["frontline_completed"] = facts["months_from_frontline_end"] = Open(q.frontline)
+        else:
+            facts["frontline_completed"] = end != "not_completed"
+            facts["months_from_frontline_end"] = months_end if months_end is not None else NA
+        return facts
+
+    def _markers(self, case: Case, relapse: Relapse | None, bcr_abl1: bool | None) -> dict[str, Value]:
+        q = self.questions
+        facts: dict[str, Value] = {}
+        for fact in ("cd19", "cd22"):
+            value = getattr(relapse, fact) if relapse else None
+            facts[fact] = Open(q.antigen[fact]) if value in (None, "unknown") else value
+        at_diagnosis = case.diagnosis.genetics
+        at_relapse = relapse.genetics if relapse else None
+        present = set(at_diagnosis or []) | set(at_relapse or [])
+        if bcr_abl1:
+            present.add("BCR::ABL1")
+        if at_relapse is not None:
+            maybe: frozenset[str] | None = frozenset()
+        elif at_diagnosis is not None:
+            # A negative test at diagnosis does not rule out a lesion often acquired at relapse.
+            maybe = self._acquired - present
+        else:
+            maybe = None
+        facts["genetics"] = self._members("genetics", frozenset(present), maybe)
+        mutations = relapse.abl1_kinase_mutations if relapse else None
+        if bcr_abl1 is False:
+            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), frozenset())
+        elif bcr_abl1 is None or mutations is None:
+            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), None)
+        else:
+            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(mutations), frozenset())
+        return facts
+
+    def _prior(self, case: Case) -> dict[str, Value]:
+        agents = case.prior_therapy.agents
+        responses = {f"{a.agent}:{a.response}" for a in agents if a.response}
+        open_responses = {f"{a.agent}:{r}" for a in agents if a.response is None
+                          for r in ("mrd_negative_remission", "complete_remission", "no_response",
+                                    "not_evaluable")}
+        return {"prior_agents": self._members("prior_agents", frozenset(a.agent for a in agents), frozenset()),
+                "prior_responses": self._members("prior_responses", frozenset(responses),
+                                                 frozenset(open_responses - responses))}
+
+    def _members(self, fact: str, present: frozenset[str], maybe: frozenset[str] | None) -> Members:
+        return Members(present, maybe, partial(self.questions.member, fact))
+
+    def _doses(self, doses: CumulativeAnthracycline) -> Value:
+        if doses.doxorubicin_equivalent_mg_per_m2 is not None:
+            return doses.doxorubicin_equivalent_mg_per_m2
+        if doses.range_mg_per_m2 is not None:
+            low, high = doses.range_mg_per_m2
+            return Open(self.questions.conversion, low, high)
+        return Open(self.questions.doxorubicin)
+
+    def _mrd(self, case: Case, warnings: list[Warning]) -> Value:
+        found = sorted({m.fraction for m in end_of_reinduction_mrd(case)})
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return Open(self.questions.mrd)
+        warnings.append(Warning(
+            code="conflicting_mrd", path="mrd",
+            message="Several end-of-reinduction MRD values are given for this relapse ("
+            + ", ".join(self.questions.words.number("mrd_end_of_reinduction", v) for v in found)
+            + "); decisions that depend on which one applies are left open."))
+        return Open(self.questions.values("mrd_end_of_reinduction", "mrd[timepoint=end_of_reinduction]", found))
+
+    def timing_of(self, facts: dict[str, Value]) -> Timing:
+        """Each timing scheme's category over every world the open facts allow."""
+        world = World(facts, self.timing)
+        said: dict[str, str | None] = {}
+        rules: set[str] = set()
+        for scheme in self.kb.classification.timing_schemes:
+            def decide(w: World, scheme=scheme) -> str | Question:  # type: ignore[no-untyped-def]
+                row = timing_rule(scheme, w)
+                return row if isinstance(row, Question) else (row.id if row else "")
+            resolution = resolve(world, decide)
+            ids = resolution.outcomes()
+            rules.update(i for i in ids if i)
+            categories = {r.id: r.category for r in scheme.rules}
+            seen = {categories.get(i) for i in ids}
+            said[scheme.fact] = seen.pop() if len(seen) == 1 else "unknown"
+        return Timing(bfm=said.get("timing_bfm"), cog=said.get("timing_cog"),  # type: ignore[arg-type]
+                      rules=tuple(sorted(rules)))
 
 
-def classify(case: Case, kb: KnowledgeBase) -> Classified:
-    warnings: list[Warning] = []
-    relapse = case.relapses[-1] if case.relapses else None
-    number = len(case.relapses)
-    lineage = (relapse.immunophenotype if relapse else None) or case.diagnosis.immunophenotype
-    if lineage != case.diagnosis.immunophenotype:
-        warnings.append(Warning(code="lineage_switch", path=f"{LATEST}.immunophenotype",
-                                message=f"Lineage at relapse ({lineage}) differs from diagnosis "
-                                f"({case.diagnosis.immunophenotype}); the relapse lineage is used."))
-    if relapse and case.diagnosis.induction_outcome == "induction_failure":
-        warnings.append(Warning(code="prior_induction_failure", path="diagnosis.induction_outcome",
-                                message="Primary induction failure before the first relapse."))
-    unknowns: list[Unknown] = []
-    site = _site(relapse, kb, unknowns, warnings) if relapse else None
-    end, end_source = _frontline_end(case)
-    months_dx = months_between(case.diagnosis.date, relapse.date) if relapse else None
-    months_end = months_between(end, relapse.date) if relapse and isinstance(end, date) else None
-    if relapse and end is None:
-        unknowns.append(_frontline_unknown(kb))
-    bcr_abl1 = _bcr_abl1(case, relapse)
-    if relapse and bcr_abl1 is None:
-        unknowns.append(Unknown("bcr_abl1", f"{LATEST}.bcr_abl1", (
-            Alternative("BCR::ABL1 positive", {"bcr_abl1": True}),
-            Alternative("BCR::ABL1 negative", {"bcr_abl1": False}))))
-    mrd = _end_of_reinduction_mrd(case)
-    mrd_value = _mrd_fact(mrd, kb, unknowns, warnings) if relapse else None
-    refractory = relapse is None or relapse.reinduction_outcome == "treatment_failure"
-    post_hsct = bool(relapse) and any(
-        h.type == "allogeneic" and relapse is not None and h.date < relapse.date
-        for h in case.prior_therapy.hsct)
-    known: dict[str, FactValue] = {
-        "disease_state": _state(number),
-        "immunophenotype": lineage,
-        "months_from_diagnosis": months_dx,
-        "bcr_abl1": bcr_abl1,
-        "post_hsct": post_hsct,
-        "refractory": refractory,
-        "mrd_end_of_reinduction": mrd_value,
-    }
-    if site is not None:
-        known.update(site=site, marrow_involved=site != "isolated_extramedullary")
-    if end is not None:
-        known.update(frontline_completed=end != "not_completed", months_from_frontline_end=months_end)
-    worlds = enumerate_worlds(known, unknowns, timing_rules(kb))
-    # Every value below is typed by this module; skip re-validating them case after case.
-    classification = build(Classification,
-        disease_state=_state(number),
-        relapse_number=number,
-        refractory=refractory,
-        reinduction_outcome=relapse.reinduction_outcome if relapse else None,
-        post_hsct=post_hsct,
-        immunophenotype=lineage,
-        site=site,
-        extramedullary_sites=[s for s in relapse.sites if s != "bone_marrow"] if relapse else [],
-        marrow_blasts_percent=relapse.marrow_blasts_percent if relapse else None,
-        relapse_date=relapse.date if relapse else None,
-        months_from_diagnosis=months_dx,
-        frontline_end=end,
-        frontline_end_source=end_source,
-        months_from_frontline_end=months_end,
-        timing=_timing(worlds) if number == 1 else None,
-        bcr_abl1=bcr_abl1,
-        abl1_kinase_mutations=relapse.abl1_kinase_mutations if relapse else None,
-        cd19=relapse.cd19 if relapse else None,
-        cd22=relapse.cd22 if relapse else None,
-        mrd=[_mrd_out(m) for m in case.mrd],
-        age_at_diagnosis_years=age_in_years(case.date_of_birth, case.diagnosis.date),
-        age_at_assessment_years=age_in_years(case.date_of_birth, case.as_of),
-    )
-    return Classified(classification, known, tuple(unknowns), worlds, warnings)
+def _gy(value: float | None, question: Question) -> Value:
+    return Open(question) if value is None else value > 0
 
 
 def _state(number: int) -> DiseaseState:
@@ -118,33 +225,27 @@ def _state(number: int) -> DiseaseState:
     return ("first_relapse", "second_relapse")[number - 1] if number <= 2 else "third_or_later_relapse"
 
 
-def _site(relapse: Relapse, kb: KnowledgeBase, unknowns: list[Unknown],
-          warnings: list[Warning]) -> Site | None:
+def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteCategory | Literal["open"]:
     extramedullary = [s for s in relapse.sites if s != "bone_marrow"]
     if not extramedullary:
         return "isolated_marrow"
     if "bone_marrow" not in relapse.sites:
         return "isolated_extramedullary"
-    threshold = kb.classification.site.combined_marrow_blasts_percent
+    rule = kb.classification.site
+    threshold = rule.combined_marrow_blasts_percent
     blasts = relapse.marrow_blasts_percent
     if blasts is None:
-        unknowns.append(Unknown("site", f"{LATEST}.marrow_blasts_percent", (
-            Alternative(f"marrow blasts < {threshold} % (isolated extramedullary)",
-                        {"site": "isolated_extramedullary", "marrow_involved": False}),
-            Alternative(f"marrow blasts >= {threshold} % (combined)",
-                        {"site": "combined", "marrow_involved": True}))))
-        return None
+        return "open"
     if Decimal(str(blasts)) >= threshold:
         return "combined"
-    rule = kb.classification.site
     warnings.append(Warning(
         code="marrow_below_combined_threshold", path=f"{LATEST}.marrow_blasts_percent",
         message=rule.below_threshold_warning.strip().format(blasts=blasts, threshold=threshold),
-        citations=list(rule.warning_citations)))
+        citations=tuple(rule.warning_citations)))
     return "isolated_extramedullary"
 
 
-def _frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, str | None]:
+def frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, str | None]:
     """The end of front-line therapy; an HSCT in first remission ends it on its date."""
     given = case.diagnosis.frontline_end_date
     first = case.relapses[0].date if case.relapses else None
@@ -154,20 +255,6 @@ def _frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, 
             return hsct.date, (f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends"
                                " front-line therapy)")
     return given, "diagnosis.frontline_end_date" if given is not None else None
-
-
-def _frontline_unknown(kb: KnowledgeBase) -> Unknown:
-    bounds = [b for b in kb.thresholds.get("months_from_frontline_end", (Decimal(0),)) if b > 0]
-    alternatives = [Alternative("relapse during front-line therapy",
-                                {"frontline_completed": False, "months_from_frontline_end": None})]
-    lower = Decimal(0)
-    for bound in [*bounds, None]:
-        label = (f"{lower} to < {bound} months after its end" if bound is not None
-                 else f">= {lower} months after its end")
-        alternatives.append(Alternative(label, {"frontline_completed": True,
-                                                "months_from_frontline_end": int(lower)}))
-        lower = bound if bound is not None else lower
-    return Unknown("frontline_end", "diagnosis.frontline_end_date", tuple(alternatives))
 
 
 def _bcr_abl1(case: Case, relapse: Relapse | None) -> bool | None:
@@ -182,53 +269,12 @@ def _bcr_abl1(case: Case, relapse: Relapse | None) -> bool | None:
     return at_diagnosis
 
 
-def _end_of_reinduction_mrd(case: Case) -> list[MrdMeasurement]:
+def end_of_reinduction_mrd(case: Case) -> list[MrdMeasurement]:
     latest = len(case.relapses)
     return [m for m in case.mrd
             if m.timepoint == "end_of_reinduction" and (m.relapse or latest) == latest]
 
 
-def _mrd_fact(mrd: list[MrdMeasurement], kb: KnowledgeBase, unknowns: list[Unknown],
-              warnings: list[Warning]) -> Decimal | None:
-    values = sorted({m.fraction for m in mrd})
-    if len(values) == 1:
-        return values[0]
-    if values:
-        warnings.append(Warning(
-            code="conflicting_mrd", path="mrd",
-            message="Several end-of-reinduction MRD values are given for this relapse ("
-            + ", ".join(_percent(v) for v in values)
-            + "); decisions that depend on which one applies are left open."))
-        alternatives = tuple(Alternative(f"MRD {_percent(v)}", {"mrd_end_of_reinduction": v})
-                             for v in values)
-    else:
-        reps = kb.thresholds.get("mrd_end_of_reinduction", (Decimal(0),))
-        alternatives = tuple(
-            Alternative(_band(reps, i), {"mrd_end_of_reinduction": rep}) for i, rep in enumerate(reps))
-    unknowns.append(Unknown("mrd", "mrd[timepoint=end_of_reinduction]", alternatives))
-    return None
-
-
-def _band(reps: tuple[Decimal, ...], i: int) -> str:
-    if i + 1 < len(reps):
-        low = "MRD " if i == 0 else f"MRD {_percent(reps[i])} to "
-        return f"{low}< {_percent(reps[i + 1])}"
-    return f"MRD >= {_percent(reps[i])}"
-
-
-def _percent(fraction: Decimal) -> str:
-    return f"{(fraction * 100).normalize():f} %"
-
-
 def _mrd_out(m: MrdMeasurement) -> MrdValue:
     return MrdValue(timepoint=m.timepoint, fraction=f"{m.fraction.normalize():f}",
                     percent=f"{(m.fraction * 100).normalize():f}", method=m.method, relapse=m.relapse)
-
-
-def _timing(worlds: list[World]) -> Timing:
-    bfm = {w.facts.get("timing_bfm") for w in worlds}
-    cog = {w.facts.get("timing_cog") for w in worlds}
-    rules = sorted({rule for w in worlds for rule in w.used.values()})
-    return Timing(bfm=bfm.pop() if len(bfm) == 1 else "unknown",
-                  cog=cog.pop() if len(cog) == 1 else "unknown",
-                  rules=rules)

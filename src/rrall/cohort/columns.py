@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rrall.case.vocabulary import Anthracycline, values
 from rrall.errors import FieldError
+from rrall.vocabulary import Anthracycline, values
 
 REQUIRED = ("id", "sex", "date_of_birth", "diagnosis_date", "immunophenotype")
 # Therapy records are complete lists in the case format (an empty one means none was

@@ -41,9 +41,9 @@ def registry_fingerprint(kb: KnowledgeBase) -> str:
     its size and a digest of each trial's id, status, status date and version."""
     import hashlib
 
-    from rrall.criteria_based import registry_for
+    from rrall.engine import engine_for
 
-    trials = registry_for(kb).trials
+    trials = engine_for(kb).registry.trials
     digest = hashlib.sha256("\n".join(sorted(f"{t.id}|{t.status}|{t.status_as_of}|{t.version}"
                                              for t in trials)).encode()).hexdigest()
     return f"{len(trials)} trials ({digest[:12]})"

@@ -102,7 +102,7 @@ MG_PER_M2 = "mg/m2"
 
 def code_system(version: str) -> dict[str, object]:
     """rrall's own CodeSystem: the words of the case format for what has no standard code."""
-    from rrall.case.vocabulary import (
+    from rrall.vocabulary import (
         AgentResponse,
         Anthracycline,
         AntigenExpression,

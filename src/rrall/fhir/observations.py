@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rrall.case.vocabulary import GeneticLesion, values
 from rrall.errors import FieldError
 from rrall.fhir import codes as C
 from rrall.fhir.build import short_protein
 from rrall.fhir.mapped import Draft, codes, when
 from rrall.fhir.read import Resources, label, reference_key
+from rrall.vocabulary import GeneticLesion, values
 
 LESIONS = set(values(GeneticLesion))
 WBC_UNITS = {"/uL": 1, "/mm3": 1, "10*3/uL": 1000, "10*9/L": 1000, "/L": 1e-6}

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rrall.case.vocabulary import Anthracycline, PriorAgent, values
 from rrall.fhir import codes as C
 from rrall.fhir.mapped import Draft, codes, when
 from rrall.fhir.read import Resources
+from rrall.vocabulary import Anthracycline, PriorAgent, values
 
 AGENTS = set(values(PriorAgent))
 ANTHRACYCLINES = set(values(Anthracycline))

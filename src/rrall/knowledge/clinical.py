@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rrall.case.vocabulary import Anthracycline
-from rrall.rules.criteria import Criteria
+from rrall.knowledge.facts import CriteriaField, always
+from rrall.vocabulary import Anthracycline
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Endpoint = Literal["CR", "CR2", "ORR", "MRD_negative", "EFS", "DFS", "OS", "CIR", "PFS", "RFS", "LFS",
@@ -69,7 +69,7 @@ class PrognosisEstimate(_Data):
     """A published figure and the population it was measured in."""
 
     id: Id
-    population: Criteria
+    population: CriteriaField
     population_text: str
     endpoint: Endpoint
     timepoint: str | None = None
@@ -96,11 +96,12 @@ class StatusRule(_Data):
     """One row of an option's decision list: the first row whose criteria hold decides."""
 
     id: Id
-    when: Criteria
+    when: CriteriaField
     status: OptionStatus
     reason: str
     citations: list[Id] = Field(min_length=1)
     uncertain: bool = False
+    uncertain_note: str | None = Field(default=None, description="why it is uncertain, for the caution")
 
 
 class DefaultStatus(_Data):
@@ -108,11 +109,12 @@ class DefaultStatus(_Data):
     reason: str
     citations: list[Id] = Field(min_length=1)
     uncertain: bool = False
+    uncertain_note: str | None = None
 
 
 class OptionCaution(_Data):
     id: Id
-    when: Criteria = Field(default_factory=Criteria, description="empty: always shown")
+    when: CriteriaField = Field(default_factory=always, description="absent: always shown")
     text: str
     citations: list[Id] = Field(min_length=1)
     uncertain: bool = False
@@ -123,7 +125,7 @@ class Therapy(_Data):
     name: str
     phase: Phase
     description: str = Field(description="what it is, with doses only where the brief gives them")
-    requires: Criteria = Field(default_factory=Criteria, description="all must hold, else not_eligible")
+    requires: CriteriaField = Field(default_factory=always, description="must hold, else not_eligible")
     requires_citations: list[Id] = Field(default_factory=list)
     rules: list[StatusRule] = Field(default_factory=list)
     default: DefaultStatus
@@ -156,10 +158,17 @@ class AnthracyclineThreshold(_Data):
     uncertain: bool = False
 
 
+class AnthracyclineNote(_Data):
+    text: str
+    citations: list[Id] = Field(min_length=1)
+
+
 class AnthracyclineFile(_Data):
     format_version: Literal[1]
     default_table: Id
     tables: list[ConversionTable] = Field(min_length=1)
+    not_recorded: AnthracyclineNote
+    not_convertible: AnthracyclineNote = Field(description="{table} and {agents} are filled in")
     thresholds: list[AnthracyclineThreshold]
 
 
@@ -167,7 +176,7 @@ class WorkupItem(_Data):
     id: Id
     name: str
     fields: list[str] = Field(min_length=1, description="case fields it fills; any absent -> listed")
-    when: Criteria = Field(default_factory=Criteria)
+    when: CriteriaField = Field(default_factory=always)
     why: str
     citations: list[Id] = Field(min_length=1)
 

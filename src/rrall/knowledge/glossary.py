@@ -24,12 +24,23 @@ class FieldLabel(_Data):
     test: str | None = Field(default=None, description="the work-up step that supplies the field")
 
 
+class FactWords(_Data):
+    """How reasons quote a fact: its name, a value of it, or yes and no."""
+
+    label: str
+    show: str = "{value}"
+    if_yes: str | None = None
+    if_no: str | None = None
+
+
 class Glossary(_Data):
     format_version: Literal[1]
     language: str = Field(pattern=r"^[a-z]{2}$")
     name: str
     fields: dict[str, FieldLabel]
     values: dict[str, dict[str, str]]
+    units: dict[str, tuple[str, str]] = Field(default_factory=dict, description="[singular, plural]")
+    facts: dict[str, FactWords] = Field(default_factory=dict)
 
     def field(self, path: str) -> str:
         """The label of a case field; list positions do not matter (relapses[-1].cd19 is
@@ -51,11 +62,18 @@ class Glossary(_Data):
         words = self.values.get(vocabulary, {})
         return words.get(str(value), str(value).replace("_", " "))
 
+    def unit(self, unit: str, count: object) -> str:
+        """The unit word for `count` of it (\"1 month\", \"3 months\")."""
+        one, many = self.units.get(unit, (unit, unit))
+        return one if str(count) == "1" else many
+
     def over(self, fallback: Glossary) -> Glossary:
         """This language with every key it lacks taken from `fallback`."""
         values = {name: {**words, **self.values.get(name, {})} for name, words in fallback.values.items()}
         return self.model_copy(update={"fields": {**fallback.fields, **self.fields},
-                                       "values": {**self.values, **values}})
+                                       "values": {**self.values, **values},
+                                       "units": {**fallback.units, **self.units},
+                                       "facts": {**fallback.facts, **self.facts}})
 
 
 def generic_path(path: str) -> str:

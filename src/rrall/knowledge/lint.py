@@ -9,19 +9,21 @@ of the facts it reads, exactly one row matches (no gaps, no overlaps, no dead ro
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from itertools import product
+from functools import partial
+from itertools import combinations, product
 from pathlib import Path
 from typing import Any
 
 from rrall.errors import KnowledgeError
 from rrall.knowledge.lint_clinical import clinical_citations, lint_clinical
 from rrall.knowledge.lint_glossary import lint_glossary
-from rrall.knowledge.load import KnowledgeBase, all_rules, load_knowledge, read_yaml
+from rrall.knowledge.load import KnowledgeBase, load_knowledge, read_yaml
 from rrall.knowledge.model import Framework, Rule
-from rrall.rules.conditions import all_hold
-from rrall.rules.facts import FACTS
+from rrall.logic.criteria import All, Criterion, Has, Not
+from rrall.logic.values import NA, Alternative, Members, Open, Question, Value, member_fact
+from rrall.logic.world import World
 
 
 def lint(root: Path) -> list[str]:
@@ -37,13 +39,10 @@ def lint(root: Path) -> list[str]:
     problems += _trials(root)
     problems += lint_glossary(kb)
     for fw in kb.frameworks.values():
-        problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.not_applicable, *fw.rows], ())
-        problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.hsct_rules, *fw.cautions], fw.groups)
         problems += _framework(kb, fw)
     for scheme in kb.classification.timing_schemes:
-        where = f"classification.yaml: timing scheme {scheme.id}"
-        problems += _facts(where, scheme.rules, ())
-        problems += _unique_hit(where, scheme.rules, kb, {})
+        problems += _unique_hit(f"classification.yaml: timing scheme {scheme.id}", scheme.rules, kb)
+    problems += _decision_lists(kb)
     return problems
 
 
@@ -53,7 +52,8 @@ def _cited(kb: KnowledgeBase) -> list[tuple[str, str]]:
     cited = [("classification.yaml: site", c) for c in [*site.citations, *site.warning_citations]]
     for fw in kb.frameworks.values():
         cited += [(f"frameworks/{fw.id}.yaml", c) for c in [*fw.citations, *fw.crosswalk.citations]]
-    cited += [(f"rule {r.id}", c) for r in all_rules(kb) for c in r.citations]
+    cited += [(f"rule {r.id}", c) for r in _rules(kb) for c in r.citations]
+    cited += [("facts.yaml: acquired_at_relapse", c) for c in kb.facts.acquired_at_relapse.citations]
     return cited + clinical_citations(kb)
 
 
@@ -64,7 +64,7 @@ def _trials(root: Path) -> list[str]:
     from rrall.trials.registry import load_curated
 
     try:
-        trials = load_curated(root / "trials")
+        trials = load_curated(root / "trials", load_knowledge(root).grammar)
     except KnowledgeError as exc:
         return exc.problems
     problems = [f"trials: id {tid!r} is used {n} times" for tid, n in Counter(t.id for t in trials).items()
@@ -77,6 +77,11 @@ def _trials(root: Path) -> list[str]:
         if not t.curated:
             problems.append(f"trials: {t.id}: records shipped in knowledge/trials/ are curated")
     return problems
+
+
+def _rules(kb: KnowledgeBase) -> list[Rule]:
+    rules: list[Rule] = [r for s in kb.classification.timing_schemes for r in s.rules]
+    return rules + [r for fw in kb.frameworks.values() for r in fw.rules()]
 
 
 def _raw_ids(root: Path) -> dict[str, list[str]]:
@@ -102,7 +107,7 @@ def _references(kb: KnowledgeBase) -> Iterable[str]:
 
 
 def _unique_ids(kb: KnowledgeBase) -> Iterable[str]:
-    ids = Counter([r.id for r in all_rules(kb)])
+    ids = Counter([r.id for r in _rules(kb)])
     ids.update(ref for ref in kb.references)
     for rule_id, count in ids.items():
         if count > 1:
@@ -117,26 +122,6 @@ def _manifest(kb: KnowledgeBase) -> Iterable[str]:
         yield f"frameworks/{name}.yaml: not listed in manifest.yaml frameworks"
 
 
-def _facts(where: str, rules: Sequence[Rule], groups: Sequence[str]) -> Iterable[str]:
-    for rule in rules:
-        for c in rule.conditions:
-            fact = FACTS.get(c.fact)
-            if fact is None:
-                yield f"{where}: rule {rule.id}: unknown fact {c.fact!r} (known: {', '.join(FACTS)})"
-                continue
-            operands = c.operand if c.op == "in" else (c.operand,)
-            if fact.kind == "number":
-                if c.op in ("eq", "in") and not all(isinstance(v, int) for v in operands):
-                    yield f"{where}: rule {rule.id}: {c.fact} is a number"
-                continue
-            if c.op in ("below", "at_least"):
-                yield f"{where}: rule {rule.id}: {c.fact} is not a number; it has no bounds"
-            allowed: Sequence[Any] = groups if c.fact == "group" else fact.values or (True, False)
-            for value in operands:
-                if value not in allowed or isinstance(value, bool) != (fact.kind == "bool"):
-                    yield f"{where}: rule {rule.id}: {c.fact} = {value!r} is not one of {list(allowed)}"
-
-
 def _framework(kb: KnowledgeBase, fw: Framework) -> Iterable[str]:
     where = f"frameworks/{fw.id}.yaml"
     for row in fw.rows:
@@ -149,33 +134,88 @@ def _framework(kb: KnowledgeBase, fw: Framework) -> Iterable[str]:
         yield f"{where}: crosswalk tiers name {sorted(fw.crosswalk.tiers)}, not the groups {fw.groups}"
     if fw.timing_fact not in {s.fact for s in kb.classification.timing_schemes}:
         yield f"{where}: timing_fact {fw.timing_fact!r} has no timing scheme"
-    yield from _unique_hit(f"{where} rows", fw.rows, kb, {})
-    yield from _unique_hit(f"{where} hsct_rules", fw.hsct_rules, kb, {"group": tuple(fw.groups)})
+    yield from _unique_hit(f"{where} rows", fw.rows, kb)
+    yield from _unique_hit(f"{where} hsct_rules", fw.hsct_rules, kb)
 
 
-def _domain(fact: str, kb: KnowledgeBase, extra: dict[str, tuple[Any, ...]]) -> tuple[Any, ...]:
-    if fact in extra:
-        return extra[fact]
-    spec = FACTS[fact]
+def _domain(kb: KnowledgeBase, fact: str, derived_na: bool) -> tuple[Any, ...]:
+    """Every value a fact can take that a criterion can tell apart (numbers: one per
+    interval between the bounds criteria compare it with; list facts: each value tested
+    present or absent)."""
+    spec = kb.grammar.facts[fact]
     if spec.kind == "bool":
         return (True, False)
-    if spec.kind == "enum":
-        return spec.values
-    return kb.thresholds.get(fact, (Decimal(0),))
+    if spec.kind == "number":
+        return tuple(sorted({Decimal(0), *kb.thresholds.get(fact, ())}))
+    if spec.kind == "set":
+        tested = sorted({v for when in kb.criteria() for leaf in when.test.leaves()
+                         if isinstance(leaf, Has) and leaf.fact == fact for v in leaf.values})
+        return tuple(Members(frozenset(chosen), frozenset(), _no_question)
+                     for n in range(len(tested) + 1) for chosen in combinations(tested, n))
+    values = tuple(sorted(spec.values or ()))
+    # A table is read only where its derived inputs exist; an option may meet them undefined.
+    derived = "." in fact or fact.startswith("timing_")
+    return (*values, NA) if derived and derived_na else values
 
 
-def _unique_hit(where: str, rules: Sequence[Rule], kb: KnowledgeBase,
-                extra: dict[str, tuple[Any, ...]]) -> list[str]:
-    names = sorted({c.fact for r in rules for c in r.conditions if c.fact in FACTS or c.fact in extra})
+def _no_question(value: str) -> Question:
+    raise AssertionError("lint worlds are fully known")
+
+
+def _worlds(kb: KnowledgeBase, facts: Sequence[str], derived_na: bool = False) -> Iterator[World]:
+    for values in product(*(_domain(kb, f, derived_na) for f in facts)):
+        yield World(dict(zip(facts, values, strict=True)), {})
+
+
+def _unique_hit(where: str, rules: Sequence[Rule], kb: KnowledgeBase) -> list[str]:
+    """Over every combination of the facts the table reads, exactly one row matches."""
+    names = sorted(frozenset().union(*(r.when.reads for r in rules)))
     problems: list[str] = []
     hits_per_rule: Counter[str] = Counter()
-    for values in product(*(_domain(n, kb, extra) for n in names)):
-        world = dict(zip(names, values, strict=True))
-        hits = [r.id for r in rules if all_hold(r.conditions, world)]
+    for world in _worlds(kb, names):
+        hits = [r.id for r in rules if r.when.test.test(world) is True]
         hits_per_rule.update(hits)
         if len(hits) != 1 and len(problems) < 10:
-            shown = ", ".join(f"{k}={v}" for k, v in world.items())
+            shown = ", ".join(f"{k}={world.get(k)}" for k in names)
             problems.append(f"{where}: {shown} matches {', '.join(hits) or 'no row'}; "
                             "exactly one row must match")
     problems += [f"{where}: rule {r.id} can never match" for r in rules if not hits_per_rule[r.id]]
     return problems
+
+
+def _decision_lists(kb: KnowledgeBase) -> Iterable[str]:
+    """A rule of an option's decision list that can never decide (every case it matches
+    fails the requirement or is decided by an earlier rule) is a mistake."""
+    for therapy in kb.therapies.values():
+        before: list[Criterion] = [therapy.requires.test]
+        for rule in therapy.rules:
+            if not _satisfiable(kb, All((*before, rule.when.test))):
+                yield (f"therapies.yaml: {therapy.id}: rule {rule.id} can never decide "
+                       "(the requirement or an earlier rule always comes first)")
+            before.append(Not(rule.when.test))
+
+
+def _satisfiable(kb: KnowledgeBase, criterion: Criterion) -> bool:
+    """Whether some case meets `criterion`: every fact starts open and only the facts that
+    keep it undecided are tried, value by value (three-valued search)."""
+    base: dict[str, Value] = {}
+    for fact in criterion.reads:
+        spec = kb.grammar.facts[fact]
+        if spec.kind == "set":
+            base[fact] = Members(frozenset(), None, partial(_member_question, fact))
+            continue
+        values = _domain(kb, fact, derived_na=True)
+        base[fact] = Open(Question(fact, fact, tuple(Alternative(str(v), str(v), ((fact, v),)) for v in values)))
+
+    def search(world: World) -> bool:
+        verdict = criterion.test(world)
+        if isinstance(verdict, bool):
+            return verdict
+        return any(search(world.choose(verdict, alt)) for alt in verdict.alternatives)
+
+    return search(World(base, {}))
+
+
+def _member_question(fact: str, value: str) -> Question:
+    return Question(f"{fact}:{value}", fact, (Alternative("present", "present", ((member_fact(fact, value), True),)),
+                                            Alternative("absent", "absent", ((member_fact(fact, value), False),))))

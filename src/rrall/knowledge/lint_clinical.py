@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from rrall.case.vocabulary import Anthracycline, values
 from rrall.knowledge.load import KnowledgeBase
 from rrall.options.workup import FIELD_PRESENT
+from rrall.vocabulary import Anthracycline, values
 
 
 def clinical_citations(kb: KnowledgeBase) -> list[tuple[str, str]]:
@@ -41,7 +41,7 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
         for caution, count in Counter(k.id for k in t.cautions).items():
             if count > 1:
                 yield f"therapies.yaml: {t.id}: caution id {caution!r} is used {count} times"
-        if t.requires.given() and not t.requires_citations:
+        if t.requires.reads and not t.requires_citations:
             yield f"therapies.yaml: {t.id}: requirements need requires_citations (the source of the limits)"
         if not kb.evidence_for(t.id):
             yield f"therapies.yaml: {t.id}: no evidence item in evidence.yaml links to this option"

@@ -10,7 +10,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from rrall.case import vocabulary as v
+from rrall import vocabulary as v
 from rrall.case.model import Case
 from rrall.knowledge.clinical import Endpoint, OptionStatus, Phase
 from rrall.knowledge.load import KnowledgeBase

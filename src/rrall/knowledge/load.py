@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -26,6 +26,7 @@ from rrall.knowledge.clinical import (
     WorkupFile,
     WorkupItem,
 )
+from rrall.knowledge.facts import FactsFile, FrameworkFacts, When, grammar
 from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.model import (
     ClassificationRules,
@@ -34,6 +35,8 @@ from rrall.knowledge.model import (
     Reference,
     References,
 )
+from rrall.logic.criteria import AtMost, Bound
+from rrall.logic.parse import Grammar
 
 M = TypeVar("M", bound=BaseModel)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,22 +44,25 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class KnowledgeBase:
+    """Every knowledge file, validated; immutable and never a cache (the engine owns those)."""
+
     root: Path
     manifest: Manifest
+    facts: FactsFile
+    grammar: Grammar  # every fact criteria may read, including timing and framework outputs
     references: dict[str, Reference]
     classification: ClassificationRules
     frameworks: dict[str, Framework]
     therapies: dict[str, Therapy]
     evidence: dict[str, EvidenceItem]
+    evidence_by_therapy: dict[str, tuple[EvidenceItem, ...]]
     prognosis: list[PrognosisEstimate]
     anthracyclines: AnthracyclineFile
     workup: list[WorkupItem]
     glossaries: dict[str, Glossary]  # by language; English is complete, others fall back to it
-    # Representative values for numeric facts left unknown: 0 plus every bound the
-    # knowledge base compares that fact against (rules/worlds.py explains why).
+    # Every bound a criterion compares each numeric fact with, sorted (for showing
+    # thresholds; the engine derives its own from the criteria it runs).
     thresholds: dict[str, tuple[Decimal, ...]] = field(default_factory=dict)
-    # Results shared between cases with the same deciding facts (options/memo.py).
-    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -67,19 +73,18 @@ class KnowledgeBase:
         """The English words; `glossaries[lang]` for another language."""
         return self.glossaries["en"]
 
-    def evidence_for(self, therapy_id: str) -> list[EvidenceItem]:
-        return self._evidence_index.get(therapy_id, [])
+    def evidence_for(self, therapy_id: str) -> tuple[EvidenceItem, ...]:
+        return self.evidence_by_therapy.get(therapy_id, ())
 
-    @property
-    def _evidence_index(self) -> dict[str, list[EvidenceItem]]:
-        index: dict[str, list[EvidenceItem]] | None = self.__dict__.get("_index")
-        if index is None:
-            index = {}
-            for item in self.evidence.values():
-                for therapy in item.therapies:
-                    index.setdefault(therapy, []).append(item)
-            object.__setattr__(self, "_index", index)
-        return index
+    def criteria(self) -> list[When]:
+        """Every criterion of the knowledge base (not the trial registry's)."""
+        found: list[When] = [s.scope for s in self.classification.timing_schemes]
+        found += [r.when for s in self.classification.timing_schemes for r in s.rules]
+        found += [r.when for fw in self.frameworks.values() for r in fw.rules()]
+        for t in self.therapies.values():
+            found += [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)]
+        found += [p.population for p in self.prognosis]
+        return found + [w.when for w in self.workup]
 
 
 def default_knowledge_dir() -> Path:
@@ -144,60 +149,101 @@ def _write_cache(path: Path | None, data: Any) -> None:
         pass  # no cache is only slower
 
 
-def parse_file(model: type[M], path: Path, problems: list[str]) -> M | None:
+def parse_file(model: type[M], path: Path, problems: list[str], context: dict[str, Any] | None = None) -> M | None:
     data = read_yaml(path, problems)
     if data is None:
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"])
-            got = err.get("input")
-            shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
-            problems.append(f"{path.name}: {where}: {err['msg']}{shown}")
+        problems += validation_problems(path.name, exc)
     return None
+
+
+def validation_problems(where: str, exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        place = ".".join(str(p) for p in err["loc"])
+        got = err.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
+        message = err["msg"].removeprefix("Value error, ")
+        out.append(f"{where}: {place}: {message}{shown}")
+    return out
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:
     """Read and validate every file under `root`; raise KnowledgeError listing all problems."""
     problems: list[str] = []
     manifest = parse_file(Manifest, root / "manifest.yaml", problems)
+    facts = parse_file(FactsFile, root / "facts.yaml", problems)
     references = parse_file(References, root / "references.yaml", problems)
-    classification = parse_file(ClassificationRules, root / "classification.yaml", problems)
+    if facts is None:
+        raise KnowledgeError(problems or [f"{root}: facts.yaml is missing"])
+    base = grammar(facts, {}, [])
+    classification = parse_file(ClassificationRules, root / "classification.yaml", problems, {"grammar": base})
+    timing = {s.fact: tuple(dict.fromkeys(r.category for r in s.rules))
+              for s in (classification.timing_schemes if classification else [])}
+    raw = {path: read_yaml(path, problems) for path in sorted((root / "frameworks").glob("*.yaml"))}
+    outline = [FrameworkFacts(str(d["id"]), tuple(str(g) for g in d.get("groups", [])))
+               for d in raw.values() if isinstance(d, dict) and "id" in d]
+    order = {name: i for i, name in enumerate(manifest.frameworks if manifest else [])}
+    outline.sort(key=lambda fw: order.get(fw.id, len(order)))
+    full = grammar(facts, timing, outline)
     frameworks: dict[str, Framework] = {}
-    for path in sorted((root / "frameworks").glob("*.yaml")):
-        framework = parse_file(Framework, path, problems)
-        if framework is not None:
-            frameworks[framework.id] = framework
-    therapies = parse_file(TherapyFile, root / "therapies.yaml", problems)
+    for path, data in raw.items():
+        if data is None:
+            continue
+        own = replace(full, aliases={"group": f"{data.get('id')}.group"}) if isinstance(data, dict) else full
+        try:
+            framework = Framework.model_validate(data, context={"grammar": own})
+        except ValidationError as exc:
+            problems += validation_problems(path.name, exc)
+            continue
+        frameworks[framework.id] = framework
+    context = {"grammar": full}
+    therapies = parse_file(TherapyFile, root / "therapies.yaml", problems, context)
     evidence = parse_file(EvidenceFile, root / "evidence.yaml", problems)
-    prognosis = parse_file(PrognosisFile, root / "prognosis.yaml", problems)
+    prognosis = parse_file(PrognosisFile, root / "prognosis.yaml", problems, context)
     anthracyclines = parse_file(AnthracyclineFile, root / "anthracyclines.yaml", problems)
-    workup = parse_file(WorkupFile, root / "workup.yaml", problems)
+    workup = parse_file(WorkupFile, root / "workup.yaml", problems, context)
     glossaries = _glossaries(root, problems)
     parts = (manifest, references, classification, therapies, evidence, prognosis, anthracyclines, workup)
     if problems or any(part is None for part in parts):
         raise KnowledgeError(problems or [f"{root}: knowledge base is incomplete"])
     assert manifest and references and classification and therapies and evidence and prognosis
     assert anthracyclines and workup
-    order = {name: i for i, name in enumerate(manifest.frameworks)}
-    ordered = dict(sorted(frameworks.items(), key=lambda item: order.get(item[0], len(order))))
+    by_therapy: dict[str, list[EvidenceItem]] = {}
+    for item in evidence.evidence:
+        for therapy in item.therapies:
+            by_therapy.setdefault(therapy, []).append(item)
     kb = KnowledgeBase(
         root=root,
         manifest=manifest,
+        facts=facts,
+        grammar=full,
         references={ref.id: ref for ref in references.references},
         classification=classification,
-        frameworks=ordered,
+        frameworks=dict(sorted(frameworks.items(), key=lambda item: order.get(item[0], len(order)))),
         therapies={t.id: t for t in therapies.therapies},
         evidence={e.id: e for e in evidence.evidence},
+        evidence_by_therapy={k: tuple(v) for k, v in by_therapy.items()},
         prognosis=prognosis.estimates,
         anthracyclines=anthracyclines,
         workup=workup.workup,
         glossaries=glossaries,
     )
-    object.__setattr__(kb, "thresholds", _thresholds(kb))
+    object.__setattr__(kb, "thresholds", bounds(kb.criteria()))
     return kb
+
+
+def bounds(criteria: list[When]) -> dict[str, tuple[Decimal, ...]]:
+    """Each numeric fact's bounds across `criteria`, sorted."""
+    found: dict[str, set[Decimal]] = {}
+    for when in criteria:
+        for leaf in when.test.leaves():
+            if isinstance(leaf, Bound):
+                found.setdefault(leaf.fact, set()).add(leaf.limit if isinstance(leaf, AtMost) else leaf.bound)
+    return {fact: tuple(sorted(values)) for fact, values in found.items()}
 
 
 def _glossaries(root: Path, problems: list[str]) -> dict[str, Glossary]:
@@ -210,22 +256,3 @@ def _glossaries(root: Path, problems: list[str]) -> dict[str, Glossary]:
         problems.append(f"{root / 'glossary'}: the English glossary (en.yaml) is missing")
         return found
     return {lang: g if lang == "en" else g.over(found["en"]) for lang, g in found.items()}
-
-
-def _thresholds(kb: KnowledgeBase) -> dict[str, tuple[Decimal, ...]]:
-    bounds: dict[str, set[Decimal]] = {}
-    for rule in all_rules(kb):
-        for condition in rule.conditions:
-            if condition.op in ("below", "at_least"):
-                bounds.setdefault(condition.fact, {Decimal(0)}).add(condition.operand)
-    return {fact: tuple(sorted(values)) for fact, values in bounds.items()}
-
-
-def all_rules(kb: KnowledgeBase) -> list[Any]:
-    """Every rule-like row in the knowledge base (each has id, conditions, citations)."""
-    rules: list[Any] = []
-    for scheme in kb.classification.timing_schemes:
-        rules.extend(scheme.rules)
-    for fw in kb.frameworks.values():
-        rules.extend([*fw.not_applicable, *fw.rows, *fw.hsct_rules, *fw.cautions])
-    return rules

@@ -1,7 +1,9 @@
 """The shape of each knowledge file kind (format version 1).
 
 The pydantic models are the schema: unknown keys are refused, ids are stable strings,
-and every rule row names its citations. knowledge/lint.py adds the checks that span files.
+and every rule row names its citations. Criteria (`when`) are written in the criterion
+language (docs/knowledge-authoring.md) and parsed against knowledge/facts.yaml.
+knowledge/lint.py adds the checks that span files.
 """
 
 from __future__ import annotations
@@ -9,14 +11,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from rrall.rules.conditions import Condition, Predicate, compile_conditions, parse_when
+from rrall.knowledge.facts import CriteriaField, Id, always
 
 FORMAT_VERSION = 1
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 HsctValue = Literal["indicated", "not_indicated", "depends_on_backbone"]
 
 
@@ -70,28 +71,13 @@ class References(_Data):
 
 
 class Rule(_Data):
-    """A row of a decision table: conditions over facts, with its sources."""
+    """A row of a decision table: a criterion over facts, with its sources."""
 
     id: Id
-    when: dict[str, Any]
+    when: CriteriaField
     citations: list[Id] = Field(min_length=1)
     uncertain: bool = False
     note: str | None = None
-
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, when: dict[str, Any]) -> dict[str, Any]:
-        parse_when(when)
-        return when
-
-    @cached_property
-    def conditions(self) -> tuple[Condition, ...]:
-        return parse_when(self.when)
-
-    @cached_property
-    def holds(self) -> Predicate:
-        """The row's conditions compiled to one function of the facts."""
-        return compile_conditions(self.conditions)
 
 
 class TimingRule(Rule):
@@ -103,6 +89,7 @@ class TimingScheme(_Data):
     name: str
     fact: Literal["timing_bfm", "timing_cog"]
     used_by: list[Id]
+    scope: CriteriaField = Field(default_factory=always, description="where the timing exists at all")
     rules: list[TimingRule] = Field(min_length=1)
 
 
@@ -150,6 +137,9 @@ class Crosswalk(_Data):
 
 
 class Framework(_Data):
+    """A first-relapse risk framework: exclusions, a unique-hit table of groups, a
+    unique-hit table of HSCT rules (where `group` is this framework's own group), cautions."""
+
     format_version: Literal[1]
     id: Id
     name: str
@@ -163,12 +153,7 @@ class Framework(_Data):
     hsct_rules: list[HsctRow] = Field(min_length=1)
     cautions: list[Caution] = Field(default_factory=list)
     crosswalk: Crosswalk
-    # Memo of evaluated outcomes (risk/evaluate.py), owned by this framework object.
-    _outcomes: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
-    _results: dict[tuple[object, ...], Any] = PrivateAttr(default_factory=dict)
 
-    @cached_property
-    def facts_read(self) -> tuple[str, ...]:
-        """Every fact a condition of this framework reads (the group is its own output)."""
-        rules: list[Rule] = [*self.not_applicable, *self.rows, *self.hsct_rules, *self.cautions]
-        return tuple(sorted({c.fact for r in rules for c in r.conditions if c.fact != "group"}))
+    def rules(self) -> list[Rule]:
+        return [*self.not_applicable, *self.rows, *self.hsct_rules, *self.cautions]
+

@@ -1,175 +1,148 @@
-"""An option's status for one case: its requirements, then its decision list, three-valued.
+"""An option's status for one case: its requirement, then its decision list, over every
+world the open questions allow.
 
-Requirements that fail make the option `not_eligible`. Otherwise the first rule whose
-criteria all hold decides; a rule that might hold (some criterion unknown) keeps its status
-among the possibilities and evaluation goes on. When every possibility is the same status
-it is given; otherwise the status is `insufficient_data` and the unknown criteria name
-the fields that would decide it.
+The requirement failing makes the option `not_eligible`; otherwise the first rule whose
+criterion holds decides, else the default. When every world gives the same status it is
+given (with each rule that gave it); otherwise the status is `insufficient_data`, with
+the conditional answers (branches) and, for each open field, what its values would give.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from rrall.knowledge.clinical import EvidenceItem, OptionStatus, Therapy
-from rrall.options.memo import remember, shared
-from rrall.options.model import CumulativeAnthracycline, EvidenceRef, OptionResult
-from rrall.risk.model import Caution, Missing
-from rrall.rules.check import CriterionResult, overall
-from rrall.rules.index import CriteriaIndex
-from rrall.typed import build
+from rrall.criteria.describe import Describer
+from rrall.criteria.evaluator import Evaluator
+from rrall.criteria.outcome import conditions, missing
+from rrall.knowledge.clinical import EvidenceItem, OptionCaution, Therapy
+from rrall.logic.resolve import Resolution, resolve
+from rrall.logic.values import Question
+from rrall.logic.world import World
+from rrall.results import Branch, Caution, CumulativeAnthracycline, EvidenceRef, Missing, OptionResult
 
 STATUS_ORDER: dict[str, int] = {
     "standard": 0, "consider": 1, "clinical_trial": 2, "insufficient_data": 3,
     "not_recommended": 4, "not_eligible": 5,
 }
+Key = tuple[str, str]  # status, rule id
 
 
-Pick = Callable[[tuple[CriterionResult, ...]], tuple[CriterionResult, ...]]
+def decide(therapy: Therapy, world: World) -> Key | Question:
+    verdict = therapy.requires.test.test(world)
+    if isinstance(verdict, Question):
+        return verdict
+    if not verdict:
+        return "not_eligible", "requires"
+    for rule in therapy.rules:
+        verdict = rule.when.test.test(world)
+        if isinstance(verdict, Question):
+            return verdict
+        if verdict:
+            return rule.status, rule.id
+    return therapy.default.status, "default"
 
 
 @dataclass(frozen=True)
-class Plan:
-    """How one option reads a case's criterion results: which, and how they split into its
-    requirements, each rule and each caution."""
+class Decision:
+    """What an option's decision list gives for a case, before it is put in words."""
 
-    therapy: Therapy
-    evidence: tuple[EvidenceItem, ...]
-    pick: Pick
-    sizes: tuple[int, ...]
-    reads_refractory: bool
-
-    @classmethod
-    def build(cls, therapy: Therapy, evidence: Sequence[EvidenceItem], index: CriteriaIndex) -> Plan:
-        blocks = [therapy.requires, *(r.when for r in therapy.rules), *(c.when for c in therapy.cautions)]
-        return cls(therapy, tuple(evidence), index.getter(blocks), tuple(len(b.frozen) for b in blocks),
-                   index.reads(blocks, "refractory"))
+    statuses: Resolution[str]
+    used: tuple[str, ...]  # the rule ids (or "requires", "default") some world reached
+    cautions: tuple[tuple[OptionCaution, tuple[str, ...] | None], ...]  # shown; None: surely, else the open fields
+    facts: tuple[str, ...]  # the case facts the words quote
 
 
-def evaluate_option(plan: Plan, results: tuple[CriterionResult, ...], anthracycline: CumulativeAnthracycline,
-                    memo: dict[Any, Any]) -> OptionResult:
-    """The option's status for this case; shared with every case whose criteria give the
-    same results (each criterion's wording already carries what the reader needs)."""
-    therapy = plan.therapy
-    doses = None
-    if therapy.contains_anthracycline:
-        doses = (anthracycline.table, anthracycline.status,
-                 tuple((c.rule, c.uncertain) for c in anthracycline.cautions))
-    flat = plan.pick(results)
-    key, found = shared(memo, ("option", therapy.id, doses), flat)
-    if found is None:
-        parts, start = [], 0
-        for size in plan.sizes:
-            parts.append(list(flat[start:start + size]))
-            start += size
-        required, by_rule = parts[0], parts[1:1 + len(therapy.rules)]
-        by_caution = parts[1 + len(therapy.rules):]
-        found = _decide(therapy, required, by_rule, by_caution, plan.evidence, anthracycline)
-        remember(memo, key, (flat, found))
-    return found  # type: ignore[no-any-return]
+def decide_option(ev: Evaluator, therapy: Therapy, world: World) -> Decision:
+    resolution = resolve(world, lambda w: decide(therapy, w))
+    statuses = resolution.map(lambda key: key[0])
+    used = tuple(dict.fromkeys(key[1] for key in resolution.outcomes()))
+    shown: list[tuple[OptionCaution, tuple[str, ...] | None]] = []
+    if not (statuses.settled and statuses.outcome == "not_eligible"):
+        for caution in therapy.cautions:
+            when = resolve(world, caution.when.test.test)
+            if when.settled:
+                if when.outcome:
+                    shown.append((caution, None))
+            else:
+                shown.append((caution, tuple(dict.fromkeys(q.field for q in when.questions()))))
+    rules = {r.id: r for r in therapy.rules}
+    described = [therapy.requires, *(rules[i].when for i in used if i in rules)]
+    facts = tuple(sorted({leaf.fact for c in described for leaf in c.test.leaves()}))
+    return Decision(statuses, used, tuple(shown), facts)
 
 
-def _decide(therapy: Therapy, required: list[CriterionResult], by_rule: list[list[CriterionResult]],
-            by_caution: list[list[CriterionResult]], evidence: Sequence[EvidenceItem],
-            anthracycline: CumulativeAnthracycline) -> OptionResult:
+def render_option(ev: Evaluator, describe: Describer, therapy: Therapy, decision: Decision, world: World,
+                  doses: CumulativeAnthracycline) -> OptionResult:
+    statuses, used = decision.statuses, list(decision.used)
+    rules = {r.id: r for r in therapy.rules}
+    glossary = ev.words.glossary
     citations: list[str] = list(therapy.requires_citations)
     cautions: list[Caution] = []
-    gate = overall(required)
-    possible: list[tuple[OptionStatus, str]] = []  # (status, rule id) in decision-list order
-    open_criteria: list[CriterionResult] = [r for r in required if r.result == "unknown"]
-    reasons: list[str] = []
-    if gate == "not_met":
-        reasons = ["Not eligible: " + "; ".join(r.detail for r in required if r.result == "not_met")]
-        return _result(therapy, "not_eligible", "requires", reasons, cautions, evidence, citations, [])
-    if gate == "unknown":
-        possible.append(("not_eligible", "requires"))
-    decided = None
-    for rule, results in zip(therapy.rules, by_rule, strict=True):
-        verdict = overall(results)
-        if verdict == "not_met":
-            continue
-        possible.append((rule.status, rule.id))
-        if verdict == "unknown":
-            open_criteria.extend(r for r in results if r.result == "unknown")
-            continue
-        decided = (rule, results)
-        break
-    else:
-        possible.append((therapy.default.status, "default"))
-    statuses = {status for status, _ in possible}
-    if len(statuses) == 1 and decided is not None:
-        rule, results = decided
-        reasons = [rule.reason, *(f"{r.result.replace('_', ' ')}: {r.detail}" for r in [*required, *results])]
-        citations.extend(rule.citations)
-        if rule.uncertain:
-            cautions.append(Caution(text="The brief marks this rule uncertain; check it against the sources.",
-                                    uncertain=True, rule=rule.id, citations=list(rule.citations)))
-        status, rule_id = rule.status, rule.id
-    elif len(statuses) == 1:
-        default = therapy.default
-        reasons = [default.reason, *(f"met: {r.detail}" for r in required)]
-        citations.extend(default.citations)
-        if default.uncertain:
-            cautions.append(Caution(text="The brief marks this uncertain; check it against the sources.",
-                                    uncertain=True, rule=f"{therapy.id}.default",
-                                    citations=list(default.citations)))
-        status, rule_id = default.status, "default"
+    branches: tuple[Branch, ...] = ()
+    gaps: tuple[Missing, ...] = ()
+    if statuses.settled:
+        status, rule_id = statuses.outcome, used[0] if len(used) == 1 else "several"
+        reasons: list[str] = []
+        for rid in used:
+            if rid == "requires":
+                said = describe.criterion(therapy.requires.test, world)
+                reasons.append("Not eligible: " + "; ".join([p for p in said if "needs" in p] or said))
+                continue
+            rule = rules.get(rid)
+            source = rule or therapy.default
+            said = describe.criterion(therapy.requires.test, world)
+            if rule:
+                said += describe.criterion(rule.when.test, world)
+            reasons.append(("" if len(used) == 1 else "In some possible cases: ") + source.reason.strip())
+            reasons += list(dict.fromkeys(said))
+            citations += source.citations
+            if source.uncertain:
+                cautions.append(Caution(
+                    text="Unverified: check against the protocol — "
+                    + (source.uncertain_note or "the sources read do not confirm this rule."),
+                    uncertain=True, rule=rid if rule else f"{therapy.id}.default", citations=tuple(source.citations)))
+        if len(used) > 1:
+            reasons.insert(0, f"{glossary.value('option_status', status)} in every case the missing data allow.")
     else:
         status, rule_id = "insufficient_data", "undecided"
-        outcomes = " or ".join(dict.fromkeys(s.replace("_", " ") for s, _ in possible))
-        reasons = [f"Could be {outcomes}, depending on data the case does not give.",
-                   *(f"unknown: {r.detail}" for r in open_criteria)]
-        for rule in therapy.rules:
-            citations.extend(rule.citations)
-    missing = []
-    if status == "insufficient_data":
-        decides = f"{therapy.id}: {' or '.join(sorted(statuses))}"
-        fields = dict.fromkeys(r.field for r in open_criteria if r.field)
-        missing = [Missing(field=f, decides=decides) for f in fields]
-    for caution, results in zip(therapy.cautions, by_caution, strict=True):
-        verdict = overall(results)
-        if verdict == "not_met":
-            continue
-        prefix = "" if verdict == "met" else "May apply (data not recorded): "
-        cautions.append(Caution(text=prefix + caution.text, uncertain=caution.uncertain, rule=caution.id,
-                                citations=list(caution.citations)))
+        said = [f"{glossary.value('option_status', b.outcome).lower()} if "
+                + " and ".join(c.label for c in conditions(ev.questions, b.when)) for b in statuses.branches()]
+        reasons = ["Depends on data the case does not give: " + "; ".join(said) + "."]
+        branches = tuple(Branch(when=conditions(ev.questions, b.when), status=b.outcome)
+                         for b in statuses.branches())
+        gaps = missing(ev.questions, statuses, therapy.name, lambda s: glossary.value("option_status", s).lower())
+        citations += [c for rule in therapy.rules if rule.id in used for c in rule.citations]
+    for caution, fields in decision.cautions:
+        prefix = "" if fields is None else (
+            f"May apply (depends on {', '.join(glossary.field(f) for f in fields)}, not recorded): ")
+        cautions.append(Caution(text=prefix + caution.text.strip(), uncertain=caution.uncertain, rule=caution.id,
+                                citations=tuple(caution.citations)))
     if therapy.contains_anthracycline and status not in ("not_eligible", "not_recommended"):
-        cautions.extend(c for c in anthracycline.cautions if c.rule != anthracycline.table)
-        citations.extend(anthracycline.citations)
-    return _result(therapy, status, rule_id, reasons, cautions, evidence, citations, missing)
+        cautions += [c for c in doses.cautions if c.rule != doses.table]
+        citations += doses.citations
+    every = [*citations, *(c for k in cautions for c in k.citations)]
+    return OptionResult(
+        id=therapy.id, name=therapy.name, phase=therapy.phase, status=status, rule=rule_id,  # type: ignore[arg-type]
+        reasons=tuple(reasons), cautions=tuple(cautions),
+        evidence=_evidence(ev.kb.evidence_for(therapy.id), set(every), status),
+        citations=tuple(dict.fromkeys(every)), missing=gaps, branches=branches)
 
 
-def _result(therapy: Therapy, status: OptionStatus, rule: str, reasons: list[str], cautions: list[Caution],
-            evidence: Sequence[EvidenceItem], citations: list[str], missing: list[Missing]) -> OptionResult:
+def evaluate_option(ev: Evaluator, therapy: Therapy, world: World, doses: CumulativeAnthracycline) -> OptionResult:
+    """Decide and say, without sharing anything (the engine shares both parts)."""
+    return render_option(ev, Describer(ev.words), therapy, decide_option(ev, therapy, world), world, doses)
+
+
+def _evidence(items: tuple[EvidenceItem, ...], basis: set[str], status: str) -> tuple[EvidenceRef, ...]:
     # The evidence shown is the evidence behind this answer: the items from the sources its
     # rule and cautions cite (`rrall knowledge show` lists all of an option's evidence). An
     # option the child is not eligible for lists why, not the evidence for giving it.
-    every = [*citations, *(c for k in cautions for c in k.citations)]
-    basis = set(every)
-    shown = () if status == "not_eligible" else tuple(e for e in evidence if e.citation in basis)
-    refs = _refs(shown)
-    return build(OptionResult,
-        id=therapy.id, name=therapy.name, phase=therapy.phase, status=status, rule=rule, reasons=reasons,
-        cautions=cautions, evidence=refs, citations=list(dict.fromkeys(every)), missing=missing)
+    if status == "not_eligible":
+        return ()
+    return tuple(EvidenceRef(id=e.id, level=e.level, claim=e.statement, citation=e.citation,
+                             uncertain=e.uncertain) for e in items if e.citation in basis)
 
 
 def sort_options(options: list[OptionResult]) -> list[OptionResult]:
     """Standard first, then consider, trial, undecided, not recommended, not eligible."""
     return sorted(options, key=lambda o: STATUS_ORDER[o.status])
-
-
-_REFS: dict[tuple[int, ...], tuple[tuple[EvidenceItem, ...], list[EvidenceRef]]] = {}
-
-
-def _refs(items: tuple[EvidenceItem, ...]) -> list[EvidenceRef]:
-    """Evidence references for an option, built once (knowledge objects live as long as
-    their knowledge base; the entry keeps them alive, so ids stay theirs)."""
-    key = tuple(map(id, items))
-    hit = _REFS.get(key)
-    if hit is None:
-        refs = [build(EvidenceRef, id=e.id, level=e.level, claim=e.statement, citation=e.citation,
-                                            uncertain=e.uncertain) for e in items]
-        hit = _REFS[key] = (items, refs)
-    return hit[1]

@@ -31,11 +31,6 @@ FIELD_PRESENT: dict[str, Present] = {
 }
 
 
-def gaps(items: tuple[WorkupItem, ...], case: Case) -> list[tuple[WorkupItem, str]]:
-    """(item, field) for every work-up field this case leaves empty."""
-    found = []
-    for item in items:
-        for field in item.fields:
-            if FIELD_PRESENT[field](case) is False:
-                found.append((item, field))
-    return found
+def gaps(item: WorkupItem, case: Case) -> list[str]:
+    """The fields of a work-up item this case leaves empty."""
+    return [field for field in item.fields if FIELD_PRESENT[field](case) is False]

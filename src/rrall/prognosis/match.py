@@ -1,84 +1,49 @@
-"""Prognosis: published figures whose population matches the case, each with why.
+"""Prognosis: published figures whose population fits the case, each with why.
 
-An estimate whose population criteria all hold `applies`; one whose criteria are not
-contradicted but depend on unrecorded data `may_apply` and names that data. The most
-specific populations (most criteria) come first. Figures are shown as published, never
-combined into a single number.
+A figure whose population holds in every world the open questions allow `applies`; one
+that holds in some `may_apply` and names the fields that would tell. The most specific
+populations (most criteria) come first. Figures are shown as published, never combined.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
-
-from rrall.knowledge.clinical import Endpoint, PrognosisEstimate
-from rrall.options.memo import remember, shared
-from rrall.rules.check import CriterionResult, overall
+from rrall.criteria.describe import Describer
+from rrall.criteria.evaluator import Evaluator
+from rrall.knowledge.clinical import PrognosisEstimate
+from rrall.logic.resolve import resolve
+from rrall.logic.world import World
+from rrall.results import PrognosisResult
 
 
-class PrognosisResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str
-    match: str  # "applies" | "may_apply"
-    endpoint: Endpoint
-    timepoint: str | None
-    value_percent: Decimal
-    ci_percent: tuple[Decimal, Decimal] | None
-    plus_minus: Decimal | None
-    figure: str
-    population: str
-    cohort: str
-    era: str | None
-    n: int | None
-    why: list[str]
-    missing: list[str]
-    unchecked: str | None  # a condition of the source population rrall cannot check
-    citation: str
-    uncertain: bool
-    note: str | None
+def decide_estimate(estimate: PrognosisEstimate, world: World) -> tuple[bool | None, tuple[str, ...]]:
+    """Whether the population fits (None: in some worlds only), and the fields that would tell."""
+    fits = resolve(world, estimate.population.test.test)
+    if fits.settled:
+        return bool(fits.outcome), ()
+    return None, tuple(dict.fromkeys(q.field for q in fits.questions()))
 
 
-Pick = Callable[[tuple[CriterionResult, ...]], tuple[CriterionResult, ...]]
-
-
-def match_prognosis(estimates: list[tuple[PrognosisEstimate, Pick]], results: tuple[CriterionResult, ...],
-                    memo: dict[Any, Any]) -> list[PrognosisResult]:
-    """`estimates` pairs each figure with the function picking its population's results."""
-    found = []
-    for estimate, pick in estimates:
-        mine = pick(results)
-        key, hit = shared(memo, ("prognosis", estimate.id), mine)
-        if hit is None:
-            hit = _match(estimate, list(mine))
-            remember(memo, key, (mine, hit))
-        if hit[1] is not None:
-            found.append(hit)
-    found.sort(key=lambda item: (item[1].match != "applies", -item[0]))
-    return [result for _, result in found]
-
-
-def _match(estimate: PrognosisEstimate, results: list[CriterionResult]) -> tuple[int, PrognosisResult | None]:
-    verdict = overall(results)
-    if verdict == "not_met":
-        return len(results), None
-    return len(results), PrognosisResult(
+def render_estimate(describe: Describer, estimate: PrognosisEstimate, decision: tuple[bool | None, tuple[str, ...]],
+                    world: World) -> PrognosisResult | None:
+    """The figure for this case, or None when its population does not fit in any world."""
+    fits, fields = decision
+    if fits is False:
+        return None
+    return PrognosisResult(
         id=estimate.id,
-        match="applies" if verdict == "met" and not estimate.also_requires else "may_apply",
+        match="applies" if fits and not estimate.also_requires else "may_apply",
         endpoint=estimate.endpoint,
         timepoint=estimate.timepoint,
         value_percent=estimate.value_percent,
         ci_percent=estimate.ci_percent,
         plus_minus=estimate.plus_minus,
-        figure=_figure(estimate),
+        figure=figure(estimate),
         population=estimate.population_text,
         cohort=estimate.cohort,
         era=estimate.era,
         n=estimate.n,
-        why=[r.detail for r in results if r.result == "met"],
-        missing=list(dict.fromkeys(r.field for r in results if r.result == "unknown" and r.field)),
+        why=tuple(describe.criterion(estimate.population.test, world)),
+        missing=fields,
         unchecked=estimate.also_requires,
         citation=estimate.citation,
         uncertain=estimate.uncertain,
@@ -86,7 +51,15 @@ def _match(estimate: PrognosisEstimate, results: list[CriterionResult]) -> tuple
     )
 
 
-def _figure(e: PrognosisEstimate) -> str:
+def match_estimate(ev: Evaluator, estimate: PrognosisEstimate, world: World) -> PrognosisResult | None:
+    return render_estimate(Describer(ev.words), estimate, decide_estimate(estimate, world), world)
+
+
+def specificity(estimate: PrognosisEstimate) -> int:
+    return sum(1 for _ in estimate.population.test.leaves())
+
+
+def figure(e: PrognosisEstimate) -> str:
     text = f"{e.endpoint} {e.value_percent:f}%"
     if e.plus_minus is not None:
         text += f" ± {e.plus_minus:f}"

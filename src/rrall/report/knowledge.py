@@ -7,19 +7,14 @@ import sys
 import orjson
 from rich.console import Console
 
+from rrall.criteria.describe import Describer
+from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
-from rrall.rules.criteria import Criteria
+from rrall.knowledge.words import Words
 
 
-def _criteria(c: Criteria) -> str:
-    parts = []
-    for name in c.given():
-        value = getattr(c, name)
-        shown = value.model_dump(exclude_defaults=True) if hasattr(value, "model_dump") else value
-        if isinstance(shown, list):
-            shown = ", ".join(str(v) for v in shown)
-        parts.append(f"{name.replace('_', ' ')}: {shown}")
-    return "; ".join(parts) or "always"
+def _criteria(kb: KnowledgeBase, when: When) -> str:
+    return Describer(Words(kb)).rule(when.test)
 
 
 def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
@@ -38,12 +33,12 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
     out = Console(highlight=False)
     out.print(f"[bold]{therapy.name}[/bold] ({therapy.id}) · phase {therapy.phase} · knowledge {kb.version}")
     out.print(therapy.description)
-    out.print(f"\n[bold]Requires[/bold] (else not eligible): {_criteria(therapy.requires)} "
+    out.print(f"\n[bold]Requires[/bold] (else not eligible): {_criteria(kb, therapy.requires)} "
               f"[dim]{' '.join(therapy.requires_citations)}[/dim]")
     out.print("\n[bold]Decision list[/bold] (first rule whose criteria all hold)")
     for rule in therapy.rules:
         flag = " [yellow]UNCERTAIN[/yellow]" if rule.uncertain else ""
-        out.print(f"  {rule.id}: [bold]{rule.status}[/bold] when {_criteria(rule.when)}{flag}")
+        out.print(f"  {rule.id}: [bold]{rule.status}[/bold] when {_criteria(kb, rule.when)}{flag}")
         out.print(f"      {rule.reason} [dim]\\[{', '.join(rule.citations)}][/dim]")
     out.print(f"  otherwise: [bold]{therapy.default.status}[/bold]: {therapy.default.reason} "
               f"[dim]\\[{', '.join(therapy.default.citations)}][/dim]")
@@ -51,7 +46,7 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
         out.print("\n[bold]Cautions[/bold]")
         for caution in therapy.cautions:
             flag = " [yellow]UNCERTAIN[/yellow]" if caution.uncertain else ""
-            out.print(f"  {caution.id} (when {_criteria(caution.when)}){flag}: {caution.text} "
+            out.print(f"  {caution.id} (when {_criteria(kb, caution.when)}){flag}: {caution.text} "
                       f"[dim]\\[{', '.join(caution.citations)}][/dim]")
     out.print("\n[bold]Evidence[/bold]")
     for item in evidence:

@@ -12,9 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from rrall.assessment import Assessment
-    from rrall.classify.model import Classification
     from rrall.errors import CaseInputError
-    from rrall.risk.model import FrameworkResult
+    from rrall.results import Classification, FrameworkResult
 
 
 PHASES = ("reinduction", "consolidation", "definitive", "targeted", "site_directed", "supportive")

@@ -1,255 +1,189 @@
-"""Apply one framework's decision table and HSCT rule to a classified case.
-
-Each possible world (rules/worlds.py) gets one Outcome; the framework's result is what
-all worlds agree on, and where they disagree, the unknowns that make the difference.
-"""
+"""One framework's result for a case: its table over every world the open questions
+allow (rrall.logic.resolve), with reasons that quote the case, the rows used, what is
+missing and what each missing value would give."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
-from rrall.classify.relapse import Classified
-from rrall.knowledge.load import KnowledgeBase
+from rrall.classify.timing import timing_rule
+from rrall.criteria.describe import Describer
+from rrall.criteria.evaluator import Evaluator
+from rrall.criteria.frameworks import outcome
+from rrall.criteria.outcome import conditions, missing
 from rrall.knowledge.model import Caution as CautionRule
 from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule, TimingRule
-from rrall.risk.model import Caution, FrameworkResult, HsctInCr2, Missing, Status
-from rrall.rules.conditions import FactValue
-from rrall.rules.worlds import Unknown, World, deciding_unknowns
-from rrall.typed import build
+from rrall.logic.resolve import Resolution, resolve
+from rrall.logic.values import NA, Members, Open, Question
+from rrall.logic.world import World
+from rrall.results import Branch, Caution, FrameworkResult, FrozenMap
 
-
-class TableError(RuntimeError):
-    """A decision table matched no row or several: the knowledge lint should have caught it."""
+Key = tuple[str, str | None, str | None, tuple[str, ...]]  # status, group, HSCT, rule ids
+View = tuple[str, str | None, str | None]  # what a reader compares: status, group, HSCT rule
 
 
 @dataclass(frozen=True)
-class Outcome:
-    status: Status
-    group: str | None = None
-    hsct: str | None = None
-    exclusion: Exclusion | None = None
-    row: GroupRow | None = None
-    hsct_row: HsctRow | None = None
-    cautions: tuple[CautionRule, ...] = ()
+class Decision:
+    """What a framework decides for a case, before it is put in words: shared between
+    cases whose facts fall the same way (the engine keys it on them)."""
+
+    view: Resolution[View]  # status, group and HSCT rule over the open questions
+    used: tuple[Rule, ...]  # every rule some world used, in reading order
+    caution_ids: tuple[tuple[str, ...], ...]  # the cautions each assigned world raised
+    facts: tuple[str, ...]  # the case facts the words quote (reasons and inputs)
 
 
-def _unique(rows: Sequence[Rule], facts: Mapping[str, FactValue], what: str) -> Rule:
-    hits = [r for r in rows if r.holds(facts)]
-    if len(hits) != 1:
-        found = ", ".join(r.id for r in hits) or "no row"
-        raise TableError(f"{what}: expected exactly one matching row, found {found}")
-    return hits[0]
+def decide(ev: Evaluator, fw: Framework, world: World) -> Decision:
+    rules = {r.id: r for r in fw.rules()}
+    scheme = next(s for s in ev.kb.classification.timing_schemes if s.fact == fw.timing_fact)
+    rules.update({r.id: r for r in scheme.rules})
+
+    def one(w: World) -> Key | Question:
+        found = outcome(fw, w)
+        if isinstance(found, Question):
+            return found
+        used = [r.id for r in (found.exclusion, found.row, found.hsct_row) if r is not None]
+        if found.status == "assigned":
+            row = timing_rule(scheme, w)
+            if isinstance(row, Question):
+                return row
+            used = ([row.id] if row else []) + used
+        return (found.status, found.group, found.hsct, (*used, *(c.id for c in found.cautions)))
+
+    resolution = resolve(world, one)
+    keys = resolution.outcomes()
+    used = sorted((rules[i] for i in dict.fromkeys(i for k in keys for i in k[3])),
+                  key=lambda r: _ORDER.index(type(r)))
+    cautions = {r.id for r in used if isinstance(r, CautionRule)}
+    return Decision(view=resolution.map(lambda k: (k[0], k[1], k[2])), used=tuple(used),
+                    caution_ids=tuple(tuple(i for i in k[3] if i in cautions) for k in keys if k[0] == "assigned"),
+                    facts=tuple(sorted({leaf.fact for r in used for leaf in r.when.test.leaves()})))
 
 
-def outcome(fw: Framework, world: World) -> Outcome:
-    """The framework's answer in one world; memoised on the facts the framework reads."""
-    names = fw.facts_read
-    key = tuple(world.facts.get(n) for n in names)
-    memo = fw._outcomes
-    found: Outcome | None = memo.get(key)
-    if found is None:
-        if len(memo) > 100_000:  # bounded: distinct keys are few, but MRD values are open-ended
-            memo.clear()
-        found = memo[key] = _outcome(fw, {n: world.facts.get(n) for n in names})
-    return found
+def render(ev: Evaluator, describer: Describer, fw: Framework, decision: Decision, world: World) -> FrameworkResult:
+    """The decision in words, quoting this case's values."""
+    view, used, words = decision.view, list(decision.used), ev.words
+    found = view.outcomes()
+    groups = {(k[0], k[1]) for k in found}
+    settled = len(groups) == 1
+    status, group = next(iter(groups)) if settled else ("insufficient_data", None)
+    hsct, only_mrd = _hsct(view)
 
+    def say(key: View) -> str:
+        if key[0] == "not_applicable":
+            return "does not apply"
+        return f"{key[1]}, {words.plain(f'{fw.id}.hsct_in_cr2', key[2])}"
 
-def _outcome(fw: Framework, facts: dict[str, FactValue]) -> Outcome:
-    for exclusion in fw.not_applicable:
-        if exclusion.holds(facts):
-            return Outcome("not_applicable", exclusion=exclusion)
-    row = _unique(fw.rows, facts, f"{fw.id} rows")
-    assert isinstance(row, GroupRow)
-    with_group = {**facts, "group": row.group}
-    hsct = _unique(fw.hsct_rules, with_group, f"{fw.id} hsct_rules")
-    assert isinstance(hsct, HsctRow)
-    cautions = tuple(c for c in fw.cautions if c.holds(with_group))
-    return Outcome("assigned", row.group, hsct.hsct_in_cr2, row=row, hsct_row=hsct, cautions=cautions)
-
-
-def evaluate(fw: Framework, classified: Classified, kb: KnowledgeBase) -> FrameworkResult:
-    """The framework's result for one case.
-
-    Everything but `inputs` depends only on the unknowns and, per world, on the facts the
-    framework reads and the timing rule used; cohorts repeat those patterns endlessly, so
-    that part is memoised on the framework. `inputs` quotes the case's own values.
-    """
-    signature = (
-        tuple((u.field, tuple(a.label for a in u.alternatives)) for u in classified.unknowns),
-        tuple((w.choice, w.used.get(fw.timing_fact), *(w.facts.get(n) for n in fw.facts_read))
-              for w in classified.worlds),
+    return FrameworkResult(
+        framework=fw.id, name=fw.name, scheme=fw.scheme, status=status, group=group,  # type: ignore[arg-type]
+        hsct_in_cr2="depends_on_mrd" if only_mrd else hsct,  # type: ignore[arg-type]
+        reasons=tuple(_reasons(ev, fw, used, world, describer, settled, len({k[2] for k in found}) == 1, view)),
+        rules=tuple(r.id for r in used),
+        inputs=FrozenMap(_inputs(used, world)),
+        missing=missing(ev.questions, view, fw.short_name, say) if not view.settled else (),
+        cautions=tuple(_cautions(used, decision.caution_ids)),
+        citations=tuple(dict.fromkeys([*fw.citations, *(c for r in used for c in r.citations)])),
+        branches=() if view.settled else tuple(
+            Branch(when=conditions(ev.questions, b.when), status=b.outcome[0], group=b.outcome[1],
+                   hsct_in_cr2=b.outcome[2]) for b in view.branches()),
     )
-    memo = fw._results
-    core = memo.get(signature)
-    if core is None:
-        if len(memo) > 100_000:
-            memo.clear()
-        core = memo[signature] = _evaluate(fw, classified, kb)
-    fields, names = core
-    return build(FrameworkResult, **fields, inputs=_inputs(names, classified.worlds))
 
 
-def _evaluate(fw: Framework, classified: Classified,
-              kb: KnowledgeBase) -> tuple[dict[str, object], list[str]]:
-    worlds = classified.worlds
-    outcomes = {w.choice: outcome(fw, w) for w in worlds}
-    unknowns = classified.unknowns
-
-    def group_of(w: World) -> tuple[str, str | None]:
-        return outcomes[w.choice].status, outcomes[w.choice].group
-
-    def hsct_of(w: World) -> str | None:
-        return outcomes[w.choice].hsct
-
-    settled = len({group_of(w) for w in worlds}) == 1
-    first = outcomes[worlds[0].choice]
-    status: Status = first.status if settled else "insufficient_data"
-    missing = [_missing(u, worlds, unknowns, group_of, "group") for u in
-               ([] if settled else deciding_unknowns(worlds, unknowns, group_of))]
-    hsct, hsct_missing = _hsct(worlds, unknowns, hsct_of, status)
-    missing += [m for m in hsct_missing if m.field not in {x.field for x in missing}]
-    used = list(outcomes.values())
-    rules = _rules_used(fw, used, worlds, _timing_index(kb))
-    fields: dict[str, object] = {
-        "framework": fw.id,
-        "name": fw.name,
-        "scheme": fw.scheme,
-        "status": status,
-        "group": first.group if settled else None,
-        "hsct_in_cr2": hsct,
-        "reasons": _reasons(rules, (len({w.facts.get(fw.timing_fact) for w in worlds}) == 1, settled,
-                                 len({hsct_of(w) for w in worlds}) == 1)),
-        "rules": [r.id for r in rules],
-        "missing": missing,
-        "cautions": _cautions(rules, used),
-        "citations": _dedupe([*fw.citations, *(c for r in rules for c in r.citations)]),
-    }
-    FrameworkResult.model_validate({**fields, "inputs": {}})  # the memo only ever holds valid results
-    return fields, _dedupe(c.fact for r in rules for c in r.conditions if c.fact != "group")
+def evaluate(ev: Evaluator, fw: Framework, world: World) -> FrameworkResult:
+    """Decide and say, without sharing anything (the engine shares both parts)."""
+    return render(ev, Describer(ev.words), fw, decide(ev, fw, world), world)
 
 
-def _hsct(worlds: list[World], unknowns: Sequence[Unknown], hsct_of: Callable[[World], str | None],
-          status: Status) -> tuple[HsctInCr2 | None, list[Missing]]:
-    values = {hsct_of(w) for w in worlds}
-    if status == "not_applicable" or None in values:
-        return None, []
+_ORDER: list[type] = [TimingRule, Exclusion, GroupRow, HsctRow, CautionRule]
+
+
+def _hsct(view: Resolution[View]) -> tuple[str | None, bool]:
+    """The HSCT rule when every world agrees; whether only MRD after reinduction decides it."""
+    found = view.outcomes()
+    values = {k[2] for k in found}
     if len(values) == 1:
-        return values.pop(), []  # type: ignore[return-value]
-    deciding = deciding_unknowns(worlds, unknowns, hsct_of)
-    missing = [_missing(u, worlds, unknowns, hsct_of, "HSCT in CR2") for u in deciding]
-    if all(u.name == "mrd" for u in deciding):
-        return "depends_on_mrd", missing
-    return None, missing
+        return next(iter(values)), False
+    if any(k[0] == "not_applicable" for k in found):
+        return None, False
+    deciding = {q.id for q in view.map(lambda k: k[2]).questions()}
+    return None, deciding == {"mrd_end_of_reinduction"}
 
 
-def _missing(unknown: Unknown, worlds: list[World], unknowns: Sequence[Unknown],
-             answer: Callable[[World], Hashable], what: str) -> Missing:
-    """Name the field and, when it alone decides, what each of its values would give."""
-    position = list(unknowns).index(unknown)
-    by_alternative: dict[int, set[Hashable]] = {}
-    for w in worlds:
-        by_alternative.setdefault(w.choice[position], set()).add(answer(w))
-    if all(len(v) == 1 for v in by_alternative.values()):
-        parts = [f"{unknown.alternatives[i].label} -> {_show(next(iter(v)))}"
-                 for i, v in sorted(by_alternative.items())]
-        return Missing(field=unknown.field, decides=f"{what}: " + "; ".join(parts))
-    return Missing(field=unknown.field, decides=f"{what} (together with the other missing data)")
-
-
-def _show(value: Hashable) -> str:
-    if isinstance(value, tuple):
-        status, group = value
-        return str(group) if status == "assigned" else str(status).replace("_", " ")
-    return str(value).replace("_", " ") if value is not None else "not applicable"
-
-
-@cache
-def _timing_index(kb: KnowledgeBase) -> dict[str, Rule]:
-    return {r.id: r for s in kb.classification.timing_schemes for r in s.rules}
-
-
-def _rules_used(fw: Framework, used: Iterable[Outcome], worlds: list[World],
-                timing: dict[str, Rule]) -> list[Rule]:
-    """Every rule any world used, in reading order: timing, exclusion, row, HSCT, cautions."""
-    rules: list[Rule] = []
-    for o, w in zip(used, worlds, strict=True):
-        if o.status == "assigned" and fw.timing_fact in w.used:
-            rules.append(timing[w.used[fw.timing_fact]])
-        rules += [r for r in (o.exclusion, o.row, o.hsct_row) if r is not None]
-        rules += list(o.cautions)
-    unique = {r.id: r for r in rules}.values()
-    return sorted(unique, key=lambda r: _READING_ORDER.index(type(r)) if type(r) in _READING_ORDER else 0)
-
-
-_READING_ORDER: list[type] = [TimingRule, Exclusion, GroupRow, HsctRow, CautionRule]
-
-
-def _reasons(rules: list[Rule], settled: tuple[bool, bool, bool]) -> list[str]:
-    """One sentence per rule used; rules that only some possible worlds used say so."""
-    timing_settled, group_settled, hsct_settled = settled
-    reasons: list[str] = []
-    for rule in rules:
-        if isinstance(rule, Exclusion):
-            reasons.append(f"Not applicable ({rule.id}): {rule.reason}")
+def _reasons(ev: Evaluator, fw: Framework, used: list[Rule], world: World, describer: Describer,
+             group_settled: bool, hsct_settled: bool,
+             view: Resolution[View]) -> list[str]:
+    """One sentence per rule used, quoting the case; rules only some worlds used say so."""
+    out: list[str] = []
+    words = ev.words
+    timing_open = isinstance(world.get(fw.timing_fact), Open)
+    for rule in used:
+        said = "; ".join(describer.criterion(rule.when.test, world))
+        if isinstance(rule, TimingRule):
+            lead = "Possible timing" if timing_open else "Timing"
+            out.append(f"{lead} {words.plain(fw.timing_fact, rule.category)}: {said}.")
+        elif isinstance(rule, Exclusion):
+            out.append(f"Does not apply: {rule.reason}")
         elif isinstance(rule, GroupRow):
             lead = "Group" if group_settled else "Depending on the missing data, group"
-            reasons.append(f"{lead} {rule.group} by row {rule.id}: {_conds(rule)}."
-                           + (f" {rule.note}" if rule.note else ""))
+            out.append(f"{lead} {rule.group}: {said}." + (f" {rule.note}" if rule.note else ""))
         elif isinstance(rule, HsctRow):
-            lead = "HSCT in CR2" if hsct_settled else "Depending on the missing data, HSCT in CR2"
-            reasons.append(f"{lead} {rule.hsct_in_cr2.replace('_', ' ')} by rule {rule.id}: "
-                           + (rule.note or _conds(rule)))
-        elif not isinstance(rule, CautionRule):
-            lead = "Timing" if timing_settled else "Possible timing"
-            reasons.append(f"{lead} by rule {rule.id}: {_conds(rule)}.")
-    if not timing_settled and group_settled:
-        reasons.append("The timing is not known, but every timing this case could have gives"
-                       " the same result.")
-    return reasons
-
-
-def _conds(rule: Rule) -> str:
-    return ", ".join(c.describe() for c in rule.conditions)
-
-
-def _inputs(names: list[str], worlds: list[World]) -> dict[str, str]:
-    """The case's value of each fact the rules read; "unknown" where worlds differ."""
-    if len(worlds) == 1:
-        facts = worlds[0].facts
-        return {n: _fact_text(facts.get(n)) for n in names}
-    inputs = {}
-    for name in names:
-        seen = {w.facts.get(name) for w in worlds}
-        inputs[name] = _fact_text(seen.pop()) if len(seen) == 1 else "unknown"
-    return inputs
-
-
-def _fact_text(value: object) -> str:
-    if value is None:
-        return "not defined"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def _cautions(rules: list[Rule], used: list[Outcome]) -> list[Caution]:
-    out: list[Caution] = []
-    assigned = [o for o in used if o.status == "assigned"]
-    for rule in rules:
-        if isinstance(rule, CautionRule):
-            everywhere = all(rule in o.cautions for o in assigned)
-            prefix = "" if everywhere else "Depending on the missing data: "
-            out.append(Caution(text=prefix + rule.text, uncertain=rule.uncertain, rule=rule.id,
-                               citations=list(rule.citations)))
-        elif rule.uncertain and (rule.note or _conds(rule)) not in {c.text.split(": ", 1)[-1] for c in out}:
-            note = rule.note or _conds(rule)
-            out.append(Caution(text=f"UNCERTAIN ({rule.id}): {note}", uncertain=True, rule=rule.id,
-                               citations=list(rule.citations)))
+            lead = "Transplant in second remission" if hsct_settled else \
+                "Depending on the missing data, transplant in second remission"
+            value = words.plain(f"{fw.id}.hsct_in_cr2", rule.hsct_in_cr2).removeprefix("transplant ")
+            value = value.removesuffix(" in second remission")
+            detail = "; ".join(p for p in describer.criterion(rule.when.test, world)
+                               if not p.startswith(f"{fw.short_name} group"))
+            out.append(f"{lead} {value}" + (f": {detail}." if detail else ".")
+                       + (f" {rule.note}" if rule.note else ""))
+    if timing_open and group_settled:
+        out.append("The timing is not known, but every timing this case could have gives the same group.")
+    if not group_settled:
+        branches = [f"{_say(b.outcome)} if " + " and ".join(c.label for c in conditions(ev.questions, b.when))
+                    for b in view.branches()]
+        out.append("Depends on data the case does not give: " + "; ".join(branches) + ".")
     return out
 
 
-def _dedupe(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
+def _say(key: object) -> str:
+    status, group, hsct = key  # type: ignore[misc]
+    if status == "not_applicable":
+        return "does not apply"
+    return f"{group}, transplant {str(hsct).replace('_', ' ')}"
+
+
+def _inputs(used: Iterable[Rule], world: World) -> dict[str, str]:
+    """The case's value of each fact the rules used read ("unknown" where it is open)."""
+    out: dict[str, str] = {}
+    for rule in used:
+        for leaf in rule.when.test.leaves():
+            if "." in leaf.fact:
+                continue
+            value = world.get(leaf.fact)
+            if isinstance(value, Open):
+                out[leaf.fact] = "unknown"
+            elif value is NA:
+                out[leaf.fact] = "not defined"
+            elif isinstance(value, bool):
+                out[leaf.fact] = "yes" if value else "no"
+            elif isinstance(value, Members):
+                out[leaf.fact] = ", ".join(sorted(value.present)) or "none"
+            else:
+                out[leaf.fact] = f"{value}"
+    return out
+
+
+def _cautions(used: list[Rule], raised: tuple[tuple[str, ...], ...]) -> list[Caution]:
+    out: list[Caution] = []
+    for rule in used:
+        if isinstance(rule, CautionRule):
+            everywhere = all(rule.id in ids for ids in raised)
+            prefix = "" if everywhere else "Depending on the missing data: "
+            out.append(Caution(text=prefix + rule.text, uncertain=rule.uncertain, rule=rule.id,
+                               citations=tuple(rule.citations)))
+        elif rule.uncertain:
+            text = f"Unverified: check against the protocol — {rule.note or 'this row is not confirmed'}"
+            if text not in {c.text for c in out}:
+                out.append(Caution(text=text, uncertain=True, rule=rule.id, citations=tuple(rule.citations)))
+    return out
 

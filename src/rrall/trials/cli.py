@@ -11,7 +11,9 @@ import orjson
 import typer
 
 if TYPE_CHECKING:
-    from rrall.trials.match import TrialMatch
+    from collections.abc import Sequence
+
+    from rrall.results import TrialMatch
     from rrall.trials.model import Trial
 
 trials_app = typer.Typer(no_args_is_help=True,
@@ -35,11 +37,12 @@ def import_command(
     registry: RegistryOption = None,
 ) -> None:
     """Import ClinicalTrials.gov API v2 JSON into the registry (marked not curated)."""
+    from rrall.knowledge.load import default_knowledge
     from rrall.trials.ctgov import import_path
     from rrall.trials.registry import imported_dir
 
     target = registry or imported_dir()
-    report = import_path(path, target)
+    report = import_path(path, target, default_knowledge().grammar)
     for file, why in report.failed:
         typer.echo(f"error: {file}: {why} (file skipped, nothing written from it)", err=True)
     typer.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
@@ -99,16 +102,16 @@ def match_command(
     if fmt is Format.json:
         from pydantic import TypeAdapter
 
-        from rrall.trials.match import TrialMatch
+        from rrall.results import TrialMatch
 
-        listed = orjson.Fragment(TypeAdapter(list[TrialMatch]).dump_json(matches))
+        listed = orjson.Fragment(TypeAdapter(tuple[TrialMatch, ...]).dump_json(matches))
         data = {"case_id": case.id, "assessment_date": case.as_of.isoformat(), "trials": listed}
         sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
         return
     print_matches(case.id, matches)
 
 
-def print_matches(case_id: str, matches: list[TrialMatch]) -> None:
+def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
     from rich.console import Console
 
     out = Console(highlight=False)
@@ -131,34 +134,49 @@ def print_matches(case_id: str, matches: list[TrialMatch]) -> None:
 
 
 def audit_view(t: Trial) -> dict[str, Any]:
-    """The structured eligibility under trials.json's key names, then everything else."""
-    e = t.eligibility
-    prior: list[str] = list(e.excludes_prior or [])
-    if e.prior_allogeneic_hsct is False:
-        prior.append("hsct")
-    shown = {"min_age_years", "max_age_years", "immunophenotype", "disease_any", "cd19_required",
-             "cd22_required", "bcr_abl1", "excludes_prior", "prior_allogeneic_hsct", "active_cns",
-             "min_performance"}
+    """The structured eligibility under trials.json's key names (read off the criteria), the
+    criteria as written and in words, then everything else."""
+    from rrall.criteria.describe import Describer
+    from rrall.knowledge.load import default_knowledge
+    from rrall.knowledge.words import Words
+    from rrall.logic.criteria import AtLeast, AtMost, Comparison, Equals, Has, Not, OneOf
+    from rrall.trials.match import parts
+
+    found: dict[str, Any] = {}
+    excluded: list[str] = []
+    for part in parts(t):
+        if isinstance(part, Not) and isinstance(part.item, Has) and part.item.fact == "prior_agents":
+            excluded += part.item.values
+        if not isinstance(part, Comparison):
+            continue
+        values = part.values if isinstance(part, OneOf) else (part.value,) if isinstance(part, Equals) else None
+        if part.fact == "age" and isinstance(part, AtLeast):
+            found["min_age_years"] = float(part.bound / 12)
+        elif part.fact == "age" and isinstance(part, AtMost):
+            found["max_age_years"] = float(part.bound / 12)
+        elif part.fact == "performance" and isinstance(part, AtLeast):
+            found["min_performance"] = int(part.bound)
+        elif values is not None:
+            found[part.fact] = list(values)
+    if found.get("prior_allogeneic_hsct") == [False]:
+        excluded.append("hsct")
+    bcr = found.get("bcr_abl1")
     return {
         "id": t.id, "nct_id": t.nct_id, "other_ids": t.other_ids, "title": t.title, "phase": t.phase,
         "sponsor": t.sponsor, "status": t.status, "status_text": t.status_text,
         "status_as_of": t.status_as_of.isoformat() if t.status_as_of else None, "curated": t.curated,
-        "min_age_years": _number(e.min_age_years), "max_age_years": _number(e.max_age_years),
-        "immunophenotype": e.immunophenotype, "disease_states": e.disease_any,
-        "cd19_required": None if e.cd19_required is None else True,
-        "cd22_required": None if e.cd22_required is None else True,
-        "ph_status": {True: "positive", False: "negative", None: None}[e.bcr_abl1],
-        "excludes_prior": prior, "excludes_active_cns": True if e.active_cns is False else None,
-        "min_performance": e.min_performance,
-        "other_criteria": {k: v for k, v in e.model_dump(mode="json", exclude_none=True).items()
-                           if k not in shown},
+        "min_age_years": found.get("min_age_years"), "max_age_years": found.get("max_age_years"),
+        "immunophenotype": found.get("immunophenotype"), "disease_states": found.get("disease_state"),
+        "cd19_required": True if "cd19" in t.eligibility.reads else None,
+        "cd22_required": True if "cd22" in t.eligibility.reads else None,
+        "ph_status": None if bcr is None else "positive" if bcr == [True] else "negative",
+        "excludes_prior": excluded, "excludes_active_cns": True if found.get("active_cns") == [False] else None,
+        "min_performance": found.get("min_performance"),
+        "eligibility": t.eligibility.source,
+        "eligibility_in_words": Describer(Words(default_knowledge())).rule(t.eligibility.test),
         "free_text": t.free_text, "interventions": t.interventions, "conditions": t.conditions,
         "sources": t.sources,
     }
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _age(value: float | None) -> str:
@@ -171,13 +189,13 @@ def _escape(text: str) -> str:
 
 def _registry(folder: Path | None, knowledge: Path | None) -> Any:
     """The curated trials of the knowledge base plus those imported into `folder`."""
-    from rrall.knowledge.load import default_knowledge_dir
-    from rrall.trials.registry import Registry, curated_trials, imported_dir, load_imported
+    from rrall.knowledge.load import default_knowledge, load_knowledge
+    from rrall.trials.registry import Registry, imported_dir, load_curated, load_imported
 
     if folder is not None and not folder.is_dir():
         why = "is a file, not a folder" if folder.exists() else "does not exist"
         typer.echo(f"error: --registry {folder}: {why}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    imported, problems = load_imported(folder or imported_dir())
-    root = knowledge or default_knowledge_dir()
-    return Registry.merge(list(curated_trials(root / "trials")), imported, problems)
+    kb = load_knowledge(knowledge) if knowledge else default_knowledge()
+    imported, problems = load_imported(folder or imported_dir(), kb.grammar)
+    return Registry.merge(load_curated(kb.root / "trials", kb.grammar), imported, problems)

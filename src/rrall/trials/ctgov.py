@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from rrall.logic.parse import Grammar
 from rrall.trials.model import Trial
 
 AGE = re.compile(r"^\s*(\d+)\s+(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
@@ -113,7 +114,12 @@ def _date(text: Any) -> date | None:
     return None
 
 
-def study_to_trial(study: Any) -> Trial:
+def _years(value: Decimal) -> str:
+    shown = f"{value.normalize():f}"
+    return f"{shown} year" if shown == "1" else f"{shown} years"
+
+
+def study_to_trial(study: Any, grammar: Grammar) -> Trial:
     if not isinstance(study, dict):
         raise StudyError("a study must be a JSON object")
     protocol = study.get("protocolSection")
@@ -133,12 +139,15 @@ def study_to_trial(study: Any) -> Trial:
     minimum = age_years(eligibility.get("minimumAge"), "eligibilityModule.minimumAge")
     maximum = age_years(eligibility.get("maximumAge"), "eligibilityModule.maximumAge")
     in_months = max_months(eligibility.get("maximumAge"))
+    age: dict[str, str] = {}
     if minimum is not None:
-        criteria["min_age_years"] = minimum
+        age["at_least"] = _years(minimum)
     if in_months is not None:
-        criteria["max_age_months"] = in_months  # inclusive in the unit written, not widened to years
+        age["at_most"] = f"{in_months} month{'' if in_months == 1 else 's'}"  # not widened to years
     elif maximum is not None:
-        criteria["max_age_years"] = maximum
+        age["at_most"] = _years(maximum)
+    if age:
+        criteria["age"] = age
     sex = (eligibility.get("sex") or "").lower() or None
     if sex in ("female", "male"):
         criteria["sex"] = sex
@@ -151,7 +160,7 @@ def study_to_trial(study: Any) -> Trial:
                  if isinstance(i, str) and i]
     conditions = _get(protocol, "conditionsModule", "conditions") or []
     try:
-        return Trial(
+        return Trial.model_validate(dict(
             id=nct, nct_id=nct, other_ids=list(dict.fromkeys(other_ids)),
             title=ident.get("briefTitle") or ident.get("officialTitle") or nct,
             phase="/".join(PHASES[p] for p in phases if p in PHASES) or None,
@@ -168,7 +177,7 @@ def study_to_trial(study: Any) -> Trial:
             curated=False,
             version=updated if isinstance(updated, str) else _get(study, "derivedSection", "miscInfoModule",
                                                                    "versionHolder"),
-        )
+        ), context={"grammar": grammar})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise StudyError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
@@ -205,7 +214,7 @@ def files_in(path: Path) -> Iterator[Path]:
         yield path
 
 
-def import_path(path: Path, registry_dir: Path) -> ImportReport:
+def import_path(path: Path, registry_dir: Path, grammar: Grammar) -> ImportReport:
     report = ImportReport()
     if not path.exists():
         report.failed.append((str(path), "no such file or folder"))
@@ -220,7 +229,7 @@ def import_path(path: Path, registry_dir: Path) -> ImportReport:
             trials = []
             for i, study in enumerate(studies):
                 try:
-                    trials.append(study_to_trial(study))
+                    trials.append(study_to_trial(study, grammar))
                 except (StudyError, TypeError, AttributeError, ValueError) as exc:
                     why = str(exc) if isinstance(exc, StudyError) else \
                         f"a field has an unexpected type ({exc})"
@@ -230,15 +239,15 @@ def import_path(path: Path, registry_dir: Path) -> ImportReport:
             report.failed.append((str(file), why))
             continue
         for trial in trials:  # the whole file was valid: now write each trial atomically
-            _store(trial, registry_dir, report)
+            _store(trial, registry_dir, report, grammar)
     return report
 
 
-def _store(trial: Trial, registry_dir: Path, report: ImportReport) -> None:
+def _store(trial: Trial, registry_dir: Path, report: ImportReport, grammar: Grammar) -> None:
     target = registry_dir / f"{trial.id}.json"
     if target.exists():
         try:
-            old = Trial.model_validate(orjson.loads(target.read_bytes()))
+            old = Trial.model_validate(orjson.loads(target.read_bytes()), context={"grammar": grammar})
         except (OSError, orjson.JSONDecodeError, ValidationError):
             old = None
         if old is not None and (old.version or "") >= (trial.version or ""):

@@ -1,87 +1,80 @@
 """Match a case against the trial registry, criterion by criterion, with three values.
 
-A trial is `potentially_eligible` when every structured criterion is met, `needs_data`
-when none fails but some are unknown (an unknown is never a "no"), and `ineligible` when
-one fails. The free-text criteria are listed for review, never guessed at.
+Each part of a trial's eligibility is decided over every world the open questions allow:
+met, not met, or unknown (naming the field that would tell). A trial is
+`potentially_eligible` when every part is met, `needs_data` when none fails but some are
+unknown (an unknown is never a "no"), and `ineligible` when one fails. The free-text
+criteria are listed for review, never guessed at.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from typing import Any, Literal
+from rrall.criteria.describe import Describer
+from rrall.criteria.evaluator import Evaluator
+from rrall.logic.criteria import All, Comparison, Criterion, Has, Not
+from rrall.logic.resolve import resolve
+from rrall.logic.world import World
+from rrall.results import CriterionResult, Fit, TrialMatch
+from rrall.trials.model import Trial
 
-from pydantic import BaseModel, ConfigDict
-
-from rrall.options.memo import remember, shared
-from rrall.rules.check import CriterionResult, overall
-from rrall.trials.model import Trial, TrialStatus
-from rrall.typed import build
-
-Fit = Literal["potentially_eligible", "needs_data", "ineligible"]
 FIT: dict[str, Fit] = {"met": "potentially_eligible", "unknown": "needs_data", "not_met": "ineligible"}
-Pick = Callable[[tuple[CriterionResult, ...]], tuple[CriterionResult, ...]]
+UNREVIEWED = "the trial's eligibility text (imported, not yet curated into structured criteria)"
 
 
-class TrialMatch(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str
-    nct_id: str | None
-    title: str
-    phase: str | None
-    trial_status: TrialStatus
-    status_as_of: date | None
-    open: bool
-    curated: bool
-    status: Fit
-    criteria: list[CriterionResult]  # criterion, result (met | not_met | unknown), detail, field
-    missing: list[str]
-    review: list[str]
-    sources: list[str]
+Decision = tuple[tuple[str, str | None], ...]  # per part: met / not_met / unknown, and the fields
 
 
-def match_trials(trials: list[tuple[Trial, Pick]], results: tuple[CriterionResult, ...], memo: dict[Any, Any],
-                 include_closed: bool = False) -> list[TrialMatch]:
-    """Every open trial (or every trial), best fit first: potentially eligible, then the
-    fewest unknowns, then ineligible; curated records before imported ones."""
-    found = []
-    for trial, pick in trials:
-        if not (include_closed or trial.open):
-            continue
-        mine = pick(results)
-        key, hit = shared(memo, ("trial", trial.id, id(trial)), mine)
-        if hit is None:
-            hit = _match(trial, list(mine))
-            remember(memo, key, ((mine, trial), hit))
-        found.append(hit)
-    return sorted(found, key=_rank)
+def parts(trial: Trial) -> tuple[Criterion, ...]:
+    test = trial.eligibility.test
+    return test.items if isinstance(test, All) else (test,) if test.reads else ()
 
 
-def _rank(m: TrialMatch) -> tuple[int, int, int, bool, str]:
+def decide_trial(trial: Trial, world: World) -> Decision:
+    out = []
+    for part in parts(trial):
+        fits = resolve(world, part.test)
+        result = ("met" if fits.outcome else "not_met") if fits.settled else "unknown"
+        out.append((result, ", ".join(dict.fromkeys(q.field for q in fits.questions())) or None))
+    return tuple(out)
+
+
+def render_trial(describe: Describer, trial: Trial, decision: Decision, world: World) -> TrialMatch:
+    results = [CriterionResult(criterion=_name(part), result=result,  # type: ignore[arg-type]
+                               detail="; ".join(describe.criterion(part, world)), field=field)
+               for part, (result, field) in zip(parts(trial), decision, strict=True)]
+    if not trial.curated and trial.free_text:
+        # An imported record structures only ages and sex: the lineage, disease state and
+        # marker requirements are still in its text, so it can never be a match on its own.
+        results.append(CriterionResult(
+            criterion="eligibility_text", result="unknown",
+            detail="the trial's eligibility text has not yet been compared with the case; "
+                   "review the imported trial's inclusion and exclusion criteria", field=UNREVIEWED))
+    verdicts = {r.result for r in results}
+    overall = "not_met" if "not_met" in verdicts else "unknown" if "unknown" in verdicts else "met"
+    return TrialMatch(
+        id=trial.id, nct_id=trial.nct_id, title=trial.title, phase=trial.phase, trial_status=trial.status,
+        status_as_of=trial.status_as_of, open=trial.open, curated=trial.curated, status=FIT[overall],
+        criteria=tuple(results),
+        missing=tuple(dict.fromkeys(r.field for r in results if r.result == "unknown" and r.field)),
+        review=tuple(trial.free_text), sources=tuple(trial.sources))
+
+
+def match_trial(ev: Evaluator, trial: Trial, world: World) -> TrialMatch:
+    return render_trial(Describer(ev.words), trial, decide_trial(trial, world), world)
+
+
+def _name(part: Criterion) -> str:
+    """The fact a part tests (for tools that group criteria); `any`/`all` for a combination."""
+    inner = part.item if isinstance(part, Not) else part
+    if isinstance(inner, Comparison | Has):
+        return inner.fact
+    return type(inner).__name__.lower()
+
+
+def rank(m: TrialMatch) -> tuple[int, int, int, bool, str]:
+    """Best fit first: potentially eligible, then the fewest unknowns, then ineligible;
+    curated records before imported ones."""
     order = {"potentially_eligible": 0, "needs_data": 1, "ineligible": 2}[m.status]
     unknown = sum(c.result == "unknown" for c in m.criteria)
     failed = sum(c.result == "not_met" for c in m.criteria)
     return order, unknown, failed, not m.curated, m.id
-
-
-UNREVIEWED = "the trial's eligibility text (imported, not yet curated into structured criteria)"
-
-
-def _match(trial: Trial, results: list[CriterionResult]) -> TrialMatch:
-    if not trial.curated and trial.free_text:
-        # An imported record structures only ages and sex: the lineage, disease state and
-        # marker requirements are still in its text, so it can never be a match on its own.
-        results = [*results, CriterionResult(
-            criterion="eligibility_text", result="unknown",
-            detail="eligibility text: case not yet compared; requires review of the imported trial's "
-                   "inclusion and exclusion criteria", field=UNREVIEWED)]
-    # Every value comes from validated records: build without validating again.
-    return build(TrialMatch,
-        id=trial.id, nct_id=trial.nct_id, title=trial.title, phase=trial.phase, trial_status=trial.status,
-        status_as_of=trial.status_as_of, open=trial.open, curated=trial.curated,
-        status=FIT[overall(results)],
-        criteria=results,
-        missing=list(dict.fromkeys(r.field for r in results if r.result == "unknown" and r.field)),
-        review=list(trial.free_text),
-        sources=list(trial.sources),
-    )

@@ -1,7 +1,7 @@
 """A trial record: identity, dated status, interventions and eligibility (format version 1).
 
-Eligibility is written in the criteria vocabulary the therapy options use
-(rules/criteria.py); what the source gives only as text stays in `free_text`, listed for
+Eligibility is written in the criterion language every knowledge file uses
+(docs/knowledge-authoring.md); what the source gives only as text stays in `free_text`, listed for
 manual review. A field the source did not give stays absent: never invented.
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rrall.rules.criteria import Criteria
+from rrall.knowledge.facts import CriteriaField, always
 
 TrialStatus = Literal[
     "recruiting", "not_yet_recruiting", "enrolling_by_invitation", "available", "active_not_recruiting",
@@ -37,7 +37,7 @@ class Trial(BaseModel):
     interventions: list[str] = Field(default_factory=list)
     conditions: list[str] = Field(default_factory=list)
     sex: Literal["all", "female", "male"] | None = None
-    eligibility: Criteria = Field(default_factory=Criteria)
+    eligibility: CriteriaField = Field(default_factory=always)
     free_text: list[str] = Field(default_factory=list, description="criteria left for manual review")
     locations: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rrall.errors import KnowledgeError
-from rrall.knowledge.load import read_yaml
+from rrall.knowledge.load import KnowledgeBase, read_yaml, validation_problems
+from rrall.logic.parse import Grammar
 from rrall.trials.model import Trial
 
 
@@ -38,7 +38,7 @@ def imported_dir(home: Path | None = None) -> Path:
     return (home or rrall_home()) / "trials"
 
 
-def load_curated(folder: Path) -> list[Trial]:
+def load_curated(folder: Path, grammar: Grammar) -> list[Trial]:
     """Every curated trial file; all problems at once (KnowledgeError)."""
     problems: list[str] = []
     trials = []
@@ -47,24 +47,24 @@ def load_curated(folder: Path) -> list[Trial]:
         if data is None:
             continue
         try:
-            trials.append(TrialFile.model_validate(data).trial)
+            trials.append(TrialFile.model_validate(data, context={"grammar": grammar}).trial)
         except ValidationError as exc:
-            problems += [f"trials/{path.name}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                         for e in exc.errors()]
+            problems += validation_problems(f"trials/{path.name}", exc)
     if problems:
         raise KnowledgeError(problems)
     return trials
 
 
-def load_imported(folder: Path) -> tuple[list[Trial], list[str]]:
+def load_imported(folder: Path, grammar: Grammar) -> tuple[list[Trial], list[str]]:
     """Imported trials (one JSON file each) and a problem per unreadable file; an
     unreadable file is skipped, never half-used."""
     trials, problems = [], []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            trials.append(Trial.model_validate_json(path.read_bytes()))
+            trials.append(Trial.model_validate_json(path.read_bytes(), context={"grammar": grammar}))
         except (OSError, ValidationError) as exc:
-            problems.append(f"{path}: skipped, not a readable trial record ({type(exc).__name__})")
+            problems.append(f"{path}: skipped, not a readable trial record ({type(exc).__name__}); "
+                            "import it again with `rrall trials import`")
     return trials, problems
 
 
@@ -89,13 +89,8 @@ class Registry:
         return cls(tuple(by_id.values()), tuple(problems or ()))
 
 
-@cache
-def curated_trials(folder: Path) -> tuple[Trial, ...]:
-    return tuple(load_curated(folder))
-
-
-def default_registry(knowledge_root: Path, home: Path | None = None) -> Registry:
+def default_registry(kb: KnowledgeBase, home: Path | None = None) -> Registry:
     """The curated trials of a knowledge base plus the user's imported ones."""
-    curated = list(curated_trials(knowledge_root / "trials"))
-    imported, problems = load_imported(imported_dir(home))
+    curated = load_curated(kb.root / "trials", kb.grammar)
+    imported, problems = load_imported(imported_dir(home), kb.grammar)
     return Registry.merge(curated, imported, problems)

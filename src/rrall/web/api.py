@@ -297,10 +297,10 @@ def references(request: Request) -> dict[str, Any]:
 
 @router.get("/trials", tags=["trials"], summary="The trial registry (curated and imported)")
 def trials(request: Request) -> list[dict[str, Any]]:
-    from rrall.criteria_based import registry_for
+    from rrall.engine import engine_for
     from rrall.trials.cli import audit_view
 
-    return [audit_view(t) for t in registry_for(_wb(request).kb).trials]
+    return [audit_view(t) for t in engine_for(_wb(request).kb).registry.trials]
 
 
 @router.get("/audit", tags=["admin"], summary="The audit log, newest first (admin)")

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from rrall.case.model import AnthracyclineDose, Case
 from rrall.knowledge.clinical import AnthracyclineFile, ConversionTable
-from rrall.options.model import AgentDose, CumulativeAnthracycline
-from rrall.risk.model import Caution
+from rrall.knowledge.glossary import Glossary
+from rrall.results import AgentDose, Caution, CumulativeAnthracycline
 
 
 def table(data: AnthracyclineFile, table_id: str | None = None) -> ConversionTable:
@@ -18,22 +18,13 @@ def table(data: AnthracyclineFile, table_id: str | None = None) -> ConversionTab
     raise KeyError(wanted)
 
 
-_MEMO: dict[tuple[object, ...], tuple[AnthracyclineFile, CumulativeAnthracycline]] = {}
+def cumulative(case: Case, data: AnthracyclineFile, glossary: Glossary,
+               table_id: str | None = None) -> CumulativeAnthracycline:
+    """The doses as doxorubicin equivalents by the chosen table (the default when None)."""
+    return _cumulative(case.prior_therapy.anthracyclines, data, glossary, table_id)
 
 
-def cumulative(case: Case, data: AnthracyclineFile, table_id: str | None = None) -> CumulativeAnthracycline:
-    """The block for a case's doses; the same doses give the same (shared, frozen) block."""
-    doses = case.prior_therapy.anthracyclines
-    key = (id(data), table_id, *((d.agent, d.cumulative_mg_per_m2) for d in doses))
-    hit = _MEMO.get(key)
-    if hit is None or hit[0] is not data:
-        if len(_MEMO) >= 20_000:
-            _MEMO.clear()
-        hit = _MEMO[key] = (data, _cumulative(doses, data, table_id))
-    return hit[1]
-
-
-def _cumulative(doses: list[AnthracyclineDose], data: AnthracyclineFile,
+def _cumulative(doses: list[AnthracyclineDose], data: AnthracyclineFile, glossary: Glossary,
                 table_id: str | None) -> CumulativeAnthracycline:
     used = table(data, table_id)
     by_agent, low, high, convertible = [], Decimal(0), Decimal(0), True
@@ -58,20 +49,18 @@ def _cumulative(doses: list[AnthracyclineDose], data: AnthracyclineFile,
     cautions: list[Caution] = []
     if used.uncertain:
         text = f"The {used.name} factors are marked uncertain: {used.note or ''}".strip()
-        cautions.append(Caution(text=text, uncertain=True, rule=used.id, citations=list(used.citations)))
+        cautions.append(Caution(text=text, uncertain=True, rule=used.id, citations=tuple(used.citations)))
     if not doses:
         status, value, span = "not_recorded", None, None
-        cautions.append(Caution(
-            text="Cumulative anthracycline dose is not recorded (prior_therapy.anthracyclines); "
-            "anthracycline-containing options cannot be checked against the cardiotoxicity thresholds.",
-            uncertain=False, rule="anthracycline-not-recorded", citations=list(used.citations)))
+        note = data.not_recorded
+        cautions.append(Caution(text=note.text.strip(), uncertain=False, rule="anthracycline.not_recorded",
+                                citations=tuple(note.citations)))
     elif not convertible:
         status, value, span = "not_convertible", None, None
-        cautions.append(Caution(
-            text=f"{used.name} gives no factor for "
-            + ", ".join(a.agent for a in by_agent if a.factor is None)
-            + "; the total cannot be expressed in doxorubicin equivalents with this table.",
-            uncertain=True, rule=used.id, citations=list(used.citations)))
+        agents = ", ".join(glossary.value("anthracycline", a.agent) for a in by_agent if a.factor is None)
+        note = data.not_convertible
+        cautions.append(Caution(text=note.text.strip().format(table=used.name, agents=agents),
+                                uncertain=True, rule=used.id, citations=tuple(note.citations)))
     elif low == high:
         status, value, span = "calculated", _round(low), None
     else:
@@ -83,17 +72,12 @@ def _cumulative(doses: list[AnthracyclineDose], data: AnthracyclineFile,
                 prefix = "" if certain else "Possibly (depending on the factor): "
                 cautions.append(Caution(text=prefix + threshold.text,
                                         uncertain=threshold.uncertain or not certain,
-                                        rule=threshold.id, citations=list(threshold.citations)))
+                                        rule=threshold.id, citations=tuple(threshold.citations)))
                 citations.extend(threshold.citations)
     return CumulativeAnthracycline(
         status=status, doxorubicin_equivalent_mg_per_m2=value, range_mg_per_m2=span, table=used.id,
-        table_name=used.name, by_agent=by_agent, cautions=cautions, citations=list(dict.fromkeys(citations)))
-
-
-def equivalent_range(result: CumulativeAnthracycline) -> tuple[Decimal, Decimal] | None:
-    if result.doxorubicin_equivalent_mg_per_m2 is not None:
-        return result.doxorubicin_equivalent_mg_per_m2, result.doxorubicin_equivalent_mg_per_m2
-    return result.range_mg_per_m2
+        table_name=used.name, by_agent=tuple(by_agent), cautions=tuple(cautions),
+        citations=tuple(dict.fromkeys(citations)))
 
 
 def _round(value: Decimal) -> Decimal:

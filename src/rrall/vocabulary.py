@@ -82,3 +82,21 @@ AgentResponse = Literal["mrd_negative_remission", "complete_remission", "no_resp
 def values(alias: object) -> tuple[str, ...]:
     """The allowed values of one of the Literal aliases above."""
     return tuple(str(v) for v in get_args(alias))
+
+
+# What rrall derives about the assessed relapse (classify/), in the same closed form.
+DiseaseState = Literal["first_relapse", "second_relapse", "third_or_later_relapse", "primary_refractory"]
+SiteCategory = Literal["isolated_marrow", "isolated_extramedullary", "combined"]
+TimingCategory = Literal["very_early", "early", "late"]
+
+# Each vocabulary by the name the glossary (knowledge/glossary/*.yaml) and the fact
+# definitions (knowledge/facts.yaml) use for it.
+VOCABULARIES: dict[str, object] = {
+    "sex": Sex, "immunophenotype": Immunophenotype, "relapse_site": RelapseSite, "cns_status": CnsStatus,
+    "antigen_expression": AntigenExpression, "induction_outcome": InductionOutcome,
+    "reinduction_outcome": ReinductionOutcome, "mrd_timepoint": MrdTimepoint, "mrd_unit": MrdUnit,
+    "mrd_method": MrdMethod, "hsct_type": HsctType, "anthracycline": Anthracycline,
+    "performance_scale": PerformanceScale, "donor_type": DonorType, "genetic_lesion": GeneticLesion,
+    "prior_agent": PriorAgent, "agent_response": AgentResponse, "disease_state": DiseaseState,
+    "site_category": SiteCategory, "timing": TimingCategory,
+}

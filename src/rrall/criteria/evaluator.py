@@ -1,0 +1,70 @@
+"""The evaluator of one knowledge base and trial registry: every immutable part that
+evaluating a case needs, made once (words, open questions, the classifier, the derived
+facts and what each reads), and the world of one case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from rrall.case.model import Case
+from rrall.classify.anthracycline import cumulative
+from rrall.classify.questions import Questions
+from rrall.classify.relapse import Classified, Classifier
+from rrall.criteria.frameworks import framework_facts
+from rrall.knowledge.facts import When
+from rrall.knowledge.load import KnowledgeBase, bounds
+from rrall.knowledge.words import Words
+from rrall.logic.values import Value
+from rrall.logic.world import Derive, World
+from rrall.results import CumulativeAnthracycline, Timing
+from rrall.trials.model import Trial
+
+
+class Evaluator:
+    def __init__(self, kb: KnowledgeBase, trials: Sequence[Trial]) -> None:
+        self.kb = kb
+        self.trials = tuple(trials)
+        self.words = Words(kb)
+        self.criteria: list[When] = [*kb.criteria(), *(t.eligibility for t in self.trials)]
+        self.bounds = bounds(self.criteria)
+        self.questions = Questions(kb, self.bounds, self.words)
+        self.classifier = Classifier(kb, self.questions)
+        self.derive: dict[str, Derive] = dict(self.classifier.timing)
+        for fw in kb.frameworks.values():
+            self.derive.update(framework_facts(fw))
+        self._direct = self._direct_reads()
+        self.base_facts = tuple(sorted(kb.facts.facts))
+
+    def classify(self, case: Case, anthracycline_table: str | None = None,
+                 timing: Callable[[dict[str, Value]], Timing] | None = None
+                 ) -> tuple[Classified, CumulativeAnthracycline]:
+        doses = cumulative(case, self.kb.anthracyclines, self.words.glossary, anthracycline_table)
+        return self.classifier.classify(case, doses, timing), doses
+
+    def world(self, facts: dict[str, Value]) -> World:
+        return World(facts, self.derive)
+
+    def reads(self, criteria: Iterable[When | frozenset[str]]) -> tuple[str, ...]:
+        """The case facts `criteria` read, through every derived fact, sorted."""
+        found: set[str] = set()
+        todo = [f for c in criteria for f in (c.reads if isinstance(c, When) else c)]
+        while todo:
+            fact = todo.pop()
+            if fact in found:
+                continue
+            found.add(fact)
+            todo.extend(self._direct.get(fact, ()))
+        return tuple(sorted(f for f in found if f not in self.derive))
+
+    def _direct_reads(self) -> dict[str, frozenset[str]]:
+        """The facts each derived fact's own rows read."""
+        direct: dict[str, frozenset[str]] = {}
+        for scheme in self.kb.classification.timing_schemes:
+            direct[scheme.fact] = scheme.scope.reads.union(*(r.when.reads for r in scheme.rules))
+        for fw in self.kb.frameworks.values():
+            status = frozenset().union(*(r.when.reads for r in fw.not_applicable))
+            direct[f"{fw.id}.status"] = status
+            direct[f"{fw.id}.group"] = frozenset({f"{fw.id}.status"}).union(*(r.when.reads for r in fw.rows))
+            direct[f"{fw.id}.hsct_in_cr2"] = frozenset({f"{fw.id}.group"}).union(
+                *(r.when.reads for r in fw.hsct_rules))
+        return direct

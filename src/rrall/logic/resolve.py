@@ -1,0 +1,135 @@
+"""A decision under partial knowledge, resolved over every world the open questions allow.
+
+`decide(world)` gives an outcome, or the open question that keeps it from one. Each such
+question is answered in turn with each of its alternatives, until every world has an
+outcome: only the questions that matter are ever asked, together (the whole dependent
+chain is evaluated in each joint world, never framework by framework). When every world
+gives the same outcome, that is the answer; otherwise the answer is a set of branches,
+each naming the answers that lead to it. Sibling answers that lead to the same outcome
+are merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from rrall.logic.values import Alternative, Question
+from rrall.logic.world import World
+
+T = TypeVar("T", bound=Hashable)
+U = TypeVar("U", bound=Hashable)
+
+# A split: the question, and for each group of its alternatives that lead to the same
+# subtree, that group and the subtree. A leaf is the outcome itself.
+Tree = T | "Split[T]"
+
+
+@dataclass(frozen=True)
+class Split(Generic[T]):
+    question: Question
+    parts: tuple[tuple[tuple[Alternative, ...], Tree[T]], ...]
+
+
+@dataclass(frozen=True)
+class Branch(Generic[T]):
+    """The answers (each a question and the alternatives it may take) leading to `outcome`."""
+
+    when: tuple[tuple[Question, tuple[Alternative, ...]], ...]
+    outcome: T
+
+
+@dataclass(frozen=True)
+class Resolution(Generic[T]):
+    tree: Tree[T]
+
+    @property
+    def settled(self) -> bool:
+        return not isinstance(self.tree, Split)
+
+    @property
+    def outcome(self) -> T:
+        """The one outcome of a settled resolution."""
+        assert not isinstance(self.tree, Split)
+        return self.tree
+
+    def outcomes(self) -> list[T]:
+        """Every distinct outcome some world gives, in tree order."""
+        return list(dict.fromkeys(b.outcome for b in self.branches()))
+
+    def branches(self) -> list[Branch[T]]:
+        return list(_branches(self.tree, ()))
+
+    def questions(self) -> list[Question]:
+        """Every question the outcome depends on, in the order they were asked."""
+        found: dict[str, Question] = {}
+        _questions(self.tree, found)
+        return list(found.values())
+
+    def map(self, f: Callable[[T], U]) -> Resolution[U]:
+        """The same decision seen through `f`: answers that no longer change it are dropped."""
+        return Resolution(_mapped(self.tree, f))
+
+    def by_question(self, question: Question) -> dict[str, set[T]]:
+        """For one question: each of its alternative values, and the outcomes it can lead to."""
+        out: dict[str, set[T]] = {}
+        for branch in self.branches():
+            given = dict((q.id, alts) for q, alts in branch.when)
+            alternatives = given.get(question.id, question.alternatives)
+            for alt in alternatives:
+                out.setdefault(alt.value, set()).add(branch.outcome)
+        return out
+
+
+def resolve(world: World, decide: Callable[[World], T | Question]) -> Resolution[T]:
+    return Resolution(_tree(world, decide))
+
+
+def _tree(world: World, decide: Callable[[World], T | Question]) -> Tree[T]:
+    outcome = decide(world)
+    if not isinstance(outcome, Question):
+        return outcome
+    question = outcome
+    return _split(question, [((alt,), _tree(world.choose(question, alt), decide))
+                             for alt in question.alternatives])
+
+
+def _split(question: Question, subtrees: list[tuple[tuple[Alternative, ...], Tree[T]]]) -> Tree[T]:
+    """A split, or the one subtree when every answer leads to it."""
+    if len({t for _, t in subtrees}) == 1:
+        return subtrees[0][1]
+    parts: list[tuple[tuple[Alternative, ...], Tree[T]]] = []
+    for alts, subtree in subtrees:
+        # Merge with an earlier group when the subtree is the same (for numeric bands
+        # only the adjacent one, so that a group is one interval).
+        same = [i for i, (_, t) in enumerate(parts) if t == subtree]
+        if same and (not question.numeric or same[-1] == len(parts) - 1):
+            i = same[-1]
+            parts[i] = ((*parts[i][0], *alts), subtree)
+        else:
+            parts.append((alts, subtree))
+    return Split(question, tuple(parts))
+
+
+def _mapped(tree: Tree[T], f: Callable[[T], U]) -> Tree[U]:
+    if not isinstance(tree, Split):
+        return f(tree)
+    return _split(tree.question, [(alts, _mapped(t, f)) for alts, t in tree.parts])
+
+
+def _branches(tree: Tree[T], when: tuple[tuple[Question, tuple[Alternative, ...]], ...]
+              ) -> list[Branch[T]]:
+    if not isinstance(tree, Split):
+        return [Branch(when, tree)]
+    out: list[Branch[T]] = []
+    for alternatives, subtree in tree.parts:
+        out += _branches(subtree, (*when, (tree.question, alternatives)))
+    return out
+
+
+def _questions(tree: Tree[T], found: dict[str, Question]) -> None:
+    if isinstance(tree, Split):
+        found.setdefault(tree.question.id, tree.question)
+        for _, subtree in tree.parts:
+            _questions(subtree, found)

@@ -1,1 +1,0 @@
-"""The small rule evaluator: facts, conditions and three-valued evaluation by enumeration."""
