@@ -15,6 +15,7 @@ from typing import Any
 
 import jwt
 
+from rrall.fhir.client import UnsafeServer, server_parts, within
 from rrall.web.errors import ApiError
 
 ALGORITHMS = ["RS384", "ES384"]
@@ -27,13 +28,21 @@ class CdsClients:
     def __init__(self, clients: dict[str, dict[str, Any]]) -> None:
         self.keys = {iss: jwt.PyJWKSet.from_dict({"keys": c["keys"]}) for iss, c in clients.items()}
         # Optional per client: the FHIR servers it may send (no others are fetched from).
-        self.servers = {iss: [str(s) for s in c["fhir_servers"]] for iss, c in clients.items()
-                        if "fhir_servers" in c}
+        self.servers = {iss: [_allowed_server(iss, str(s)) for s in c["fhir_servers"]]
+                        for iss, c in clients.items() if "fhir_servers" in c}
         self.seen: dict[str, float] = {}
 
     def check_server(self, issuer: str, server: str) -> None:
+        """The client's fhirServer must be a plain http(s) base address and, when the client
+        has `fhir_servers`, on one of them: scheme, host, port and path prefix compared as
+        parsed, never as text (`http://allowed:1@other:2/` and `http://allowed:10/` are not
+        `http://allowed:1`)."""
+        try:
+            server_parts(server)
+        except UnsafeServer as exc:
+            raise ApiError(403, f"fhirServer is refused: {exc}") from None
         allowed = self.servers.get(issuer)
-        if allowed is not None and not any(server.rstrip("/").startswith(a.rstrip("/")) for a in allowed):
+        if allowed is not None and not any(within(server, a) for a in allowed):
             raise ApiError(403, "fhirServer is not one this client is configured for (fhir_servers)")
 
     @classmethod
@@ -88,3 +97,11 @@ class CdsClients:
             if key.key_id == kid:
                 return key
         raise ApiError(401, f"no key {kid!r} in the client's JWKS")
+
+
+def _allowed_server(issuer: str, server: str) -> str:
+    try:
+        server_parts(server)
+    except UnsafeServer as exc:
+        raise ValueError(f"RRALL_CDS_CLIENTS: fhir_servers entry {server!r} of {issuer}: {exc}") from None
+    return server
