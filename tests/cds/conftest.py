@@ -4,6 +4,7 @@ on loopback holding one example patient."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -19,7 +20,22 @@ from fastapi.testclient import TestClient
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
 from tests.cds.support import ISSUER, jwks, record
+from tests.conftest import ROOT
 from tests.web.conftest import settings_for
+
+PATIENT_IDS = {record(p.stem)["patient"]["id"] for p in (ROOT / "examples" / "cases").glob("*.yaml")}
+
+
+@pytest.fixture(autouse=True)
+def no_patient_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every CDS test runs with every logger at DEBUG; afterwards no log line may name an
+    example patient's id or a FHIR search by patient (httpx logs request URLs at INFO)."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    ids = PATIENT_IDS | {"patient="}
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    named = [r.getMessage() for r in records if any(i in r.getMessage() for i in ids)]
+    assert named == [], named[:3]
 
 
 @pytest.fixture

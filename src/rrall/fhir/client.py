@@ -3,6 +3,7 @@ and the one check of whether an address is on a given FHIR server."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -63,6 +64,7 @@ def fetch(base: str, token: str | None, patient_id: str, templates: dict[str, st
           transport: httpx.BaseTransport | None = None) -> list[dict[str, Any]]:
     """Every entry (resource with its fullUrl) the prefetch templates name, following
     `next` links on the same server only: the token is never sent anywhere else."""
+    _quiet_http_logs()
     root = base.rstrip("/") + "/"
     headers = {"Accept": "application/fhir+json"}
     if token:
@@ -89,6 +91,16 @@ def fetch(base: str, token: str | None, patient_id: str, templates: dict[str, st
                 else:
                     found.append({"resource": data})
     return found
+
+
+def _quiet_http_logs() -> None:
+    """httpx logs every request's full URL at INFO and a FHIR search URL names the patient
+    (`Condition?patient=...`): its and httpcore's loggers are kept at WARNING, whatever the
+    root logger's level, so no patient id reaches a log through them."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
 
 
 def _next_page(link: str, root: str) -> str:
