@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from rrall.fhir.client import UnsafeServer, server_parts, within
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
 from rrall.web.cdsauth import CdsClients
-from tests.cds.support import ISSUER, auth, hook_request, jwks, token
+from tests.cds.support import EC_KEY, ISSUER, RSA_KEY, auth, hook_request, jwks, token
 from tests.web.conftest import settings_for
 
 ALLOWED = "http://127.0.0.1:18401"
@@ -93,3 +95,40 @@ def test_the_userinfo_attack_reads_nothing(tmp_path: Path, kb: KnowledgeBase,
             assert answer.json()["operationOutcome"]["issue"][0]["code"] == "forbidden"
     app.state.repo.engine.dispose()
     assert seen == []
+
+
+@pytest.mark.parametrize(("alg", "kid", "signing"), [
+    ("ES384", "rsa-1", EC_KEY),  # ES384 naming the RSA key: a TypeError (500) before the fix
+    ("RS384", "ec-1", RSA_KEY),  # and the reverse
+    ("ES384", "ec-256", EC_KEY),  # ES384 naming a P-256 key
+    ("RS384", "rsa-rs256", RSA_KEY),  # a key whose JWK declares another algorithm
+])
+def test_an_algorithm_that_does_not_fit_its_key_is_a_clean_401(tmp_path: Path, kb: KnowledgeBase, alg: str,
+                                                                 kid: str, signing: object) -> None:
+    keys = jwks()
+    p256 = ec.generate_private_key(ec.SECP256R1())
+    keys["keys"].append(json.loads(jwt.algorithms.ECAlgorithm.to_jwk(p256.public_key())) | {"kid": "ec-256"})
+    keys["keys"].append(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(RSA_KEY.public_key()))
+                        | {"kid": "rsa-rs256", "alg": "RS256"})
+    clients = tmp_path / "clients.json"
+    clients.write_text(json.dumps({ISSUER: keys}))
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/a.db", cds_clients=str(clients)), kb)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.post("/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"),
+                             headers=auth(token(alg, kid=kid, key=signing)))
+    app.state.repo.engine.dispose()
+    assert answer.status_code == 401, answer.text
+    body = answer.json()
+    assert body["code"] == "unauthorized" and f"algorithm {alg} does not fit key {kid!r}" in body["message"]
+    assert body["operationOutcome"]["issue"][0]["code"] == "security"
+
+
+def test_a_body_too_large_for_a_cds_service_carries_an_operation_outcome(cds: TestClient) -> None:
+    limit = cds.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    body = b'{"hook": "patient-view", "pad": "' + b"x" * limit + b'"}'
+    for headers in ({"content-type": "application/json"},
+                    {"content-type": "application/json", "transfer-encoding": "chunked"}):
+        answer = cds.post("/cds-services/rrall-relapsed-all", content=body, headers=headers | auth(token()))
+        assert answer.status_code == 413
+        outcome = answer.json()["operationOutcome"]
+        assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == "too-long"
