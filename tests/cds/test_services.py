@@ -181,3 +181,32 @@ def test_fetch_never_sends_the_token_elsewhere() -> None:
     with pytest.raises(FetchError, match="not JSON"):
         fetch("https://ehr.example/fhir", "secret", "p1", {"c": "Observation?page2=1"},
               httpx.MockTransport(ehr))
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(("medication", "label"), [
+    ({"text": "Dasatinib 100 mg tablet", "coding": [{"system": RXNORM, "code": "475342"}]},
+     "Dasatinib 100 mg tablet"),
+    ({"coding": [{"system": RXNORM, "code": "475342", "display": "dasatinib"}]}, "dasatinib"),
+    ({"coding": [{"system": RXNORM, "code": "475342"}]}, "RxNorm 475342"),
+    ({"coding": [{"system": RXNORM, "code": "1000001",  # a clinical drug: known by its name
+                  "display": "dasatinib 100 MG Oral Tablet"}]}, "dasatinib 100 MG Oral Tablet"),
+])
+def test_the_critical_order_card_names_the_order_and_the_drug_ruled_out(
+        cds: TestClient, medication: dict[str, Any], label: str) -> None:
+    order = {"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/x"}, "medicationCodeableConcept": medication}
+    body = hook_request("ph-positive-t315i", hook="order-select")
+    body["context"] |= {"selections": ["MedicationRequest/draft-1"],
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                        "entry": [{"resource": order}]}}
+    response = cds.post("/cds-services/rrall-order-check", json=body,
+                        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")))
+    [card] = response.json()["cards"]
+    assert card["indicator"] == "critical"
+    assert card["summary"] == (f"{label} ordered, but ABL1 T315I in this relapse rules out Dasatinib. "
+                               "Still an option: Ponatinib")
+    assert card["detail"].startswith(f"**{label}** was ordered.")
+    assert "rules out **Dasatinib**" in card["detail"]

@@ -97,11 +97,13 @@ def order_cards(result: dict[str, Any], ordered: list[tuple[str, str]], resistan
         if blocking:
             others = [o["name"] for o in result["options"] if o["phase"] == option["phase"]
                       and o["status"] in ("standard", "consider")]
-            detail = (f"{label} was ordered. This relapse carries ABL1 {', '.join(blocking)}, which rules "
-                      f"{option['name']} out (status: **{status}**). Options of the same kind that remain: "
-                      f"{'; '.join(others) or 'none'}.\n\n" + _reasons(option))
-            cards.append(_card(f"{label} ordered, but ABL1 {', '.join(blocking)} rules it out: "
-                               f"{'; '.join(others) or 'see rrall'}", "critical", detail, src, link))
+            found = f"ABL1 {', '.join(blocking)}"
+            detail = (f"**{label}** was ordered. This relapse carries {found}, a kinase-domain mutation that "
+                      f"rules out **{option['name']}** (status: **{status}**). Options of the same kind that "
+                      f"remain: {'; '.join(others) or 'none'}.\n\n" + _reasons(option))
+            remain = f"Still an option: {'; '.join(others)}" if others else "No option of its kind remains"
+            cards.append(_card(f"{label} ordered, but {found} in this relapse rules out {option['name']}. "
+                               f"{remain}", "critical", detail, src, link))
         else:
             cards.append(_card(f"{option['name']} is {status} for this case (rrall)", "warning",
                                _reasons(option), src, link))

@@ -14,6 +14,7 @@ from rrall.fhir.read import Resources
 AGENTS = set(values(PriorAgent))
 ANTHRACYCLINES = set(values(Anthracycline))
 BY_RXNORM = {code: agent for agent, code in (C.RXNORM_AGENTS | C.RXNORM_ANTHRACYCLINES).items()}
+SYSTEM_NAMES = {C.RXNORM: "RxNorm", C.RRALL: "rrall", C.SNOMED: "SNOMED CT"}
 
 
 def read_procedure(proc: dict[str, Any], out: Draft) -> None:
@@ -45,22 +46,61 @@ def read_procedure(proc: dict[str, Any], out: Draft) -> None:
 
 
 def agent_of(resource: dict[str, Any], found: Resources) -> tuple[str | None, str]:
+    """The agent rrall tracks that a medication resource names (or None), and the words a
+    person knows the medication by (its text, else a coding's display, else its code)."""
     concept = resource.get("medicationCodeableConcept")
     if concept is None:
         medication = found.resolve(resource.get("medicationReference"), resource)
         concept = (medication or {}).get("code")
+    shown = medication_label(concept)
     for system, code in codes(concept):
         if system == C.RXNORM and code in BY_RXNORM:
-            return BY_RXNORM[code], code
+            return BY_RXNORM[code], shown
         if system == C.RRALL and code in AGENTS | ANTHRACYCLINES:
-            return code, code
-    concept = concept or {}
+            return code, shown
+    concept = concept if isinstance(concept, dict) else {}
     names = [concept.get("text", "")] + [c.get("display", "") for c in concept.get("coding", [])]
     for name in names:
         word = str(name).strip().lower().replace(" ", "_")
         if word in AGENTS | ANTHRACYCLINES:
-            return word, str(name)
-    return None, str(names[0] or "(no code)")
+            return word, shown
+    for coding in concept.get("coding", []):
+        if coding.get("system") == C.RXNORM and coding.get("display"):
+            agent = _rxnorm_ingredient(str(coding["display"]))
+            if agent:
+                return agent, shown
+    return None, shown
+
+
+def medication_label(concept: Any) -> str:
+    """A medication as a person reads it: `text`, else the first coding's display, else its
+    system and code (`RxNorm 475342`)."""
+    if not isinstance(concept, dict):
+        return "(no medication given)"
+    if concept.get("text"):
+        return str(concept["text"])
+    coding = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    for c in coding:
+        if c.get("display"):
+            return str(c["display"])
+    for c in coding:
+        if c.get("code"):
+            return f"{SYSTEM_NAMES.get(c.get('system', ''), c.get('system') or 'code')} {c['code']}"
+    return "(no medication given)"
+
+
+def _rxnorm_ingredient(display: str) -> str | None:
+    """The agent an RxNorm clinical drug's name starts with: RxNorm names a clinical drug
+    ingredient first ("doxorubicin hydrochloride 20 MG per 10 ML Injection"). Combination
+    ("A / B") and liposomal products are not read as the plain agent."""
+    text = display.strip().lower()
+    if " / " in text or "liposom" in text:
+        return None
+    for agent in sorted(AGENTS | ANTHRACYCLINES, key=len, reverse=True):
+        name = agent.replace("_", " ")
+        if text == name or text.startswith(name + " "):
+            return agent
+    return None
 
 
 def read_medications(found: Resources, out: Draft) -> None:
@@ -79,7 +119,8 @@ def read_medications(found: Resources, out: Draft) -> None:
                 continue
             agent, shown = agent_of(item, found)
             if agent is None:
-                out.warn(item, "medication[x]", f"{shown!r} is not an agent rrall tracks; not used")
+                out.warn(item, "medication[x]", f"{shown!r} is not an agent rrall tracks (by RxNorm "
+                                                "ingredient code, rrall code or name); not used")
             elif agent in ANTHRACYCLINES:
                 cumulative = _extension(item, C.CUMULATIVE_DOSE)
                 if kind == "MedicationStatement" and cumulative and cumulative.get("value") is not None:
