@@ -73,7 +73,7 @@ class CdsClients:
         if keys is None:
             raise ApiError(401, "the JWT issuer is not a configured CDS client")
         key = self._key(keys, head.get("kid"))
-        _check_fit(head["alg"], key, self.declared.get((str(claims.get("iss")), key.key_id)))
+        _check_fit(head["alg"], key, self.declared.get((str(claims.get("iss")), str(key.key_id))))
         try:
             verified: dict[str, Any] = jwt.decode(
                 token, key.key, algorithms=[head["alg"]], audience=audience,
