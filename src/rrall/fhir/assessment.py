@@ -1,6 +1,7 @@
 """An assessment as FHIR R4: one RiskAssessment per framework, a RequestGroup of the
-options with their statuses and citations, the case's own resources as their basis, and a
-Provenance naming rrall with its engine and knowledge versions. Works from the stored
+options with their statuses and citations (each action pointing to a proposed
+ServiceRequest), the case's own resources as their basis, and a Provenance naming rrall
+with its engine and knowledge versions. Works from the stored
 JSON, so the API can render any stored assessment."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ RISK_GROUP = "https://rrall.org/fhir/CodeSystem/risk-group"
 THERAPY = "https://rrall.org/fhir/CodeSystem/therapy-option"
 OPTION_STATUS = "https://rrall.org/fhir/CodeSystem/option-status"
 STATUS_TO_PRIORITY = {"standard": "routine", "consider": "routine"}
+RULED_OUT = ("not_eligible", "not_recommended")
 
 
 def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None = None) -> dict[str, Any]:
@@ -32,8 +34,13 @@ def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None =
         made.append(ident)
         entries.append(_entry(ident, _risk(ident, key, fw, result, patient, by_kind)))
     group = rid(scope, "options")
+    proposals = {o["id"]: rid(scope, f"option-{o['id']}") for o in result["options"]}
+    for option in result["options"]:
+        ident = proposals[option["id"]]
+        made.append(ident)
+        entries.append(_entry(ident, _proposal(ident, option, result, patient)))
     made.append(group)
-    entries.append(_entry(group, _options(group, result, patient)))
+    entries.append(_entry(group, _options(group, result, patient, proposals)))
     device = rid(scope, "device")
     entries.append(_entry(device, {
         "resourceType": "Device", "id": device,
@@ -99,7 +106,20 @@ def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], pati
     }
 
 
-def _options(ident: str, result: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
+def _proposal(ident: str, option: dict[str, Any], result: dict[str, Any], patient: dict[str, Any]
+              ) -> dict[str, Any]:
+    """The request each RequestGroup action points to (R4 invariant rqg-1: an action has a
+    resource or nested actions). A ServiceRequest fits every kind of option (a drug, a
+    transplant, radiation, a trial); intent `proposal`, status `draft`: rrall prescribes
+    nothing. An option the case rules out is proposed with `doNotPerform`."""
+    return {"resourceType": "ServiceRequest", "id": ident, "status": "draft", "intent": "proposal",
+            "doNotPerform": True if option["status"] in RULED_OUT else None,
+            "code": concept((THERAPY, option["id"], option["name"]), text=option["name"]),
+            "subject": {"reference": f"urn:uuid:{patient['id']}"}, "authoredOn": result["assessment_date"]}
+
+
+def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], proposals: dict[str, str]
+             ) -> dict[str, Any]:
     references = result["references"]
     actions = []
     for option in result["options"]:
@@ -109,6 +129,7 @@ def _options(ident: str, result: dict[str, Any], patient: dict[str, Any]) -> dic
             "code": [concept((THERAPY, option["id"], option["name"])),
                      concept((OPTION_STATUS, option["status"], option["status"].replace("_", " ")))],
             "documentation": [_citation(c, references.get(c)) for c in option["citations"]] or None,
+            "resource": {"reference": f"urn:uuid:{proposals[option['id']]}"},
         }
         if option["status"] in STATUS_TO_PRIORITY:
             action["priority"] = STATUS_TO_PRIORITY[option["status"]]
