@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
 from tests.cds.support import ISSUER, RSA_KEY, SERVICE, auth, hook_request, jwks, token
+from tests.fhir.test_import import is_diagnosis
 from tests.web.conftest import settings_for
 
 
@@ -90,8 +91,8 @@ def test_bad_requests(cds: TestClient) -> None:
 
 def test_missing_data_becomes_a_card_asking_for_it(cds: TestClient) -> None:
     body = hook_request("b-marrow-early")
-    body["prefetch"]["conditions"]["entry"] = [e for e in body["prefetch"]["conditions"]["entry"]
-                                               if "category" in e["resource"]]  # no relapse recorded
+    conditions = body["prefetch"]["conditions"]
+    conditions["entry"] = [e for e in conditions["entry"] if is_diagnosis(e["resource"])]  # no relapse
     body["prefetch"]["observations"]["entry"] = []
     response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
     [card] = response.json()["cards"]

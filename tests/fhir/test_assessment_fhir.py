@@ -36,7 +36,7 @@ def test_every_example_gives_a_valid_bundle(name: str) -> None:
     assert [r["method"]["coding"][0]["code"] for r in risks] == list(result["risk"])
     assert all(r["method"]["coding"][0]["system"] == FRAMEWORK for r in risks)
     for risk, fw in zip(risks, result["risk"].values(), strict=True):
-        assert risk["status"] == ("final" if fw["status"] == "assigned" else "preliminary")
+        assert risk["status"] == ("preliminary" if fw["status"] == "insufficient_data" else "final")
         if fw["group"]:
             assert risk["prediction"][0]["outcome"]["text"] == fw["group"]
         known = {e["fullUrl"] for e in bundle["entry"]}
