@@ -63,6 +63,14 @@ VARIANT = (LOINC, "69548-6", "Genetic variant assessment")
 GENE_STUDIED = (LOINC, "48018-6", "Gene studied [ID]")
 AA_CHANGE = (LOINC, "48005-3", "Amino acid change (pHGVS)")
 ABL1_GENE = (HGNC, "HGNC:76", "ABL1")
+# HGNC ids seen in the mCODE examples (genomic-variant-fusion, the pediatric ALL example);
+# other genes are read by their symbol (the coding's display).
+HGNC_SYMBOLS = {"HGNC:76": "ABL1", "HGNC:1014": "BCR", "HGNC:3495": "ETV6", "HGNC:10471": "RUNX1"}
+FUSIONS = {frozenset(pair.split("::")): pair
+           for pair in ("ETV6::RUNX1", "BCR::ABL1", "TCF3::PBX1", "TCF3::HLF")}
+REARRANGED = {"KMT2A", "DUX4", "ZNF384", "MEF2D"}  # a lesion of the case format with any partner
+# Sequence Ontology: gene_fusion (SO:0001565; mCODE's example writes SO:001565), chromosomal_translocation
+FUSION_KINDS = {"SO:0001565", "SO:001565", "SO:1000044"}
 PRESENT = (LOINC, "LA9633-4", "Present")
 CD19 = (LOINC, "32525-8", "CD19 cells/100 cells in Bone marrow")
 IMMUNOPHENOTYPING = (LOINC, "101119-6", "Leukemia and lymphoma immunophenotyping")

@@ -15,6 +15,8 @@ AGENTS = set(values(PriorAgent))
 ANTHRACYCLINES = set(values(Anthracycline))
 BY_RXNORM = {code: agent for agent, code in (C.RXNORM_AGENTS | C.RXNORM_ANTHRACYCLINES).items()}
 SYSTEM_NAMES = {C.RXNORM: "RxNorm", C.RRALL: "rrall", C.SNOMED: "SNOMED CT"}
+MG_PER_M2_UNITS = {C.MG_PER_M2, "mg/m²", "mg/m^2"}
+MASS_UNITS = {"mg", "g", "ug", "mcg", "µg"}
 
 
 def read_procedure(proc: dict[str, Any], out: Draft) -> None:
@@ -166,15 +168,35 @@ def _course(item: dict[str, Any], agent: str) -> dict[str, Any]:
 
 def _anthracycline(item: dict[str, Any], agent: str, totals: dict[str, tuple[float, dict[str, Any]]],
                    out: Draft) -> None:
+    """An anthracycline's cumulative dose in mg/m2: from the cumulative-dose extension, else
+    the dose of one administration, summed. Each dose not counted says why."""
     dose = _extension(item, C.CUMULATIVE_DOSE)
-    if dose is None:  # one administration: its dose, in mg/m2 only
+    if dose is None and item.get("resourceType") != "MedicationAdministration":
+        out.warn(item, "dosage", f"{agent}: a {item.get('resourceType')} gives the dose of each "
+                                 "administration, not the cumulative dose; give the cumulative dose "
+                                 f"(extension {C.CUMULATIVE_DOSE}, in mg/m2) or each administration; not "
+                                 "counted")
+        return
+    if dose is None:  # one administration: its dose
         dose = (item.get("dosage") or {}).get("dose") if isinstance(item.get("dosage"), dict) else None
-    if not dose or dose.get("code", dose.get("unit")) != C.MG_PER_M2 or dose.get("value") is None:
-        out.warn(item, "dosage", f"{agent}: a dose in mg/m2 is needed (mg without body surface area "
-                                 "cannot be converted); not counted")
+    why = _not_mg_per_m2(dose)
+    if why:
+        out.warn(item, "dosage", f"{agent}: {why}; not counted")
         return
     total, first = totals.get(agent, (0.0, item))
     totals[agent] = (total + float(dose["value"]), first)
+
+
+def _not_mg_per_m2(dose: Any) -> str | None:
+    """Why a dose cannot be counted in mg/m2, or None when it can."""
+    if not isinstance(dose, dict) or dose.get("value") is None:
+        return "no dose is given"
+    unit = dose.get("code") or dose.get("unit")
+    if unit in MG_PER_M2_UNITS or dose.get("unit") in MG_PER_M2_UNITS:
+        return None
+    if unit in MASS_UNITS:
+        return f"the dose is in {unit}, which cannot be converted to mg/m2 without the body surface area"
+    return f"the dose's unit {unit!r} is not mg/m2"
 
 
 def _extension(resource: dict[str, Any], url: str) -> Any:
