@@ -41,7 +41,7 @@ def free_port() -> int:
 
 
 def records() -> list[dict[str, Any]]:
-    from tests.web.test_cds import record
+    from tests.cds.support import record
 
     return [record(p.stem) for p in sorted((ROOT / "examples" / "cases").glob("*.yaml"))]
 

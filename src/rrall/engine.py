@@ -24,6 +24,7 @@ from rrall.criteria.keys import Keys
 from rrall.knowledge.facts import When
 from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.load import KnowledgeBase
+from rrall.logic.criteria import All, Criterion, Has, Not
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Members, Open, Value
 from rrall.logic.world import World
@@ -228,6 +229,11 @@ class Engine:
         of = self.keys.of
         return [of(f, facts[f]) for f in self.facts]
 
+    def ruled_out_by(self, fact: str) -> dict[str, set[str]]:
+        """Per option, the values of a list fact whose presence its requirement excludes
+        (the kinase-domain mutations that rule out each TKI), read off the criteria."""
+        return {t.id: excluded_values(t.requires.test, fact) for t, _ in self.options}
+
     def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
         classified, _ = self.ev.classify(case, timing=self._timing)
         return self._trials(One(self, classified.facts), include_closed)
@@ -272,6 +278,15 @@ class Engine:
                 f"{glossary.value('option_status', after).lower()} if reinduction fails" for t, after in changed]
         return [MissingData(field=field, affects=tuple(f"option:{t.id}" for t, _ in changed),
                             decides=tuple(said), test=glossary.test(field))]
+
+
+def excluded_values(criterion: Criterion, fact: str) -> set[str]:
+    """Values of a list fact that `criterion` requires to be absent (`not: {fact: {has: ...}}`)."""
+    if isinstance(criterion, Not) and isinstance(criterion.item, Has) and criterion.item.fact == fact:
+        return set(criterion.item.values)
+    if isinstance(criterion, All):
+        return set().union(*(excluded_values(c, fact) for c in criterion.items))
+    return set()
 
 
 def _status(therapy: Any, world: World) -> str:

@@ -36,7 +36,7 @@ def test_every_example_gives_a_valid_bundle(name: str) -> None:
     assert [r["method"]["coding"][0]["code"] for r in risks] == list(result["risk"])
     assert all(r["method"]["coding"][0]["system"] == FRAMEWORK for r in risks)
     for risk, fw in zip(risks, result["risk"].values(), strict=True):
-        assert risk["status"] == ("final" if fw["status"] == "assigned" else "preliminary")
+        assert risk["status"] == ("preliminary" if fw["status"] == "insufficient_data" else "final")
         if fw["group"]:
             assert risk["prediction"][0]["outcome"]["text"] == fw["group"]
         known = {e["fullUrl"] for e in bundle["entry"]}
@@ -45,9 +45,10 @@ def test_every_example_gives_a_valid_bundle(name: str) -> None:
     assert len(group["action"]) == len(result["options"])
     statuses = [a["code"][1]["coding"][0] for a in group["action"]]
     assert all(s["system"] == OPTION_STATUS for s in statuses)
+    proposals = _of(bundle, "ServiceRequest")
     [provenance] = _of(bundle, "Provenance")
     targets = {t["reference"] for t in provenance["target"]}
-    assert targets == {f"urn:uuid:{r['id']}" for r in [*risks, group]}
+    assert targets == {f"urn:uuid:{r['id']}" for r in [*risks, group, *proposals]}
     [device] = _of(bundle, "Device")
     assert {v["value"] for v in device["version"]} == {result["engine_version"], result["knowledge_version"]}
     assert "null" not in orjson.dumps(bundle).decode()
@@ -71,3 +72,20 @@ def test_cli_and_api(bench: Workbench) -> None:
     Bundle.model_validate(response.json())
     assert bench.client.get("/api/v1/assessments/999/fhir", headers=bench.auth()).status_code == 404
     assert bench.client.get(f"/api/v1/assessments/{created['latest_assessment_id']}/fhir").status_code == 401
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_option_action_points_to_a_proposal_rqg_1(name: str) -> None:
+    """R4 invariant rqg-1 (resource.exists() != action.exists()): each action references a
+    ServiceRequest of the Bundle with intent proposal, for that option."""
+    result, bundle = _bundle(name)
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    [group] = _of(bundle, "RequestGroup")
+    for action, option in zip(group["action"], result["options"], strict=True):
+        assert "action" not in action
+        request = by_url[action["resource"]["reference"]]
+        kind = (request["resourceType"], request["intent"], request["status"])
+        assert kind == ("ServiceRequest", "proposal", "draft")
+        assert request["code"]["coding"][0] == action["code"][0]["coding"][0]
+        assert request["subject"] == group["subject"]
+        assert request.get("doNotPerform", False) is (option["status"] in ("not_eligible", "not_recommended"))

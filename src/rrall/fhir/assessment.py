@@ -1,22 +1,28 @@
 """An assessment as FHIR R4: one RiskAssessment per framework, a RequestGroup of the
-options with their statuses and citations, the case's own resources as their basis, and a
-Provenance naming rrall with its engine and knowledge versions. Works from the stored
+options with their statuses and citations (each action pointing to a proposed
+ServiceRequest), the case's own resources as their basis, and a Provenance naming rrall
+with its engine and knowledge versions. Works from the stored
 JSON, so the API can render any stored assessment."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from rrall.case.model import Case
 from rrall.fhir.build import concept, rid
+from rrall.fhir.codes import FRAMEWORK, OPTION_STATUS, RISK_GROUP, THERAPY
+from rrall.fhir.codesystems import group_display, status_display
 from rrall.fhir.export import case_bundle
 
-FRAMEWORK = "https://rrall.org/fhir/CodeSystem/framework"
-RISK_GROUP = "https://rrall.org/fhir/CodeSystem/risk-group"
-THERAPY = "https://rrall.org/fhir/CodeSystem/therapy-option"
-OPTION_STATUS = "https://rrall.org/fhir/CodeSystem/option-status"
+__all__ = ["FRAMEWORK", "OPTION_STATUS", "RISK_GROUP", "THERAPY", "assessment_bundle", "validate"]
 STATUS_TO_PRIORITY = {"standard": "routine", "consider": "routine"}
+RULED_OUT = ("not_eligible", "not_recommended")
+# RiskAssessment.status: `preliminary` only while a missing fact decides the group; a
+# framework that does not apply to the case is a finished assessment (`final`), its note says so.
+RISK_STATUS = {"assigned": "final", "not_applicable": "final", "insufficient_data": "preliminary"}
+FLAG = re.compile(r"^UNCERTAIN\s*(\([^)]*\))?\s*:\s*")
 
 
 def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None = None) -> dict[str, Any]:
@@ -32,8 +38,13 @@ def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None =
         made.append(ident)
         entries.append(_entry(ident, _risk(ident, key, fw, result, patient, by_kind)))
     group = rid(scope, "options")
+    proposals = {o["id"]: rid(scope, f"option-{o['id']}") for o in result["options"]}
+    for option in result["options"]:
+        ident = proposals[option["id"]]
+        made.append(ident)
+        entries.append(_entry(ident, _proposal(ident, option, result, patient)))
     made.append(group)
-    entries.append(_entry(group, _options(group, result, patient)))
+    entries.append(_entry(group, _options(group, result, patient, proposals)))
     device = rid(scope, "device")
     entries.append(_entry(device, {
         "resourceType": "Device", "id": device,
@@ -81,15 +92,19 @@ def _index(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], patient: dict[str, Any],
           by_kind: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     settled = fw["status"] == "assigned"
-    outcome = (concept((RISK_GROUP, f"{key}-{fw['group']}", f"{fw['name']}: {fw['group']}"), text=fw["group"])
-               if settled else {"text": fw["status"].replace("_", " ")})
-    notes = [f"HSCT in CR2: {(fw['hsct_in_cr2'] or 'not stated').replace('_', ' ')}"]
+    outcome = (concept((RISK_GROUP, f"{key}-{fw['group']}", group_display(fw["name"], fw["group"])),
+                       text=fw["group"]) if settled else {"text": fw["status"].replace("_", " ")})
+    notes = []
+    if fw["status"] == "not_applicable":
+        notes.append(f"{fw['name']} does not apply to this case (see the rationale); no group is given.")
+    else:
+        notes.append(f"HSCT in CR2: {(fw['hsct_in_cr2'] or 'not stated').replace('_', ' ')}")
     notes += [f"Missing {m['field']}: {m['decides']}" for m in fw["missing"]]
-    notes += [("UNCERTAIN: " if k["uncertain"] else "Caution: ") + k["text"] for k in fw["cautions"]]
+    notes += [_caution(k) for k in fw["cautions"]]
     basis = [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Condition", [])]
     basis += [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Observation", [])]
     return {
-        "resourceType": "RiskAssessment", "id": ident, "status": "final" if settled else "preliminary",
+        "resourceType": "RiskAssessment", "id": ident, "status": RISK_STATUS[fw["status"]],
         "subject": {"reference": f"urn:uuid:{patient['id']}"},
         "occurrenceDateTime": result["assessment_date"],
         "method": concept((FRAMEWORK, key, fw["name"]), text=fw["scheme"]),
@@ -99,7 +114,27 @@ def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], pati
     }
 
 
-def _options(ident: str, result: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
+def _caution(caution: dict[str, Any]) -> str:
+    """"Uncertain: ..." or "Caution: ...", once: the knowledge's text may already begin with
+    its own UNCERTAIN flag and rule id."""
+    text = FLAG.sub("", caution["text"]) if caution["uncertain"] else caution["text"]
+    return ("Uncertain: " if caution["uncertain"] else "Caution: ") + text
+
+
+def _proposal(ident: str, option: dict[str, Any], result: dict[str, Any], patient: dict[str, Any]
+              ) -> dict[str, Any]:
+    """The request each RequestGroup action points to (R4 invariant rqg-1: an action has a
+    resource or nested actions). A ServiceRequest fits every kind of option (a drug, a
+    transplant, radiation, a trial); intent `proposal`, status `draft`: rrall prescribes
+    nothing. An option the case rules out is proposed with `doNotPerform`."""
+    return {"resourceType": "ServiceRequest", "id": ident, "status": "draft", "intent": "proposal",
+            "doNotPerform": True if option["status"] in RULED_OUT else None,
+            "code": concept((THERAPY, option["id"], option["name"]), text=option["name"]),
+            "subject": {"reference": f"urn:uuid:{patient['id']}"}, "authoredOn": result["assessment_date"]}
+
+
+def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], proposals: dict[str, str]
+             ) -> dict[str, Any]:
     references = result["references"]
     actions = []
     for option in result["options"]:
@@ -107,8 +142,9 @@ def _options(ident: str, result: dict[str, Any], patient: dict[str, Any]) -> dic
             "title": option["name"],
             "description": " ".join(option["reasons"]) or option["status"],
             "code": [concept((THERAPY, option["id"], option["name"])),
-                     concept((OPTION_STATUS, option["status"], option["status"].replace("_", " ")))],
+                     concept((OPTION_STATUS, option["status"], status_display(option["status"])))],
             "documentation": [_citation(c, references.get(c)) for c in option["citations"]] or None,
+            "resource": {"reference": f"urn:uuid:{proposals[option['id']]}"},
         }
         if option["status"] in STATUS_TO_PRIORITY:
             action["priority"] = STATUS_TO_PRIORITY[option["status"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from rrall.fhir.codes import OWN, RRALL, UCUM
+from rrall.fhir.codes import RRALL, UCUM, display
 
 NAMESPACE = uuid.UUID("6f6c2a52-7d5e-4a3c-9a55-72726c6c0001")
 AMINO_ACIDS = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu",
@@ -34,7 +34,8 @@ def concept(*codes: tuple[str, ...], text: str | None = None) -> dict[str, Any]:
 
 
 def own(code: str) -> tuple[str, str, str]:
-    return (RRALL, code, OWN.get(code, code.replace("_", " ")))
+    """A code of rrall's `case` CodeSystem, with that CodeSystem's display."""
+    return (RRALL, code, display(code))
 
 
 def quantity(value: float | int | str, unit: str, code: str | None = None) -> dict[str, Any]:

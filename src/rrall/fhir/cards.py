@@ -9,6 +9,7 @@ or the ordered agent is not an option for this case, `info` otherwise.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from rrall.errors import FieldError
@@ -36,9 +37,11 @@ def source(knowledge_version: str, url: str = "") -> dict[str, Any]:
     return out
 
 
-def assessment_cards(result: dict[str, Any], src: dict[str, Any], link: str | None) -> list[dict[str, Any]]:
+def assessment_cards(result: dict[str, Any], src: dict[str, Any], link: str | None,
+                     names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`names`: each framework's short name (from the knowledge base)."""
     c = result["classification"]
-    groups = ", ".join(f"{_short(k)} {(fw['group'] or fw['status']).replace('_', ' ')}"
+    groups = ", ".join(f"{names.get(k, k)} {(fw['group'] or fw['status']).replace('_', ' ')}"
                        for k, fw in result["risk"].items())
     state = c["disease_state"].replace("_", " ")
     site = (c.get("site") or "").replace("_", " ")
@@ -97,11 +100,13 @@ def order_cards(result: dict[str, Any], ordered: list[tuple[str, str]], resistan
         if blocking:
             others = [o["name"] for o in result["options"] if o["phase"] == option["phase"]
                       and o["status"] in ("standard", "consider")]
-            detail = (f"{label} was ordered. This relapse carries ABL1 {', '.join(blocking)}, which rules "
-                      f"{option['name']} out (status: **{status}**). Options of the same kind that remain: "
-                      f"{'; '.join(others) or 'none'}.\n\n" + _reasons(option))
-            cards.append(_card(f"{label} ordered, but ABL1 {', '.join(blocking)} rules it out: "
-                               f"{'; '.join(others) or 'see rrall'}", "critical", detail, src, link))
+            found = f"ABL1 {', '.join(blocking)}"
+            detail = (f"**{label}** was ordered. This relapse carries {found}, a kinase-domain mutation that "
+                      f"rules out **{option['name']}** (status: **{status}**). Options of the same kind that "
+                      f"remain: {'; '.join(others) or 'none'}.\n\n" + _reasons(option))
+            remain = f"Still an option: {'; '.join(others)}" if others else "No option of its kind remains"
+            cards.append(_card(f"{label} ordered, but {found} in this relapse rules out {option['name']}. "
+                               f"{remain}", "critical", detail, src, link))
         else:
             cards.append(_card(f"{option['name']} is {status} for this case (rrall)", "warning",
                                _reasons(option), src, link))
@@ -113,6 +118,3 @@ def _reasons(option: dict[str, Any] | None) -> str:
         return ""
     return "\n".join(f"- {r}" for r in option["reasons"]) + "\n\nSources: " + ", ".join(option["citations"])
 
-
-def _short(key: str) -> str:
-    return {"bfm": "BFM", "intreall": "IntReALL", "cog": "COG", "uk": "UK"}.get(key, key)

@@ -68,9 +68,22 @@ def export_command(
 
 
 @fhir_app.command("codesystem")
-def codesystem_command() -> None:
-    """Print rrall's own CodeSystem (the codes used where no standard code was found)."""
+def codesystem_command(
+    name: Annotated[str | None, typer.Argument(help="One of: case, framework, risk-group, therapy-option, "
+                                                    "option-status (default: all, as a Bundle).",
+                                               show_default=False)] = None,
+) -> None:
+    """Print rrall's CodeSystems: the case format's own codes (used where no standard code
+    was found), the risk frameworks, their groups, the therapy options and their statuses."""
     from rrall import __version__
-    from rrall.fhir.codes import code_system
+    from rrall.fhir.codesystems import NAMES, code_systems
+    from rrall.knowledge.load import default_knowledge
 
-    sys.stdout.buffer.write(orjson.dumps(code_system(__version__), option=orjson.OPT_INDENT_2) + b"\n")
+    if name is not None and name not in NAMES:
+        typer.echo(f"no CodeSystem {name!r}; allowed: {', '.join(NAMES)}", err=True)
+        raise typer.Exit(2)
+    systems = code_systems(default_knowledge(), __version__)
+    body: dict[str, object] = systems[name] if name else {
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [{"fullUrl": s["url"], "resource": s} for s in systems.values()]}
+    sys.stdout.buffer.write(orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n")

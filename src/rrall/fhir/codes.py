@@ -16,6 +16,10 @@ HGNC = "http://www.genenames.org"
 HGVS = "http://varnomen.hgvs.org"
 UCUM = "http://unitsofmeasure.org"
 RRALL = "https://rrall.org/fhir/CodeSystem/case"
+FRAMEWORK = "https://rrall.org/fhir/CodeSystem/framework"
+RISK_GROUP = "https://rrall.org/fhir/CodeSystem/risk-group"
+THERAPY = "https://rrall.org/fhir/CodeSystem/therapy-option"
+OPTION_STATUS = "https://rrall.org/fhir/CodeSystem/option-status"
 CASE_ID = "https://rrall.org/fhir/NamingSystem/case-id"
 EXT = "https://rrall.org/fhir/StructureDefinition/"
 FRONTLINE_END = EXT + "frontline-end"
@@ -25,6 +29,8 @@ CUMULATIVE_DOSE = EXT + "cumulative-dose"
 RADIATION_DOSE = EXT + "radiation-dose"
 
 # Conditions
+PROBLEM_LIST_ITEM = ("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item",
+                     "Problem List Item")
 ALL_ANY = (SNOMED, "91857003", "Acute lymphoid leukemia")
 LINEAGE_CODES = {  # (system, code) -> immunophenotype
     (SNOMED, "277571004"): "B",  # B-cell acute lymphoblastic leukemia (disorder)
@@ -57,6 +63,14 @@ VARIANT = (LOINC, "69548-6", "Genetic variant assessment")
 GENE_STUDIED = (LOINC, "48018-6", "Gene studied [ID]")
 AA_CHANGE = (LOINC, "48005-3", "Amino acid change (pHGVS)")
 ABL1_GENE = (HGNC, "HGNC:76", "ABL1")
+# HGNC ids seen in the mCODE examples (genomic-variant-fusion, the pediatric ALL example);
+# other genes are read by their symbol (the coding's display).
+HGNC_SYMBOLS = {"HGNC:76": "ABL1", "HGNC:1014": "BCR", "HGNC:3495": "ETV6", "HGNC:10471": "RUNX1"}
+FUSIONS = {frozenset(pair.split("::")): pair
+           for pair in ("ETV6::RUNX1", "BCR::ABL1", "TCF3::PBX1", "TCF3::HLF")}
+REARRANGED = {"KMT2A", "DUX4", "ZNF384", "MEF2D"}  # a lesion of the case format with any partner
+# Sequence Ontology: gene_fusion (SO:0001565; mCODE's example writes SO:001565), chromosomal_translocation
+FUSION_KINDS = {"SO:0001565", "SO:001565", "SO:1000044"}
 PRESENT = (LOINC, "LA9633-4", "Present")
 CD19 = (LOINC, "32525-8", "CD19 cells/100 cells in Bone marrow")
 IMMUNOPHENOTYPING = (LOINC, "101119-6", "Leukemia and lymphoma immunophenotyping")
@@ -100,33 +114,6 @@ RXNORM_ANTHRACYCLINES = {"doxorubicin": "3639", "idarubicin": "5650"}
 MG_PER_M2 = "mg/m2"
 
 
-def code_system(version: str) -> dict[str, object]:
-    """rrall's own CodeSystem: the words of the case format for what has no standard code."""
-    from rrall.vocabulary import (
-        AgentResponse,
-        Anthracycline,
-        AntigenExpression,
-        DonorType,
-        GeneticLesion,
-        MrdTimepoint,
-        PriorAgent,
-        values,
-    )
-
-    uses: dict[str, list[str]] = {}
-    displays: dict[str, str] = dict(OWN)
-    vocabularies = (("genetic lesion", GeneticLesion), ("antigen expression", AntigenExpression),
-                    ("donor type", DonorType), ("MRD time point", MrdTimepoint), ("prior agent", PriorAgent),
-                    ("anthracycline", Anthracycline), ("agent response", AgentResponse))
-    for name, alias in vocabularies:
-        for value in values(alias):
-            uses.setdefault(value, []).append(name)
-            displays.setdefault(value, value.replace("_", " "))
-    concepts = [{"code": code, "display": display,
-                 "definition": "Used as: " + ", ".join(uses[code]) if code in uses else display}
-                for code, display in displays.items()]
-    return {"resourceType": "CodeSystem", "url": RRALL, "version": version, "name": "RrallCase",
-            "title": "rrall case-format codes", "status": "active", "content": "complete",
-            "description": "Codes for facts of relapsed childhood ALL for which no standard code (SNOMED CT, "
-                           "LOINC, NCIt, RxNorm) was found; see docs/fhir-mapping.md.",
-            "count": len(concepts), "concept": concepts}
+def display(code: str) -> str:
+    """The display of a code of rrall's `case` CodeSystem (its CodeSystem has the same)."""
+    return OWN.get(code, code.replace("_", " "))

@@ -71,14 +71,15 @@ def _diagnosis(w: _Writer, case: Case) -> None:
         "resourceType": "Condition",
         "code": concept(C.ALL_ANY, C.LINEAGE_OUT[d.immunophenotype]),
         "onsetDateTime": str(d.date),
-        "category": [concept(own("diagnosis"))]}
+        "category": [concept(C.PROBLEM_LIST_ITEM), concept(own("diagnosis"))]}
     if d.frontline_end_date is not None:
         key = "valueCode" if d.frontline_end_date == "not_completed" else "valueDate"
         condition["extension"] = [{"url": C.FRONTLINE_END, key: str(d.frontline_end_date)}]
     dx = w.add("diagnosis", condition)
-    outcome = C.OUTCOMES["CR" if d.induction_outcome == "CR" else "failure"]
-    w.observation("induction-outcome", concept(own("induction-outcome")), dx, None,
-                  valueCodeableConcept=concept(outcome))
+    if "induction_outcome" in d.model_fields_set:  # recorded, not the case format's default (CR)
+        outcome = C.OUTCOMES["CR" if d.induction_outcome == "CR" else "failure"]
+        w.observation("induction-outcome", concept(own("induction-outcome")), dx, None,
+                      valueCodeableConcept=concept(outcome))
     if d.cns_status:
         w.observation("diagnosis-cns", concept(own("cns-status")), dx, d.date,
                       valueCodeableConcept=concept(C.CNS_STATUS[d.cns_status]))
@@ -91,7 +92,7 @@ def _genetics(w: _Writer, scope: str, lesions: Sequence[str] | None, focus: str,
     if lesions is None:
         return
     for lesion in lesions or ["none-found"]:
-        value = own("none-found") if lesion == "none-found" else (C.RRALL, lesion, lesion)
+        value = own(lesion)
         w.observation(f"{scope}-genetics-{lesion}", concept(own("genetic-lesion")), focus, when,
                       valueCodeableConcept=concept(value))
 
@@ -102,7 +103,7 @@ def _relapse(w: _Writer, number: int, r: Relapse) -> str:
         codes.append(C.LINEAGE_OUT[r.immunophenotype])
     ident = w.add(f"relapse-{number}", {
         "resourceType": "Condition", "code": concept(*codes), "onsetDateTime": str(r.date),
-        "bodySite": [concept(C.SITES[s]) for s in r.sites]})
+        "category": [concept(C.PROBLEM_LIST_ITEM)], "bodySite": [concept(C.SITES[s]) for s in r.sites]})
     scope = f"relapse-{number}"
     if r.marrow_blasts_percent is not None:
         w.observation(f"{scope}-blasts", concept(own("marrow-blasts")), ident, r.date,
@@ -155,7 +156,7 @@ def _prior(w: _Writer, case: Case) -> None:
                                            "valueCodeableConcept": concept(C.TRANSPLANT_TYPES[h.type])}]})
     for i, a in enumerate(p.agents):
         code = ((C.RXNORM, C.RXNORM_AGENTS[a.agent], a.agent.replace("_", " ")) if a.agent in C.RXNORM_AGENTS
-                else (C.RRALL, a.agent, a.agent.replace("_", " ")))
+                else own(a.agent))
         statement: dict[str, Any] = {"resourceType": "MedicationStatement", "status": "completed",
                                      "medicationCodeableConcept": concept(code)}
         if a.start_date:
@@ -165,7 +166,7 @@ def _prior(w: _Writer, case: Case) -> None:
         w.add(f"agent-{i}", statement)
     for i, dose in enumerate(p.anthracyclines):
         code = ((C.RXNORM, C.RXNORM_ANTHRACYCLINES[dose.agent], dose.agent)
-                if dose.agent in C.RXNORM_ANTHRACYCLINES else (C.RRALL, dose.agent, dose.agent))
+                if dose.agent in C.RXNORM_ANTHRACYCLINES else own(dose.agent))
         w.add(f"anthracycline-{i}", {
             "resourceType": "MedicationStatement", "status": "completed",
             "medicationCodeableConcept": concept(code),

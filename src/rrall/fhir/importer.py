@@ -52,6 +52,11 @@ def import_case(source: Path | dict[str, Any] | list[dict[str, Any]]) -> Importe
     out = Draft()
     out.warnings += found.warnings
     people = found.by_type.get("Patient", [])
+    if len(people) > 1:  # one clear error, not a conflict for every field they differ in
+        names = ", ".join(label(p) for p in people[:5]) + (", ..." if len(people) > 5 else "")
+        return Imported({}, out.warnings, [FieldError(
+            "Patient", f"the record holds {len(people)} Patient resources ({names}): rrall reads one "
+                       "patient's record", "exactly one Patient; send each patient's record on its own")])
     patients = {str(p.get("id")) for p in people}
     patients |= {_last(u) for p in people for u, r in found.by_ref.items() if r is p}
     for kind in list(found.by_type):
@@ -59,6 +64,7 @@ def import_case(source: Path | dict[str, Any] | list[dict[str, Any]]) -> Importe
             found.by_type[kind] = [r for r in found.by_type[kind] if _usable(r, patients, out)]
     _patient(found, out)
     diagnosis, relapses = _conditions(found, out)
+    _something_to_assess(found, diagnosis, relapses, out)
     keep_serial(found, out)
     targets = Targets(found, diagnosis, relapses)
     for obs in found.by_type.get("Observation", []):
@@ -92,6 +98,25 @@ def _patient(found: Resources, out: Draft) -> None:
             out.warn(p, "identifier", f"no identifier with system {C.CASE_ID}; the case id is the Patient id")
 
 
+def _something_to_assess(found: Resources, diagnosis: dict[str, Any] | None, relapses: list[dict[str, Any]],
+                         out: Draft) -> None:
+    """Say what the record lacks in its own words (the case format would say "induction
+    reached CR", its default, about a record that never said so)."""
+    if diagnosis is None:
+        out.errors.append(FieldError("diagnosis", "the record has no ALL diagnosis: no Condition coded as "
+                                                  "acute lymphoblastic leukaemia",
+                                     "a Condition with SNOMED 91857003, ICD-10-CM C91.0/C91.00 or a B or T "
+                                     "lineage code, and its onset date"))
+    induction = found.by_type.get("Observation", [])
+    failed_induction = any((C.RRALL, "induction-outcome") in codes(o.get("code")) for o in induction)
+    if not relapses and not failed_induction:
+        out.errors.append(FieldError("relapses", "the record has no relapse of ALL (a relapse Condition or "
+                                                 "an mCODE disease status 'worsened') and no induction "
+                                                 "outcome: nothing to assess",
+                                     "a relapse Condition (SNOMED 1259237005 or ICD-10-CM C91.02) with its "
+                                     "date and body site"))
+
+
 def _conditions(found: Resources, out: Draft) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     diagnoses, relapses = [], []
     for cond in found.by_type.get("Condition", []):
@@ -109,6 +134,13 @@ def _conditions(found: Resources, out: Draft) -> tuple[dict[str, Any] | None, li
                                  "bodySite": [obs["bodySite"]] if obs.get("bodySite") else []})
             else:
                 out.warn(obs, "valueCodeableConcept", "disease status other than 'worsened' is not used")
+    if not relapses:
+        for cond in diagnoses:
+            if "relapse" in {code for _, code in codes(cond.get("clinicalStatus"))}:
+                out.warn(cond, "clinicalStatus", "'relapse' says the leukemia came back, but not when or "
+                                                 "where: record the relapse as its own Condition (or mCODE "
+                                                 "disease status) with its date and body site; not read as a "
+                                                 "relapse")
     diagnosis = None
     for cond in diagnoses:
         out.set("diagnosis.date", day(cond.get("onsetDateTime")) or when(cond), cond)

@@ -9,7 +9,7 @@ from rrall.errors import FieldError
 from rrall.fhir import codes as C
 from rrall.fhir.build import short_protein
 from rrall.fhir.mapped import Draft, codes, when
-from rrall.fhir.read import Resources, label, reference_key
+from rrall.fhir.read import Resources, label
 from rrall.vocabulary import GeneticLesion, values
 
 LESIONS = set(values(GeneticLesion))
@@ -17,10 +17,14 @@ WBC_UNITS = {"/uL": 1, "/mm3": 1, "10*3/uL": 1000, "10*9/L": 1000, "/L": 1e-6}
 
 
 def _keys(resource: dict[str, Any], found: Resources) -> set[str]:
-    """Every way a reference can name this resource."""
+    """Every way a reference can name this resource (a Type/id two servers hold names
+    neither: only their full URLs do)."""
     kind, ident = resource.get("resourceType"), resource.get("id")
-    keys = {f"{kind}/{ident}", f"urn:uuid:{ident}"}
-    keys |= {url for url, r in found.by_ref.items() if r.get("resourceType") == kind and r.get("id") == ident}
+    keys = {url for url, r in found.by_ref.items() if r is resource}
+    if f"{kind}/{ident}" not in found.ambiguous:
+        keys |= {f"{kind}/{ident}", f"urn:uuid:{ident}"}
+    if id(resource) in found.base:
+        keys.add(f"{found.base[id(resource)]}/{kind}/{ident}")
     return keys
 
 
@@ -50,7 +54,7 @@ class Targets:
             text = focus.get("reference") if isinstance(focus, dict) else None
             if not isinstance(text, str):
                 continue
-            for key in (text, reference_key(text)):
+            for key in self.found.keys(text, obs):
                 if key in self.dx_keys:
                     return "diagnosis", True
                 if key in self.relapse_of:
@@ -125,6 +129,8 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
         out.set("performance.score", obs.get("valueInteger"), obs)
         if when(obs):
             out.set("performance.date", when(obs), obs)
+    elif (C.VARIANT[0], C.VARIANT[1]) in kind:
+        _variant(obs, target, value, out)
     elif _relapse_fact(kind, own) and at_relapse is None:
         out.warn(obs, "focus", RELAPSE_ONLY)
     elif "marrow-blasts" in own and at_relapse:
@@ -144,14 +150,12 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
             out.set(f"{at_relapse}.bcr_abl1", present, obs)
         else:
             out.warn(obs, "value[x]", "BCR::ABL1 is read from valueBoolean or LOINC LA9633-4 (Present)")
-    elif (C.VARIANT[0], C.VARIANT[1]) in kind and at_relapse:
-        _variant(obs, at_relapse, value, out)
     else:
         out.warn(obs, "code", "an observation rrall does not map; not used")
 
 
 def _relapse_fact(kind: set[tuple[str, str]], own: set[str]) -> bool:
-    markers = {(C.CD19[0], C.CD19[1]), (C.VARIANT[0], C.VARIANT[1]), *C.BCR_ABL1_IN}
+    markers = {(C.CD19[0], C.CD19[1]), *C.BCR_ABL1_IN}
     return bool(own & {"marrow-blasts", "cd22"} or kind & markers)
 
 
@@ -205,17 +209,71 @@ def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: 
         out.warn(obs, "valueCodeableConcept", "not a genetic lesion of the case format")
 
 
-def _variant(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: Draft) -> None:
-    gene = changes = None
-    for comp in obs.get("component") or []:
-        kind = codes(comp.get("code"))
-        if (C.GENE_STUDIED[0], C.GENE_STUDIED[1]) in kind:
-            gene = codes(comp.get("valueCodeableConcept"))
-        if (C.AA_CHANGE[0], C.AA_CHANGE[1]) in kind:
-            changes = [c for _, c in codes(comp.get("valueCodeableConcept"))]
-    if not gene or (C.ABL1_GENE[0], C.ABL1_GENE[1]) not in gene:
-        out.warn(obs, "component", "a variant in a gene other than ABL1; not used")
+def _variant(obs: dict[str, Any], target: str | None, value: set[tuple[str, str]], out: Draft) -> None:
+    """A genetic variant (LOINC 69548-6, mCODE / Genomics Reporting): an ABL1 kinase-domain
+    mutation at a relapse, or a fusion that is a lesion of the case format (ETV6::RUNX1, ...)
+    at the diagnosis or a relapse."""
+    genes = _genes(obs)
+    if genes == {"ABL1"}:
+        if target is None or target == "diagnosis":
+            why = EITHER if target is None else ("ABL1 kinase-domain mutations are read at a relapse; this "
+                                                  "one is on the diagnosis: not used")
+            out.warn(obs, "focus", why)
+        else:
+            _kinase_mutation(obs, target, value, out)
         return
+    lesion = _lesion_of(genes, obs)
+    if lesion is None:
+        named = ", ".join(sorted(genes)) or "no gene named"
+        out.warn(obs, "component", f"a variant ({named}) that is not an ABL1 kinase-domain mutation or a "
+                                   "lesion of the case format; not used")
+    elif target is None:
+        out.warn(obs, "focus", EITHER)
+    elif (C.PRESENT[0], C.PRESENT[1]) not in value:
+        out.warn(obs, "valueCodeableConcept", f"{lesion} is read when reported present (LOINC LA9633-4); not "
+                                              "used")
+    else:
+        _lesion(obs, target, {(C.RRALL, lesion)}, out)
+        out.warn(obs, "code", f"read as {lesion} in {target}.genetics; the case format takes that list as "
+                              "every lesion tested, so a lesion the record does not report counts as absent: "
+                              "check the record holds each lesion found")
+
+
+def _genes(obs: dict[str, Any]) -> set[str]:
+    """The gene symbols of the variant's gene-studied components (HGNC display or code)."""
+    genes: set[str] = set()
+    for comp in obs.get("component") or []:
+        if (C.GENE_STUDIED[0], C.GENE_STUDIED[1]) not in codes(comp.get("code")):
+            continue
+        concept = comp.get("valueCodeableConcept") or {}
+        for coding in concept.get("coding") or []:
+            symbol = C.HGNC_SYMBOLS.get(coding.get("code", "")) or str(coding.get("display") or "").upper()
+            if symbol:
+                genes.add(symbol)
+        if concept.get("text") and not concept.get("coding"):
+            genes.add(str(concept["text"]).upper())
+    return genes
+
+
+def _lesion_of(genes: set[str], obs: dict[str, Any]) -> str | None:
+    """The lesion a variant of these genes is: a named fusion pair, or a rearrangement of a
+    gene the case format names (KMT2A, DUX4, ZNF384, MEF2D) reported as a fusion."""
+    if len(genes) != 2:
+        return None
+    named = C.FUSIONS.get(frozenset(genes))
+    if named:
+        return named
+    kinds = {code for comp in obs.get("component") or []
+             for _, code in codes(comp.get("valueCodeableConcept"))}
+    rearranged = genes & C.REARRANGED
+    return rearranged.pop() if len(rearranged) == 1 and kinds & C.FUSION_KINDS else None
+
+
+def _kinase_mutation(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: Draft) -> None:
+    changes = None
+    for comp in obs.get("component") or []:
+        if (C.AA_CHANGE[0], C.AA_CHANGE[1]) in codes(comp.get("code")):
+            changes = [c for _, c in codes(comp.get("valueCodeableConcept"))]
     path = f"{target}.abl1_kinase_mutations"
     current = list(out.values.get(path, ([], obs))[0])
     if (C.RRALL, "none-found") in value:

@@ -29,6 +29,11 @@ class Resources:
     timestamp: str | None = None
     errors: list[FieldError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Type/id -> (server base or None, resource) of each resource with that Type/id: the same
+    # Type/id on two servers (different absolute fullUrls) is two resources, never merged.
+    seen: dict[str, list[tuple[str | None, dict[str, Any]]]] = field(default_factory=dict)
+    base: dict[int, str] = field(default_factory=dict)  # id(resource) -> its server base
+    ambiguous: set[str] = field(default_factory=set)  # Type/id held by resources of two servers
 
     def add(self, resource: dict[str, Any], full_url: str | None, where: str) -> None:
         kind = resource.get("resourceType")
@@ -43,17 +48,43 @@ class Resources:
             self.warnings.append(f"{label(resource)}: {problem}; not used")
             return
         key = f"{kind}/{resource['id']}" if resource.get("id") else None
-        if key and key in self.by_ref:  # the same resource twice (NDJSON and a Bundle, overlapping pages)
-            if self.by_ref[key] != resource:
-                self.errors.append(FieldError(f"{where} ({key})", f"{key} appears twice with different "
-                                              "content", "one version of each resource"))
-            return
-        self.by_type.setdefault(kind, []).append(resource)
+        base = server_base(full_url, key)
         if key:
-            self.by_ref[key] = resource
+            if self._seen_before(key, base, resource, where):
+                return
+            if key in self.seen:
+                self.ambiguous.add(key)
+            self.seen.setdefault(key, []).append((base, resource))
+        self.by_type.setdefault(kind, []).append(resource)
+        if base:
+            self.base[id(resource)] = base
+        if key:
+            self.by_ref.setdefault(key, resource)
         if full_url:
             self.by_ref[full_url] = resource
             self.by_ref.setdefault(reference_key(full_url), resource)
+
+    def _seen_before(self, key: str, base: str | None, resource: dict[str, Any], where: str) -> bool:
+        """The same resource again (NDJSON and a Bundle, overlapping pages): counted once, and
+        an error if its content differs. Not the same: one on another server."""
+        for other_base, other in self.seen.get(key, []):
+            if base is None or other_base is None or base == other_base:
+                if other != resource:
+                    self.errors.append(FieldError(f"{where} ({key})", f"{key} appears twice with different "
+                                                  "content", "one version of each resource"))
+                return True
+        return False
+
+    def keys(self, text: str, container: dict[str, Any] | None = None) -> list[str]:
+        """The keys a reference may be found under, surest first: a relative reference is
+        first read against the server of the resource holding it; a Type/id that two
+        servers hold is never read on its own."""
+        out = []
+        base = self.base.get(id(container)) if container is not None else None
+        if base and not text.startswith(("urn:", "#")) and "://" not in text:
+            out.append(f"{base}/{text}")
+        out += [k for k in (text, reference_key(text)) if k not in self.ambiguous]
+        return out
 
     def resolve(self, reference: dict[str, Any] | None, container: dict[str, Any] | None = None
                 ) -> dict[str, Any] | None:
@@ -64,7 +95,15 @@ class Resources:
         text: str = reference["reference"]
         if text.startswith("#") and container is not None:
             return next((c for c in container.get("contained") or [] if c.get("id") == text[1:]), None)
-        return self.by_ref.get(text) or self.by_ref.get(reference_key(text))
+        return next((self.by_ref[k] for k in self.keys(text, container) if k in self.by_ref), None)
+
+
+def server_base(full_url: str | None, key: str | None) -> str | None:
+    """The server an absolute fullUrl (https://ehr/fhir/Condition/1) is on: https://ehr/fhir."""
+    if not full_url or not key or "://" not in full_url:
+        return None
+    path = full_url.split("/_history/")[0].rstrip("/")
+    return path[: -len(key) - 1] if path.endswith("/" + key) else None
 
 
 def reference_key(text: str) -> str:

@@ -14,6 +14,9 @@ from rrall.vocabulary import Anthracycline, PriorAgent, values
 AGENTS = set(values(PriorAgent))
 ANTHRACYCLINES = set(values(Anthracycline))
 BY_RXNORM = {code: agent for agent, code in (C.RXNORM_AGENTS | C.RXNORM_ANTHRACYCLINES).items()}
+SYSTEM_NAMES = {C.RXNORM: "RxNorm", C.RRALL: "rrall", C.SNOMED: "SNOMED CT"}
+MG_PER_M2_UNITS = {C.MG_PER_M2, "mg/m²", "mg/m^2"}
+MASS_UNITS = {"mg", "g", "ug", "mcg", "µg"}
 
 
 def read_procedure(proc: dict[str, Any], out: Draft) -> None:
@@ -45,22 +48,61 @@ def read_procedure(proc: dict[str, Any], out: Draft) -> None:
 
 
 def agent_of(resource: dict[str, Any], found: Resources) -> tuple[str | None, str]:
+    """The agent rrall tracks that a medication resource names (or None), and the words a
+    person knows the medication by (its text, else a coding's display, else its code)."""
     concept = resource.get("medicationCodeableConcept")
     if concept is None:
         medication = found.resolve(resource.get("medicationReference"), resource)
         concept = (medication or {}).get("code")
+    shown = medication_label(concept)
     for system, code in codes(concept):
         if system == C.RXNORM and code in BY_RXNORM:
-            return BY_RXNORM[code], code
+            return BY_RXNORM[code], shown
         if system == C.RRALL and code in AGENTS | ANTHRACYCLINES:
-            return code, code
-    concept = concept or {}
+            return code, shown
+    concept = concept if isinstance(concept, dict) else {}
     names = [concept.get("text", "")] + [c.get("display", "") for c in concept.get("coding", [])]
     for name in names:
         word = str(name).strip().lower().replace(" ", "_")
         if word in AGENTS | ANTHRACYCLINES:
-            return word, str(name)
-    return None, str(names[0] or "(no code)")
+            return word, shown
+    for coding in concept.get("coding", []):
+        if coding.get("system") == C.RXNORM and coding.get("display"):
+            agent = _rxnorm_ingredient(str(coding["display"]))
+            if agent:
+                return agent, shown
+    return None, shown
+
+
+def medication_label(concept: Any) -> str:
+    """A medication as a person reads it: `text`, else the first coding's display, else its
+    system and code (`RxNorm 475342`)."""
+    if not isinstance(concept, dict):
+        return "(no medication given)"
+    if concept.get("text"):
+        return str(concept["text"])
+    coding = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    for c in coding:
+        if c.get("display"):
+            return str(c["display"])
+    for c in coding:
+        if c.get("code"):
+            return f"{SYSTEM_NAMES.get(c.get('system', ''), c.get('system') or 'code')} {c['code']}"
+    return "(no medication given)"
+
+
+def _rxnorm_ingredient(display: str) -> str | None:
+    """The agent an RxNorm clinical drug's name starts with: RxNorm names a clinical drug
+    ingredient first ("doxorubicin hydrochloride 20 MG per 10 ML Injection"). Combination
+    ("A / B") and liposomal products are not read as the plain agent."""
+    text = display.strip().lower()
+    if " / " in text or "liposom" in text:
+        return None
+    for agent in sorted(AGENTS | ANTHRACYCLINES, key=len, reverse=True):
+        name = agent.replace("_", " ")
+        if text == name or text.startswith(name + " "):
+            return agent
+    return None
 
 
 def read_medications(found: Resources, out: Draft) -> None:
@@ -79,7 +121,8 @@ def read_medications(found: Resources, out: Draft) -> None:
                 continue
             agent, shown = agent_of(item, found)
             if agent is None:
-                out.warn(item, "medication[x]", f"{shown!r} is not an agent rrall tracks; not used")
+                out.warn(item, "medication[x]", f"{shown!r} is not an agent rrall tracks (by RxNorm "
+                                                "ingredient code, rrall code or name); not used")
             elif agent in ANTHRACYCLINES:
                 cumulative = _extension(item, C.CUMULATIVE_DOSE)
                 if kind == "MedicationStatement" and cumulative and cumulative.get("value") is not None:
@@ -125,15 +168,35 @@ def _course(item: dict[str, Any], agent: str) -> dict[str, Any]:
 
 def _anthracycline(item: dict[str, Any], agent: str, totals: dict[str, tuple[float, dict[str, Any]]],
                    out: Draft) -> None:
+    """An anthracycline's cumulative dose in mg/m2: from the cumulative-dose extension, else
+    the dose of one administration, summed. Each dose not counted says why."""
     dose = _extension(item, C.CUMULATIVE_DOSE)
-    if dose is None:  # one administration: its dose, in mg/m2 only
+    if dose is None and item.get("resourceType") != "MedicationAdministration":
+        out.warn(item, "dosage", f"{agent}: a {item.get('resourceType')} gives the dose of each "
+                                 "administration, not the cumulative dose; give the cumulative dose "
+                                 f"(extension {C.CUMULATIVE_DOSE}, in mg/m2) or each administration; not "
+                                 "counted")
+        return
+    if dose is None:  # one administration: its dose
         dose = (item.get("dosage") or {}).get("dose") if isinstance(item.get("dosage"), dict) else None
-    if not dose or dose.get("code", dose.get("unit")) != C.MG_PER_M2 or dose.get("value") is None:
-        out.warn(item, "dosage", f"{agent}: a dose in mg/m2 is needed (mg without body surface area "
-                                 "cannot be converted); not counted")
+    why = _not_mg_per_m2(dose)
+    if why:
+        out.warn(item, "dosage", f"{agent}: {why}; not counted")
         return
     total, first = totals.get(agent, (0.0, item))
     totals[agent] = (total + float(dose["value"]), first)
+
+
+def _not_mg_per_m2(dose: Any) -> str | None:
+    """Why a dose cannot be counted in mg/m2, or None when it can."""
+    if not isinstance(dose, dict) or dose.get("value") is None:
+        return "no dose is given"
+    unit = dose.get("code") or dose.get("unit")
+    if unit in MG_PER_M2_UNITS or dose.get("unit") in MG_PER_M2_UNITS:
+        return None
+    if unit in MASS_UNITS:
+        return f"the dose is in {unit}, which cannot be converted to mg/m2 without the body surface area"
+    return f"the dose's unit {unit!r} is not mg/m2"
 
 
 def _extension(resource: dict[str, Any], url: str) -> Any:

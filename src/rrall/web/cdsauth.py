@@ -15,9 +15,11 @@ from typing import Any
 
 import jwt
 
+from rrall.fhir.client import UnsafeServer, server_parts, within
 from rrall.web.errors import ApiError
 
 ALGORITHMS = ["RS384", "ES384"]
+KEY_TYPES = {"RS384": ("RSA", None), "ES384": ("EC", "secp384r1")}  # algorithm -> key type, curve
 MAX_LIFETIME = 300  # seconds between iat and exp
 
 
@@ -27,13 +29,24 @@ class CdsClients:
     def __init__(self, clients: dict[str, dict[str, Any]]) -> None:
         self.keys = {iss: jwt.PyJWKSet.from_dict({"keys": c["keys"]}) for iss, c in clients.items()}
         # Optional per client: the FHIR servers it may send (no others are fetched from).
-        self.servers = {iss: [str(s) for s in c["fhir_servers"]] for iss, c in clients.items()
-                        if "fhir_servers" in c}
+        self.servers = {iss: [_allowed_server(iss, str(s)) for s in c["fhir_servers"]]
+                        for iss, c in clients.items() if "fhir_servers" in c}
+        # The algorithm each key declares (its JWK "alg"), when it declares one.
+        self.declared = {(iss, str(k.get("kid"))): str(k["alg"]) for iss, c in clients.items()
+                         for k in c["keys"] if k.get("alg")}
         self.seen: dict[str, float] = {}
 
     def check_server(self, issuer: str, server: str) -> None:
+        """The client's fhirServer must be a plain http(s) base address and, when the client
+        has `fhir_servers`, on one of them: scheme, host, port and path prefix compared as
+        parsed, never as text (`http://allowed:1@other:2/` and `http://allowed:10/` are not
+        `http://allowed:1`)."""
+        try:
+            server_parts(server)
+        except UnsafeServer as exc:
+            raise ApiError(403, f"fhirServer is refused: {exc}") from None
         allowed = self.servers.get(issuer)
-        if allowed is not None and not any(server.rstrip("/").startswith(a.rstrip("/")) for a in allowed):
+        if allowed is not None and not any(within(server, a) for a in allowed):
             raise ApiError(403, "fhirServer is not one this client is configured for (fhir_servers)")
 
     @classmethod
@@ -60,10 +73,14 @@ class CdsClients:
         if keys is None:
             raise ApiError(401, "the JWT issuer is not a configured CDS client")
         key = self._key(keys, head.get("kid"))
+        _check_fit(head["alg"], key, self.declared.get((str(claims.get("iss")), str(key.key_id))))
         try:
             verified: dict[str, Any] = jwt.decode(
                 token, key.key, algorithms=[head["alg"]], audience=audience,
                 options={"require": ["iss", "aud", "exp", "iat", "jti"]}, leeway=30)
+        except (TypeError, ValueError):  # a key PyJWT cannot use for this algorithm: never a 500
+            raise ApiError(401, f"the JWT's algorithm {head['alg']} cannot be checked with key "
+                                f"{key.key_id!r}") from None
         except jwt.ExpiredSignatureError:
             raise ApiError(401, "the JWT has expired") from None
         except jwt.InvalidAudienceError:
@@ -88,3 +105,21 @@ class CdsClients:
             if key.key_id == kid:
                 return key
         raise ApiError(401, f"no key {kid!r} in the client's JWKS")
+
+
+def _check_fit(alg: str, key: jwt.PyJWK, declared: str | None) -> None:
+    """The header's algorithm must fit the key it names (ES384 naming an RSA key made PyJWT
+    raise a TypeError before any signature check)."""
+    kind, curve = KEY_TYPES[alg]
+    named = getattr(getattr(key.key, "curve", None), "name", None)
+    if key.key_type != kind or (curve and named != curve) or (declared and declared != alg):
+        what = f"a {key.key_type} key" + (f" for {declared}" if declared else "")
+        raise ApiError(401, f"the JWT's algorithm {alg} does not fit key {key.key_id!r} ({what})")
+
+
+def _allowed_server(issuer: str, server: str) -> str:
+    try:
+        server_parts(server)
+    except UnsafeServer as exc:
+        raise ValueError(f"RRALL_CDS_CLIENTS: fhir_servers entry {server!r} of {issuer}: {exc}") from None
+    return server

@@ -8,7 +8,7 @@ import time
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rrall.web.errors import error_body
+from rrall.web.errors import error_body, operation_outcome
 
 log = logging.getLogger("rrall.web")
 
@@ -44,7 +44,7 @@ class SecurityMiddleware:
         started = time.perf_counter()
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max:
-            await self._too_large(send)
+            await self._too_large(send, scope["path"])
             return
         seen = 0
         status = 0
@@ -73,13 +73,17 @@ class SecurityMiddleware:
             await self.app(scope, limited, with_headers)
         except TooLarge:
             if not responded:
-                await self._too_large(send)
+                await self._too_large(send, scope["path"])
             status = 413
         route = getattr(scope.get("route"), "path", "(unrouted)")
         log.info("%s %s %s %.1fms", scope["method"], route, status, (time.perf_counter() - started) * 1000)
 
-    async def _too_large(self, send: Send) -> None:
-        body = orjson.dumps(error_body(413, "too_large", f"request body over {self.max} bytes"))
+    async def _too_large(self, send: Send, path: str) -> None:
+        message = f"request body over {self.max} bytes"
+        error = error_body(413, "too_large", message)
+        if path.startswith("/cds-services"):  # as every other error there (CDS Hooks 3.0)
+            error["operationOutcome"] = operation_outcome(413, message, None)
+        body = orjson.dumps(error)
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), *self.headers]})
         await send({"type": "http.response.body", "body": body})

@@ -4,93 +4,20 @@ from a FHIR server started here on loopback), every JWT accept and reject path, 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-import uvicorn
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
-from rrall.case.load import load_case
-from rrall.fhir.export import case_bundle
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
-from tests.conftest import ROOT
+from tests.cds.support import ISSUER, RSA_KEY, SERVICE, auth, hook_request, jwks, token
+from tests.fhir.test_import import is_diagnosis
 from tests.web.conftest import settings_for
-
-ISSUER = "https://ehr.example/cds-client"
-RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-EC_KEY = ec.generate_private_key(ec.SECP384R1())
-SERVICE = "http://testserver/cds-services/rrall-relapsed-all"
-
-
-def _jwks() -> dict[str, Any]:
-    keys = []
-    for kid, key, alg in (("rsa-1", RSA_KEY, "RS384"), ("ec-1", EC_KEY, "ES384")):
-        algorithm = jwt.algorithms.RSAAlgorithm if alg == "RS384" else jwt.algorithms.ECAlgorithm
-        public = json.loads(algorithm.to_jwk(key.public_key()))
-        keys.append(public | {"kid": kid, "alg": alg, "use": "sig"})
-    return {"keys": keys}
-
-
-def token(alg: str = "RS384", aud: str = SERVICE, iss: str = ISSUER, exp: float = 300,
-          jti: str | None = "fresh", kid: str | None = None, key: Any = None) -> str:
-    claims: dict[str, Any] = {"iss": iss, "sub": "client-1", "aud": aud, "iat": int(time.time()),
-                              "exp": int(time.time() + exp)}
-    if jti is not None:
-        claims["jti"] = str(uuid.uuid4()) if jti == "fresh" else jti
-    signing = key or (RSA_KEY if alg == "RS384" else EC_KEY)
-    headers = {"kid": kid or ("rsa-1" if alg == "RS384" else "ec-1")}
-    return jwt.encode(claims, signing, algorithm=alg, headers=headers)
-
-
-def auth(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
-
-
-def record(name: str) -> dict[str, dict[str, Any]]:
-    """A prefetch object for an example case (searchset Bundles per template)."""
-    bundle = case_bundle(load_case(ROOT / "examples/cases" / f"{name}.yaml"))
-    resources = [e["resource"] for e in bundle["entry"]]
-    patient = resources[0]
-    out: dict[str, Any] = {"patient": patient}
-    for key, kind in (("conditions", "Condition"), ("observations", "Observation"),
-                      ("procedures", "Procedure"), ("medicationStatements", "MedicationStatement")):
-        out[key] = {"resourceType": "Bundle", "type": "searchset",
-                    "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
-    out["medicationAdministrations"] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
-    out["medicationRequests"] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
-    return out
-
-
-def hook_request(name: str, prefetch: bool = True, hook: str = "patient-view",
-                 **extra: Any) -> dict[str, Any]:
-    data = record(name)
-    body: dict[str, Any] = {"hook": hook, "hookInstance": str(uuid.uuid4()),
-                            "context": {"userId": "Practitioner/1", "patientId": data["patient"]["id"]}}
-    if prefetch:
-        body["prefetch"] = data
-    return body | extra
-
-
-@pytest.fixture
-def cds(tmp_path: Path, kb: KnowledgeBase) -> Iterator[TestClient]:
-    clients = tmp_path / "clients.json"
-    clients.write_text(json.dumps({ISSUER: _jwks()}))
-    app = create_app(settings_for(f"sqlite:///{tmp_path}/rrall.db", cds_clients=str(clients),
-                                  public_url=""), kb)
-    with TestClient(app) as client:
-        yield client
-    app.state.repo.engine.dispose()
 
 
 def test_discovery(cds: TestClient) -> None:
@@ -164,8 +91,8 @@ def test_bad_requests(cds: TestClient) -> None:
 
 def test_missing_data_becomes_a_card_asking_for_it(cds: TestClient) -> None:
     body = hook_request("b-marrow-early")
-    body["prefetch"]["conditions"]["entry"] = [e for e in body["prefetch"]["conditions"]["entry"]
-                                               if "category" in e["resource"]]  # no relapse recorded
+    conditions = body["prefetch"]["conditions"]
+    conditions["entry"] = [e for e in conditions["entry"] if is_diagnosis(e["resource"])]  # no relapse
     body["prefetch"]["observations"]["entry"] = []
     response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
     [card] = response.json()["cards"]
@@ -188,48 +115,6 @@ def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:
     [card] = response.json()["cards"]
     assert card["indicator"] == "critical" and "T315I" in card["summary"] and "Ponatinib" in card["summary"]
     assert len(card["summary"]) < 140
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def fhir_server() -> Iterator[tuple[str, list[str]]]:
-    """A FHIR server on loopback holding one example patient; it needs a bearer token."""
-    data = record("t-marrow-early")
-    seen: list[str] = []
-    ehr = FastAPI()
-
-    @ehr.get("/fhir/Patient/{pid}")
-    def patient(pid: str, request: Request) -> JSONResponse:
-        seen.append(request.headers.get("authorization", ""))
-        if request.headers.get("authorization") != "Bearer ehr-token":
-            return JSONResponse({"resourceType": "OperationOutcome"}, status_code=401)
-        return JSONResponse(data["patient"])
-
-    @ehr.get("/fhir/{kind}")
-    def search(kind: str, patient: str, request: Request) -> JSONResponse:
-        seen.append(request.headers.get("authorization", ""))
-        key = {"Condition": "conditions", "Observation": "observations", "Procedure": "procedures",
-               "MedicationStatement": "medicationStatements",
-               "MedicationAdministration": "medicationAdministrations",
-               "MedicationRequest": "medicationRequests"}[kind]
-        assert patient == data["patient"]["id"]
-        return JSONResponse(data[key])
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(ehr, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/fhir", seen
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_prefetch_absent_reads_the_fhir_server(cds: TestClient, fhir_server: tuple[str, list[str]]) -> None:
@@ -265,7 +150,7 @@ def test_hardening(cds: TestClient, tmp_path: Path, kb: KnowledgeBase) -> None:
     answer = other_host.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(foreign))
     assert answer.status_code == 503 and "RRALL_PUBLIC_URL" in answer.json()["message"]
     clients = tmp_path / "limited.json"
-    clients.write_text(json.dumps({ISSUER: _jwks() | {"fhir_servers": ["https://ehr.example/fhir"]}}))
+    clients.write_text(json.dumps({ISSUER: jwks() | {"fhir_servers": ["https://ehr.example/fhir"]}}))
     limited = create_app(settings_for(f"sqlite:///{tmp_path}/l.db", cds_clients=str(clients)), kb)
     with TestClient(limited) as client:
         elsewhere = hook_request("b-marrow-early", prefetch=False, fhirServer="http://169.254.169.254/latest")
@@ -297,3 +182,32 @@ def test_fetch_never_sends_the_token_elsewhere() -> None:
     with pytest.raises(FetchError, match="not JSON"):
         fetch("https://ehr.example/fhir", "secret", "p1", {"c": "Observation?page2=1"},
               httpx.MockTransport(ehr))
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(("medication", "label"), [
+    ({"text": "Dasatinib 100 mg tablet", "coding": [{"system": RXNORM, "code": "475342"}]},
+     "Dasatinib 100 mg tablet"),
+    ({"coding": [{"system": RXNORM, "code": "475342", "display": "dasatinib"}]}, "dasatinib"),
+    ({"coding": [{"system": RXNORM, "code": "475342"}]}, "RxNorm 475342"),
+    ({"coding": [{"system": RXNORM, "code": "1000001",  # a clinical drug: known by its name
+                  "display": "dasatinib 100 MG Oral Tablet"}]}, "dasatinib 100 MG Oral Tablet"),
+])
+def test_the_critical_order_card_names_the_order_and_the_drug_ruled_out(
+        cds: TestClient, medication: dict[str, Any], label: str) -> None:
+    order = {"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/x"}, "medicationCodeableConcept": medication}
+    body = hook_request("ph-positive-t315i", hook="order-select")
+    body["context"] |= {"selections": ["MedicationRequest/draft-1"],
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                        "entry": [{"resource": order}]}}
+    response = cds.post("/cds-services/rrall-order-check", json=body,
+                        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")))
+    [card] = response.json()["cards"]
+    assert card["indicator"] == "critical"
+    assert card["summary"] == (f"{label} ordered, but ABL1 T315I in this relapse rules out Dasatinib. "
+                               "Still an option: Ponatinib")
+    assert card["detail"].startswith(f"**{label}** was ordered.")
+    assert "rules out **Dasatinib**" in card["detail"]

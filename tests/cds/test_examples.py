@@ -35,4 +35,12 @@ def test_ready_request(tmp_path: Path, kb: KnowledgeBase, name: str, service: st
                                headers={"Authorization": f"Bearer {jwt}"})
         assert response.status_code == 200, response.text
         assert response.json()["cards"][0]["indicator"] == indicator
+        feedback = url + "/feedback"  # as the README shows
+        jwt = runner.invoke(cli, ["cds", "token", "--key", str(tmp_path / "client" / "private-key.pem"),
+                                  "--audience", feedback]).stdout.strip()
+        sent = {"feedback": [{"card": response.json()["cards"][0]["uuid"], "outcome": "accepted",
+                              "outcomeTimestamp": "2026-11-23T10:15:00Z"}]}
+        answer = client.post(feedback.removeprefix("http://testserver"), json=sent,
+                             headers={"Authorization": f"Bearer {jwt}"})
+        assert answer.status_code == 200, answer.text
     application.state.repo.engine.dispose()
