@@ -16,17 +16,14 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from rrall.classify.months import months_between
 from rrall.cli import app
 from rrall.cohort import classes, vector
 from rrall.cohort.columns import COLUMNS
 from rrall.cohort.synth import write_cohort
+from rrall.engine import engine_for
 from rrall.knowledge.load import KnowledgeBase
-from rrall.rules.criteria import Criteria
 from tests.cohort.varied import rows
 
 runner = CliRunner()
@@ -119,20 +116,13 @@ def test_rows_the_long_table_extends_give_identical_results(tmp_path: Path) -> N
     assert_same(*run_both(tmp_path, source, "--long", str(long)))
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.dates(date(1990, 1, 1), date(2040, 12, 31)), st.dates(date(1990, 1, 1), date(2040, 12, 31)))
-def test_calendar_months_match_the_engine(start: date, end: date) -> None:
-    counted = pl.select(classes.months(pl.lit(start), pl.lit(end))).item()
-    assert counted == (months_between(start, end) if end >= start else None)
-
-
-def test_an_unknown_numeric_requirement_turns_the_path_off(
+def test_a_number_the_class_key_cannot_tell_apart_turns_the_path_off(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert classes.bounds(kb, []) is not None
-    block = Criteria(min_performance=50)
-    monkeypatch.setattr(classes, "_NOT_NUMERIC", classes._NOT_NUMERIC - {"min_performance"})
-    assert classes.bounds(kb, [block]) is None
+    assert classes.bounds(engine_for(kb)) is not None
+    known = {f: q for f, q in classes.QUANTITY_OF_FACT.items() if f != "performance"}
+    monkeypatch.setattr(classes, "QUANTITY_OF_FACT", known)
+    assert classes.bounds(engine_for(kb)) is None
 
 
 def test_a_column_type_the_classes_cannot_read_sends_its_rows_per_case(tmp_path: Path) -> None:

@@ -44,6 +44,10 @@ class Classifier:
         self.timing: dict[str, Derive] = timing_facts(kb.classification.timing_schemes)
         self._acquired = frozenset(kb.facts.acquired_at_relapse.lesions)
 
+    def bounds(self) -> dict[str, tuple[Decimal, ...]]:
+        """The bounds classification itself compares raw case numbers with."""
+        return {"marrow_blasts_percent": (self.kb.classification.site.combined_marrow_blasts_percent,)}
+
     def classify(self, case: Case, doses: CumulativeAnthracycline,
                  timing: Callable[[dict[str, Value]], Timing] | None = None) -> Classified:
         """The case's facts and classification; `timing` may give a shared result for the
@@ -247,13 +251,23 @@ def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteC
 
 def frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, str | None]:
     """The end of front-line therapy; an HSCT in first remission ends it on its date."""
-    given = case.diagnosis.frontline_end_date
     first = case.relapses[0].date if case.relapses else None
-    for i, hsct in enumerate(case.prior_therapy.hsct):
-        in_cr1 = first is None or hsct.date < first
-        if in_cr1 and (not isinstance(given, date) or hsct.date < given):
-            return hsct.date, (f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends"
-                               " front-line therapy)")
+    return effective_frontline_end(case.diagnosis.frontline_end_date, [h.date for h in case.prior_therapy.hsct],
+                                   first)
+
+
+Given = date | Literal["not_completed"] | None
+
+
+def effective_frontline_end(given: Given, hsct_dates: list[date], first_relapse: date | None
+                            ) -> tuple[Given, str | None]:
+    """The end of front-line therapy as given, unless an HSCT in first remission (before the
+    first relapse) came first: it ends front-line therapy on its date. The source says which."""
+    for i, when in enumerate(hsct_dates):
+        in_cr1 = first_relapse is None or when < first_relapse
+        if in_cr1 and (not isinstance(given, date) or when < given):
+            return when, (f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends"
+                          " front-line therapy)")
     return given, "diagnosis.frontline_end_date" if given is not None else None
 
 

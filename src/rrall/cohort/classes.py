@@ -25,60 +25,42 @@ rather than risking a wrong class.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from rrall.classify.months import years_of_months
+from rrall.case.model import Case
+from rrall.classify.months import months_between, years_of_months
+from rrall.classify.relapse import effective_frontline_end
 from rrall.cohort.columns import ANTHRACYCLINES, COLUMNS, DATES, FOLLOW_UP, MEASURED
-from rrall.knowledge.load import KnowledgeBase
-from rrall.rules.check import MRD_POSITIVE
-from rrall.rules.criteria import Criteria
+from rrall.engine import Engine
 
 EXACT = tuple(ANTHRACYCLINES)
 CATEGORICAL = tuple(c for c in COLUMNS if c not in (*DATES, *MEASURED, *EXACT, *FOLLOW_UP, "id"))
-# Requirements without a number in them, or on facts a flat row never gives (performance);
-# disease_any compares MRD with MRD_POSITIVE, which is among the MRD bounds.
-_NOT_NUMERIC = frozenset(
-    {
-        "active_cns",
-        "disease_any",
-        "sex",
-        "immunophenotype",
-        "disease_states",
-        "min_relapse_number",
-        "max_relapse_number",
-        "refractory",
-        "post_hsct",
-        "sites",
-        "involves_any",
-        "timing_bfm",
-        "timing_cog",
-        "risk_groups",
-        "hsct_consensus",
-        "cd19_required",
-        "cd22_required",
-        "bcr_abl1",
-        "abl1_kinase_mutation_found",
-        "kinase_mutations_any",
-        "kinase_mutations_none",
-        "genetics_any",
-        "genetics_none",
-        "prior_any",
-        "excludes_prior",
-        "prior_response",
-        "prior_allogeneic_hsct",
-        "prior_cranial_radiation",
-        "min_performance",
-        "min_doxorubicin_equivalent_mg_per_m2",
-        "max_doxorubicin_equivalent_mg_per_m2",
-    }
-)
-_THRESHOLD_FACTS = frozenset({"months_from_diagnosis", "months_from_frontline_end", "mrd_end_of_reinduction"})
+# The numbers the engine's criteria can read, and the flat quantity each comes from (None:
+# no flat column gives it, so it is the same open value for every row; the doses are keyed
+# exactly). A numeric fact not listed here turns the path off: the class key could not
+# tell its values apart.
+QUANTITY_OF_FACT: dict[str, str | None] = {
+    "months_from_diagnosis": "months_dx",
+    "months_from_frontline_end": "months_end",
+    "age": "age",
+    "age_at_diagnosis": "age_dx",
+    "mrd_end_of_reinduction": "mrd_end_of_reinduction_percent",
+    "relapse_number": None,  # 0 or 1 in a flat row; rows the long table extends go per case
+    "doxorubicin_equivalent": None,
+    "performance": None,
+}
+# The case model's own limits for the measured columns (read from its JSON Schema), so a
+# value outside them never shares a class with one inside.
+_MEASURED_FIELDS = {"marrow_blasts_percent": ("Relapse", "marrow_blasts_percent"),
+                    "mrd_end_of_reinduction_percent": ("MrdMeasurement", "value"),
+                    "wbc_per_uL": ("Diagnosis", "wbc_per_uL"),
+                    "cranial_radiation_gy": ("PriorTherapy", "cranial_radiation_gy")}
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _NEAR = 1e-9
@@ -91,47 +73,54 @@ class Bounds:
     by_quantity: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
 
 
-def bounds(kb: KnowledgeBase, blocks: list[Criteria]) -> Bounds | None:
-    """Every bound a rule or requirement compares a flat row's quantities with; None when
-    the knowledge base compares something this module does not know how to key."""
-    if set(kb.thresholds) - _THRESHOLD_FACTS:
+def bounds(engine: Engine) -> Bounds | None:
+    """Every bound the engine's criteria and the classifier compare a flat row's quantities
+    with, plus the case model's limits; None when the criteria read a number this module
+    cannot key."""
+    numeric = {f for f, spec in engine.kb.grammar.facts.items() if spec.kind == "number" and "." not in f}
+    if numeric - set(QUANTITY_OF_FACT):
         return None
-    found: dict[str, set[float]] = {
-        "months_dx": set(),
-        "months_end": set(),
-        "age": set(),
-        "age_dx": set(),
-        "marrow_blasts_percent": {0.0, 100.0, float(kb.classification.site.combined_marrow_blasts_percent)},
-        "mrd_end_of_reinduction_percent": {0.0, 100.0, float(MRD_POSITIVE * 100)},
-        "wbc_per_uL": {0.0, 2_000_000.0},
-        "cranial_radiation_gy": {0.0, 60.0},
-    }
-    found["months_dx"].update(float(b) for b in kb.thresholds.get("months_from_diagnosis", ()))
-    found["months_end"].update(float(b) for b in kb.thresholds.get("months_from_frontline_end", ()))
-    found["mrd_end_of_reinduction_percent"].update(
-        float(b * 100) for b in kb.thresholds.get("mrd_end_of_reinduction", ())
-    )
-    for block in blocks:
-        for name, value in block.requirements:
-            if name in ("min_months_from_diagnosis", "months_from_diagnosis_below"):
-                found["months_dx"].add(float(value))
-            elif name in (
-                "min_age_years",
-                "max_age_years",
-                "min_age_at_diagnosis_years",
-                "age_at_diagnosis_below_years",
-            ):
-                years = Decimal(value)
-                found["age_dx" if "diagnosis" in name else "age"].update(
-                    float(v) for v in (years * 12, (years + 1) * 12, years * 12 + 1)
-                )
-            elif name == "max_age_months":
-                found["age"].update((float(value), float(value) + 1))
-            elif name.startswith("mrd_end_of_reinduction"):
-                found["mrd_end_of_reinduction_percent"].add(float(Decimal(value) * 100))
-            elif name not in _NOT_NUMERIC:
-                return None
+    found: dict[str, set[float]] = {q: set() for q in ("months_dx", "months_end", "age", "age_dx", *MEASURED)}
+    for fact, quantity in QUANTITY_OF_FACT.items():
+        if quantity is None:
+            continue
+        scale = 100 if quantity.endswith("_percent") else 1  # the column is in percent, the fact a fraction
+        found[quantity].update(float(b * scale) for b in engine.keys.bounds(fact))
+    found["marrow_blasts_percent"].update(float(v) for v in engine.ev.classifier.bounds()["marrow_blasts_percent"])
+    found["cranial_radiation_gy"].add(0.0)  # prior cranial radiation: more than 0 Gy
+    schema = Case.model_json_schema()["$defs"]
+    for column, (model, field) in _MEASURED_FIELDS.items():
+        spec = schema[model]["properties"][field]
+        for option in spec.get("anyOf", [spec]):
+            found[column].update(float(option[k]) for k in ("minimum", "maximum") if k in option)
     return Bounds({name: np.array(sorted(values), dtype=np.float64) for name, values in found.items()})
+
+
+def _by_distinct(frame: pl.DataFrame, inputs: dict[str, pl.Expr], fn: Callable[..., Any],
+                 dtype: Any) -> pl.Series:
+    """`fn` over each distinct combination of the inputs (classify's own function, once per
+    combination), as a column of the frame."""
+    values = frame.select(**inputs)
+    distinct = values.unique()
+    out = [fn(*row) for row in distinct.iter_rows()]
+    table = distinct.with_columns(pl.Series("_out", out, dtype=dtype))
+    joined = values.join(table, on=list(inputs), how="left", nulls_equal=True, maintain_order="left")
+    return joined["_out"]
+
+
+def _months(start: date | None, end: date | None) -> int | None:
+    """classify/months.py's whole calendar months; null when a date is missing or out of order."""
+    if start is None or end is None or end < start:
+        return None
+    return months_between(start, end)
+
+
+def _frontline_end(given: date | None, not_completed: bool, hsct: date | None,
+                   relapse: date | None) -> date | None:
+    """classify's end of front-line therapy (an HSCT in first remission ends it)."""
+    end, _ = effective_frontline_end("not_completed" if not_completed else given,
+                                     [hsct] if hsct is not None else [], relapse)
+    return end if isinstance(end, date) else None
 
 
 def usable_columns(schema: pl.Schema) -> bool:
@@ -179,22 +168,11 @@ def _date(name: str, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
         return pl.col(name), pl.lit(True)
     text = _text(name, frame)
     parsed = pl.when(text.str.contains(_DATE_TEXT)).then(text.str.to_date("%Y-%m-%d", strict=False))
-    readable = text.is_null() | (parsed.is_not_null() & (parsed.dt.year() >= 1))
+    parsed = pl.when(parsed.dt.year() >= 1).then(parsed)  # year 0 is no date (the row goes per case)
+    readable = text.is_null() | parsed.is_not_null()
     if name == "frontline_end_date":
         readable = readable | (text == "not_completed")
     return parsed, readable
-
-
-def months(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """Whole calendar months from start to end (null when end is before start), as
-    classify/months.py counts them: the day is clipped to the end month's length."""
-    count = (
-        (end.dt.year() - start.dt.year()) * 12
-        + end.dt.month().cast(pl.Int32)
-        - start.dt.month().cast(pl.Int32)
-    )
-    short = end.dt.day() < pl.min_horizontal(start.dt.day(), end.dt.month_end().dt.day())
-    return pl.when(end >= start).then(count.cast(pl.Int32) - short.cast(pl.Int32))
 
 
 def derive(frame: pl.DataFrame, today: date, long_ids: set[str]) -> tuple[pl.DataFrame, list[str]]:
@@ -211,13 +189,9 @@ def derive(frame: pl.DataFrame, today: date, long_ids: set[str]) -> tuple[pl.Dat
         dates["prior_allogeneic_hsct_date"],
         dates["frontline_end_date"],
     )
-    # An HSCT in first remission ends front-line therapy (classify/relapse.py, _frontline_end).
-    hsct_ends = (
-        hsct.is_not_null()
-        & (relapse.is_null() | (hsct < relapse))
-        & (given_end.is_null() | (hsct < given_end))
-    )
-    end = pl.when(hsct_ends).then(hsct).otherwise(given_end)
+    not_completed = _text("frontline_end_date", frame) == "not_completed"
+    end = _by_distinct(frame, {"g": given_end, "n": not_completed.fill_null(False), "h": hsct, "r": relapse},
+                       _frontline_end, pl.Date)
     identifier = _text("id", frame)
     numbers: list[pl.Expr] = []
     for name in MEASURED:
@@ -258,10 +232,11 @@ def derive(frame: pl.DataFrame, today: date, long_ids: set[str]) -> tuple[pl.Dat
         _fast=fast,
         _case_id=identifier,
         _relapse=relapse,
-        _months_dx=pl.when(relapse.is_not_null()).then(months(dates["diagnosis_date"], relapse)),
-        _months_end=pl.when(relapse.is_not_null()).then(months(end, relapse)),
-        _age=months(dates["date_of_birth"], as_of),
-        _age_dx=months(dates["date_of_birth"], dates["diagnosis_date"]),
+        _months_dx=_by_distinct(frame, {"a": dates["diagnosis_date"], "b": relapse}, _months, pl.Int32),
+        _months_end=_by_distinct(frame, {"a": pl.lit(end), "b": relapse}, _months, pl.Int32),
+        _age=_by_distinct(frame, {"a": dates["date_of_birth"], "b": as_of}, _months, pl.Int32),
+        _age_dx=_by_distinct(frame, {"a": dates["date_of_birth"], "b": dates["diagnosis_date"]}, _months,
+                             pl.Int32),
         _id_state=pl.when(identifier.is_null())
         .then(0)
         .when(identifier.str.len_chars() > 200)

@@ -25,7 +25,7 @@ from rrall.cohort import run
 from rrall.cohort.classes import Bounds, age_years, bounds, bucket, derive, usable_columns
 from rrall.cohort.columns import FOLLOW_UP, check_columns
 from rrall.cohort.table import plain, schema
-from rrall.criteria_based import criteria_blocks, registry_for
+from rrall.engine import engine_for
 from rrall.errors import FieldError
 from rrall.knowledge.load import KnowledgeBase
 
@@ -62,8 +62,7 @@ class Batch:
 
 
 def limits(kb: KnowledgeBase) -> Bounds | None:
-    registry = registry_for(kb)
-    return bounds(kb, criteria_blocks(kb) + [t.eligibility for t in registry.trials])
+    return bounds(engine_for(kb))
 
 
 def count_rows(path: Path) -> int:

@@ -35,6 +35,10 @@ class Keys:
         self._points = points
         self._atoms = {fact: frozenset(values - {ANY}) for fact, values in atoms.items()}
 
+    def bounds(self, fact: str) -> tuple[Decimal, ...]:
+        """Every bound the criteria compare a number with, sorted."""
+        return self._bounds.get(fact, ())
+
     def of(self, fact: str, value: Value) -> Hashable:
         if isinstance(value, bool) or isinstance(value, str) or value is NA:
             return value
