@@ -10,9 +10,9 @@ then sends calls one at a time, cycling the 23 example cases, in three modes:
   loopback, answering the example records from memory);
 - `order_select`: `order-select` with a drafted dasatinib order, with prefetch.
 The prefetch keys come from the service's discovery document. Each call carries a fresh
-JWT from `rrall cds token` (run in this process through its command, so signing costs a
-few ms instead of a process start; 5-minute lifetime, new jti each time), signed just
-before the call and outside the timed part. The first 10 calls of each mode are not timed.
+JWT from `rrall cds token` (run in this process through its command, so that signing
+costs about 2 ms instead of a process start; 5-minute lifetime, new jti each time), signed
+just before the call and outside the timed part. The first 10 calls of each mode are not timed.
 Each mode uses its own issuer, so that its records are stored as cases of their own.
 
 What it checks, so that it never times refusals: every call must answer 200 with a
@@ -25,8 +25,6 @@ p95 and p99 per mode and writes bench/out/cds.json.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import tempfile
@@ -38,7 +36,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
-from harness import ROOT, RRALL, fail, free_port, options, percentiles, refused, run, served, write_numbers
+from harness import ROOT, InProcess, fail, free_port, options, percentiles, refused, served, write_numbers
 
 GOAL_MS, FLOOR_MS = 100, 200
 ORDER_SELECT = ROOT / "examples" / "cds-hooks" / "order-select.json"
@@ -59,29 +57,6 @@ MODES = (
     Mode("patient_view_fhir_server", "rrall-relapsed-all", "https://fhir-server.bench.example", False, False),
     Mode("order_select", "rrall-order-check", "https://order-select.bench.example", True, True),
 )
-
-
-class Cli:
-    """`rrall` commands run in this process through its own command, output captured."""
-
-    def __init__(self) -> None:
-        import typer.main
-
-        from rrall.cli import app
-
-        self.command = typer.main.get_command(app)
-
-    def __call__(self, *args: str) -> str:
-        shown = f"`rrall {' '.join(args[:2])}`"
-        captured = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(captured):
-                code = self.command.main(args=list(args), prog_name="rrall", standalone_mode=False)
-        except Exception as exc:
-            fail(f"{shown} failed: {exc}")
-        if code not in (None, 0):
-            fail(f"{shown} exited {code}: {captured.getvalue().strip()}")
-        return captured.getvalue().strip()
 
 
 def example_records() -> dict[str, Record]:
@@ -167,7 +142,7 @@ def hook_body(mode: Mode, hook: str, templates: dict[str, str], record: Record, 
     return json.dumps(body).encode()
 
 
-def configure_clients(cli: Cli, home: Path, ehr: str) -> Path:
+def configure_clients(cli: InProcess, home: Path, ehr: str) -> Path:
     """A test client's key, accepted under each mode's issuer; the FHIR server it may send."""
     cli("cds", "keygen", str(home / "client"))
     jwks = next(iter(json.loads((home / "client" / "clients.json").read_text()).values()))
@@ -176,7 +151,7 @@ def configure_clients(cli: Cli, home: Path, ehr: str) -> Path:
     return home / "client" / "private-key.pem"
 
 
-def timed_calls(cli: Cli, key: Path, base: str, mode: Mode, bodies: list[tuple[str, bytes]],
+def timed_calls(cli: InProcess, key: Path, base: str, mode: Mode, bodies: list[tuple[str, bytes]],
                 warm_up: int) -> list[float]:
     """Latency (ms) of each successful call after the warm-up; the first failure stops the run."""
     url = f"{base}/cds-services/{mode.service}"
@@ -227,17 +202,16 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="rrall-cds-"))
     records = example_records()
     ehr = fhir_server(records, "bench-fhir-token")
-    cli = Cli()
+    os.environ.update({"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/cds.db",
+                       "RRALL_CDS_CLIENTS": str(home / "clients.json")})
+    cli = InProcess()
     key = configure_clients(cli, home, ehr)
-    env = os.environ | {"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/cds.db",
-                        "RRALL_CDS_CLIENTS": str(home / "clients.json")}
-    run([*RRALL, "users", "add", "bench", "--role", "viewer", "--password-stdin"], env=env,
-        stdin="bench viewer password\n")
-    viewer = run([*RRALL, "users", "token", "bench"], env=env, capture=True).strip()
+    cli("users", "add", "bench", "--role", "viewer", "--password-stdin", stdin="bench viewer password\n")
+    viewer = cli("users", "token", "bench")
     ordered = list(records.values())
     results: dict[str, Any] = {"calls_per_mode": calls, "untimed_warm_up_calls": warm_up,
                                "goal_p95_ms": GOAL_MS, "floor_p95_ms": FLOOR_MS}
-    with served(env, "/cds-services") as base:
+    with served(dict(os.environ), "/cds-services") as base:
         services = {s["id"]: s for s in httpx.get(base + "/cds-services").json()["services"]}
         for mode in MODES:
             service = services[mode.service]

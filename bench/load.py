@@ -2,7 +2,7 @@
 (goal: p99 <= 100 ms with no errors).
 
     python bench/load.py [--seconds 60] [--clients 20] [--driver wrk|httpx]
-    python bench/load.py --smoke     # 4 clients for 1 s with each driver installed
+    python bench/load.py --smoke     # 4 clients for 1 s, no warm-up, each driver installed
 
 Starts `rrall serve` in its own process on a temporary SQLite database with one
 clinician token, then sends the 23 example cases in turn from 20 connections, each one
@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 import yaml
-from harness import ROOT, RRALL, fail, options, percentiles, refused, run, served, write_numbers
+from harness import ROOT, InProcess, fail, options, percentiles, refused, run, served, write_numbers
 
 
 def cases() -> list[bytes]:
@@ -91,9 +91,10 @@ class Loop:
 
 async def drive(base: str, token: str, seconds: float, clients: int, warm_up: float) -> tuple[Loop, float]:
     bodies = cases()
-    warm = Loop(base, token, bodies)  # first requests build the engine's caches
-    until = time.perf_counter() + warm_up
-    await asyncio.gather(*(warm.client(until, i) for i in range(clients)))
+    if warm_up:  # first requests build the engine's caches
+        warm = Loop(base, token, bodies)
+        until = time.perf_counter() + warm_up
+        await asyncio.gather(*(warm.client(until, i) for i in range(clients)))
     loop = Loop(base, token, bodies)
     started = time.perf_counter()
     await asyncio.gather(*(loop.client(started + seconds, i) for i in range(clients)))
@@ -141,7 +142,8 @@ def run_wrk(base: str, token: str, seconds: float, clients: int, warm_up: float)
     (folder / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
     (folder / "post.lua").write_text(WRK_SCRIPT % (folder / "bodies.jsonl", token))
     wrk = ["wrk", "-t1", f"-c{clients}", "--latency", "-s", str(folder / "post.lua"), base + "/api/v1/assess"]
-    run([wrk[0], f"-d{max(1, round(warm_up))}s", *wrk[1:]])  # wrk takes whole seconds
+    if warm_up:
+        run([wrk[0], f"-d{max(1, round(warm_up))}s", *wrk[1:]])  # wrk takes whole seconds
     numbers = wrk_numbers(run([wrk[0], f"-d{max(1, round(seconds))}s", *wrk[1:]], capture=True), seconds)
     if numbers["errors"] or not numbers["requests"]:
         check_each_body(base, token, bodies)  # shows a refused call's status and body, if one still is
@@ -166,16 +168,16 @@ def main() -> None:
                         default="wrk" if shutil.which("wrk") else "httpx")
     args = parser.parse_args()
     if args.smoke:
-        drivers, seconds, clients, warm_up = ["httpx", *(["wrk"] if shutil.which("wrk") else [])], 1.0, 4, 0.5
+        drivers, seconds, clients, warm_up = ["httpx", *(["wrk"] if shutil.which("wrk") else [])], 1.0, 4, 0.0
     else:
         drivers, seconds, clients, warm_up = [args.driver], args.seconds, args.clients, 3.0
     home = Path(tempfile.mkdtemp(prefix="rrall-load-"))
-    env = os.environ | {"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/load.db"}
-    run([*RRALL, "users", "add", "load", "--role", "clinician", "--password-stdin"], env=env,
-        stdin="load test password\n")
-    token = run([*RRALL, "users", "token", "load"], env=env, capture=True).strip()
+    os.environ.update({"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/load.db"})
+    rrall = InProcess()
+    rrall("users", "add", "load", "--role", "clinician", "--password-stdin", stdin="load test password\n")
+    token = rrall("users", "token", "load")
     results = {}
-    with served(env, "/api/v1/knowledge") as base:
+    with served(dict(os.environ), "/api/v1/knowledge") as base:
         check_each_body(base, token, cases())
         for driver in drivers:
             measure = run_wrk if driver == "wrk" else run_httpx
