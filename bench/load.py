@@ -14,9 +14,10 @@ Prints requests per second, p50/p90/p99 latency and writes bench/out/load-DRIVER
 
 What it checks, so that it never times refusals: before the load, each of the 23 bodies
 must answer 200 with an assessment of its case. Under load, any answer but 200 (httpx),
-any non-2xx answer or socket error (wrk) stops the run with exit status 1, after showing
-the first refused call's status and body (wrk does not keep bodies: each body is then
-sent once more to find one). The httpx driver times successful calls only.
+any non-2xx answer or socket error (wrk), and any call taking more than 10 s (both), stops
+the run with exit status 1, after showing the first refused call's status and body (wrk
+does not keep bodies: each body is then sent once more to find one). The httpx driver
+times successful calls only.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from typing import Any
 import httpx
 import yaml
 from harness import ROOT, InProcess, fail, options, percentiles, refused, run, served, write_numbers
+
+TIMEOUT = 10  # seconds a call may take before it counts as failed, with either driver
 
 
 def cases() -> list[bytes]:
@@ -68,7 +71,7 @@ class Loop:
         self.first_error = ""
 
     async def client(self, until: float, offset: int) -> None:
-        async with httpx.AsyncClient(base_url=self.base, headers=self.headers, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=self.base, headers=self.headers, timeout=TIMEOUT) as http:
             i = offset
             while time.perf_counter() < until:
                 body = self.bodies[i % len(self.bodies)]
@@ -129,11 +132,13 @@ def wrk_numbers(out: str, seconds: float) -> dict[str, Any]:
 
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    kinds = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()), strict=True)) \
+        if sockets else {}
+    errors = {"non_2xx": int(bad.group(1)) if bad else 0} | {k: v for k, v in kinds.items() if v}
     return {"requests": int(found(r"(\d+) requests in").group(1)),
             "requests_per_second": float(found(r"Requests/sec:\s+([\d.]+)").group(1)),
             "p50_ms": ms("50%"), "p90_ms": ms("90%"), "p99_ms": ms("99%"),
-            "errors": (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
-            "seconds": seconds}
+            "errors": sum(errors.values()), "error_kinds": errors, "seconds": seconds}
 
 
 def run_wrk(base: str, token: str, seconds: float, clients: int, warm_up: float) -> dict[str, Any]:
@@ -141,13 +146,16 @@ def run_wrk(base: str, token: str, seconds: float, clients: int, warm_up: float)
     bodies = cases()
     (folder / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
     (folder / "post.lua").write_text(WRK_SCRIPT % (folder / "bodies.jsonl", token))
-    wrk = ["wrk", "-t1", f"-c{clients}", "--latency", "-s", str(folder / "post.lua"), base + "/api/v1/assess"]
+    wrk = ["wrk", "-t1", f"-c{clients}", f"--timeout={TIMEOUT}s", "--latency", "-s", str(folder / "post.lua"),
+           base + "/api/v1/assess"]
     if warm_up:
         run([wrk[0], f"-d{max(1, round(warm_up))}s", *wrk[1:]])  # wrk takes whole seconds
     numbers = wrk_numbers(run([wrk[0], f"-d{max(1, round(seconds))}s", *wrk[1:]], capture=True), seconds)
     if numbers["errors"] or not numbers["requests"]:
         check_each_body(base, token, bodies)  # shows a refused call's status and body, if one still is
-        fail(f"wrk: {numbers['errors']} of {numbers['requests']} calls refused or failed under load")
+        fail(f"wrk: {numbers['errors']} of {numbers['requests']} calls refused or failed under load "
+             f"({', '.join(f'{k}: {v}' for k, v in numbers['error_kinds'].items() if v)}; timeout "
+             f"after {TIMEOUT} s)")
     return numbers
 
 
