@@ -32,6 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 RRALL = [sys.executable, "-c", "from rrall.cli import main; main()"]
 SHOWN = 2000  # characters of a failing call's body or a failing process's stderr shown
+LOAD_AT_START = os.getloadavg()  # a busy machine slows every number: it is written with them
 
 
 def fail(message: str) -> NoReturn:
@@ -137,7 +138,8 @@ def measured_on() -> dict[str, Any]:
     changes = _git("status", "--porcelain", "--untracked-files=no")
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": _git("rev-parse", "HEAD"),
             "uncommitted_changes": None if changes is None else bool(changes),
-            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+            "load_average_1_5_15_min": {"at_start": [round(x, 2) for x in LOAD_AT_START],
+                                        "at_end": [round(x, 2) for x in os.getloadavg()]},
             "cpu_count": os.cpu_count(), "python": platform.python_version()}
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from bench import harness
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -52,7 +51,7 @@ def test_smoke_run_exits_0_and_writes_its_numbers(script: str, tmp_path: Path) -
         stamp = numbers["measured_on"]
         assert datetime.fromisoformat(stamp["date"]).tzinfo is not None
         assert re.fullmatch(r"[0-9a-f]{40}", stamp["commit"])
-        assert len(stamp["load_average_1_5_15_min"]) == 3
+        assert [len(stamp["load_average_1_5_15_min"][w]) for w in ("at_start", "at_end")] == [3, 3]
 
 
 def test_a_failing_process_stops_the_benchmark_with_its_exit_code_and_stderr(
