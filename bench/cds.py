@@ -214,7 +214,7 @@ def main() -> None:
     with served(dict(os.environ), "/cds-services") as base:
         services = {s["id"]: s for s in httpx.get(base + "/cds-services").json()["services"]}
         for mode in MODES:
-            service = services[mode.service]
+            service = services.get(mode.service) or fail(f"no {mode.service} in GET /cds-services")
             chosen = [ordered[i % len(ordered)] for i in range(calls)]
             bodies = [(rec["Patient"][0]["resource"]["id"],
                        hook_body(mode, service["hook"], service["prefetch"], rec, ehr, i))
