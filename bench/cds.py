@@ -198,8 +198,18 @@ def main() -> None:
     parser = options(__doc__)
     parser.add_argument("--requests", type=int, default=300, help="calls per mode, the first 10 untimed")
     args = parser.parse_args()
-    calls, warm_up = (12, 2) if args.smoke else (args.requests, 10)
-    home = Path(tempfile.mkdtemp(prefix="rrall-cds-"))
+    with tempfile.TemporaryDirectory(prefix="rrall-cds-") as home:
+        results = measure(Path(home), *((12, 2) if args.smoke else (args.requests, 10)))
+    write_numbers(args.out, "cds", results, args.smoke)
+    for mode in MODES:
+        r = results[mode.name]
+        verdict = "goal met" if r["goal_met"] else "floor met, goal NOT met" if r["floor_met"] else \
+            "floor NOT met"
+        print(f"{mode.name}: p95 {r['p95_ms']} ms ({verdict}: goal <= {GOAL_MS} ms, floor <= {FLOOR_MS} ms)")
+
+
+def measure(home: Path, calls: int, warm_up: int) -> dict[str, Any]:
+    """Each mode's latencies, with the server's data in `home`."""
     records = example_records()
     ehr = fhir_server(records, "bench-fhir-token")
     os.environ.update({"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/cds.db",
@@ -225,12 +235,7 @@ def main() -> None:
             results[mode.name] = numbers | {"calls_ok": calls, "cases_stored": stored,
                                             "goal_met": numbers["p95_ms"] <= GOAL_MS,
                                             "floor_met": numbers["p95_ms"] <= FLOOR_MS}
-    write_numbers(args.out, "cds", results, args.smoke)
-    for mode in MODES:
-        r = results[mode.name]
-        verdict = "goal met" if r["goal_met"] else "floor met, goal NOT met" if r["floor_met"] else \
-            "floor NOT met"
-        print(f"{mode.name}: p95 {r['p95_ms']} ms ({verdict}: goal <= {GOAL_MS} ms, floor <= {FLOOR_MS} ms)")
+    return results
 
 
 if __name__ == "__main__":

@@ -142,15 +142,17 @@ def wrk_numbers(out: str, seconds: float) -> dict[str, Any]:
 
 
 def run_wrk(base: str, token: str, seconds: float, clients: int, warm_up: float) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="rrall-wrk-"))
     bodies = cases()
-    (folder / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
-    (folder / "post.lua").write_text(WRK_SCRIPT % (folder / "bodies.jsonl", token))
-    wrk = ["wrk", "-t1", f"-c{clients}", f"--timeout={TIMEOUT}s", "--latency", "-s", str(folder / "post.lua"),
-           base + "/api/v1/assess"]
-    if warm_up:
-        run([wrk[0], f"-d{max(1, round(warm_up))}s", *wrk[1:]])  # wrk takes whole seconds
-    numbers = wrk_numbers(run([wrk[0], f"-d{max(1, round(seconds))}s", *wrk[1:]], capture=True), seconds)
+    with tempfile.TemporaryDirectory(prefix="rrall-wrk-") as named:
+        folder = Path(named)
+        (folder / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
+        (folder / "post.lua").write_text(WRK_SCRIPT % (folder / "bodies.jsonl", token))
+        wrk = ["wrk", "-t1", f"-c{clients}", f"--timeout={TIMEOUT}s", "--latency", "-s",
+               str(folder / "post.lua"), base + "/api/v1/assess"]
+        if warm_up:
+            run([wrk[0], f"-d{max(1, round(warm_up))}s", *wrk[1:]])  # wrk takes whole seconds
+        report = run([wrk[0], f"-d{max(1, round(seconds))}s", *wrk[1:]], capture=True)
+    numbers = wrk_numbers(report, seconds)
     if numbers["errors"] or not numbers["requests"]:
         check_each_body(base, token, bodies)  # shows a refused call's status and body, if one still is
         fail(f"wrk: {numbers['errors']} of {numbers['requests']} calls refused or failed under load "
@@ -179,18 +181,18 @@ def main() -> None:
         drivers, seconds, clients, warm_up = ["httpx", *(["wrk"] if shutil.which("wrk") else [])], 1.0, 4, 0.0
     else:
         drivers, seconds, clients, warm_up = [args.driver], args.seconds, args.clients, 3.0
-    home = Path(tempfile.mkdtemp(prefix="rrall-load-"))
-    os.environ.update({"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/load.db"})
-    rrall = InProcess()
-    rrall("users", "add", "load", "--role", "clinician", "--password-stdin", stdin="load test password\n")
-    token = rrall("users", "token", "load")
     results = {}
-    with served(dict(os.environ), "/api/v1/knowledge") as base:
-        check_each_body(base, token, cases())
-        for driver in drivers:
-            measure = run_wrk if driver == "wrk" else run_httpx
-            results[driver] = {"driver": driver, "clients": clients,
-                               **measure(base, token, seconds, clients, warm_up)}
+    with tempfile.TemporaryDirectory(prefix="rrall-load-") as home:
+        os.environ.update({"RRALL_HOME": home, "RRALL_DATABASE_URL": f"sqlite:///{home}/load.db"})
+        rrall = InProcess()
+        rrall("users", "add", "load", "--role", "clinician", "--password-stdin", stdin="load test password\n")
+        token = rrall("users", "token", "load")
+        with served(dict(os.environ), "/api/v1/knowledge") as base:
+            check_each_body(base, token, cases())
+            for driver in drivers:
+                measure = run_wrk if driver == "wrk" else run_httpx
+                results[driver] = {"driver": driver, "clients": clients,
+                                   **measure(base, token, seconds, clients, warm_up)}
     for driver, result in results.items():
         write_numbers(args.out, f"load-{driver}", result, args.smoke)
         met = result["p99_ms"] <= 100
