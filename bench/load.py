@@ -2,44 +2,41 @@
 (goal: p99 <= 100 ms with no errors).
 
     python bench/load.py [--seconds 60] [--clients 20] [--driver wrk|httpx]
+    python bench/load.py --smoke     # 4 clients for 1 s, no warm-up, each driver installed
 
 Starts `rrall serve` in its own process on a temporary SQLite database with one
 clinician token, then sends the 23 example cases in turn from 20 connections, each one
-request at a time. The default driver is wrk (Debian package `wrk`, written in C), so the
-load generator takes little of the two cores from the server; `--driver httpx` runs the
-same closed loop in Python (an async httpx client), which itself needs about a core and
-so measures the server and the client together. Prints requests per second, p50/p90/p99
-latency and the error count, and writes them to bench/out/load-DRIVER.json.
+request at a time, after 3 s of untimed warm-up. The default driver is wrk (Debian
+package `wrk`, written in C), so the load generator takes little of the two cores from
+the server; `--driver httpx` runs the same closed loop in Python (an async httpx client),
+which itself needs about a core and so measures the server and the client together.
+Prints requests per second, p50/p90/p99 latency and writes bench/out/load-DRIVER.json.
+
+What it checks, so that it never times refusals: before the load, each of the 23 bodies
+must answer 200 with an assessment of its case. Under load, any answer but 200 (httpx),
+any non-2xx answer or socket error (wrk), and any call taking more than 10 s (both), stops
+the run with exit status 1, after showing the first refused call's status and body (wrk
+does not keep bodies: each body is then sent once more to find one). The httpx driver
+times successful calls only.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import re
 import shutil
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
+from harness import ROOT, InProcess, fail, options, percentiles, refused, run, served, write_numbers
 
-ROOT = Path(__file__).resolve().parents[1]
-RRALL = [sys.executable, "-c", "from rrall.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+TIMEOUT = 10  # seconds a call may take before it counts as failed, with either driver
 
 
 def cases() -> list[bytes]:
@@ -49,36 +46,62 @@ def cases() -> list[bytes]:
     return [json.dumps(as_json_document(yaml.safe_load(f.read_text()))).encode() for f in files]
 
 
-async def client(base: str, token: str, bodies: list[bytes], until: float, offset: int,
-                 latencies: list[float], errors: list[str]) -> None:
+def check_each_body(base: str, token: str, bodies: list[bytes]) -> None:
+    """Every body answers 200 with the assessment of its own case; else stop with the answer."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as http:
-        i = offset
-        while time.perf_counter() < until:
-            body = bodies[i % len(bodies)]
-            i += 1
-            started = time.perf_counter()
-            try:
-                response = await http.post("/api/v1/assess", content=body)
-                ok = response.status_code == 200
-            except httpx.HTTPError as exc:
-                ok, response = False, None
-                errors.append(type(exc).__name__)
-            latencies.append(time.perf_counter() - started)
-            if not ok and response is not None:
-                errors.append(str(response.status_code))
+    for body in bodies:
+        response = httpx.post(base + "/api/v1/assess", content=body, headers=headers, timeout=30)
+        case_id = json.loads(body).get("id")
+        try:
+            answered = response.json().get("case_id") if response.status_code == 200 else None
+        except ValueError:
+            answered = None
+        if answered != case_id:
+            refused(f"POST /api/v1/assess (case {case_id})", response)
 
 
-async def drive(base: str, token: str, seconds: float, clients: int) -> tuple[list[float], list[str], float]:
+class Loop:
+    """One closed-loop httpx client: a request, its answer, the next request."""
+
+    def __init__(self, base: str, token: str, bodies: list[bytes]) -> None:
+        self.base, self.bodies = base, bodies
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.first_error = ""
+
+    async def client(self, until: float, offset: int) -> None:
+        async with httpx.AsyncClient(base_url=self.base, headers=self.headers, timeout=TIMEOUT) as http:
+            i = offset
+            while time.perf_counter() < until:
+                body = self.bodies[i % len(self.bodies)]
+                i += 1
+                started = time.perf_counter()
+                try:
+                    response = await http.post("/api/v1/assess", content=body)
+                except httpx.HTTPError as exc:
+                    self.error(type(exc).__name__)
+                    continue
+                if response.status_code != 200:
+                    self.error(f"status {response.status_code}: {response.text[:2000]}")
+                    continue
+                self.latencies.append((time.perf_counter() - started) * 1000)
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        self.first_error = self.first_error or what
+
+
+async def drive(base: str, token: str, seconds: float, clients: int, warm_up: float) -> tuple[Loop, float]:
     bodies = cases()
-    latencies: list[float] = []
-    errors: list[str] = []
-    warm_until = time.perf_counter() + 3  # first requests build the engine's caches
-    await asyncio.gather(*(client(base, token, bodies, warm_until, i, [], []) for i in range(clients)))
+    if warm_up:  # first requests build the engine's caches
+        warm = Loop(base, token, bodies)
+        until = time.perf_counter() + warm_up
+        await asyncio.gather(*(warm.client(until, i) for i in range(clients)))
+    loop = Loop(base, token, bodies)
     started = time.perf_counter()
-    until = started + seconds
-    await asyncio.gather(*(client(base, token, bodies, until, i, latencies, errors) for i in range(clients)))
-    return latencies, errors, time.perf_counter() - started
+    await asyncio.gather(*(loop.client(started + seconds, i) for i in range(clients)))
+    return loop, time.perf_counter() - started
 
 
 WRK_SCRIPT = """
@@ -93,80 +116,88 @@ end
 """
 
 
-def run_wrk(base: str, token: str, seconds: float, clients: int) -> dict[str, float]:
-    folder = Path(tempfile.mkdtemp(prefix="rrall-wrk-"))
-    (folder / "bodies.jsonl").write_bytes(b"\n".join(cases()) + b"\n")
-    (folder / "post.lua").write_text(WRK_SCRIPT % (folder / "bodies.jsonl", token))
-    wrk = ["wrk", "-t1", f"-c{clients}", "--latency", "-s", str(folder / "post.lua"), base + "/api/v1/assess"]
-    subprocess.run([*wrk[:1], "-d3s", *wrk[1:]], check=True, capture_output=True)  # warm-up
-    out = subprocess.run([*wrk[:1], f"-d{int(seconds)}s", *wrk[1:]], check=True, capture_output=True,
-                         text=True).stdout
+def wrk_numbers(out: str, seconds: float) -> dict[str, Any]:
+    """The numbers from wrk's text report; a report without them fails the benchmark."""
+
+    def found(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, out, re.M)
+        if match is None:
+            fail(f"wrk's report has no {pattern!r}: {out}")
+        return match
 
     def ms(label: str) -> float:
-        found = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        assert found, out
-        value, unit = float(found.group(1)), found.group(2)
-        return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 1)
+        value, unit = found(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$").groups()
+        return round(float(value) / 1000 if unit == "us" else float(value) * 1000 if unit == "s"
+                     else float(value), 1)
 
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"requests": requests, "requests_per_second": rate, "p50_ms": ms("50%"), "p90_ms": ms("90%"),
-            "p99_ms": ms("99%"), "errors": errors, "seconds": seconds}
+    kinds = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()), strict=True)) \
+        if sockets else {}
+    errors = {"non_2xx": int(bad.group(1)) if bad else 0} | {k: v for k, v in kinds.items() if v}
+    return {"requests": int(found(r"(\d+) requests in").group(1)),
+            "requests_per_second": float(found(r"Requests/sec:\s+([\d.]+)").group(1)),
+            "p50_ms": ms("50%"), "p90_ms": ms("90%"), "p99_ms": ms("99%"),
+            "errors": sum(errors.values()), "error_kinds": errors, "seconds": seconds}
 
 
-def run_httpx(base: str, token: str, seconds: float, clients: int) -> dict[str, float]:
-    latencies, errors, elapsed = asyncio.run(drive(base, token, seconds, clients))
-    ordered = sorted(latencies)
+def run_wrk(base: str, token: str, seconds: float, clients: int, warm_up: float) -> dict[str, Any]:
+    bodies = cases()
+    with tempfile.TemporaryDirectory(prefix="rrall-wrk-") as named:
+        folder = Path(named)
+        (folder / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
+        (folder / "post.lua").write_text(WRK_SCRIPT % (folder / "bodies.jsonl", token))
+        wrk = ["wrk", "-t1", f"-c{clients}", f"--timeout={TIMEOUT}s", "--latency", "-s",
+               str(folder / "post.lua"), base + "/api/v1/assess"]
+        if warm_up:
+            run([wrk[0], f"-d{max(1, round(warm_up))}s", *wrk[1:]])  # wrk takes whole seconds
+        report = run([wrk[0], f"-d{max(1, round(seconds))}s", *wrk[1:]], capture=True)
+    numbers = wrk_numbers(report, seconds)
+    if numbers["errors"] or not numbers["requests"]:
+        check_each_body(base, token, bodies)  # shows a refused call's status and body, if one still is
+        fail(f"wrk: {numbers['errors']} of {numbers['requests']} calls refused or failed under load "
+             f"({', '.join(f'{k}: {v}' for k, v in numbers['error_kinds'].items() if v)}; timeout "
+             f"after {TIMEOUT} s)")
+    return numbers
 
-    def pct(p: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 1)
 
-    return {"requests": len(latencies), "requests_per_second": round(len(latencies) / elapsed, 1),
-            "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "errors": len(errors),
-            "mean_ms": round(statistics.mean(ordered) * 1000, 1), "seconds": round(elapsed, 1)}
+def run_httpx(base: str, token: str, seconds: float, clients: int, warm_up: float) -> dict[str, Any]:
+    loop, elapsed = asyncio.run(drive(base, token, seconds, clients, warm_up))
+    if loop.errors:
+        fail(f"httpx: {loop.errors} calls failed under load; the first: {loop.first_error}")
+    numbers = percentiles(loop.latencies)
+    return {"requests": numbers["timed"], "requests_per_second": round(numbers["timed"] / elapsed, 1),
+            **numbers, "errors": 0, "seconds": round(elapsed, 1)}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = options(__doc__)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--driver", choices=["wrk", "httpx"],
                         default="wrk" if shutil.which("wrk") else "httpx")
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="rrall-load-"))
-    env = os.environ | {"RRALL_HOME": str(home), "RRALL_DATABASE_URL": f"sqlite:///{home}/load.db"}
-    subprocess.run([*RRALL, "users", "add", "load", "--role", "clinician", "--password-stdin"],
-                   input="load test password\n", text=True, env=env, check=True, capture_output=True)
-    token = subprocess.run([*RRALL, "users", "token", "load"], env=env, check=True, capture_output=True,
-                           text=True).stdout.strip()
-    port = free_port()
-    server = subprocess.Popen([*RRALL, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/api/v1/knowledge", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        run = run_wrk if args.driver == "wrk" else run_httpx
-        result = {"driver": args.driver, "clients": args.clients, "cpu_count": os.cpu_count(),
-                  **run(base, token, args.seconds, args.clients)}
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"load-{args.driver}.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
-    goal = result["p99_ms"] <= 100 and not result["errors"]
-    print(f"goal p99 <= 100 ms with no errors at {args.clients} clients: {'met' if goal else 'NOT met'}")
+    if args.smoke:
+        drivers, seconds, clients, warm_up = ["httpx", *(["wrk"] if shutil.which("wrk") else [])], 1.0, 4, 0.0
+    else:
+        drivers, seconds, clients, warm_up = [args.driver], args.seconds, args.clients, 3.0
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="rrall-load-") as home:
+        os.environ.update({"RRALL_HOME": home, "RRALL_DATABASE_URL": f"sqlite:///{home}/load.db"})
+        rrall = InProcess()
+        rrall("users", "add", "load", "--role", "clinician", "--password-stdin", stdin="load test password\n")
+        token = rrall("users", "token", "load")
+        with served(dict(os.environ), "/api/v1/knowledge") as base:
+            check_each_body(base, token, cases())
+            for driver in drivers:
+                measure = run_wrk if driver == "wrk" else run_httpx
+                results[driver] = {"driver": driver, "clients": clients,
+                                   **measure(base, token, seconds, clients, warm_up)}
+    for driver, result in results.items():
+        write_numbers(args.out, f"load-{driver}", result, args.smoke)
+        met = result["p99_ms"] <= 100
+        print(f"{driver}: goal p99 <= 100 ms with no errors at {clients} clients: "
+              f"{'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

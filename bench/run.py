@@ -1,51 +1,122 @@
 """Benchmarks for the assessment. Prints the numbers docs/performance.md quotes.
 
-    python bench/run.py            # 20,000 generated cases, 10 one-case runs
+    python bench/run.py            # 20,000 generated cases (best of 3), 10 one-case runs
+    python bench/run.py --smoke    # 200 cases once, 2 one-case runs
 
 - batch: `rrall assess --format jsonl` on 20,000 varied cases, the whole process timed
-  (start-up, parsing, validation, classification, frameworks, options, prognosis, output
-  to /dev/null). Goals: >= 2,000 cases/s with options and prognosis (issue: options);
-  the core-engine issue's >= 5,000 cases/s was set before options existed.
+  (start-up, parsing, validation, classification, frameworks, options, prognosis, trials,
+  and the output, read through a pipe by this process). Goals: >= 2,000 cases/s with
+  options and prognosis (issue: options); the core-engine issue's >= 5,000 cases/s was
+  set before options existed.
 - latency: `rrall assess` (text) on one example case, median of 10 whole-process runs;
   goal <= 0.5 s.
+
+What it checks, so that it never times failures: every `rrall assess` must exit 0 (a case
+that cannot be assessed is exit 2); the batch must write exactly one JSON line per case,
+the first and last naming the first and last case; the one-case run must print its
+case's heading. Anything else stops the run with exit status 1. Writes bench/out/run.json.
 """
 
 from __future__ import annotations
 
-import argparse
+import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RRALL = [sys.executable, "-c", "from rrall.cli import main; main()"]
+from harness import ROOT, RRALL, command, fail, options, run, timed, write_numbers
+
+ONE_CASE = ROOT / "examples" / "cases" / "b-marrow-early.yaml"
 
 
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+def cases_file(out: Path, n: int) -> Path:
+    cases = out / f"cases-{n}.jsonl"
+    if not cases.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        run([sys.executable, str(ROOT / "bench" / "generate_cases.py"), "--n", str(n), "--out", str(cases)])
+    return cases
+
+
+def first_and_last_ids(cases: Path) -> tuple[str, str]:
+    with cases.open("rb") as handle:
+        last = handle.readline()
+        first = json.loads(last)["id"]
+        for line in handle:
+            last = line
+    return first, json.loads(last)["id"]
+
+
+class Lines:
+    """Counts the lines of a stream read in chunks, keeping its first and last line."""
+
+    def __init__(self) -> None:
+        self.count, self.head, self.previous, self.current = 0, b"", b"", b""
+
+    def feed(self, chunk: bytes) -> None:
+        self.count += chunk.count(b"\n")
+        if b"\n" not in self.head:
+            self.head += chunk
+        self.previous, self.current = self.current, chunk
+
+    def case_ids(self) -> tuple[str | None, str | None]:
+        if not self.count:
+            return None, None
+        last = (self.previous + self.current).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        return json.loads(self.head.split(b"\n", 1)[0])["case_id"], json.loads(last)["case_id"]
+
+
+def timed_batch(cases: Path, n: int, ids: tuple[str, str]) -> float:
+    """Seconds for one `rrall assess --format jsonl` whose output is n lines, one per case."""
+    cmd = [*RRALL, "assess", "--format", "jsonl", str(cases)]
+    lines = Lines()
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        while chunk := process.stdout.read(1 << 20):
+            lines.feed(chunk)
+        code = process.wait()
+        took = time.perf_counter() - start
+        errors.seek(0)
+        if code != 0:
+            fail(f"`{command(cmd)}` exited {code}: {errors.read().decode(errors='replace')[-2000:]}")
+    if lines.count != n or lines.case_ids() != ids:
+        fail(f"`{command(cmd)}` wrote {lines.count} lines for {n} cases (first and last case "
+             f"{lines.case_ids()}, expected {ids})")
+    return took
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = options(__doc__)
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    cases = ROOT / "bench" / "out" / f"cases-{args.n}.jsonl"
-    if not cases.exists():
-        subprocess.run([sys.executable, str(ROOT / "bench" / "generate_cases.py"), "--n", str(args.n),
-                        "--out", str(cases)], check=True)
-    batch = [timed([*RRALL, "assess", "--format", "jsonl", str(cases)]) for _ in range(args.runs)]
+    n, runs, one_case_runs = (200, 1, 2) if args.smoke else (args.n, args.runs, 10)
+    cases = cases_file(args.out, n)
+    ids = first_and_last_ids(cases)
+    batch = [timed_batch(cases, n, ids) for _ in range(runs)]
     best = min(batch)
-    runs = ", ".join(f"{t:.2f}" for t in batch)
-    print(f"batch: {args.n} cases in {best:.2f} s (best of {args.runs}; all {runs})"
-          f" = {args.n / best:,.0f} cases/s")
-    one = ROOT / "examples" / "cases" / "b-marrow-early.yaml"
-    latency = [timed([*RRALL, "assess", str(one)]) for _ in range(10)]
-    print(f"one case: median {statistics.median(latency):.3f} s, max {max(latency):.3f} s (10 runs)")
+    print(f"batch: {n} cases in {best:.2f} s (best of {runs}; all {', '.join(f'{t:.2f}' for t in batch)})"
+          f" = {n / best:,.0f} cases/s")
+    latency = []
+    for _ in range(one_case_runs):
+        took, text = timed([*RRALL, "assess", str(ONE_CASE)], capture=True)
+        if ONE_CASE.stem not in text:
+            fail(f"`rrall assess {ONE_CASE.name}` printed no heading for {ONE_CASE.stem}: {text[:2000]}")
+        latency.append(took)
+    print(f"one case: median {statistics.median(latency):.3f} s, max {max(latency):.3f} s "
+          f"({one_case_runs} runs)")
+    numbers: dict[str, Any] = {
+        "batch": {"cases": n, "runs_seconds": [round(t, 2) for t in batch], "best_seconds": round(best, 2),
+                  "cases_per_second_best": round(n / best), "goal_cases_per_second": 2000},
+        "one_case": {"case": ONE_CASE.name, "runs": one_case_runs,
+                     "median_seconds": round(statistics.median(latency), 3),
+                     "max_seconds": round(max(latency), 3), "goal_seconds": 0.5}}
+    write_numbers(args.out, "run", numbers, args.smoke)
 
 
 if __name__ == "__main__":
