@@ -55,17 +55,24 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
         object.__setattr__(self, name, value)
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         args = getattr(source, "__args__", (Any, Any))
         as_dict = handler.generate_schema(dict[args[0], args[1]])  # type: ignore[valid-type]
         # A FrozenMap is taken as it is (it cannot have changed); a mapping is validated.
         return core_schema.json_or_python_schema(
             json_schema=core_schema.no_info_after_validator_function(cls, as_dict),
-            python_schema=core_schema.union_schema([
-                core_schema.is_instance_schema(cls),
-                core_schema.no_info_after_validator_function(cls, as_dict)]),
+            python_schema=core_schema.union_schema(
+                [
+                    core_schema.is_instance_schema(cls),
+                    core_schema.no_info_after_validator_function(cls, as_dict),
+                ]
+            ),
             serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda m: dict(m._data), when_used="always"))
+                lambda m: dict(m._data), when_used="always"
+            ),
+        )
 
 
 def _refuse() -> NoReturn:

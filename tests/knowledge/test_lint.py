@@ -24,71 +24,154 @@ def _edit(name: str, old: str, new: str) -> Callable[[Path], None]:
         text = path.read_text()
         assert old in text, f"fixture out of date: {old!r} not in {name}"
         path.write_text(text.replace(old, new, 1))
+
     return apply
 
 
 BROKEN = {
-    "dangling citation": (_edit("frameworks/bfm.yaml", "group: S1, citations: [Hunger-table]",
-                                "group: S1, citations: [Nobody2099]"), "'Nobody2099', which is not in"),
-    "unused reference": (_edit("frameworks/bfm.yaml", "[Hunger-table, Tallen2010, NCT00114348]",
-                               "[Hunger-table, Tallen2010]"), "'NCT00114348' is not cited"),
-    "gap in a table": (_edit("frameworks/uk.yaml", "timing_bfm: late}, group: standard",
-                             "timing_bfm: early}, group: standard"), "matches no row"),
-    "overlap in a table": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
-                                 "when: {timing_cog: early}"), "exactly one row must match"),
-    "unknown fact": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
-                           "when: {lineage: T}"), "unknown fact 'lineage'"),
-    "unknown operator": (_edit("frameworks/bfm.yaml", "mrd_end_of_reinduction: {at_least: 0.1 %}",
-                               "mrd_end_of_reinduction: {more_than: 0.1 %}"), "unknown operator 'more_than'"),
-    "unit not allowed": (_edit("frameworks/bfm.yaml", "mrd_end_of_reinduction: {at_least: 0.1 %}",
-                               "mrd_end_of_reinduction: {at_least: 0.1 months}"), "unit 'months' is not one of"),
-    "bound on a category": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
-                                  "when: {immunophenotype: {at_least: 2}}"), "immunophenotype is not a number"),
-    "value outside domain": (_edit("frameworks/cog.yaml", "when: {immunophenotype: T}",
-                                   "when: {immunophenotype: NK}"), "'NK' is not one of"),
-    "group not declared": (_edit("frameworks/uk.yaml", "group: high, note:", "group: very_high, note:"),
-                           "'very_high' is not one of"),
-    "schema: unknown key": (_edit("frameworks/uk.yaml", "short_name: UK", "short_name: UK\ncolour: red"),
-                            "colour"),
+    "dangling citation": (
+        _edit(
+            "frameworks/bfm.yaml",
+            "group: S1, citations: [Hunger-table]",
+            "group: S1, citations: [Nobody2099]",
+        ),
+        "'Nobody2099', which is not in",
+    ),
+    "unused reference": (
+        _edit("frameworks/bfm.yaml", "[Hunger-table, Tallen2010, NCT00114348]", "[Hunger-table, Tallen2010]"),
+        "'NCT00114348' is not cited",
+    ),
+    "gap in a table": (
+        _edit(
+            "frameworks/uk.yaml", "timing_bfm: late}, group: standard", "timing_bfm: early}, group: standard"
+        ),
+        "matches no row",
+    ),
+    "overlap in a table": (
+        _edit("frameworks/cog.yaml", "when: {immunophenotype: T}", "when: {timing_cog: early}"),
+        "exactly one row must match",
+    ),
+    "unknown fact": (
+        _edit("frameworks/cog.yaml", "when: {immunophenotype: T}", "when: {lineage: T}"),
+        "unknown fact 'lineage'",
+    ),
+    "unknown operator": (
+        _edit(
+            "frameworks/bfm.yaml",
+            "mrd_end_of_reinduction: {at_least: 0.1 %}",
+            "mrd_end_of_reinduction: {more_than: 0.1 %}",
+        ),
+        "unknown operator 'more_than'",
+    ),
+    "unit not allowed": (
+        _edit(
+            "frameworks/bfm.yaml",
+            "mrd_end_of_reinduction: {at_least: 0.1 %}",
+            "mrd_end_of_reinduction: {at_least: 0.1 months}",
+        ),
+        "unit 'months' is not one of",
+    ),
+    "bound on a category": (
+        _edit("frameworks/cog.yaml", "when: {immunophenotype: T}", "when: {immunophenotype: {at_least: 2}}"),
+        "immunophenotype is not a number",
+    ),
+    "value outside domain": (
+        _edit("frameworks/cog.yaml", "when: {immunophenotype: T}", "when: {immunophenotype: NK}"),
+        "'NK' is not one of",
+    ),
+    "group not declared": (
+        _edit("frameworks/uk.yaml", "group: high, note:", "group: very_high, note:"),
+        "'very_high' is not one of",
+    ),
+    "schema: unknown key": (
+        _edit("frameworks/uk.yaml", "short_name: UK", "short_name: UK\ncolour: red"),
+        "colour",
+    ),
     "schema: rule without citation": (
-        _edit("frameworks/uk.yaml", "group: standard, citations: [Hunger-table]",
-              "group: standard, citations: []"), "at least 1 item"),
+        _edit(
+            "frameworks/uk.yaml",
+            "group: standard, citations: [Hunger-table]",
+            "group: standard, citations: []",
+        ),
+        "at least 1 item",
+    ),
     "duplicate id": (_edit("frameworks/uk.yaml", "id: uk.hsct.high", "id: uk.hsct.standard"), "used 2 times"),
     "bad yaml": (_edit("references.yaml", "format_version: 1", "format_version: [1"), "not valid YAML"),
     "option without evidence": (
         _edit("therapies.yaml", "  - id: pjp_prophylaxis\n", "  - id: pjp_prophylaxis2\n"),
-        "pjp_prophylaxis2: no evidence item"),
+        "pjp_prophylaxis2: no evidence item",
+    ),
     "evidence for an unknown option": (
-        _edit("evidence.yaml", "therapies: [testicular_radiation, orchiectomy]",
-              "therapies: [testicular_radiation, orchidopexy]"), "links unknown therapy 'orchidopexy'"),
-    "evidence without a source": (_edit("evidence.yaml", "    citation: Alexander2018\n",
-                                        "    citation: Nobody2099\n"), "'Nobody2099', which is not in"),
+        _edit(
+            "evidence.yaml",
+            "therapies: [testicular_radiation, orchiectomy]",
+            "therapies: [testicular_radiation, orchidopexy]",
+        ),
+        "links unknown therapy 'orchidopexy'",
+    ),
+    "evidence without a source": (
+        _edit("evidence.yaml", "    citation: Alexander2018\n", "    citation: Nobody2099\n"),
+        "'Nobody2099', which is not in",
+    ),
     "option rule without a source": (
-        _edit("therapies.yaml", "requires_citations: [PDQ-7]\n    default:",
-              "requires_citations: []\n    default:"),
-        "need requires_citations"),
-    "criteria: unknown requirement": (_edit("therapies.yaml", "requires: {relapse_sites: {has: testis}}",
-                                            "requires: {involves: [testis]}"), "unknown fact 'involves'"),
-    "criteria: value outside vocabulary": (_edit("therapies.yaml", "requires: {relapse_sites: {has: testis}}",
-                                                 "requires: {relapse_sites: {has: ovary}}"), "'ovary' is not one of"),
+        _edit(
+            "therapies.yaml",
+            "requires_citations: [PDQ-7]\n    default:",
+            "requires_citations: []\n    default:",
+        ),
+        "need requires_citations",
+    ),
+    "criteria: unknown requirement": (
+        _edit("therapies.yaml", "requires: {relapse_sites: {has: testis}}", "requires: {involves: [testis]}"),
+        "unknown fact 'involves'",
+    ),
+    "criteria: value outside vocabulary": (
+        _edit(
+            "therapies.yaml",
+            "requires: {relapse_sites: {has: testis}}",
+            "requires: {relapse_sites: {has: ovary}}",
+        ),
+        "'ovary' is not one of",
+    ),
     "criteria: a rule that can never decide": (
-        _edit("therapies.yaml", "        when: {disease_state: first_relapse}\n        status: standard",
-              "        when: {disease_state: [first_relapse, second_relapse, third_or_later_relapse]}\n"
-              "        status: standard"),
-        "rule reinduction.later-relapse can never decide"),
-    "anthracycline default table missing": (_edit("anthracyclines.yaml", "default_table: pancare",
-                                                  "default_table: pancare2"), "default_table 'pancare2'"),
-    "trial: unknown criterion": (_edit("trials/NCT01802814.yaml", "    age: {at_least: 1 year, at_most: 17 years}\n",
-                                       "    min_age: 1\n"), "unknown fact 'min_age'"),
-    "trial: not curated": (_edit("trials/NCT01802814.yaml", "  curated: true", "  curated: false"),
-                           "are curated"),
-    "glossary: unlabelled value": (_edit("glossary/en.yaml", "    KMT2A: KMT2A rearrangement\n", ""),
-                                   "values.genetic_lesion: 'KMT2A' has no label"),
-    "glossary: unlabelled field": (_edit("glossary/en.yaml", "  relapses[].cd22: {label: CD22 at relapse",
-                                         "  relapses[].cd22x: {label: CD22 at relapse"),
-                                   "case field 'relapses[].cd22' has no label"),
-    "framework not in manifest": (_edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
-                                  "not listed in manifest"),
+        _edit(
+            "therapies.yaml",
+            "        when: {disease_state: first_relapse}\n        status: standard",
+            "        when: {disease_state: [first_relapse, second_relapse, third_or_later_relapse]}\n"
+            "        status: standard",
+        ),
+        "rule reinduction.later-relapse can never decide",
+    ),
+    "anthracycline default table missing": (
+        _edit("anthracyclines.yaml", "default_table: pancare", "default_table: pancare2"),
+        "default_table 'pancare2'",
+    ),
+    "trial: unknown criterion": (
+        _edit(
+            "trials/NCT01802814.yaml", "    age: {at_least: 1 year, at_most: 17 years}\n", "    min_age: 1\n"
+        ),
+        "unknown fact 'min_age'",
+    ),
+    "trial: not curated": (
+        _edit("trials/NCT01802814.yaml", "  curated: true", "  curated: false"),
+        "are curated",
+    ),
+    "glossary: unlabelled value": (
+        _edit("glossary/en.yaml", "    KMT2A: KMT2A rearrangement\n", ""),
+        "values.genetic_lesion: 'KMT2A' has no label",
+    ),
+    "glossary: unlabelled field": (
+        _edit(
+            "glossary/en.yaml",
+            "  relapses[].cd22: {label: CD22 at relapse",
+            "  relapses[].cd22x: {label: CD22 at relapse",
+        ),
+        "case field 'relapses[].cd22' has no label",
+    ),
+    "framework not in manifest": (
+        _edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
+        "not listed in manifest",
+    ),
 }
 
 

@@ -16,8 +16,13 @@ from tests.strategies import cases
 KB = default_knowledge()
 OFFERED = {"standard", "consider"}
 TKIS = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib")
-SUPPORTIVE = ("levofloxacin_prophylaxis", "antifungal_prophylaxis", "pjp_prophylaxis", "palliative_care",
-              "psychosocial_support")
+SUPPORTIVE = (
+    "levofloxacin_prophylaxis",
+    "antifungal_prophylaxis",
+    "pjp_prophylaxis",
+    "palliative_care",
+    "psychosocial_support",
+)
 MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -71,9 +76,14 @@ def test_safety_rules_hold_for_any_case(case: dict[str, Any]) -> None:
 
 
 def test_dasatinib_and_nilotinib_follow_the_mutation(kb: KnowledgeBase) -> None:
-    pairs = [("F317L", "dasatinib", "nilotinib"), ("V299L", "dasatinib", "nilotinib"),
-             ("T315A", "dasatinib", "nilotinib"), ("Y253H", "nilotinib", "dasatinib"),
-             ("E255K", "nilotinib", "dasatinib"), ("F359C", "nilotinib", "dasatinib")]
+    pairs = [
+        ("F317L", "dasatinib", "nilotinib"),
+        ("V299L", "dasatinib", "nilotinib"),
+        ("T315A", "dasatinib", "nilotinib"),
+        ("Y253H", "nilotinib", "dasatinib"),
+        ("E255K", "nilotinib", "dasatinib"),
+        ("F359C", "nilotinib", "dasatinib"),
+    ]
     for mutation, excluded, kept in pairs:
         a = run(make_case(**{"relapses.0.bcr_abl1": True, "relapses.0.abl1_kinase_mutations": [mutation]}))
         o = options(a)
@@ -86,9 +96,12 @@ def test_hsct_follows_the_frameworks_and_says_where_they_disagree() -> None:
     hsct = options(a)["allogeneic_hsct"]
     assert hsct.status == "consider"
     said = " ".join(hsct.reasons)
-    assert "disagree" in said and "UK: transplant indicated" in said and "BFM: transplant not indicated" in said
-    indicated = options(run(make_case(mrd=[{"timepoint": "end_of_reinduction", "value": 0.5,
-                                            "unit": "percent"}])))["allogeneic_hsct"]
+    assert (
+        "disagree" in said and "UK: transplant indicated" in said and "BFM: transplant not indicated" in said
+    )
+    indicated = options(
+        run(make_case(mrd=[{"timepoint": "end_of_reinduction", "value": 0.5, "unit": "percent"}]))
+    )["allogeneic_hsct"]
     assert indicated.status == "standard"
 
 
@@ -114,14 +127,22 @@ def test_cns_relapse_gets_intrathecal_and_delayed_cranial_radiation() -> None:
 
 def test_testicular_relapse_gets_radiation_or_orchiectomy() -> None:
     o = options(run(make_case(**{"relapses.0.sites": ["testis"], "relapses.0.marrow_blasts_percent": 0})))
-    assert o["testicular_radiation"].status == "consider" and "persists after reinduction" in \
-        o["testicular_radiation"].reasons[0]
+    assert (
+        o["testicular_radiation"].status == "consider"
+        and "persists after reinduction" in o["testicular_radiation"].reasons[0]
+    )
     assert o["orchiectomy"].status == "consider"
 
 
 def test_post_hsct_relapse_brings_second_hsct_and_car_t_with_figures() -> None:
-    o = options(run(make_case(**{"relapses.0.cd19": "positive"},
-                              prior_therapy={"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]})))
+    o = options(
+        run(
+            make_case(
+                **{"relapses.0.cd19": "positive"},
+                prior_therapy={"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]},
+            )
+        )
+    )
     assert o["allogeneic_hsct"].status == "not_eligible"
     second = o["second_allogeneic_hsct"]
     assert second.status == "consider" and "29.4" in second.reasons[0]
@@ -129,16 +150,27 @@ def test_post_hsct_relapse_brings_second_hsct_and_car_t_with_figures() -> None:
 
 
 def test_vod_cautions_for_inotuzumab_and_clofarabine_around_hsct() -> None:
-    o = options(run(make_case(**{"relapses.0.cd22": "positive", "relapses.0.reinduction_outcome":
-                                 "treatment_failure"},
-                              prior_therapy={"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]})))
+    o = options(
+        run(
+            make_case(
+                **{"relapses.0.cd22": "positive", "relapses.0.reinduction_outcome": "treatment_failure"},
+                prior_therapy={"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]},
+            )
+        )
+    )
     assert any("veno-occlusive" in k.text for k in o["inotuzumab_ozogamicin"].cautions)
     assert any("veno-occlusive" in k.text for k in o["clofarabine_cyclophosphamide_etoposide"].cautions)
 
 
 def test_anthracycline_block_and_cautions_at_250_and_300() -> None:
-    doses = {"prior_therapy": {"anthracyclines": [{"agent": "daunorubicin", "cumulative_mg_per_m2": 100},
-                                                  {"agent": "mitoxantrone", "cumulative_mg_per_m2": 20}]}}
+    doses = {
+        "prior_therapy": {
+            "anthracyclines": [
+                {"agent": "daunorubicin", "cumulative_mg_per_m2": 100},
+                {"agent": "mitoxantrone", "cumulative_mg_per_m2": 20},
+            ]
+        }
+    }
     a = run(make_case(**doses))
     block = a.cumulative_anthracycline
     assert block.table == "pancare" and str(block.doxorubicin_equivalent_mg_per_m2) == "260"
@@ -152,15 +184,27 @@ def test_anthracycline_block_and_cautions_at_250_and_300() -> None:
 
 
 def test_factor_table_can_be_switched(kb: KnowledgeBase) -> None:
-    case = parse_case(make_case(prior_therapy={"anthracyclines": [{"agent": "mitoxantrone",
-                                                                   "cumulative_mg_per_m2": 20}]}), kb, TODAY)
+    case = parse_case(
+        make_case(prior_therapy={"anthracyclines": [{"agent": "mitoxantrone", "cumulative_mg_per_m2": 20}]}),
+        kb,
+        TODAY,
+    )
     assert str(assess(case, kb).cumulative_anthracycline.doxorubicin_equivalent_mg_per_m2) == "200"
-    assert str(assess(case, kb, anthracycline_table="feijen2019")
-               .cumulative_anthracycline.doxorubicin_equivalent_mg_per_m2) == "210"
+    assert (
+        str(
+            assess(
+                case, kb, anthracycline_table="feijen2019"
+            ).cumulative_anthracycline.doxorubicin_equivalent_mg_per_m2
+        )
+        == "210"
+    )
     cog = assess(case, kb, anthracycline_table="cog_substitution").cumulative_anthracycline
     assert cog.status == "range" and [str(v) for v in cog.range_mg_per_m2 or ()] == ["80", "100"]
-    ida = parse_case(make_case(prior_therapy={"anthracyclines": [{"agent": "idarubicin",
-                                                                  "cumulative_mg_per_m2": 30}]}), kb, TODAY)
+    ida = parse_case(
+        make_case(prior_therapy={"anthracyclines": [{"agent": "idarubicin", "cumulative_mg_per_m2": 30}]}),
+        kb,
+        TODAY,
+    )
     feijen = assess(ida, kb, anthracycline_table="feijen2019").cumulative_anthracycline
     assert feijen.status == "not_convertible"
 
@@ -186,7 +230,9 @@ def test_unrecorded_reinduction_outcome_is_named_with_what_it_would_change() -> 
     assert len(pending.affects) == len(pending.decides)
     for affected, decides in zip(pending.affects, pending.decides, strict=True):
         assert decides.startswith(names[affected.removeprefix("option:")] + ": ")
-    assert f"{names['reinduction_chemotherapy']}: standard now, not recommended if reinduction fails" \
+    assert (
+        f"{names['reinduction_chemotherapy']}: standard now, not recommended if no remission after reinduction"
         in pending.decides
+    )
     recorded = run(make_case(**{"relapses.0.reinduction_outcome": "CR"}))
     assert "relapses[-1].reinduction_outcome" not in {m.field for m in recorded.missing_data}

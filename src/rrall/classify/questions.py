@@ -25,32 +25,58 @@ class Questions:
         self._fields = {name: f.field for name, f in kb.facts.facts.items()}
         self._members: dict[tuple[str, str], Question] = {}
         threshold = kb.classification.site.combined_marrow_blasts_percent
-        self.site = Question("site", self._fields["site"], (
-            Alternative("isolated_extramedullary", f"marrow blasts below {threshold:f} % "
-                        f"({words.plain('site', 'isolated_extramedullary')})",
-                        (("site", "isolated_extramedullary"), ("marrow_involved", False))),
-            Alternative("combined", f"marrow blasts {threshold:f} % or more ({words.plain('site', 'combined')})",
-                        (("site", "combined"), ("marrow_involved", True)))))
+        self.site = Question(
+            "site",
+            self._fields["site"],
+            (
+                Alternative(
+                    "isolated_extramedullary",
+                    f"marrow blasts below {threshold:f} % ({words.plain('site', 'isolated_extramedullary')})",
+                    (("site", "isolated_extramedullary"), ("marrow_involved", False)),
+                ),
+                Alternative(
+                    "combined",
+                    f"marrow blasts {threshold:f} % or more ({words.plain('site', 'combined')})",
+                    (("site", "combined"), ("marrow_involved", True)),
+                ),
+            ),
+        )
         self.frontline = self._frontline()
         self.bcr_abl1 = self.yes_no("bcr_abl1")
-        self.cns_at_diagnosis = Question("active_cns", "diagnosis.cns_status", (
-            Alternative("true", words.value("active_cns", True), (("active_cns", True),)),
-            Alternative("false", words.value("active_cns", False), (("active_cns", False),))))
+        self.cns_at_diagnosis = Question(
+            "active_cns",
+            "diagnosis.cns_status",
+            (
+                Alternative("true", words.value("active_cns", True), (("active_cns", True),)),
+                Alternative("false", words.value("active_cns", False), (("active_cns", False),)),
+            ),
+        )
         self.antigen = {fact: self.one_of(fact, ("positive", "dim", "negative")) for fact in ("cd19", "cd22")}
         self.mrd = self.bands("mrd_end_of_reinduction")
         self.performance = self.bands("performance")
         self.doxorubicin = self.bands("doxorubicin_equivalent")
-        self.conversion = self.bands("doxorubicin_equivalent", field="anthracycline conversion factor",
-                                     name="doxorubicin_equivalent:factor")
+        self.conversion = self.bands(
+            "doxorubicin_equivalent",
+            field="anthracycline conversion factor",
+            name="doxorubicin_equivalent:factor",
+        )
 
     def yes_no(self, fact: str) -> Question:
-        return Question(fact, self._fields[fact], (
-            Alternative("true", self.words.value(fact, True), ((fact, True),)),
-            Alternative("false", self.words.value(fact, False), ((fact, False),))))
+        return Question(
+            fact,
+            self._fields[fact],
+            (
+                Alternative("true", self.words.value(fact, True), ((fact, True),)),
+                Alternative("false", self.words.value(fact, False), ((fact, False),)),
+            ),
+        )
 
     def one_of(self, fact: str, values: Sequence[str]) -> Question:
-        return Question(fact, self._fields[fact], tuple(
-            Alternative(v, self.words.value(fact, v), ((fact, v),)) for v in values))
+        return Question(
+            fact,
+            self._fields[fact],
+            tuple(Alternative(v, self.words.value(fact, v), ((fact, v),)) for v in values),
+        )
 
     def bands(self, fact: str, field: str | None = None, name: str | None = None) -> Question:
         """One alternative per interval between the fact's bounds (its lower end stands for it)."""
@@ -58,9 +84,15 @@ class Questions:
         alternatives = []
         for i, low in enumerate(ends):
             high = ends[i + 1] if i + 1 < len(ends) else None
-            alternatives.append(Alternative(
-                f"{low:f}" if high is None else f"{low:f}..{high:f}", self.band_label(fact, low, high),
-                ((fact, low),), low=low, high=high))
+            alternatives.append(
+                Alternative(
+                    f"{low:f}" if high is None else f"{low:f}..{high:f}",
+                    self.band_label(fact, low, high),
+                    ((fact, low),),
+                    low=low,
+                    high=high,
+                )
+            )
         return Question(name or fact, field or self._fields[fact], tuple(alternatives), numeric=True)
 
     def band_label(self, fact: str, low: Decimal | None, high: Decimal | None) -> str:
@@ -75,9 +107,14 @@ class Questions:
 
     def values(self, fact: str, field: str, found: Sequence[Decimal]) -> Question:
         """The values several records give for one fact (conflicting MRD results)."""
-        return Question(fact, field, tuple(
-            Alternative(f"{v:f}", self.words.value(fact, self.words.number(fact, v)), ((fact, v),))
-            for v in found))
+        return Question(
+            fact,
+            field,
+            tuple(
+                Alternative(f"{v:f}", self.words.value(fact, self.words.number(fact, v)), ((fact, v),))
+                for v in found
+            ),
+        )
 
     def member(self, fact: str, value: str) -> Question:
         """Whether one value is in a list fact (a lesion, a mutation, a prior response)."""
@@ -86,21 +123,32 @@ class Questions:
         if found is None:
             said = "any value" if value == "*" else self.words.plain(fact, value)
             label = self.words.label(fact)
-            found = self._members[key] = Question(f"{fact}:{value}", self._fields[fact], (
-                Alternative("present", f"{label}: {said} found", ((member_fact(fact, value), True),)),
-                Alternative("absent", f"{label}: {said} not found", ((member_fact(fact, value), False),))))
+            found = self._members[key] = Question(
+                f"{fact}:{value}",
+                self._fields[fact],
+                (
+                    Alternative("present", f"{label}: {said} found", ((member_fact(fact, value), True),)),
+                    Alternative("absent", f"{label}: {said} not found", ((member_fact(fact, value), False),)),
+                ),
+            )
         return found
 
     def _frontline(self) -> Question:
         """During front-line therapy, or each interval of months after its end."""
         during = self.words.value("frontline_completed", False)
-        alternatives = [Alternative("during", during,
-                                    (("frontline_completed", False), ("months_from_frontline_end", NA)))]
+        alternatives = [
+            Alternative("during", during, (("frontline_completed", False), ("months_from_frontline_end", NA)))
+        ]
         ends = sorted({Decimal(0), *self.bounds.get("months_from_frontline_end", ())})
         for i, low in enumerate(ends):
             high = ends[i + 1] if i + 1 < len(ends) else None
-            alternatives.append(Alternative(
-                f"{low:f}" if high is None else f"{low:f}..{high:f}",
-                self.band_label("months_from_frontline_end", low, high),
-                (("frontline_completed", True), ("months_from_frontline_end", int(low))), low=low, high=high))
+            alternatives.append(
+                Alternative(
+                    f"{low:f}" if high is None else f"{low:f}..{high:f}",
+                    self.band_label("months_from_frontline_end", low, high),
+                    (("frontline_completed", True), ("months_from_frontline_end", int(low))),
+                    low=low,
+                    high=high,
+                )
+            )
         return Question("frontline_end", self._fields["frontline_completed"], tuple(alternatives))

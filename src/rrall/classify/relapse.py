@@ -33,6 +33,7 @@ class Classified:
     classification: Classification
     facts: dict[str, Value]  # never changed after classify() returns
     warnings: tuple[Warning, ...]
+    assumed: tuple[str, ...] = ()  # facts read as their assumed value (knowledge/facts.yaml)
 
 
 class Classifier:
@@ -48,8 +49,12 @@ class Classifier:
         """The bounds classification itself compares raw case numbers with."""
         return {"marrow_blasts_percent": (self.kb.classification.site.combined_marrow_blasts_percent,)}
 
-    def classify(self, case: Case, doses: CumulativeAnthracycline,
-                 timing: Callable[[dict[str, Value]], Timing] | None = None) -> Classified:
+    def classify(
+        self,
+        case: Case,
+        doses: CumulativeAnthracycline,
+        timing: Callable[[dict[str, Value]], Timing] | None = None,
+    ) -> Classified:
         """The case's facts and classification; `timing` may give a shared result for the
         timing (the engine's memo) instead of working it out."""
         q = self.questions
@@ -58,19 +63,30 @@ class Classifier:
         number = len(case.relapses)
         lineage = (relapse.immunophenotype if relapse else None) or case.diagnosis.immunophenotype
         if lineage != case.diagnosis.immunophenotype:
-            warnings.append(Warning(code="lineage_switch", path=f"{LATEST}.immunophenotype",
-                                    message=f"Lineage at relapse ({lineage}) differs from diagnosis "
-                                    f"({case.diagnosis.immunophenotype}); the relapse lineage is used."))
+            warnings.append(
+                Warning(
+                    code="lineage_switch",
+                    path=f"{LATEST}.immunophenotype",
+                    message=f"Lineage at relapse ({lineage}) differs from diagnosis "
+                    f"({case.diagnosis.immunophenotype}); the relapse lineage is used.",
+                )
+            )
         if relapse and case.diagnosis.induction_outcome == "induction_failure":
-            warnings.append(Warning(code="prior_induction_failure", path="diagnosis.induction_outcome",
-                                    message="Primary induction failure before the first relapse."))
+            warnings.append(
+                Warning(
+                    code="prior_induction_failure",
+                    path="diagnosis.induction_outcome",
+                    message="Primary induction failure before the first relapse.",
+                )
+            )
         end, end_source = frontline_end(case)
         months_dx = months_between(case.diagnosis.date, relapse.date) if relapse else None
         months_end = months_between(end, relapse.date) if relapse and isinstance(end, date) else None
         bcr_abl1 = _bcr_abl1(case, relapse)
         refractory = relapse is None or relapse.reinduction_outcome == "treatment_failure"
         post_hsct = relapse is not None and any(
-            h.type == "allogeneic" and h.date < relapse.date for h in case.prior_therapy.hsct)
+            h.type == "allogeneic" and h.date < relapse.date for h in case.prior_therapy.hsct
+        )
         site = _site(relapse, self.kb, warnings) if relapse else None
         facts: dict[str, Value] = {
             "disease_state": _state(number),
@@ -83,42 +99,74 @@ class Classifier:
             "age_at_diagnosis": months_between(case.date_of_birth, case.diagnosis.date),
             "bcr_abl1": Open(q.bcr_abl1) if bcr_abl1 is None else bcr_abl1,
             "prior_allogeneic_hsct": any(h.type == "allogeneic" for h in case.prior_therapy.hsct),
-            "prior_cranial_radiation": _gy(case.prior_therapy.cranial_radiation_gy,
-                                           q.yes_no("prior_cranial_radiation")),
+            "prior_cranial_radiation": _gy(
+                case.prior_therapy.cranial_radiation_gy, q.yes_no("prior_cranial_radiation")
+            ),
             "performance": Open(q.performance) if case.performance is None else case.performance.score,
             "doxorubicin_equivalent": self._doses(doses),
             **self._prior(case),
             **self._relapse(case, relapse, site, months_dx, end, months_end, warnings),
             **self._markers(case, relapse, bcr_abl1),
         }
-        timing = (timing or self.timing_of)(facts) if number == 1 else None
+        said = (timing or self.timing_of)(facts) if number == 1 else None
         classification = Classification(
-            disease_state=_state(number), relapse_number=number, refractory=refractory,
-            reinduction_outcome=relapse.reinduction_outcome if relapse else None, post_hsct=post_hsct,
-            immunophenotype=lineage, site=site if site != "open" else None,
+            disease_state=_state(number),
+            relapse_number=number,
+            refractory=refractory,
+            reinduction_outcome=relapse.reinduction_outcome if relapse else None,
+            post_hsct=post_hsct,
+            immunophenotype=lineage,
+            site=site if site != "open" else None,
             extramedullary_sites=tuple(s for s in relapse.sites if s != "bone_marrow") if relapse else (),
             marrow_blasts_percent=relapse.marrow_blasts_percent if relapse else None,
-            relapse_date=relapse.date if relapse else None, months_from_diagnosis=months_dx,
-            frontline_end=end, frontline_end_source=end_source, months_from_frontline_end=months_end,
-            timing=timing, bcr_abl1=bcr_abl1,
+            relapse_date=relapse.date if relapse else None,
+            months_from_diagnosis=months_dx,
+            frontline_end=end,
+            frontline_end_source=end_source,
+            months_from_frontline_end=months_end,
+            timing=said,
+            bcr_abl1=bcr_abl1,
             abl1_kinase_mutations=tuple(relapse.abl1_kinase_mutations)
-            if relapse and relapse.abl1_kinase_mutations is not None else None,
-            cd19=relapse.cd19 if relapse else None, cd22=relapse.cd22 if relapse else None,
+            if relapse and relapse.abl1_kinase_mutations is not None
+            else None,
+            cd19=relapse.cd19 if relapse else None,
+            cd22=relapse.cd22 if relapse else None,
             mrd=tuple(_mrd_out(m) for m in case.mrd),
             age_at_diagnosis_years=age_in_years(case.date_of_birth, case.diagnosis.date),
             age_at_assessment_years=age_in_years(case.date_of_birth, case.as_of),
         )
-        return Classified(classification, facts, tuple(warnings))
+        # A relapse whose reinduction outcome is not recorded is read as not (yet) refractory.
+        assumed = ("refractory",) if relapse and relapse.reinduction_outcome is None else ()
+        return Classified(
+            classification,
+            facts,
+            tuple(warnings),
+            tuple(f for f in assumed if self.kb.facts.facts[f].assumed is not None),
+        )
 
-    def _relapse(self, case: Case, relapse: Relapse | None, site: str | None, months_dx: int | None,
-                 end: date | str | None, months_end: int | None, warnings: list[Warning]) -> dict[str, Value]:
+    def _relapse(
+        self,
+        case: Case,
+        relapse: Relapse | None,
+        site: str | None,
+        months_dx: int | None,
+        end: date | str | None,
+        months_end: int | None,
+        warnings: list[Warning],
+    ) -> dict[str, Value]:
         q = self.questions
         if relapse is None:
             status = case.diagnosis.cns_status
-            return {"site": NA, "marrow_involved": NA, "relapse_sites": NA, "months_from_diagnosis": NA,
-                    "frontline_completed": NA, "months_from_frontline_end": NA,
-                    "active_cns": Open(q.cns_at_diagnosis) if status is None else status != "CNS1",
-                    "mrd_end_of_reinduction": NA}
+            return {
+                "site": NA,
+                "marrow_involved": NA,
+                "relapse_sites": NA,
+                "months_from_diagnosis": NA,
+                "frontline_completed": NA,
+                "months_from_frontline_end": NA,
+                "active_cns": Open(q.cns_at_diagnosis) if status is None else status != "CNS1",
+                "mrd_end_of_reinduction": NA,
+            }
         facts: dict[str, Value] = {
             "relapse_sites": self._members("relapse_sites", frozenset(relapse.sites), frozenset()),
             "months_from_diagnosis": months_dx if months_dx is not None else NA,
@@ -169,12 +217,18 @@ class Classifier:
     def _prior(self, case: Case) -> dict[str, Value]:
         agents = case.prior_therapy.agents
         responses = {f"{a.agent}:{a.response}" for a in agents if a.response}
-        open_responses = {f"{a.agent}:{r}" for a in agents if a.response is None
-                          for r in ("mrd_negative_remission", "complete_remission", "no_response",
-                                    "not_evaluable")}
-        return {"prior_agents": self._members("prior_agents", frozenset(a.agent for a in agents), frozenset()),
-                "prior_responses": self._members("prior_responses", frozenset(responses),
-                                                 frozenset(open_responses - responses))}
+        open_responses = {
+            f"{a.agent}:{r}"
+            for a in agents
+            if a.response is None
+            for r in ("mrd_negative_remission", "complete_remission", "no_response", "not_evaluable")
+        }
+        return {
+            "prior_agents": self._members("prior_agents", frozenset(a.agent for a in agents), frozenset()),
+            "prior_responses": self._members(
+                "prior_responses", frozenset(responses), frozenset(open_responses - responses)
+            ),
+        }
 
     def _members(self, fact: str, present: frozenset[str], maybe: frozenset[str] | None) -> Members:
         return Members(present, maybe, partial(self.questions.member, fact))
@@ -193,12 +247,18 @@ class Classifier:
             return found[0]
         if not found:
             return Open(self.questions.mrd)
-        warnings.append(Warning(
-            code="conflicting_mrd", path="mrd",
-            message="Several end-of-reinduction MRD values are given for this relapse ("
-            + ", ".join(self.questions.words.number("mrd_end_of_reinduction", v) for v in found)
-            + "); decisions that depend on which one applies are left open."))
-        return Open(self.questions.values("mrd_end_of_reinduction", "mrd[timepoint=end_of_reinduction]", found))
+        warnings.append(
+            Warning(
+                code="conflicting_mrd",
+                path="mrd",
+                message="Several end-of-reinduction MRD values are given for this relapse ("
+                + ", ".join(self.questions.words.number("mrd_end_of_reinduction", v) for v in found)
+                + "); decisions that depend on which one applies are left open.",
+            )
+        )
+        return Open(
+            self.questions.values("mrd_end_of_reinduction", "mrd[timepoint=end_of_reinduction]", found)
+        )
 
     def timing_of(self, facts: dict[str, Value]) -> Timing:
         """Each timing scheme's category over every world the open facts allow."""
@@ -206,17 +266,18 @@ class Classifier:
         said: dict[str, str | None] = {}
         rules: set[str] = set()
         for scheme in self.kb.classification.timing_schemes:
+
             def decide(w: World, scheme=scheme) -> str | Question:  # type: ignore[no-untyped-def]
                 row = timing_rule(scheme, w)
                 return row if isinstance(row, Question) else (row.id if row else "")
+
             resolution = resolve(world, decide)
             ids = resolution.outcomes()
             rules.update(i for i in ids if i)
             categories = {r.id: r.category for r in scheme.rules}
             seen = {categories.get(i) for i in ids}
             said[scheme.fact] = seen.pop() if len(seen) == 1 else "unknown"
-        return Timing(bfm=said.get("timing_bfm"), cog=said.get("timing_cog"),  # type: ignore[arg-type]
-                      rules=tuple(sorted(rules)))
+        return Timing(bfm=said.get("timing_bfm"), cog=said.get("timing_cog"), rules=tuple(sorted(rules)))
 
 
 def _gy(value: float | None, question: Question) -> Value:
@@ -242,32 +303,39 @@ def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteC
         return "open"
     if Decimal(str(blasts)) >= threshold:
         return "combined"
-    warnings.append(Warning(
-        code="marrow_below_combined_threshold", path=f"{LATEST}.marrow_blasts_percent",
-        message=rule.below_threshold_warning.strip().format(blasts=blasts, threshold=threshold),
-        citations=tuple(rule.warning_citations)))
+    warnings.append(
+        Warning(
+            code="marrow_below_combined_threshold",
+            path=f"{LATEST}.marrow_blasts_percent",
+            message=rule.below_threshold_warning.strip().format(blasts=blasts, threshold=threshold),
+            citations=tuple(rule.warning_citations),
+        )
+    )
     return "isolated_extramedullary"
 
 
 def frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, str | None]:
     """The end of front-line therapy; an HSCT in first remission ends it on its date."""
     first = case.relapses[0].date if case.relapses else None
-    return effective_frontline_end(case.diagnosis.frontline_end_date, [h.date for h in case.prior_therapy.hsct],
-                                   first)
+    return effective_frontline_end(
+        case.diagnosis.frontline_end_date, [h.date for h in case.prior_therapy.hsct], first
+    )
 
 
 Given = date | Literal["not_completed"] | None
 
 
-def effective_frontline_end(given: Given, hsct_dates: list[date], first_relapse: date | None
-                            ) -> tuple[Given, str | None]:
+def effective_frontline_end(
+    given: Given, hsct_dates: list[date], first_relapse: date | None
+) -> tuple[Given, str | None]:
     """The end of front-line therapy as given, unless an HSCT in first remission (before the
     first relapse) came first: it ends front-line therapy on its date. The source says which."""
     for i, when in enumerate(hsct_dates):
         in_cr1 = first_relapse is None or when < first_relapse
         if in_cr1 and (not isinstance(given, date) or when < given):
-            return when, (f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends"
-                          " front-line therapy)")
+            return when, (
+                f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends front-line therapy)"
+            )
     return given, "diagnosis.frontline_end_date" if given is not None else None
 
 
@@ -285,10 +353,14 @@ def _bcr_abl1(case: Case, relapse: Relapse | None) -> bool | None:
 
 def end_of_reinduction_mrd(case: Case) -> list[MrdMeasurement]:
     latest = len(case.relapses)
-    return [m for m in case.mrd
-            if m.timepoint == "end_of_reinduction" and (m.relapse or latest) == latest]
+    return [m for m in case.mrd if m.timepoint == "end_of_reinduction" and (m.relapse or latest) == latest]
 
 
 def _mrd_out(m: MrdMeasurement) -> MrdValue:
-    return MrdValue(timepoint=m.timepoint, fraction=f"{m.fraction.normalize():f}",
-                    percent=f"{(m.fraction * 100).normalize():f}", method=m.method, relapse=m.relapse)
+    return MrdValue(
+        timepoint=m.timepoint,
+        fraction=f"{m.fraction.normalize():f}",
+        percent=f"{(m.fraction * 100).normalize():f}",
+        method=m.method,
+        relapse=m.relapse,
+    )

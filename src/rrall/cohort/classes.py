@@ -57,10 +57,12 @@ QUANTITY_OF_FACT: dict[str, str | None] = {
 }
 # The case model's own limits for the measured columns (read from its JSON Schema), so a
 # value outside them never shares a class with one inside.
-_MEASURED_FIELDS = {"marrow_blasts_percent": ("Relapse", "marrow_blasts_percent"),
-                    "mrd_end_of_reinduction_percent": ("MrdMeasurement", "value"),
-                    "wbc_per_uL": ("Diagnosis", "wbc_per_uL"),
-                    "cranial_radiation_gy": ("PriorTherapy", "cranial_radiation_gy")}
+_MEASURED_FIELDS = {
+    "marrow_blasts_percent": ("Relapse", "marrow_blasts_percent"),
+    "mrd_end_of_reinduction_percent": ("MrdMeasurement", "value"),
+    "wbc_per_uL": ("Diagnosis", "wbc_per_uL"),
+    "cranial_radiation_gy": ("PriorTherapy", "cranial_radiation_gy"),
+}
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _NEAR = 1e-9
@@ -86,7 +88,9 @@ def bounds(engine: Engine) -> Bounds | None:
             continue
         scale = 100 if quantity.endswith("_percent") else 1  # the column is in percent, the fact a fraction
         found[quantity].update(float(b * scale) for b in engine.keys.bounds(fact))
-    found["marrow_blasts_percent"].update(float(v) for v in engine.ev.classifier.bounds()["marrow_blasts_percent"])
+    found["marrow_blasts_percent"].update(
+        float(v) for v in engine.ev.classifier.bounds()["marrow_blasts_percent"]
+    )
     found["cranial_radiation_gy"].add(0.0)  # prior cranial radiation: more than 0 Gy
     schema = Case.model_json_schema()["$defs"]
     for column, (model, field) in _MEASURED_FIELDS.items():
@@ -96,8 +100,9 @@ def bounds(engine: Engine) -> Bounds | None:
     return Bounds({name: np.array(sorted(values), dtype=np.float64) for name, values in found.items()})
 
 
-def _by_distinct(frame: pl.DataFrame, inputs: dict[str, pl.Expr], fn: Callable[..., Any],
-                 dtype: Any) -> pl.Series:
+def _by_distinct(
+    frame: pl.DataFrame, inputs: dict[str, pl.Expr], fn: Callable[..., Any], dtype: Any
+) -> pl.Series:
     """`fn` over each distinct combination of the inputs (classify's own function, once per
     combination), as a column of the frame."""
     values = frame.select(**inputs)
@@ -115,11 +120,13 @@ def _months(start: date | None, end: date | None) -> int | None:
     return months_between(start, end)
 
 
-def _frontline_end(given: date | None, not_completed: bool, hsct: date | None,
-                   relapse: date | None) -> date | None:
+def _frontline_end(
+    given: date | None, not_completed: bool, hsct: date | None, relapse: date | None
+) -> date | None:
     """classify's end of front-line therapy (an HSCT in first remission ends it)."""
-    end, _ = effective_frontline_end("not_completed" if not_completed else given,
-                                     [hsct] if hsct is not None else [], relapse)
+    end, _ = effective_frontline_end(
+        "not_completed" if not_completed else given, [hsct] if hsct is not None else [], relapse
+    )
     return end if isinstance(end, date) else None
 
 
@@ -190,8 +197,12 @@ def derive(frame: pl.DataFrame, today: date, long_ids: set[str]) -> tuple[pl.Dat
         dates["frontline_end_date"],
     )
     not_completed = _text("frontline_end_date", frame) == "not_completed"
-    end = _by_distinct(frame, {"g": given_end, "n": not_completed.fill_null(False), "h": hsct, "r": relapse},
-                       _frontline_end, pl.Date)
+    end = _by_distinct(
+        frame,
+        {"g": given_end, "n": not_completed.fill_null(False), "h": hsct, "r": relapse},
+        _frontline_end,
+        pl.Date,
+    )
     identifier = _text("id", frame)
     numbers: list[pl.Expr] = []
     for name in MEASURED:
@@ -235,8 +246,9 @@ def derive(frame: pl.DataFrame, today: date, long_ids: set[str]) -> tuple[pl.Dat
         _months_dx=_by_distinct(frame, {"a": dates["diagnosis_date"], "b": relapse}, _months, pl.Int32),
         _months_end=_by_distinct(frame, {"a": pl.lit(end), "b": relapse}, _months, pl.Int32),
         _age=_by_distinct(frame, {"a": dates["date_of_birth"], "b": as_of}, _months, pl.Int32),
-        _age_dx=_by_distinct(frame, {"a": dates["date_of_birth"], "b": dates["diagnosis_date"]}, _months,
-                             pl.Int32),
+        _age_dx=_by_distinct(
+            frame, {"a": dates["date_of_birth"], "b": dates["diagnosis_date"]}, _months, pl.Int32
+        ),
         _id_state=pl.when(identifier.is_null())
         .then(0)
         .when(identifier.str.len_chars() > 200)

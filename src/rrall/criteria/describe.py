@@ -70,10 +70,9 @@ class Describer:
             part = parts[i]
             if isinstance(part, Bound):
                 same = [part]
-                while i + 1 < len(parts) and isinstance(parts[i + 1], Bound) and \
-                        parts[i + 1].fact == part.fact:  # type: ignore[attr-defined]
+                while i + 1 < len(parts) and _same_number(parts[i + 1], part):
                     i += 1
-                    same.append(parts[i])  # type: ignore[arg-type]
+                    same.append(parts[i])  # type: ignore[arg-type]  # a Bound, by _same_number
                 said.append(self._bounds(same, world))
             else:
                 said += self._part(part, world)
@@ -99,7 +98,9 @@ class Describer:
             if met:
                 return self._part(met[0], world)
             said = [" and ".join(self._part(p, world)) for p in part.items]
-            return ["none of: " + "; ".join(said) if part.test(world) is False else "one of: " + "; ".join(said)]
+            return [
+                "none of: " + "; ".join(said) if part.test(world) is False else "one of: " + "; ".join(said)
+            ]
         if isinstance(part, All):
             return [p for item in part.items for p in self._part(item, world)]
         return []
@@ -115,8 +116,10 @@ class Describer:
             if "." in leaf.fact or leaf.fact.startswith("timing_"):
                 return f"{label}: depends on data the case does not give"
             if isinstance(leaf, Bound) and value.low is not None and value.high is not None:
-                span = (f"between {self.words.number(leaf.fact, value.low)} and "
-                        f"{self.words.number(leaf.fact, value.high)}")
+                span = (
+                    f"between {self.words.number(leaf.fact, value.low)} and "
+                    f"{self.words.number(leaf.fact, value.high)}"
+                )
                 return f"{label} {span} ({'needs' if isinstance(verdict, Question) else 'rule:'} {need})"
             return f"{label} not recorded; needs {need}"
         if value is NA:
@@ -135,8 +138,11 @@ class Describer:
         """What a test asks for, in words."""
         w = self.words
         if isinstance(leaf, Has):
-            return "any " + w.label(leaf.fact) if ANY in leaf.values else " or ".join(
-                w.plain(leaf.fact, v) for v in leaf.values)
+            return (
+                "any " + w.label(leaf.fact)
+                if ANY in leaf.values
+                else " or ".join(w.plain(leaf.fact, v) for v in leaf.values)
+            )
         if isinstance(leaf, OneOf):
             return " or ".join(w.value(leaf.fact, v) for v in leaf.values)
         if isinstance(leaf, Bound):
@@ -177,3 +183,7 @@ class Describer:
         if isinstance(inner, Any):
             return [p for item in inner.items for p in self._not(Not(item), world)]
         return ["not: " + "; ".join(self._part(inner, world))]
+
+
+def _same_number(part: Criterion, bound: Bound) -> bool:
+    return isinstance(part, Bound) and part.fact == bound.fact

@@ -17,15 +17,14 @@ from rrall.knowledge.words import Words
 from rrall.logic.values import Value
 from rrall.logic.world import Derive, World
 from rrall.results import CumulativeAnthracycline, Timing
-from rrall.trials.model import Trial
 
 
 class Evaluator:
-    def __init__(self, kb: KnowledgeBase, trials: Sequence[Trial]) -> None:
+    def __init__(self, kb: KnowledgeBase, more: Sequence[When] = ()) -> None:
+        """`more`: criteria beyond the knowledge base's own (the trial registry's)."""
         self.kb = kb
-        self.trials = tuple(trials)
         self.words = Words(kb)
-        self.criteria: list[When] = [*kb.criteria(), *(t.eligibility for t in self.trials)]
+        self.criteria: list[When] = [*kb.criteria(), *more]
         self.bounds = bounds(self.criteria)
         self.questions = Questions(kb, self.bounds, self.words)
         self.classifier = Classifier(kb, self.questions)
@@ -35,9 +34,12 @@ class Evaluator:
         self._direct = self._direct_reads()
         self.base_facts = tuple(sorted(kb.facts.facts))
 
-    def classify(self, case: Case, anthracycline_table: str | None = None,
-                 timing: Callable[[dict[str, Value]], Timing] | None = None
-                 ) -> tuple[Classified, CumulativeAnthracycline]:
+    def classify(
+        self,
+        case: Case,
+        anthracycline_table: str | None = None,
+        timing: Callable[[dict[str, Value]], Timing] | None = None,
+    ) -> tuple[Classified, CumulativeAnthracycline]:
         doses = cumulative(case, self.kb.anthracyclines, self.words.glossary, anthracycline_table)
         return self.classifier.classify(case, doses, timing), doses
 
@@ -66,5 +68,6 @@ class Evaluator:
             direct[f"{fw.id}.status"] = status
             direct[f"{fw.id}.group"] = frozenset({f"{fw.id}.status"}).union(*(r.when.reads for r in fw.rows))
             direct[f"{fw.id}.hsct_in_cr2"] = frozenset({f"{fw.id}.group"}).union(
-                *(r.when.reads for r in fw.hsct_rules))
+                *(r.when.reads for r in fw.hsct_rules)
+            )
         return direct

@@ -39,8 +39,9 @@ def _unique(rows: Sequence[Rule], world: World, what: str) -> Rule | Question:
         if verdict:
             hits.append(row)
     if len(hits) != 1:
-        raise TableError(f"{what}: expected exactly one matching row, found "
-                         + (", ".join(r.id for r in hits) or "no row"))
+        raise TableError(
+            f"{what}: expected exactly one matching row, found " + (", ".join(r.id for r in hits) or "no row")
+        )
     return hits[0]
 
 

@@ -40,7 +40,7 @@ class Keys:
         return self._bounds.get(fact, ())
 
     def of(self, fact: str, value: Value) -> Hashable:
-        if isinstance(value, bool) or isinstance(value, str) or value is NA:
+        if isinstance(value, (bool, str)) or value is NA:
             return value
         if isinstance(value, int | Decimal):
             if value in self._points.get(fact, ()):
@@ -48,14 +48,23 @@ class Keys:
             return bisect_right(self._bounds.get(fact, ()), value)
         if isinstance(value, Open):
             q = value.question
-            return ("open", q.id, tuple(a.value for a in q.alternatives),
-                    None if value.low is None else self.of(fact, value.low),
-                    None if value.high is None else self.of(fact, value.high))
+            return (
+                "open",
+                q.id,
+                tuple(a.value for a in q.alternatives),
+                None if value.low is None else self.of(fact, value.low),
+                None if value.high is None else self.of(fact, value.high),
+            )
         if isinstance(value, Members):
             atoms = self._atoms.get(fact, frozenset())
             maybe = None if value.maybe is None else value.maybe & atoms
-            return ("members", value.present & atoms, maybe, bool(value.present),
-                    value.maybe is None or bool(value.maybe))
+            return (
+                "members",
+                value.present & atoms,
+                maybe,
+                bool(value.present),
+                value.maybe is None or bool(value.maybe),
+            )
         raise TypeError(f"{fact}: a value of type {type(value).__name__} cannot be keyed")
 
 

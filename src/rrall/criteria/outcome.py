@@ -22,14 +22,20 @@ def answer_label(questions: Questions, question: Question, alternatives: tuple[A
     return " or ".join(a.label for a in alternatives)
 
 
-def conditions(questions: Questions, when: tuple[tuple[Question, tuple[Alternative, ...]], ...]
-               ) -> tuple[Condition, ...]:
-    return tuple(Condition(field=q.field, value="|".join(a.value for a in alts),
-                           label=answer_label(questions, q, alts)) for q, alts in when)
+def conditions(
+    questions: Questions, when: tuple[tuple[Question, tuple[Alternative, ...]], ...]
+) -> tuple[Condition, ...]:
+    return tuple(
+        Condition(
+            field=q.field, value="|".join(a.value for a in alts), label=answer_label(questions, q, alts)
+        )
+        for q, alts in when
+    )
 
 
-def missing(questions: Questions, resolution: Resolution[T], what: str,
-            say: Callable[[T], str]) -> tuple[Missing, ...]:
+def missing(
+    questions: Questions, resolution: Resolution[T], what: str, say: Callable[[T], str]
+) -> tuple[Missing, ...]:
     """For each question the outcome depends on: the field, and what each answer gives."""
     out = []
     for question in resolution.questions():
@@ -43,7 +49,10 @@ def missing(questions: Questions, resolution: Resolution[T], what: str,
                 same[-1][1].append(alternative)
             else:
                 groups.append((said, [alternative]))
-        parts = [f"{answer_label(questions, question, tuple(alts))}: {' or '.join(said)}"
-                 for said, alts in groups if said]
+        parts = [
+            f"{answer_label(questions, question, tuple(alts))}: {' or '.join(said)}"
+            for said, alts in groups
+            if said
+        ]
         out.append(Missing(field=question.field, decides=f"{what}: " + "; ".join(parts)))
     return tuple(out)

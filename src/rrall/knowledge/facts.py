@@ -39,6 +39,11 @@ class FactDef(_Data):
     unit: str | None = None
     integer: bool = False
     field: str = Field(description="the case field that settles the fact when the case leaves it open")
+    assumed: bool | None = Field(
+        default=None,
+        description="taken while the field is unrecorded; the "
+        "assessment says what the other value would change",
+    )
 
 
 class AcquiredAtRelapse(_Data):
@@ -66,7 +71,7 @@ class FactsFile(_Data):
 
     def spec(self, name: str) -> FactSpec:
         fact = self.facts[name]
-        units = {word: factor for word, factor in self.units.get(fact.unit or "", {}).items()}
+        units = dict(self.units.get(fact.unit or "", {}).items())
         return FactSpec(fact.kind, self.domain(name), fact.unit or "", units, fact.integer)
 
 
@@ -78,8 +83,9 @@ class FrameworkFacts:
     groups: tuple[str, ...]
 
 
-def grammar(facts: FactsFile, timing: Mapping[str, tuple[str, ...]],
-            frameworks: list[FrameworkFacts]) -> Grammar:
+def grammar(
+    facts: FactsFile, timing: Mapping[str, tuple[str, ...]], frameworks: list[FrameworkFacts]
+) -> Grammar:
     """Every fact: the case's, each timing scheme's category and each framework's outputs,
     with `every_framework` / `some_framework` ranging over the frameworks."""
     specs = {name: facts.spec(name) for name in facts.facts}
@@ -124,6 +130,7 @@ CriteriaField = Annotated[
     PlainSerializer(lambda when: when.source),
     WithJsonSchema({"type": "object", "description": "a criterion (docs/knowledge-authoring.md)"}),
 ]
+
 
 def always() -> When:
     """The criterion that always holds (an absent `when`)."""

@@ -67,8 +67,9 @@ def _trials(root: Path) -> list[str]:
         trials = load_curated(root / "trials", load_knowledge(root).grammar)
     except KnowledgeError as exc:
         return exc.problems
-    problems = [f"trials: id {tid!r} is used {n} times" for tid, n in Counter(t.id for t in trials).items()
-                if n > 1]
+    problems = [
+        f"trials: id {tid!r} is used {n} times" for tid, n in Counter(t.id for t in trials).items() if n > 1
+    ]
     for t in trials:
         if not t.sources:
             problems.append(f"trials: {t.id}: no source")
@@ -86,8 +87,12 @@ def _rules(kb: KnowledgeBase) -> list[Rule]:
 
 def _raw_ids(root: Path) -> dict[str, list[str]]:
     """Ids as written in each list file (loading keys them by id, which hides duplicates)."""
-    lists = {"therapies.yaml": "therapies", "evidence.yaml": "evidence", "prognosis.yaml": "estimates",
-             "references.yaml": "references"}
+    lists = {
+        "therapies.yaml": "therapies",
+        "evidence.yaml": "evidence",
+        "prognosis.yaml": "estimates",
+        "references.yaml": "references",
+    }
     found: dict[str, list[str]] = {}
     for name, key in lists.items():
         data = read_yaml(root / name, [])
@@ -148,10 +153,20 @@ def _domain(kb: KnowledgeBase, fact: str, derived_na: bool) -> tuple[Any, ...]:
     if spec.kind == "number":
         return tuple(sorted({Decimal(0), *kb.thresholds.get(fact, ())}))
     if spec.kind == "set":
-        tested = sorted({v for when in kb.criteria() for leaf in when.test.leaves()
-                         if isinstance(leaf, Has) and leaf.fact == fact for v in leaf.values})
-        return tuple(Members(frozenset(chosen), frozenset(), _no_question)
-                     for n in range(len(tested) + 1) for chosen in combinations(tested, n))
+        tested = sorted(
+            {
+                v
+                for when in kb.criteria()
+                for leaf in when.test.leaves()
+                if isinstance(leaf, Has) and leaf.fact == fact
+                for v in leaf.values
+            }
+        )
+        return tuple(
+            Members(frozenset(chosen), frozenset(), _no_question)
+            for n in range(len(tested) + 1)
+            for chosen in combinations(tested, n)
+        )
     values = tuple(sorted(spec.values or ()))
     # A table is read only where its derived inputs exist; an option may meet them undefined.
     derived = "." in fact or fact.startswith("timing_")
@@ -177,8 +192,9 @@ def _unique_hit(where: str, rules: Sequence[Rule], kb: KnowledgeBase) -> list[st
         hits_per_rule.update(hits)
         if len(hits) != 1 and len(problems) < 10:
             shown = ", ".join(f"{k}={world.get(k)}" for k in names)
-            problems.append(f"{where}: {shown} matches {', '.join(hits) or 'no row'}; "
-                            "exactly one row must match")
+            problems.append(
+                f"{where}: {shown} matches {', '.join(hits) or 'no row'}; exactly one row must match"
+            )
     problems += [f"{where}: rule {r.id} can never match" for r in rules if not hits_per_rule[r.id]]
     return problems
 
@@ -190,8 +206,10 @@ def _decision_lists(kb: KnowledgeBase) -> Iterable[str]:
         before: list[Criterion] = [therapy.requires.test]
         for rule in therapy.rules:
             if not _satisfiable(kb, All((*before, rule.when.test))):
-                yield (f"therapies.yaml: {therapy.id}: rule {rule.id} can never decide "
-                       "(the requirement or an earlier rule always comes first)")
+                yield (
+                    f"therapies.yaml: {therapy.id}: rule {rule.id} can never decide "
+                    "(the requirement or an earlier rule always comes first)"
+                )
             before.append(Not(rule.when.test))
 
 
@@ -205,7 +223,9 @@ def _satisfiable(kb: KnowledgeBase, criterion: Criterion) -> bool:
             base[fact] = Members(frozenset(), None, partial(_member_question, fact))
             continue
         values = _domain(kb, fact, derived_na=True)
-        base[fact] = Open(Question(fact, fact, tuple(Alternative(str(v), str(v), ((fact, v),)) for v in values)))
+        base[fact] = Open(
+            Question(fact, fact, tuple(Alternative(str(v), str(v), ((fact, v),)) for v in values))
+        )
 
     def search(world: World) -> bool:
         verdict = criterion.test(world)
@@ -217,5 +237,11 @@ def _satisfiable(kb: KnowledgeBase, criterion: Criterion) -> bool:
 
 
 def _member_question(fact: str, value: str) -> Question:
-    return Question(f"{fact}:{value}", fact, (Alternative("present", "present", ((member_fact(fact, value), True),)),
-                                            Alternative("absent", "absent", ((member_fact(fact, value), False),))))
+    return Question(
+        f"{fact}:{value}",
+        fact,
+        (
+            Alternative("present", "present", ((member_fact(fact, value), True),)),
+            Alternative("absent", "absent", ((member_fact(fact, value), False),)),
+        ),
+    )

@@ -149,7 +149,9 @@ def _write_cache(path: Path | None, data: Any) -> None:
         pass  # no cache is only slower
 
 
-def parse_file(model: type[M], path: Path, problems: list[str], context: dict[str, Any] | None = None) -> M | None:
+def parse_file(
+    model: type[M], path: Path, problems: list[str], context: dict[str, Any] | None = None
+) -> M | None:
     data = read_yaml(path, problems)
     if data is None:
         return None
@@ -180,12 +182,19 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     if facts is None:
         raise KnowledgeError(problems or [f"{root}: facts.yaml is missing"])
     base = grammar(facts, {}, [])
-    classification = parse_file(ClassificationRules, root / "classification.yaml", problems, {"grammar": base})
-    timing = {s.fact: tuple(dict.fromkeys(r.category for r in s.rules))
-              for s in (classification.timing_schemes if classification else [])}
+    classification = parse_file(
+        ClassificationRules, root / "classification.yaml", problems, {"grammar": base}
+    )
+    timing: dict[str, tuple[str, ...]] = {
+        s.fact: tuple(dict.fromkeys(r.category for r in s.rules))
+        for s in (classification.timing_schemes if classification else [])
+    }
     raw = {path: read_yaml(path, problems) for path in sorted((root / "frameworks").glob("*.yaml"))}
-    outline = [FrameworkFacts(str(d["id"]), tuple(str(g) for g in d.get("groups", [])))
-               for d in raw.values() if isinstance(d, dict) and "id" in d]
+    outline = [
+        FrameworkFacts(str(d["id"]), tuple(str(g) for g in d.get("groups", [])))
+        for d in raw.values()
+        if isinstance(d, dict) and "id" in d
+    ]
     order = {name: i for i, name in enumerate(manifest.frameworks if manifest else [])}
     outline.sort(key=lambda fw: order.get(fw.id, len(order)))
     full = grammar(facts, timing, outline)

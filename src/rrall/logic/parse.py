@@ -65,8 +65,10 @@ class Grammar:
             raise CriterionError(path, "a criterion is a mapping (fact: value, all:, any:, not:)")
         if "type" in node:
             return self._explicit(node, path, prefix)
-        items = [self._key(str(key), value, f"{path}.{key}" if path else str(key), prefix)
-                 for key, value in node.items()]
+        items = [
+            self._key(str(key), value, f"{path}.{key}" if path else str(key), prefix)
+            for key, value in node.items()
+        ]
         return _all(items)
 
     def _key(self, key: str, value: AnyValue, path: str, prefix: str) -> Criterion:
@@ -87,14 +89,20 @@ class Grammar:
         spec = self.facts.get(fact)
         if spec is None:
             known = ", ".join(sorted(f for f in self.facts if "." not in f))
-            raise CriterionError(path, f"unknown fact {fact!r} (known: {known}; and all, any, not"
-                                 + "".join(f", every_{g}, some_{g}" for g in self.groups) + ")")
+            raise CriterionError(
+                path,
+                f"unknown fact {fact!r} (known: {known}; and all, any, not"
+                + "".join(f", every_{g}, some_{g}" for g in self.groups)
+                + ")",
+            )
         return spec
 
     def _fact(self, fact: str, spec_node: AnyValue, path: str) -> Criterion:
         spec = self._spec(fact, path)
         if isinstance(spec_node, Mapping):
-            items = [self._operator(fact, spec, str(op), bound, f"{path}.{op}") for op, bound in spec_node.items()]
+            items = [
+                self._operator(fact, spec, str(op), bound, f"{path}.{op}") for op, bound in spec_node.items()
+            ]
             if not items:
                 raise CriterionError(path, "an empty mapping tests nothing")
             return items[0] if len(items) == 1 else All(tuple(items))
@@ -115,7 +123,9 @@ class Grammar:
         if op == "in":
             return self._fact(fact, list(operand) if isinstance(operand, list) else [operand], path)
         if op not in ("at_least", "below", "at_most"):
-            raise CriterionError(path, f"unknown operator {op!r} (allowed: at_least, below, at_most, has, in)")
+            raise CriterionError(
+                path, f"unknown operator {op!r} (allowed: at_least, below, at_most, has, in)"
+            )
         if spec.kind != "number":
             raise CriterionError(path, f"{fact} is not a number; {op} needs one")
         number, factor, word = self._quantity(spec, operand, path)
@@ -153,8 +163,10 @@ class Grammar:
             return value
         if spec.kind == "number":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise CriterionError(path, f"{value!r}: compare numbers with at_least, below or at_most,"
-                                     " or give a whole number")
+                raise CriterionError(
+                    path,
+                    f"{value!r}: compare numbers with at_least, below or at_most, or give a whole number",
+                )
             return value
         return self._member(spec, value, path)
 
@@ -168,9 +180,17 @@ class Grammar:
 
     def _explicit(self, node: Mapping[str, AnyValue], path: str, prefix: str) -> Criterion:
         kind = node["type"]
-        shapes = {"equals": {"fact", "value"}, "in": {"fact", "values"}, "has": {"fact", "values"},
-                  "at_least": {"fact", "value"}, "below": {"fact", "value"}, "at_most": {"fact", "value"},
-                  "all": {"items"}, "any": {"items"}, "not": {"item"}}
+        shapes = {
+            "equals": {"fact", "value"},
+            "in": {"fact", "values"},
+            "has": {"fact", "values"},
+            "at_least": {"fact", "value"},
+            "below": {"fact", "value"},
+            "at_most": {"fact", "value"},
+            "all": {"items"},
+            "any": {"items"},
+            "not": {"item"},
+        }
         if kind not in shapes:
             raise CriterionError(path, f"unknown type {kind!r} (allowed: {', '.join(shapes)})")
         keys = set(node) - {"type"}

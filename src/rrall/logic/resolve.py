@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, Union
 
 from rrall.logic.values import Alternative, Question
 from rrall.logic.world import World
@@ -23,7 +23,7 @@ U = TypeVar("U", bound=Hashable)
 
 # A split: the question, and for each group of its alternatives that lead to the same
 # subtree, that group and the subtree. A leaf is the outcome itself.
-Tree = T | "Split[T]"
+Tree = Union[T, "Split[T]"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +71,16 @@ class Resolution(Generic[T]):
         """The same decision seen through `f`: answers that no longer change it are dropped."""
         return Resolution(_mapped(self.tree, f))
 
-    def by_question(self, question: Question) -> dict[str, set[T]]:
-        """For one question: each of its alternative values, and the outcomes it can lead to."""
-        out: dict[str, set[T]] = {}
+    def by_question(self, question: Question) -> dict[str, list[T]]:
+        """For one question: each of its alternative values, and the outcomes it can lead to
+        (in the order the branches give them, so the words never depend on hashing)."""
+        out: dict[str, dict[T, None]] = {}
         for branch in self.branches():
-            given = dict((q.id, alts) for q, alts in branch.when)
+            given = {q.id: alts for q, alts in branch.when}
             alternatives = given.get(question.id, question.alternatives)
             for alt in alternatives:
-                out.setdefault(alt.value, set()).add(branch.outcome)
-        return out
+                out.setdefault(alt.value, {})[branch.outcome] = None
+        return {value: list(outcomes) for value, outcomes in out.items()}
 
 
 def resolve(world: World, decide: Callable[[World], T | Question]) -> Resolution[T]:
@@ -91,8 +92,9 @@ def _tree(world: World, decide: Callable[[World], T | Question]) -> Tree[T]:
     if not isinstance(outcome, Question):
         return outcome
     question = outcome
-    return _split(question, [((alt,), _tree(world.choose(question, alt), decide))
-                             for alt in question.alternatives])
+    return _split(
+        question, [((alt,), _tree(world.choose(question, alt), decide)) for alt in question.alternatives]
+    )
 
 
 def _split(question: Question, subtrees: list[tuple[tuple[Alternative, ...], Tree[T]]]) -> Tree[T]:
@@ -118,8 +120,7 @@ def _mapped(tree: Tree[T], f: Callable[[T], U]) -> Tree[U]:
     return _split(tree.question, [(alts, _mapped(t, f)) for alts, t in tree.parts])
 
 
-def _branches(tree: Tree[T], when: tuple[tuple[Question, tuple[Alternative, ...]], ...]
-              ) -> list[Branch[T]]:
+def _branches(tree: Tree[T], when: tuple[tuple[Question, tuple[Alternative, ...]], ...]) -> list[Branch[T]]:
     if not isinstance(tree, Split):
         return [Branch(when, tree)]
     out: list[Branch[T]] = []

@@ -34,7 +34,7 @@ class Alternative:
 
     value: str
     label: str
-    facts: tuple[tuple[str, object], ...]
+    facts: tuple[tuple[str, object], ...]  # (fact, Value) pairs
     low: Decimal | None = None  # for a numeric band: the band is [low, high)
     high: Decimal | None = None
 

@@ -16,14 +16,18 @@ Derive = Callable[["World"], Value]
 class World:
     __slots__ = ("_base", "_derive", "_memo", "chosen", "overlay")
 
-    def __init__(self, base: Mapping[str, Value], derive: Mapping[str, Derive],
-                 chosen: tuple[tuple[Question, Alternative], ...] = ()) -> None:
+    def __init__(
+        self,
+        base: Mapping[str, Value],
+        derive: Mapping[str, Derive],
+        chosen: tuple[tuple[Question, Alternative], ...] = (),
+    ) -> None:
         self._base = base
         self._derive = derive
         self.chosen = chosen
         self.overlay: dict[str, Value] = {}
         for _, alternative in chosen:
-            self.overlay.update(alternative.facts)
+            self.overlay.update(alternative.facts)  # type: ignore[arg-type]  # facts are Values
         self._memo: dict[str, Value] = {}
 
     def get(self, fact: str) -> Value:

@@ -21,8 +21,12 @@ from rrall.logic.world import World
 from rrall.results import Branch, Caution, CumulativeAnthracycline, EvidenceRef, Missing, OptionResult
 
 STATUS_ORDER: dict[str, int] = {
-    "standard": 0, "consider": 1, "clinical_trial": 2, "insufficient_data": 3,
-    "not_recommended": 4, "not_eligible": 5,
+    "standard": 0,
+    "consider": 1,
+    "clinical_trial": 2,
+    "insufficient_data": 3,
+    "not_recommended": 4,
+    "not_eligible": 5,
 }
 Key = tuple[str, str]  # status, rule id
 
@@ -48,7 +52,9 @@ class Decision:
 
     statuses: Resolution[str]
     used: tuple[str, ...]  # the rule ids (or "requires", "default") some world reached
-    cautions: tuple[tuple[OptionCaution, tuple[str, ...] | None], ...]  # shown; None: surely, else the open fields
+    cautions: tuple[
+        tuple[OptionCaution, tuple[str, ...] | None], ...
+    ]  # shown; None: surely, else the open fields
     facts: tuple[str, ...]  # the case facts the words quote
 
 
@@ -71,8 +77,14 @@ def decide_option(ev: Evaluator, therapy: Therapy, world: World) -> Decision:
     return Decision(statuses, used, tuple(shown), facts)
 
 
-def render_option(ev: Evaluator, describe: Describer, therapy: Therapy, decision: Decision, world: World,
-                  doses: CumulativeAnthracycline) -> OptionResult:
+def render_option(
+    ev: Evaluator,
+    describe: Describer,
+    therapy: Therapy,
+    decision: Decision,
+    world: World,
+    doses: CumulativeAnthracycline,
+) -> OptionResult:
     statuses, used = decision.statuses, list(decision.used)
     rules = {r.id: r for r in therapy.rules}
     glossary = ev.words.glossary
@@ -97,38 +109,70 @@ def render_option(ev: Evaluator, describe: Describer, therapy: Therapy, decision
             reasons += list(dict.fromkeys(said))
             citations += source.citations
             if source.uncertain:
-                cautions.append(Caution(
-                    text="Unverified: check against the protocol — "
-                    + (source.uncertain_note or "the sources read do not confirm this rule."),
-                    uncertain=True, rule=rid if rule else f"{therapy.id}.default", citations=tuple(source.citations)))
+                cautions.append(
+                    Caution(
+                        text="Unverified: check against the protocol — "
+                        + (source.uncertain_note or "the sources read do not confirm this rule."),
+                        uncertain=True,
+                        rule=rid if rule else f"{therapy.id}.default",
+                        citations=tuple(source.citations),
+                    )
+                )
         if len(used) > 1:
-            reasons.insert(0, f"{glossary.value('option_status', status)} in every case the missing data allow.")
+            reasons.insert(
+                0, f"{glossary.value('option_status', status)} in every case the missing data allow."
+            )
     else:
         status, rule_id = "insufficient_data", "undecided"
-        said = [f"{glossary.value('option_status', b.outcome).lower()} if "
-                + " and ".join(c.label for c in conditions(ev.questions, b.when)) for b in statuses.branches()]
+        said = [
+            f"{glossary.value('option_status', b.outcome).lower()} if "
+            + " and ".join(c.label for c in conditions(ev.questions, b.when))
+            for b in statuses.branches()
+        ]
         reasons = ["Depends on data the case does not give: " + "; ".join(said) + "."]
-        branches = tuple(Branch(when=conditions(ev.questions, b.when), status=b.outcome)
-                         for b in statuses.branches())
-        gaps = missing(ev.questions, statuses, therapy.name, lambda s: glossary.value("option_status", s).lower())
+        branches = tuple(
+            Branch(when=conditions(ev.questions, b.when), status=b.outcome) for b in statuses.branches()
+        )
+        gaps = missing(
+            ev.questions, statuses, therapy.name, lambda s: glossary.value("option_status", s).lower()
+        )
         citations += [c for rule in therapy.rules if rule.id in used for c in rule.citations]
     for caution, fields in decision.cautions:
-        prefix = "" if fields is None else (
-            f"May apply (depends on {', '.join(glossary.field(f) for f in fields)}, not recorded): ")
-        cautions.append(Caution(text=prefix + caution.text.strip(), uncertain=caution.uncertain, rule=caution.id,
-                                citations=tuple(caution.citations)))
+        prefix = (
+            ""
+            if fields is None
+            else (f"May apply (depends on {', '.join(glossary.field(f) for f in fields)}, not recorded): ")
+        )
+        cautions.append(
+            Caution(
+                text=prefix + caution.text.strip(),
+                uncertain=caution.uncertain,
+                rule=caution.id,
+                citations=tuple(caution.citations),
+            )
+        )
     if therapy.contains_anthracycline and status not in ("not_eligible", "not_recommended"):
         cautions += [c for c in doses.cautions if c.rule != doses.table]
         citations += doses.citations
     every = [*citations, *(c for k in cautions for c in k.citations)]
     return OptionResult(
-        id=therapy.id, name=therapy.name, phase=therapy.phase, status=status, rule=rule_id,  # type: ignore[arg-type]
-        reasons=tuple(reasons), cautions=tuple(cautions),
+        id=therapy.id,
+        name=therapy.name,
+        phase=therapy.phase,
+        status=status,
+        rule=rule_id,
+        reasons=tuple(reasons),
+        cautions=tuple(cautions),
         evidence=_evidence(ev.kb.evidence_for(therapy.id), set(every), status),
-        citations=tuple(dict.fromkeys(every)), missing=gaps, branches=branches)
+        citations=tuple(dict.fromkeys(every)),
+        missing=gaps,
+        branches=branches,
+    )
 
 
-def evaluate_option(ev: Evaluator, therapy: Therapy, world: World, doses: CumulativeAnthracycline) -> OptionResult:
+def evaluate_option(
+    ev: Evaluator, therapy: Therapy, world: World, doses: CumulativeAnthracycline
+) -> OptionResult:
     """Decide and say, without sharing anything (the engine shares both parts)."""
     return render_option(ev, Describer(ev.words), therapy, decide_option(ev, therapy, world), world, doses)
 
@@ -139,8 +183,11 @@ def _evidence(items: tuple[EvidenceItem, ...], basis: set[str], status: str) -> 
     # option the child is not eligible for lists why, not the evidence for giving it.
     if status == "not_eligible":
         return ()
-    return tuple(EvidenceRef(id=e.id, level=e.level, claim=e.statement, citation=e.citation,
-                             uncertain=e.uncertain) for e in items if e.citation in basis)
+    return tuple(
+        EvidenceRef(id=e.id, level=e.level, claim=e.statement, citation=e.citation, uncertain=e.uncertain)
+        for e in items
+        if e.citation in basis
+    )
 
 
 def sort_options(options: list[OptionResult]) -> list[OptionResult]:

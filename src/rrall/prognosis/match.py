@@ -23,8 +23,12 @@ def decide_estimate(estimate: PrognosisEstimate, world: World) -> tuple[bool | N
     return None, tuple(dict.fromkeys(q.field for q in fits.questions()))
 
 
-def render_estimate(describe: Describer, estimate: PrognosisEstimate, decision: tuple[bool | None, tuple[str, ...]],
-                    world: World) -> PrognosisResult | None:
+def render_estimate(
+    describe: Describer,
+    estimate: PrognosisEstimate,
+    decision: tuple[bool | None, tuple[str, ...]],
+    world: World,
+) -> PrognosisResult | None:
     """The figure for this case, or None when its population does not fit in any world."""
     fits, fields = decision
     if fits is False:

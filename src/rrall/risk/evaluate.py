@@ -53,15 +53,21 @@ def decide(ev: Evaluator, fw: Framework, world: World) -> Decision:
 
     resolution = resolve(world, one)
     keys = resolution.outcomes()
-    used = sorted((rules[i] for i in dict.fromkeys(i for k in keys for i in k[3])),
-                  key=lambda r: _ORDER.index(type(r)))
+    used = sorted(
+        (rules[i] for i in dict.fromkeys(i for k in keys for i in k[3])), key=lambda r: _ORDER.index(type(r))
+    )
     cautions = {r.id for r in used if isinstance(r, CautionRule)}
-    return Decision(view=resolution.map(lambda k: (k[0], k[1], k[2])), used=tuple(used),
-                    caution_ids=tuple(tuple(i for i in k[3] if i in cautions) for k in keys if k[0] == "assigned"),
-                    facts=tuple(sorted({leaf.fact for r in used for leaf in r.when.test.leaves()})))
+    return Decision(
+        view=resolution.map(lambda k: (k[0], k[1], k[2])),
+        used=tuple(used),
+        caution_ids=tuple(tuple(i for i in k[3] if i in cautions) for k in keys if k[0] == "assigned"),
+        facts=tuple(sorted({leaf.fact for r in used for leaf in r.when.test.leaves()})),
+    )
 
 
-def render(ev: Evaluator, describer: Describer, fw: Framework, decision: Decision, world: World) -> FrameworkResult:
+def render(
+    ev: Evaluator, describer: Describer, fw: Framework, decision: Decision, world: World
+) -> FrameworkResult:
     """The decision in words, quoting this case's values."""
     view, used, words = decision.view, list(decision.used), ev.words
     found = view.outcomes()
@@ -76,17 +82,31 @@ def render(ev: Evaluator, describer: Describer, fw: Framework, decision: Decisio
         return f"{key[1]}, {words.plain(f'{fw.id}.hsct_in_cr2', key[2])}"
 
     return FrameworkResult(
-        framework=fw.id, name=fw.name, scheme=fw.scheme, status=status, group=group,  # type: ignore[arg-type]
-        hsct_in_cr2="depends_on_mrd" if only_mrd else hsct,  # type: ignore[arg-type]
-        reasons=tuple(_reasons(ev, fw, used, world, describer, settled, len({k[2] for k in found}) == 1, view)),
+        framework=fw.id,
+        name=fw.name,
+        scheme=fw.scheme,
+        status=status,
+        group=group,
+        hsct_in_cr2="depends_on_mrd" if only_mrd else hsct,
+        reasons=tuple(
+            _reasons(ev, fw, used, world, describer, settled, len({k[2] for k in found}) == 1, view)
+        ),
         rules=tuple(r.id for r in used),
         inputs=FrozenMap(_inputs(used, world)),
         missing=missing(ev.questions, view, fw.short_name, say) if not view.settled else (),
         cautions=tuple(_cautions(used, decision.caution_ids)),
         citations=tuple(dict.fromkeys([*fw.citations, *(c for r in used for c in r.citations)])),
-        branches=() if view.settled else tuple(
-            Branch(when=conditions(ev.questions, b.when), status=b.outcome[0], group=b.outcome[1],
-                   hsct_in_cr2=b.outcome[2]) for b in view.branches()),
+        branches=()
+        if view.settled
+        else tuple(
+            Branch(
+                when=conditions(ev.questions, b.when),
+                status=b.outcome[0],
+                group=b.outcome[1],
+                hsct_in_cr2=b.outcome[2],
+            )
+            for b in view.branches()
+        ),
     )
 
 
@@ -110,9 +130,16 @@ def _hsct(view: Resolution[View]) -> tuple[str | None, bool]:
     return None, deciding == {"mrd_end_of_reinduction"}
 
 
-def _reasons(ev: Evaluator, fw: Framework, used: list[Rule], world: World, describer: Describer,
-             group_settled: bool, hsct_settled: bool,
-             view: Resolution[View]) -> list[str]:
+def _reasons(
+    ev: Evaluator,
+    fw: Framework,
+    used: list[Rule],
+    world: World,
+    describer: Describer,
+    group_settled: bool,
+    hsct_settled: bool,
+    view: Resolution[View],
+) -> list[str]:
     """One sentence per rule used, quoting the case; rules only some worlds used say so."""
     out: list[str] = []
     words = ev.words
@@ -128,25 +155,36 @@ def _reasons(ev: Evaluator, fw: Framework, used: list[Rule], world: World, descr
             lead = "Group" if group_settled else "Depending on the missing data, group"
             out.append(f"{lead} {rule.group}: {said}." + (f" {rule.note}" if rule.note else ""))
         elif isinstance(rule, HsctRow):
-            lead = "Transplant in second remission" if hsct_settled else \
-                "Depending on the missing data, transplant in second remission"
+            lead = (
+                "Transplant in second remission"
+                if hsct_settled
+                else "Depending on the missing data, transplant in second remission"
+            )
             value = words.plain(f"{fw.id}.hsct_in_cr2", rule.hsct_in_cr2).removeprefix("transplant ")
             value = value.removesuffix(" in second remission")
-            detail = "; ".join(p for p in describer.criterion(rule.when.test, world)
-                               if not p.startswith(f"{fw.short_name} group"))
-            out.append(f"{lead} {value}" + (f": {detail}." if detail else ".")
-                       + (f" {rule.note}" if rule.note else ""))
+            detail = "; ".join(
+                p
+                for p in describer.criterion(rule.when.test, world)
+                if not p.startswith(f"{fw.short_name} group")
+            )
+            out.append(
+                f"{lead} {value}"
+                + (f": {detail}." if detail else ".")
+                + (f" {rule.note}" if rule.note else "")
+            )
     if timing_open and group_settled:
         out.append("The timing is not known, but every timing this case could have gives the same group.")
     if not group_settled:
-        branches = [f"{_say(b.outcome)} if " + " and ".join(c.label for c in conditions(ev.questions, b.when))
-                    for b in view.branches()]
+        branches = [
+            f"{_say(b.outcome)} if " + " and ".join(c.label for c in conditions(ev.questions, b.when))
+            for b in view.branches()
+        ]
         out.append("Depends on data the case does not give: " + "; ".join(branches) + ".")
     return out
 
 
-def _say(key: object) -> str:
-    status, group, hsct = key  # type: ignore[misc]
+def _say(key: View) -> str:
+    status, group, hsct = key
     if status == "not_applicable":
         return "does not apply"
     return f"{group}, transplant {str(hsct).replace('_', ' ')}"
@@ -179,11 +217,16 @@ def _cautions(used: list[Rule], raised: tuple[tuple[str, ...], ...]) -> list[Cau
         if isinstance(rule, CautionRule):
             everywhere = all(rule.id in ids for ids in raised)
             prefix = "" if everywhere else "Depending on the missing data: "
-            out.append(Caution(text=prefix + rule.text, uncertain=rule.uncertain, rule=rule.id,
-                               citations=tuple(rule.citations)))
+            out.append(
+                Caution(
+                    text=prefix + rule.text,
+                    uncertain=rule.uncertain,
+                    rule=rule.id,
+                    citations=tuple(rule.citations),
+                )
+            )
         elif rule.uncertain:
             text = f"Unverified: check against the protocol — {rule.note or 'this row is not confirmed'}"
             if text not in {c.text for c in out}:
                 out.append(Caution(text=text, uncertain=True, rule=rule.id, citations=tuple(rule.citations)))
     return out
-

@@ -16,12 +16,21 @@ if TYPE_CHECKING:
     from rrall.results import TrialMatch
     from rrall.trials.model import Trial
 
-trials_app = typer.Typer(no_args_is_help=True,
-                         help="The clinical-trial registry: import from ClinicalTrials.gov, list, match.")
-RegistryOption = Annotated[Path | None, typer.Option(
-    "--registry", help="Folder of imported trials (default: RRALL_HOME/trials).", show_default=False)]
-KnowledgeOption = Annotated[Path | None, typer.Option(
-    "--knowledge", help="Knowledge base folder (default: the bundled release).", show_default=False)]
+trials_app = typer.Typer(
+    no_args_is_help=True, help="The clinical-trial registry: import from ClinicalTrials.gov, list, match."
+)
+RegistryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--registry", help="Folder of imported trials (default: RRALL_HOME/trials).", show_default=False
+    ),
+]
+KnowledgeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--knowledge", help="Knowledge base folder (default: the bundled release).", show_default=False
+    ),
+]
 EXIT_BAD_INPUT = 2
 
 
@@ -32,8 +41,12 @@ class Format(StrEnum):
 
 @trials_app.command("import")
 def import_command(
-    path: Annotated[Path, typer.Argument(help="A v2 study JSON, a /studies page, or a folder of study files.",
-                                         show_default=False)],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A v2 study JSON, a /studies page, or a folder of study files.", show_default=False
+        ),
+    ],
     registry: RegistryOption = None,
 ) -> None:
     """Import ClinicalTrials.gov API v2 JSON into the registry (marked not curated)."""
@@ -45,16 +58,21 @@ def import_command(
     report = import_path(path, target, default_knowledge().grammar)
     for file, why in report.failed:
         typer.echo(f"error: {file}: {why} (file skipped, nothing written from it)", err=True)
-    typer.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
-               f"{len(report.unchanged)} unchanged (the registry already had that version or a newer one), "
-               f"{len(report.failed)} file(s) skipped; registry {target}")
+    typer.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged (the registry already had that version or a newer one), "
+        f"{len(report.failed)} file(s) skipped; registry {target}"
+    )
     if report.failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @trials_app.command("list")
-def list_command(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
-                 registry: RegistryOption = None, knowledge: KnowledgeOption = None) -> None:
+def list_command(
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    registry: RegistryOption = None,
+    knowledge: KnowledgeOption = None,
+) -> None:
     """Print the registry with each trial's structured eligibility, for audit."""
     from rich.console import Console
     from rich.table import Table
@@ -71,9 +89,15 @@ def list_command(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format
         table.add_column(column)
     for row in rows:
         ages = f"{_age(row['min_age_years'])}-{_age(row['max_age_years'])}"
-        table.add_row(row["id"], row["phase"] or "-", f"{row['status']} ({row['status_as_of'] or 'undated'})",
-                      ages, ",".join(row["immunophenotype"] or []) or "-",
-                      ", ".join(row["disease_states"] or []) or "-", "yes" if row["curated"] else "no")
+        table.add_row(
+            row["id"],
+            row["phase"] or "-",
+            f"{row['status']} ({row['status_as_of'] or 'undated'})",
+            ages,
+            ",".join(row["immunophenotype"] or []) or "-",
+            ", ".join(row["disease_states"] or []) or "-",
+            "yes" if row["curated"] else "no",
+        )
     Console(highlight=False).print(table)
 
 
@@ -81,8 +105,9 @@ def list_command(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format
 def match_command(
     case_file: Annotated[Path, typer.Argument(help="A case file (.json or .yaml).", show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
-    include_closed: Annotated[bool, typer.Option("--include-closed",
-                                                 help="Also list trials not open to enrolment.")] = False,
+    include_closed: Annotated[
+        bool, typer.Option("--include-closed", help="Also list trials not open to enrolment.")
+    ] = False,
     registry: RegistryOption = None,
     knowledge: KnowledgeOption = None,
 ) -> None:
@@ -115,15 +140,19 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
     from rich.console import Console
 
     out = Console(highlight=False)
-    out.print("[dim]Decision support for qualified clinicians, for research and education; rrall does not "
-              "prescribe. Check every status and criterion with the trial team.[/dim]")
+    out.print(
+        "[dim]Decision support for qualified clinicians, for research and education; rrall does not "
+        "prescribe. Check every status and criterion with the trial team.[/dim]"
+    )
     out.print(f"[bold]{case_id}[/bold]: {len(matches)} trial(s)")
     mark = {"met": "[green]✓[/green]", "not_met": "[red]✗[/red]", "unknown": "[magenta]?[/magenta]"}
     for m in matches:
         as_of = f"as of {m.status_as_of.isoformat()}" if m.status_as_of else "status undated"
         origin = "curated" if m.curated else "imported, not curated"
-        out.print(f"\n[bold]{m.status.replace('_', ' ')}[/bold] · {m.id} · {m.phase or 'phase not given'} · "
-                  f"{m.trial_status.replace('_', ' ')} ({as_of}) · {origin}")
+        out.print(
+            f"\n[bold]{m.status.replace('_', ' ')}[/bold] · {m.id} · {m.phase or 'phase not given'} · "
+            f"{m.trial_status.replace('_', ' ')} ({as_of}) · {origin}"
+        )
         out.print(f"  {_escape(m.title)}")
         for c in m.criteria:
             out.print(f"  {mark[c.result]} {_escape(c.detail)}")
@@ -149,7 +178,9 @@ def audit_view(t: Trial) -> dict[str, Any]:
             excluded += part.item.values
         if not isinstance(part, Comparison):
             continue
-        values = part.values if isinstance(part, OneOf) else (part.value,) if isinstance(part, Equals) else None
+        values = (
+            part.values if isinstance(part, OneOf) else (part.value,) if isinstance(part, Equals) else None
+        )
         if part.fact == "age" and isinstance(part, AtLeast):
             found["min_age_years"] = float(part.bound / 12)
         elif part.fact == "age" and isinstance(part, AtMost):
@@ -162,19 +193,31 @@ def audit_view(t: Trial) -> dict[str, Any]:
         excluded.append("hsct")
     bcr = found.get("bcr_abl1")
     return {
-        "id": t.id, "nct_id": t.nct_id, "other_ids": t.other_ids, "title": t.title, "phase": t.phase,
-        "sponsor": t.sponsor, "status": t.status, "status_text": t.status_text,
-        "status_as_of": t.status_as_of.isoformat() if t.status_as_of else None, "curated": t.curated,
-        "min_age_years": found.get("min_age_years"), "max_age_years": found.get("max_age_years"),
-        "immunophenotype": found.get("immunophenotype"), "disease_states": found.get("disease_state"),
+        "id": t.id,
+        "nct_id": t.nct_id,
+        "other_ids": t.other_ids,
+        "title": t.title,
+        "phase": t.phase,
+        "sponsor": t.sponsor,
+        "status": t.status,
+        "status_text": t.status_text,
+        "status_as_of": t.status_as_of.isoformat() if t.status_as_of else None,
+        "curated": t.curated,
+        "min_age_years": found.get("min_age_years"),
+        "max_age_years": found.get("max_age_years"),
+        "immunophenotype": found.get("immunophenotype"),
+        "disease_states": found.get("disease_state"),
         "cd19_required": True if "cd19" in t.eligibility.reads else None,
         "cd22_required": True if "cd22" in t.eligibility.reads else None,
         "ph_status": None if bcr is None else "positive" if bcr == [True] else "negative",
-        "excludes_prior": excluded, "excludes_active_cns": True if found.get("active_cns") == [False] else None,
+        "excludes_prior": excluded,
+        "excludes_active_cns": True if found.get("active_cns") == [False] else None,
         "min_performance": found.get("min_performance"),
         "eligibility": t.eligibility.source,
         "eligibility_in_words": Describer(Words(default_knowledge())).rule(t.eligibility.test),
-        "free_text": t.free_text, "interventions": t.interventions, "conditions": t.conditions,
+        "free_text": t.free_text,
+        "interventions": t.interventions,
+        "conditions": t.conditions,
         "sources": t.sources,
     }
 

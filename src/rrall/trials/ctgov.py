@@ -26,12 +26,29 @@ from rrall.trials.model import Trial
 
 AGE = re.compile(r"^\s*(\d+)\s+(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
 PER_YEAR = {"year": Decimal(1), "month": Decimal(12), "week": Decimal("52.18"), "day": Decimal("365.25")}
-PHASES = {"EARLY_PHASE1": "Early Phase 1", "PHASE1": "Phase 1", "PHASE2": "Phase 2", "PHASE3": "Phase 3",
-          "PHASE4": "Phase 4"}
-STATUSES = {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE",
-            "ACTIVE_NOT_RECRUITING", "SUSPENDED", "TEMPORARILY_NOT_AVAILABLE", "COMPLETED", "TERMINATED",
-            "WITHDRAWN",
-            "NO_LONGER_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN"}
+PHASES = {
+    "EARLY_PHASE1": "Early Phase 1",
+    "PHASE1": "Phase 1",
+    "PHASE2": "Phase 2",
+    "PHASE3": "Phase 3",
+    "PHASE4": "Phase 4",
+}
+STATUSES = {
+    "RECRUITING",
+    "NOT_YET_RECRUITING",
+    "ENROLLING_BY_INVITATION",
+    "AVAILABLE",
+    "ACTIVE_NOT_RECRUITING",
+    "SUSPENDED",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "COMPLETED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "NO_LONGER_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
+}
 HEADING = re.compile(r"^\s*(?:key\s+)?(inclusion|exclusion)\s+criteria\s*:?\s*$", re.IGNORECASE)
 ITEM = re.compile(r"^(\s*)(?:[*\-•]|\d+[.)])\s+(.*)$")
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=|~])")
@@ -156,28 +173,42 @@ def study_to_trial(study: Any, grammar: Grammar) -> Trial:
     locations = _get(protocol, "contactsLocationsModule", "locations") or []
     updated = _get(status_module, "lastUpdatePostDateStruct", "date")
     secondary = [s.get("id") for s in ident.get("secondaryIdInfos") or [] if isinstance(s, dict)]
-    other_ids = [i for i in [_get(ident, "orgStudyIdInfo", "id"), ident.get("acronym"), *secondary]
-                 if isinstance(i, str) and i]
+    other_ids = [
+        i
+        for i in [_get(ident, "orgStudyIdInfo", "id"), ident.get("acronym"), *secondary]
+        if isinstance(i, str) and i
+    ]
     conditions = _get(protocol, "conditionsModule", "conditions") or []
     try:
-        return Trial.model_validate(dict(
-            id=nct, nct_id=nct, other_ids=list(dict.fromkeys(other_ids)),
-            title=ident.get("briefTitle") or ident.get("officialTitle") or nct,
-            phase="/".join(PHASES[p] for p in phases if p in PHASES) or None,
-            sponsor=_get(protocol, "sponsorCollaboratorsModule", "leadSponsor", "name"),
-            status=overall.lower(), status_text=status_text, status_as_of=_date(updated),
-            interventions=[f"{i.get('type', '').replace('_', ' ').title()}: {i.get('name')}".lstrip(": ")
-                           for i in interventions if isinstance(i, dict) and i.get("name")],
-            conditions=[c for c in conditions if isinstance(c, str)],
-            sex=sex if sex in ("all", "female", "male") else None,
-            eligibility=criteria,
-            free_text=split_criteria(eligibility.get("eligibilityCriteria")),
-            locations=[_place(loc) for loc in locations if isinstance(loc, dict)],
-            sources=[f"https://clinicaltrials.gov/study/{nct}"],
-            curated=False,
-            version=updated if isinstance(updated, str) else _get(study, "derivedSection", "miscInfoModule",
-                                                                   "versionHolder"),
-        ), context={"grammar": grammar})
+        return Trial.model_validate(
+            {
+                "id": nct,
+                "nct_id": nct,
+                "other_ids": list(dict.fromkeys(other_ids)),
+                "title": ident.get("briefTitle") or ident.get("officialTitle") or nct,
+                "phase": "/".join(PHASES[p] for p in phases if p in PHASES) or None,
+                "sponsor": _get(protocol, "sponsorCollaboratorsModule", "leadSponsor", "name"),
+                "status": overall.lower(),
+                "status_text": status_text,
+                "status_as_of": _date(updated),
+                "interventions": [
+                    f"{i.get('type', '').replace('_', ' ').title()}: {i.get('name')}".lstrip(": ")
+                    for i in interventions
+                    if isinstance(i, dict) and i.get("name")
+                ],
+                "conditions": [c for c in conditions if isinstance(c, str)],
+                "sex": sex if sex in ("all", "female", "male") else None,
+                "eligibility": criteria,
+                "free_text": split_criteria(eligibility.get("eligibilityCriteria")),
+                "locations": [_place(loc) for loc in locations if isinstance(loc, dict)],
+                "sources": [f"https://clinicaltrials.gov/study/{nct}"],
+                "curated": False,
+                "version": updated
+                if isinstance(updated, str)
+                else _get(study, "derivedSection", "miscInfoModule", "versionHolder"),
+            },
+            context={"grammar": grammar},
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         raise StudyError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
@@ -231,8 +262,9 @@ def import_path(path: Path, registry_dir: Path, grammar: Grammar) -> ImportRepor
                 try:
                     trials.append(study_to_trial(study, grammar))
                 except (StudyError, TypeError, AttributeError, ValueError) as exc:
-                    why = str(exc) if isinstance(exc, StudyError) else \
-                        f"a field has an unexpected type ({exc})"
+                    why = (
+                        str(exc) if isinstance(exc, StudyError) else f"a field has an unexpected type ({exc})"
+                    )
                     raise StudyError(f"study {i + 1}: {why}" if len(studies) > 1 else why) from None
         except (OSError, orjson.JSONDecodeError, StudyError) as exc:
             why = f"not valid JSON: {exc}" if isinstance(exc, orjson.JSONDecodeError) else str(exc)

@@ -39,24 +39,44 @@ def decide_trial(trial: Trial, world: World) -> Decision:
 
 
 def render_trial(describe: Describer, trial: Trial, decision: Decision, world: World) -> TrialMatch:
-    results = [CriterionResult(criterion=_name(part), result=result,  # type: ignore[arg-type]
-                               detail="; ".join(describe.criterion(part, world)), field=field)
-               for part, (result, field) in zip(parts(trial), decision, strict=True)]
+    results = [
+        CriterionResult(
+            criterion=_name(part),
+            result=result,
+            detail="; ".join(describe.criterion(part, world)),
+            field=field,
+        )
+        for part, (result, field) in zip(parts(trial), decision, strict=True)
+    ]
     if not trial.curated and trial.free_text:
         # An imported record structures only ages and sex: the lineage, disease state and
         # marker requirements are still in its text, so it can never be a match on its own.
-        results.append(CriterionResult(
-            criterion="eligibility_text", result="unknown",
-            detail="the trial's eligibility text has not yet been compared with the case; "
-                   "review the imported trial's inclusion and exclusion criteria", field=UNREVIEWED))
+        results.append(
+            CriterionResult(
+                criterion="eligibility_text",
+                result="unknown",
+                detail="the trial's eligibility text has not yet been compared with the case; "
+                "review the imported trial's inclusion and exclusion criteria",
+                field=UNREVIEWED,
+            )
+        )
     verdicts = {r.result for r in results}
     overall = "not_met" if "not_met" in verdicts else "unknown" if "unknown" in verdicts else "met"
     return TrialMatch(
-        id=trial.id, nct_id=trial.nct_id, title=trial.title, phase=trial.phase, trial_status=trial.status,
-        status_as_of=trial.status_as_of, open=trial.open, curated=trial.curated, status=FIT[overall],
+        id=trial.id,
+        nct_id=trial.nct_id,
+        title=trial.title,
+        phase=trial.phase,
+        trial_status=trial.status,
+        status_as_of=trial.status_as_of,
+        open=trial.open,
+        curated=trial.curated,
+        status=FIT[overall],
         criteria=tuple(results),
         missing=tuple(dict.fromkeys(r.field for r in results if r.result == "unknown" and r.field)),
-        review=tuple(trial.free_text), sources=tuple(trial.sources))
+        review=tuple(trial.free_text),
+        sources=tuple(trial.sources),
+    )
 
 
 def match_trial(ev: Evaluator, trial: Trial, world: World) -> TrialMatch:

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rrall.case.load import parse_case
-from rrall.errors import CaseInputError
 from rrall.engine import engine_for
+from rrall.errors import CaseInputError
 from rrall.fhir.cards import assessment_cards, missing_cards, order_cards, source
 from rrall.fhir.client import FetchError, fetch
 from rrall.fhir.importer import agent_of, import_case

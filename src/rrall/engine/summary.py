@@ -1,0 +1,69 @@
+"""Parts of an assessment that gather from the others: sources cited, missing data."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rrall.case.model import Case
+from rrall.knowledge.glossary import Glossary
+from rrall.logic.criteria import All, Criterion, Has, Not
+from rrall.results import CumulativeAnthracycline, FrameworkResult, MissingData, OptionResult, PrognosisResult
+
+
+def input_sha256(case: Case) -> str:
+    """Hash of the validated case in canonical form: the same case gives the same hash
+    whether it came as JSON or YAML, with any key order."""
+    return hashlib.sha256(case.model_dump_json().encode()).hexdigest()
+
+
+def cited(
+    risk: tuple[FrameworkResult, ...],
+    options: tuple[OptionResult, ...],
+    prognosis: tuple[PrognosisResult, ...],
+    doses: CumulativeAnthracycline,
+) -> tuple[str, ...]:
+    """Every source the results cite, once, in reading order."""
+    found = [c for r in risk for c in (*r.citations, *(x for k in r.cautions for x in k.citations))]
+    found += [c for o in options for c in o.citations]
+    found += [*doses.citations, *(c for k in doses.cautions for c in k.citations)]
+    found += [p.citation for p in prognosis]
+    return tuple(dict.fromkeys(found))
+
+
+def missing_data(
+    risk: tuple[FrameworkResult, ...], options: tuple[OptionResult, ...], glossary: Glossary
+) -> tuple[MissingData, ...]:
+    """Each field that would settle some answer: what it affects and what its values give."""
+    fields: dict[str, tuple[list[str], list[str]]] = {}
+    for result in risk:
+        for item in result.missing:
+            affects, decides = fields.setdefault(item.field, ([], []))
+            affects.append(result.framework)
+            decides.append(item.decides)
+    for option in options:
+        for item in option.missing:
+            affects, decides = fields.setdefault(item.field, ([], []))
+            affects.append(f"option:{option.id}")
+            decides.append(item.decides)
+    return tuple(
+        MissingData(field=f, affects=tuple(a), decides=tuple(d), test=glossary.test(f))
+        for f, (a, d) in fields.items()
+    )
+
+
+def with_test(missing: list[MissingData], field: str, test: str, why: str) -> list[MissingData]:
+    """The work-up step that supplies a field, on its missing-data entry (or a new entry)."""
+    for i, item in enumerate(missing):
+        if item.field == field:
+            missing[i] = item.model_copy(update={"test": test})
+            return missing
+    return [*missing, MissingData(field=field, affects=("work-up",), decides=(why,), test=test)]
+
+
+def excluded_values(criterion: Criterion, fact: str) -> set[str]:
+    """Values of a list fact that `criterion` requires to be absent (`not: {fact: {has: ...}}`)."""
+    if isinstance(criterion, Not) and isinstance(criterion.item, Has) and criterion.item.fact == fact:
+        return set(criterion.item.values)
+    if isinstance(criterion, All):
+        return set().union(*(excluded_values(c, fact) for c in criterion.items))
+    return set()
