@@ -128,3 +128,17 @@ def test_knowledge_show_and_references() -> None:
     refs = runner.invoke(app, ["knowledge", "references", "-f", "json"])
     listed = json.loads(refs.stdout)["references"]
     assert len(listed) > 90 and all("supports" in r and "url" in r for r in listed)
+
+
+def test_every_error_rrall_raises_on_purpose_is_in_one_tree() -> None:
+    """One error tree (errors.py) and one set of exit codes for every command."""
+    from rrall import errors
+
+    for name in ("CaseInputError", "CohortInputError", "KnowledgeError", "TableError", "StudyError",
+                 "FetchError", "UnsafeServer", "ApiError", "NotFoundError", "ConflictError"):
+        assert issubclass(getattr(errors, name), errors.RrallError), name
+    assert [int(c) for c in errors.ExitCode] == [0, 1, 2]
+    sources = Path(__file__).resolve().parents[1] / "src" / "rrall"
+    for path in sources.rglob("*.py"):
+        text = path.read_text()
+        assert "EXIT_BAD_INPUT =" not in text and "typer.Exit(2)" not in text, path

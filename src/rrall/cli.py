@@ -17,6 +17,7 @@ import typer
 
 from rrall import __version__
 from rrall.cohort.cli import cohort_command, synth_command
+from rrall.errors import ExitCode
 from rrall.fhir.cli import fhir_app
 from rrall.trials.cli import trials_app
 from rrall.web.cdscli import cds_app
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from rrall.knowledge.load import KnowledgeBase
     from rrall.report import Renderer
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="rrall: decision support for relapsed and refractory childhood ALL. "
@@ -80,7 +80,7 @@ def _knowledge(path: Path | None) -> KnowledgeBase:
     try:
         return load_knowledge(path) if path else default_knowledge()
     except KnowledgeError as exc:
-        _fail(str(exc), EXIT_INTERNAL)
+        _fail(str(exc), ExitCode.INTERNAL)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -126,12 +126,12 @@ def assess(
     tables = [t.id for t in kb.anthracyclines.tables]
     if factors is not None and factors not in tables:
         _fail(f"--anthracycline-factors: {factors!r} is not a factor table; allowed: {', '.join(tables)}",
-              EXIT_BAD_INPUT)
+              ExitCode.BAD_INPUT)
     run = partial(assess_case, anthracycline_table=factors)
     if fmt is Format.jsonl:
         bad = _assess_jsonl_fast(paths, kb, factors)
         if bad:
-            _fail(f"{bad} case(s) could not be assessed; see the error records.", EXIT_BAD_INPUT)
+            _fail(f"{bad} case(s) could not be assessed; see the error records.", ExitCode.BAD_INPUT)
         return
     render = _renderer(fmt) if fmt is not Format.fhir else None
     fhir = None
@@ -153,7 +153,7 @@ def assess(
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if bad:
-        _fail(f"{bad} case(s) could not be assessed; see the errors above.", EXIT_BAD_INPUT)
+        _fail(f"{bad} case(s) could not be assessed; see the errors above.", ExitCode.BAD_INPUT)
 
 
 def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None) -> int:
@@ -213,7 +213,7 @@ def knowledge_lint(knowledge: KnowledgeOption = None) -> None:
     for problem in problems:
         typer.echo(f"error: {problem}", err=True)
     if problems:
-        _fail(f"{len(problems)} knowledge error(s) in {root}", EXIT_INTERNAL)
+        _fail(f"{len(problems)} knowledge error(s) in {root}", ExitCode.INTERNAL)
     typer.echo(f"knowledge base {root}: OK")
 
 
@@ -234,7 +234,7 @@ def knowledge_show(
 
     kb = _knowledge(knowledge)
     if therapy_id not in kb.therapies:
-        _fail(f"no therapy option {therapy_id!r}; known: {', '.join(kb.therapies)}", EXIT_BAD_INPUT)
+        _fail(f"no therapy option {therapy_id!r}; known: {', '.join(kb.therapies)}", ExitCode.BAD_INPUT)
     show_therapy(kb, therapy_id, as_json=fmt is ShowFormat.json)
 
 
@@ -257,4 +257,4 @@ def main() -> None:
             raise
         typer.echo(f"rrall: internal error: {type(exc).__name__}: {exc} "
                    "(set RRALL_DEBUG=1 for details)", err=True)
-        sys.exit(EXIT_INTERNAL)
+        sys.exit(ExitCode.INTERNAL)

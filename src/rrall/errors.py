@@ -1,9 +1,32 @@
-"""One tree of errors. Clinical findings are values in the Assessment, never exceptions."""
+"""One tree of errors, and the exit codes of every command. Clinical findings are values in
+the Assessment, never exceptions.
+
+    RrallError
+    ├── CaseInputError      a case that cannot be assessed as given (field errors, all at once)
+    ├── CohortInputError    a cohort input as a whole (columns, format), before any row
+    ├── KnowledgeError      the knowledge base does not load or lint
+    │   └── TableError      a decision table matched no row or several at run time
+    ├── StudyError          a ClinicalTrials.gov record that cannot become a trial
+    ├── FetchError          a FHIR server could not be read
+    │   └── UnsafeServer    a FHIR server address rrall will not read from
+    ├── ApiError            an HTTP request the service refuses (status, code, field errors)
+    ├── NotFoundError       a stored object that does not exist
+    └── ConflictError       a change that clashes with what is stored
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
+
+
+class ExitCode(IntEnum):
+    """What every `rrall` command exits with."""
+
+    OK = 0
+    INTERNAL = 1  # a fault in rrall: the message says so and asks for a report
+    BAD_INPUT = 2  # the input (a case, a file, an option) was refused; the message says why
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,54 @@ class KnowledgeError(RrallError):
 
     def __str__(self) -> str:
         return "knowledge base is not valid:" + "".join(f"\n  - {p}" for p in self.problems)
+
+
+class TableError(KnowledgeError):
+    """A decision table matched no row or several for a case: the knowledge lint should
+    have caught it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
+
+
+class CohortInputError(RrallError):
+    """Problems with a cohort input as a whole (its columns, its format), found before any row."""
+
+    def __init__(self, source: str, errors: list[FieldError]) -> None:
+        super().__init__(f"{source}: " + "; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.source = source
+        self.errors = errors
+
+
+class StudyError(RrallError, ValueError):
+    """A study record that cannot become a trial; the message says which field and why."""
+
+
+class FetchError(RrallError):
+    """A FHIR server could not be read (refused, unreachable, not FHIR)."""
+
+
+class UnsafeServer(FetchError, ValueError):
+    """A FHIR server address rrall will not read from; the message says why."""
+
+
+# The API's short error codes, by HTTP status.
+API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+             422: "invalid_input", 429: "too_many_requests", 500: "internal_error"}
+
+
+class ApiError(RrallError):
+    """A request the service refuses: the HTTP status, a short code, the message and every
+    field error (the one error shape of the API, web/errors.py)."""
+
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or API_CODES.get(status, "error")
+        self.message = message
+        self.errors = errors or []
 
 
 class NotFoundError(RrallError):

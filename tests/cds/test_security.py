@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
-from rrall.fhir.client import UnsafeServer, server_parts, within
+from rrall.errors import UnsafeServer
+from rrall.fhir.client import server_parts, within
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
 from rrall.web.cdsauth import CdsClients

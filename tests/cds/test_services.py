@@ -162,7 +162,8 @@ def test_hardening(cds: TestClient, tmp_path: Path, kb: KnowledgeBase) -> None:
 def test_fetch_never_sends_the_token_elsewhere() -> None:
     import httpx
 
-    from rrall.fhir.client import FetchError, fetch
+    from rrall.errors import FetchError
+    from rrall.fhir.client import fetch
 
     seen: list[str] = []
 

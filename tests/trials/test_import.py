@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from rrall.cli import app
+from rrall.errors import StudyError
 from rrall.knowledge.load import default_knowledge
-from rrall.trials.ctgov import StudyError, age_years, import_path, split_criteria, study_to_trial
+from rrall.trials.ctgov import age_years, import_path, split_criteria, study_to_trial
 from rrall.trials.model import Trial
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rrall.errors import TableError
 from rrall.knowledge.model import TimingRule, TimingScheme
 from rrall.logic.values import NA, Open, Question, Value
 from rrall.logic.world import Derive, World
-
-
-class TableError(RuntimeError):
-    """A unique-hit table matched no row or several: the knowledge lint should have caught it."""
 
 
 def unique_row(rows: list[TimingRule], world: World, what: str) -> TimingRule | Question:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_INPUT = 2
+from rrall.errors import CohortInputError, ExitCode
 
 
 def cohort_command(
@@ -49,7 +49,6 @@ def cohort_command(
     from rrall.cohort.progress import RateColumn
     from rrall.cohort.run import (
         LONG_ROW,
-        CohortInputError,
         assess_rows,
         case_key,
         default_workers,
@@ -109,7 +108,7 @@ def cohort_command(
     if problems:
         for problem in problems:
             typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(ExitCode.BAD_INPUT)
     out.mkdir(parents=True, exist_ok=True)
     _clear_outputs(out)
     writer = ResultsWriter(out, kb)
@@ -174,7 +173,7 @@ def cohort_command(
     typer.echo(orjson.dumps({"assessed": assessed, "errors": bad, "long_table_ids_unmatched": len(unmatched),
                              "out": str(out)}).decode())
     if bad:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(ExitCode.BAD_INPUT)
 
 
 def _problem(source: str, error: Any) -> str:
@@ -228,18 +227,18 @@ def synth_command(
 
     if out.suffix not in (".csv", ".parquet"):
         typer.echo(f"--out: {out.suffix or 'no suffix'} is not an output (allowed: .csv, .parquet)", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.BAD_INPUT)
     if not out.parent.is_dir():
         typer.echo(f"--out {out}: the folder {out.parent} does not exist (allowed: a file in an existing "
                    "folder)", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.BAD_INPUT)
     known = load_parameters().parameters
     values: dict[str, float] = {}
     for item in overrides or []:
         name, _, text = item.partition("=")
         if name not in known:
             typer.echo(f"--set {item!r}: {name!r} is not a parameter (allowed: {', '.join(known)})", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(ExitCode.BAD_INPUT)
         try:
             number = float(text)
         except ValueError:
@@ -247,7 +246,7 @@ def synth_command(
         problem = "a number" if math.isnan(number) else value_problem(name, number)
         if problem:
             typer.echo(f"--set {item!r}: {text!r} is not allowed for {name} (allowed: {problem})", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(ExitCode.BAD_INPUT)
         values[name] = number
     sidecar = write_cohort(out, n, seed, values)
     assumed = [k for k, v in sidecar["parameters"].items() if v.get("assumption")]

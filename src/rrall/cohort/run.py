@@ -23,22 +23,13 @@ import orjson
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
 from rrall.cohort.columns import FOLLOW_UP, add_long_records, check_columns, check_long_columns, row_to_case
-from rrall.errors import CaseInputError, FieldError
+from rrall.errors import CaseInputError, CohortInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase
 
 CHUNK = 500
 LONG_ROW = "__long_row__"  # a long-table record's row number in its file
 _KB: KnowledgeBase | None = None
 _LONG: dict[str, list[dict[str, Any]]] = {}  # case id -> long-table records
-
-
-class CohortInputError(Exception):
-    """Problems with an input as a whole (its columns, its format), found before any row."""
-
-    def __init__(self, source: str, errors: list[FieldError]) -> None:
-        super().__init__(f"{source}: " + "; ".join(f"{e.path}: {e.message}" for e in errors))
-        self.source = source
-        self.errors = errors
 
 
 @dataclass

@@ -26,7 +26,7 @@ from rrall.cohort.classes import Bounds, age_years, bounds, bucket, derive, usab
 from rrall.cohort.columns import FOLLOW_UP, check_columns
 from rrall.cohort.table import plain, schema
 from rrall.engine import engine_for
-from rrall.errors import FieldError
+from rrall.errors import CohortInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase
 
 BATCH = 50_000
@@ -86,7 +86,7 @@ def csv_batches(path: Path) -> Iterator[Batch]:
             header = next(reader, [])
             errors = check_columns(header)
             if errors:
-                raise run.CohortInputError(str(path), errors)
+                raise CohortInputError(str(path), errors)
             rows: list[list[str]] = []
             lines: list[int] = []
             misshapen: list[tuple[int, run.Row]] = []
@@ -148,12 +148,12 @@ def parquet_batches(path: Path) -> Iterator[Batch]:
         schema = pl.read_parquet_schema(path)
         total = count_rows(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise run.CohortInputError(
+        raise CohortInputError(
             str(path), [FieldError("file", f"not a readable Parquet file ({exc})", "a Parquet file")]
         ) from None
     errors = check_columns(list(schema)) + check_types(schema)
     if errors:
-        raise run.CohortInputError(str(path), errors)
+        raise CohortInputError(str(path), errors)
     table = readable(path)
     for start in range(0, total, BATCH):
         frame = table.slice(start, BATCH).collect()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rrall.classify.timing import TableError
+from rrall.errors import TableError
 from rrall.knowledge.model import Caution, Exclusion, Framework, GroupRow, HsctRow, Rule
 from rrall.logic.values import NA, Open, Question, Value
 from rrall.logic.world import Derive, World

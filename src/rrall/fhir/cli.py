@@ -9,6 +9,8 @@ from typing import Annotated
 import orjson
 import typer
 
+from rrall.errors import ExitCode
+
 fhir_app = typer.Typer(no_args_is_help=True, help="FHIR R4: read a record into a case, write a case as FHIR.")
 
 
@@ -27,7 +29,7 @@ def import_command(
 
     if not source.exists():
         typer.echo(f"{source}: no such file or folder", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.BAD_INPUT)
     result = import_case(source)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -47,7 +49,7 @@ def import_command(
     if errors:
         typer.echo(f"{len(errors)} problem(s): the case above is what could be read; it is not valid yet.",
                    err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.BAD_INPUT)
 
 
 @fhir_app.command("export")
@@ -63,7 +65,7 @@ def export_command(
         case = load_case(case_file)
     except CaseInputError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
     sys.stdout.buffer.write(orjson.dumps(case_bundle(case), option=orjson.OPT_INDENT_2) + b"\n")
 
 
@@ -81,7 +83,7 @@ def codesystem_command(
 
     if name is not None and name not in NAMES:
         typer.echo(f"no CodeSystem {name!r}; allowed: {', '.join(NAMES)}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.BAD_INPUT)
     systems = code_systems(default_knowledge(), __version__)
     body: dict[str, object] = systems[name] if name else {
         "resourceType": "Bundle", "type": "collection",

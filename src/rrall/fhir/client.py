@@ -9,16 +9,10 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from rrall.errors import FetchError, UnsafeServer
+
 MAX_PAGES = 20
 DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class FetchError(Exception):
-    pass
-
-
-class UnsafeServer(ValueError):
-    """A FHIR server address rrall will not read from; the message says why."""
 
 
 def server_parts(url: str) -> tuple[str, str, int, tuple[str, ...]]:

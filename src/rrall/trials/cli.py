@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
+from rrall.errors import ExitCode
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -31,7 +33,6 @@ KnowledgeOption = Annotated[
         "--knowledge", help="Knowledge base folder (default: the bundled release).", show_default=False
     ),
 ]
-EXIT_BAD_INPUT = 2
 
 
 class Format(StrEnum):
@@ -64,7 +65,7 @@ def import_command(
         f"{len(report.failed)} file(s) skipped; registry {target}"
     )
     if report.failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(ExitCode.BAD_INPUT)
 
 
 @trials_app.command("list")
@@ -122,7 +123,7 @@ def match_command(
         case = load_case(case_file, kb)
     except CaseInputError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
     matches = match_trials_for(case, kb, trials=_registry(registry, knowledge), include_closed=include_closed)
     if fmt is Format.json:
         from pydantic import TypeAdapter
@@ -238,7 +239,7 @@ def _registry(folder: Path | None, knowledge: Path | None) -> Any:
     if folder is not None and not folder.is_dir():
         why = "is a file, not a folder" if folder.exists() else "does not exist"
         typer.echo(f"error: --registry {folder}: {why}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(ExitCode.BAD_INPUT)
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
     imported, problems = load_imported(folder or imported_dir(), kb.grammar)
     return Registry.merge(load_curated(kb.root / "trials", kb.grammar), imported, problems)

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from rrall.errors import StudyError
 from rrall.logic.parse import Grammar
 from rrall.trials.model import Trial
 
@@ -52,10 +53,6 @@ STATUSES = {
 HEADING = re.compile(r"^\s*(?:key\s+)?(inclusion|exclusion)\s+criteria\s*:?\s*$", re.IGNORECASE)
 ITEM = re.compile(r"^(\s*)(?:[*\-•]|\d+[.)])\s+(.*)$")
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=|~])")
-
-
-class StudyError(ValueError):
-    """A study record that cannot become a trial; the message says which field and why."""
 
 
 def age_years(text: str | None, where: str) -> Decimal | None:

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import AfterValidator, BaseModel, Field
 
+from rrall.errors import ApiError
 from rrall.store.repository import NewDecision
 from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
 from rrall.web.auth import api_user
-from rrall.web.errors import ApiError
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/api/v1")

@@ -11,10 +11,10 @@ from urllib.parse import quote
 from fastapi import Request
 from starlette.datastructures import FormData
 
+from rrall.errors import ApiError
 from rrall.store.passwords import keyed
 from rrall.store.repository import ROLES
 from rrall.store.tables import User
-from rrall.web.errors import ApiError
 
 SESSION_COOKIE = "rrall_session"
 LOGIN_CSRF_COOKIE = "rrall_login_csrf"

@@ -14,12 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rrall.case.load import parse_case
 from rrall.engine import engine_for
-from rrall.errors import CaseInputError
+from rrall.errors import ApiError, CaseInputError, FetchError
 from rrall.fhir.cards import assessment_cards, missing_cards, order_cards, source
-from rrall.fhir.client import FetchError, fetch
+from rrall.fhir.client import fetch
 from rrall.fhir.importer import agent_of, import_case
 from rrall.fhir.read import read_resources
-from rrall.web.errors import ApiError
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])

@@ -15,8 +15,8 @@ from typing import Any
 
 import jwt
 
-from rrall.fhir.client import UnsafeServer, server_parts, within
-from rrall.web.errors import ApiError
+from rrall.errors import ApiError, UnsafeServer
+from rrall.fhir.client import server_parts, within
 
 ALGORITHMS = ["RS384", "ES384"]
 KEY_TYPES = {"RS384": ("RSA", None), "ES384": ("EC", "secp384r1")}  # algorithm -> key type, curve

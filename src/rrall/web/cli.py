@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rrall.errors import ExitCode
+
 if TYPE_CHECKING:
     from rrall.store.repository import Repository
     from rrall.web.settings import Settings
 
 users_app = typer.Typer(no_args_is_help=True, help="Workbench users and API tokens.")
-EXIT_BAD_INPUT = 2
 
 
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+def _fail(message: str, code: int = ExitCode.BAD_INPUT) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(code)
 
@@ -38,10 +39,10 @@ def settings_or_exit() -> Settings:
         for error in exc.errors(include_url=False):
             where = ".".join(str(p) for p in error["loc"])
             typer.echo(f"setting {where} (RRALL_{where.upper()}): {error['msg']}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         typer.echo(f"RRALL_SETTINGS: cannot read the settings file: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
 
 
 def _repo() -> Repository:

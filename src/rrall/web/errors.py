@@ -10,23 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rrall.errors import CaseInputError, ConflictError, FieldError, NotFoundError
+from rrall.errors import API_CODES, ApiError, CaseInputError, ConflictError, FieldError, NotFoundError
 
 log = logging.getLogger("rrall.web")
 
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-         422: "invalid_input", 429: "too_many_requests", 500: "internal_error"}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None,
-                 errors: list[FieldError] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code or CODES.get(status, "error")
-        self.message = message
-        self.errors = errors or []
+CODES = API_CODES
 
 
 def error_body(status: int, code: str, message: str,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from rrall.errors import CaseInputError, ConflictError
+from rrall.errors import ApiError, CaseInputError, ConflictError
 from rrall.report.html import REPORT_CSP, ReportContext, clinician_html, family_html, to_pdf
 from rrall.store.passwords import keyed
 from rrall.store.tables import AssessmentRecord, User
@@ -23,7 +23,6 @@ from rrall.web.auth import (
     page_user,
     session_token,
 )
-from rrall.web.errors import ApiError
 from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
 from rrall.web.workbench import PlainLoader, Workbench, as_json_document, result_of
 
