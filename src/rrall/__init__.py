@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from rrall._version import __version__
 __all__ = ["__version__", "assess", "load_case", "load_knowledge"]
 
 if TYPE_CHECKING:

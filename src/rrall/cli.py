@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from rrall import __version__
+from rrall._version import __version__
 from rrall.cohort.cli import cohort_command, synth_command
 from rrall.errors import ExitCode
 from rrall.fhir.cli import fhir_app
-from rrall.trials.cli import trials_app
+from rrall.trials_cli import trials_app
 from rrall.web.cdscli import cds_app
 from rrall.web.cli import report_command, serve_command, users_app
 
@@ -205,8 +205,8 @@ def schema() -> None:
 @knowledge_app.command("lint")
 def knowledge_lint(knowledge: KnowledgeOption = None) -> None:
     """Check every knowledge file; exit 1 on any error."""
-    from rrall.knowledge.lint import lint
     from rrall.knowledge.load import default_knowledge_dir
+    from rrall.lint import lint
 
     root = knowledge or default_knowledge_dir()
     problems = lint(root)
@@ -249,9 +249,24 @@ def knowledge_references(
     show_references(_knowledge(knowledge), as_json=fmt is ShowFormat.json)
 
 
+# The extra that provides each package a command may need (pyproject.toml): the core install
+# is the engine and the command line; the rest is asked for by name.
+EXTRAS = {"fastapi": "web", "uvicorn": "web", "sqlalchemy": "web", "alembic": "web", "jwt": "web",
+          "multipart": "web", "jinja2": "report", "weasyprint": "report", "matplotlib": "report",
+          "fhir": "fhir", "httpx": "fhir", "polars": "cohort", "numpy": "cohort", "lifelines": "cohort",
+          "dask": "dask", "distributed": "dask", "psycopg": "postgres"}
+
+
 def main() -> None:
     try:
         app()
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None or os.environ.get("RRALL_DEBUG"):
+            raise
+        typer.echo(f"rrall: this needs the '{extra}' extra, which is not installed: "
+                   f"pip install 'rrall[{extra}]' (or 'rrall[all]')", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
     except Exception as exc:  # an internal failure: short message, exit 1, no traceback
         if os.environ.get("RRALL_DEBUG"):
             raise

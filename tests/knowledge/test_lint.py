@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rrall.knowledge.lint import lint
+from rrall.lint import lint
 from tests.conftest import ROOT
 
 KNOWLEDGE = ROOT / "knowledge"

@@ -44,7 +44,7 @@ def cohort_command(
     import polars as pl
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from rrall import __version__
+    from rrall._version import __version__
     from rrall.cohort import vector
     from rrall.cohort.progress import RateColumn
     from rrall.cohort.run import (

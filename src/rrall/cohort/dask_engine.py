@@ -30,7 +30,7 @@ def _knowledge(root: str | None) -> KnowledgeBase:
 
 
 def _versions(root: str | None) -> tuple[str, str, str]:
-    from rrall import __version__
+    from rrall._version import __version__
 
     kb = _knowledge(root)
     return __version__, kb.version, registry_fingerprint(kb)
@@ -53,7 +53,7 @@ def worker_problems(client: Any, knowledge_root: Path | None, kb: KnowledgeBase)
     """Why the cluster cannot give the results a local run would: no worker, or a worker
     with another rrall version, knowledge base or trial registry (asked of every worker
     before the run)."""
-    from rrall import __version__
+    from rrall._version import __version__
 
     if not client.scheduler_info().get("workers"):
         return ["--scheduler: the Dask scheduler has no workers (start `dask worker ADDRESS` on the "

@@ -141,7 +141,7 @@ def write_cohort(out: Path, n: int, seed: int, overrides: dict[str, float]) -> d
     import orjson
     import polars as pl
 
-    from rrall import __version__
+    from rrall._version import __version__
 
     spec = load_parameters()
     unknown = sorted(set(overrides) - set(spec.parameters))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from functools import partial
 from typing import TypeVar
 
-from rrall import __version__
+from rrall._version import __version__
 from rrall.case.model import Case
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
@@ -22,6 +22,7 @@ from rrall.criteria.keys import Keys
 from rrall.engine.memo import Conclusion, Memo, NoMemo, One, decided_facts
 from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
 from rrall.knowledge.clinical import Therapy
+from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Value
@@ -196,6 +197,10 @@ class Engine:
     def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
         classified, _ = self.ev.classify(case, timing=self._timing)
         return self._trials(One(self, classified.facts), include_closed)
+
+    def in_words(self, when: When) -> str:
+        """What a criterion asks for, in a clinician's words (no case needed)."""
+        return self.describer.rule(when.test)
 
     def ruled_out_by(self, fact: str) -> dict[str, set[str]]:
         """Per option, the values of a list fact whose presence its requirement excludes

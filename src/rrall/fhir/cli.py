@@ -77,7 +77,7 @@ def codesystem_command(
 ) -> None:
     """Print rrall's CodeSystems: the case format's own codes (used where no standard code
     was found), the risk frameworks, their groups, the therapy options and their statuses."""
-    from rrall import __version__
+    from rrall._version import __version__
     from rrall.fhir.codesystems import NAMES, code_systems
     from rrall.knowledge.load import default_knowledge
 

@@ -3,7 +3,7 @@
 The pydantic models are the schema: unknown keys are refused, ids are stable strings,
 and every rule row names its citations. Criteria (`when`) are written in the criterion
 language (docs/knowledge-authoring.md) and parsed against knowledge/facts.yaml.
-knowledge/lint.py adds the checks that span files.
+rrall/lint/ adds the checks that span files.
 """
 
 from __future__ import annotations

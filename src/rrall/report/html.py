@@ -13,7 +13,7 @@ import yaml
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from rrall import __version__
+from rrall._version import __version__
 from rrall.report.charts import mrd_svg, timeline_svg
 
 HERE = Path(__file__).parent

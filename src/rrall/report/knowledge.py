@@ -7,14 +7,13 @@ import sys
 import orjson
 from rich.console import Console
 
-from rrall.criteria.describe import Describer
+from rrall.engine import engine_for
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
-from rrall.knowledge.words import Words
 
 
 def _criteria(kb: KnowledgeBase, when: When) -> str:
-    return Describer(Words(kb)).rule(when.test)
+    return engine_for(kb).in_words(when)
 
 
 def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:

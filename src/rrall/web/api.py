@@ -272,7 +272,7 @@ def list_meetings(request: Request, user: Viewer) -> list[MeetingOut]:
 
 @router.get("/knowledge", tags=["knowledge"], summary="Knowledge-base and engine versions")
 def knowledge_version(request: Request) -> dict[str, Any]:
-    from rrall import __version__
+    from rrall._version import __version__
 
     kb = _wb(request).kb
     return {"knowledge_version": kb.version, "engine_version": __version__,
@@ -298,7 +298,7 @@ def references(request: Request) -> dict[str, Any]:
 @router.get("/trials", tags=["trials"], summary="The trial registry (curated and imported)")
 def trials(request: Request) -> list[dict[str, Any]]:
     from rrall.engine import engine_for
-    from rrall.trials.cli import audit_view
+    from rrall.trials_cli import audit_view
 
     return [audit_view(t) for t in engine_for(_wb(request).kb).registry.trials]
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from rrall import __version__
+from rrall._version import __version__
 from rrall.assessment import NOTICE
 from rrall.case.model import Case
 from rrall.knowledge.load import KnowledgeBase, default_knowledge

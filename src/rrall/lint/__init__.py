@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from rrall.errors import KnowledgeError
-from rrall.knowledge.lint_clinical import clinical_citations, lint_clinical
-from rrall.knowledge.lint_glossary import lint_glossary
 from rrall.knowledge.load import KnowledgeBase, load_knowledge, read_yaml
 from rrall.knowledge.model import Framework, Rule
+from rrall.lint.clinical import clinical_citations, lint_clinical
+from rrall.lint.glossary import lint_glossary
 from rrall.logic.criteria import All, Criterion, Has, Not
 from rrall.logic.values import NA, Alternative, Members, Open, Question, Value, member_fact
 from rrall.logic.world import World

@@ -166,59 +166,18 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
 def audit_view(t: Trial) -> dict[str, Any]:
     """The structured eligibility under trials.json's key names (read off the criteria), the
     criteria as written and in words, then everything else."""
-    from rrall.criteria.describe import Describer
+    from rrall.engine import engine_for
     from rrall.knowledge.load import default_knowledge
-    from rrall.knowledge.words import Words
-    from rrall.logic.criteria import AtLeast, AtMost, Comparison, Equals, Has, Not, OneOf
-    from rrall.trials.match import parts
+    from rrall.trials.audit import eligibility_summary
 
-    found: dict[str, Any] = {}
-    excluded: list[str] = []
-    for part in parts(t):
-        if isinstance(part, Not) and isinstance(part.item, Has) and part.item.fact == "prior_agents":
-            excluded += part.item.values
-        if not isinstance(part, Comparison):
-            continue
-        values = (
-            part.values if isinstance(part, OneOf) else (part.value,) if isinstance(part, Equals) else None
-        )
-        if part.fact == "age" and isinstance(part, AtLeast):
-            found["min_age_years"] = float(part.bound / 12)
-        elif part.fact == "age" and isinstance(part, AtMost):
-            found["max_age_years"] = float(part.bound / 12)
-        elif part.fact == "performance" and isinstance(part, AtLeast):
-            found["min_performance"] = int(part.bound)
-        elif values is not None:
-            found[part.fact] = list(values)
-    if found.get("prior_allogeneic_hsct") == [False]:
-        excluded.append("hsct")
-    bcr = found.get("bcr_abl1")
     return {
-        "id": t.id,
-        "nct_id": t.nct_id,
-        "other_ids": t.other_ids,
-        "title": t.title,
-        "phase": t.phase,
-        "sponsor": t.sponsor,
-        "status": t.status,
-        "status_text": t.status_text,
-        "status_as_of": t.status_as_of.isoformat() if t.status_as_of else None,
-        "curated": t.curated,
-        "min_age_years": found.get("min_age_years"),
-        "max_age_years": found.get("max_age_years"),
-        "immunophenotype": found.get("immunophenotype"),
-        "disease_states": found.get("disease_state"),
-        "cd19_required": True if "cd19" in t.eligibility.reads else None,
-        "cd22_required": True if "cd22" in t.eligibility.reads else None,
-        "ph_status": None if bcr is None else "positive" if bcr == [True] else "negative",
-        "excludes_prior": excluded,
-        "excludes_active_cns": True if found.get("active_cns") == [False] else None,
-        "min_performance": found.get("min_performance"),
+        "id": t.id, "nct_id": t.nct_id, "other_ids": t.other_ids, "title": t.title, "phase": t.phase,
+        "sponsor": t.sponsor, "status": t.status, "status_text": t.status_text,
+        "status_as_of": t.status_as_of.isoformat() if t.status_as_of else None, "curated": t.curated,
+        **eligibility_summary(t),
         "eligibility": t.eligibility.source,
-        "eligibility_in_words": Describer(Words(default_knowledge())).rule(t.eligibility.test),
-        "free_text": t.free_text,
-        "interventions": t.interventions,
-        "conditions": t.conditions,
+        "eligibility_in_words": engine_for(default_knowledge()).in_words(t.eligibility),
+        "free_text": t.free_text, "interventions": t.interventions, "conditions": t.conditions,
         "sources": t.sources,
     }
 
