@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rrall._version import __version__
+
 __all__ = ["__version__", "assess", "load_case", "load_knowledge"]
 
 if TYPE_CHECKING:

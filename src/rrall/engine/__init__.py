@@ -10,28 +10,32 @@ criteria/keys.py), then put in words once for every case whose quoted values are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rrall._version import __version__
 from rrall.case.model import Case
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
 from rrall.criteria.keys import Keys
-from rrall.engine.memo import Conclusion, Memo, NoMemo, One, decided_facts
+from rrall.engine.memo import Memo, picker
 from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.resolve import resolve
-from rrall.logic.values import Value
+from rrall.logic.values import Members, Open, Value
 from rrall.logic.world import World
 from rrall.options.evaluate import decide, decide_option, render_option, sort_options
 from rrall.options.workup import gaps
 from rrall.prognosis.match import decide_estimate, render_estimate, specificity
 from rrall.results import (
     Assessment,
+    CumulativeAnthracycline,
+    FrameworkResult,
     FrozenMap,
     MissingData,
     OptionResult,
@@ -52,6 +56,33 @@ R = TypeVar("R")
 __all__ = ["NOTICE", "Engine", "engine_for", "excluded_values", "input_sha256"]
 
 
+@dataclass(frozen=True)
+class Conclusion:
+    """One thing the engine concludes (a framework, an option, ...): how it is decided and
+    put in words, and the places of the facts it reads in a case's row."""
+
+    index: int
+    id: str
+    reads: frozenset[str]
+    pick: Callable[[Sequence[int]], tuple[int, ...]]
+    decide: Callable[[World], Any]
+    quoted: Callable[[Any], tuple[str, ...]]  # the case facts a decision's words quote
+    render: Callable[[Any, World, CumulativeAnthracycline], Any]
+    doses: bool = False  # its words depend on the anthracycline block too
+
+
+@dataclass
+class Case_:
+    """One case as the engine sees it: its facts, world, and rows of ids."""
+
+    facts: dict[str, Value]
+    world: World
+    bands: list[int]
+    quotes: list[int]
+    doses: CumulativeAnthracycline
+    dose_id: int
+
+
 class Engine:
     def __init__(
         self,
@@ -59,118 +90,136 @@ class Engine:
         registry: Registry | None = None,
         *,
         cache: bool = True,
-        cache_size: int = 100_000,
+        cache_size: int = 400_000,
     ) -> None:
         self.kb = kb
         self.registry = registry if registry is not None else default_registry(kb)
         self.ev = ev = Evaluator(kb, [t.eligibility for t in self.registry.trials])
         self.keys = Keys(ev.criteria, ev.bounds)
-        self.memo: Memo = Memo(cache_size) if cache else NoMemo(0)
+        self.memo = Memo(cache_size, enabled=cache)
         self.describer = Describer(ev.words, cache=cache_size if cache else 0)
         self.facts = ev.base_facts
         self.fact_index = {f: i for i, f in enumerate(self.facts)}
+        self._pickers: dict[tuple[str, ...], Callable[[Sequence[int]], tuple[int, ...]]] = {}
         schemes = {s.fact: s for s in kb.classification.timing_schemes}
+        self._conclusions: list[Conclusion] = []
         self.frameworks = [
-            (
-                fw,
-                Conclusion(
-                    self,
-                    "framework",
-                    fw.id,
-                    [
-                        *(r.when for r in fw.rules()),
-                        schemes[fw.timing_fact].scope,
-                        *(r.when for r in schemes[fw.timing_fact].rules),
-                    ],
-                ),
+            self._add(
+                fw.id,
+                [
+                    *(r.when for r in fw.rules()),
+                    schemes[fw.timing_fact].scope,
+                    *(r.when for r in schemes[fw.timing_fact].rules),
+                ],
+                partial(decide_framework, ev, fw),
+                _decision_facts,
+                partial(_render_framework, ev, self.describer, fw),
             )
             for fw in kb.frameworks.values()
         ]
         self.options = [
-            (
-                t,
-                Conclusion(
-                    self,
-                    "option",
-                    t.id,
-                    [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)],
-                ),
+            self._add(
+                t.id,
+                [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)],
+                partial(decide_option, ev, t),
+                _decision_facts,
+                partial(_render_option, ev, self.describer, t),
+                doses=t.contains_anthracycline,
             )
             for t in kb.therapies.values()
         ]
-        self.prognosis = [(p, Conclusion(self, "prognosis", p.id, [p.population])) for p in kb.prognosis]
-        self.workup = [(w, Conclusion(self, "workup", w.id, [w.when])) for w in kb.workup]
-        self.trials = [(t, Conclusion(self, "trial", t.id, [t.eligibility])) for t in self.registry.trials]
-        self.open_trials = [(t, c) for t, c in self.trials if t.open]
-        self._specificity = [specificity(p) for p, _ in self.prognosis]
+        self.therapies = list(kb.therapies.values())
+        self.prognosis = [
+            self._add(
+                p.id,
+                [p.population],
+                partial(decide_estimate, p),
+                self._constant([p.population]),
+                partial(_render_estimate, self.describer, p),
+            )
+            for p in kb.prognosis
+        ]
+        self._specificity = [specificity(p) for p in kb.prognosis]
+        self.workup = [
+            self._add(w.id, [w.when], partial(_outcomes, w.when), _nothing, _as_is) for w in kb.workup
+        ]
+        self.trials = [
+            self._add(
+                t.id,
+                [t.eligibility],
+                partial(decide_trial, t),
+                self._constant([t.eligibility]),
+                partial(_render_trial, self.describer, t),
+            )
+            for t in self.registry.trials
+        ]
+        self.open_trials = [c for c, t in zip(self.trials, self.registry.trials, strict=True) if t.open]
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]
         )
 
+    def _add(
+        self,
+        ident: str,
+        criteria: list[When],
+        decide: Callable[[World], Any],
+        quoted: Callable[[Any], tuple[str, ...]],
+        render: Callable[..., Any],
+        doses: bool = False,
+    ) -> Conclusion:
+        reads = self.ev.reads(criteria)
+        found = Conclusion(
+            len(self._conclusions),
+            ident,
+            frozenset(reads),
+            picker([self.fact_index[f] for f in reads]),
+            decide,
+            quoted,
+            render,
+            doses,
+        )
+        self._conclusions.append(found)
+        return found
+
+    def _constant(self, criteria: list[When]) -> Callable[[Any], tuple[str, ...]]:
+        facts = tuple(sorted({leaf.fact for c in criteria for leaf in c.test.leaves()} & set(self.facts)))
+        return lambda _decision: facts
+
+    # -- one case ----------------------------------------------------------------------
+
     def assess(self, case: Case, *, anthracycline_table: str | None = None) -> Assessment:
-        ev, memo = self.ev, self.memo
-        classified, doses = ev.classify(case, anthracycline_table, timing=self._timing)
-        one = One(self, classified.facts)
-        risk = tuple(
-            one.conclude(
-                c,
-                partial(decide_framework, ev, fw, one.world),
-                decided_facts,
-                partial(render_framework, ev, self.describer, fw, world=one.world),
-            )
-            for fw, c in self.frameworks
-        )
-        dose_key = (doses.table, doses.status, doses.cautions, doses.citations)
-        options = self._list(
-            "options",
-            tuple(
-                one.conclude(
-                    c,
-                    partial(decide_option, ev, t, one.world),
-                    decided_facts,
-                    partial(render_option, ev, self.describer, t, world=one.world, doses=doses),
-                    dose_key if t.contains_anthracycline else None,
-                )
-                for t, c in self.options
-            ),
-            sort_options,
-        )
+        memo, glossary = self.memo, self.ev.words.glossary
+        memo.renew_if_full()
+        classified, doses = self.ev.classify(case, anthracycline_table, timing=self._timing)
+        one = self._case(classified.facts, doses)
+        risk = tuple(self._conclude(c, one) for c in self.frameworks)
+        options = self._list("options", tuple(self._conclude(c, one) for c in self.options), sort_options)
         prognosis = self._prognosis(one)
         trials = self._trials(one, include_closed=False)
+        lists = memo.table("lists")
         missing = [
             *memo.get(
+                lists,
                 ("missing", *map(id, risk), *map(id, options)),
-                partial(missing_data, risk, options, ev.words.glossary),
-                "lists",
+                partial(missing_data, risk, options, glossary),
             ),
             *(entry for fact in classified.assumed for entry in self._what_if(one, fact, options)),
         ]
         sources = [
             *memo.get(
-                (
-                    "cited",
-                    *map(id, risk),
-                    *map(id, options),
-                    *map(id, prognosis),
-                    doses.citations,
-                    doses.cautions,
-                ),
+                lists,
+                ("cited", *map(id, risk), *map(id, options), *map(id, prognosis), one.dose_id),
                 partial(cited, risk, options, prognosis, doses),
-                "lists",
             ),
             *(c for w in classified.warnings for c in w.citations),
         ]
-        for item, c in self.workup:
-            if memo.get(c.key(one.row), partial(_outcomes, item.when.test.test, one.world)) == [False]:
+        for c, item in zip(self.workup, self.kb.workup, strict=True):
+            if self._conclude(c, one) == [False]:
                 continue
             for field in gaps(item, case):
                 sources += item.citations
                 missing = with_test(missing, field, item.name, item.why)
-        references = memo.get(
-            ("references", *sources),
-            lambda: FrozenMap({c: self.kb.references[c].source for c in dict.fromkeys(sources)}),
-            "lists",
-        )
+        references = memo.get(lists, ("references", *sources), partial(self._sources, sources))
         return Assessment(
             case_id=case.id,
             engine_version=__version__,
@@ -189,76 +238,87 @@ class Engine:
             references=references,
         )
 
-    def row(self, facts: dict[str, Value]) -> list[Hashable]:
-        """Each fact's key part for one case (where it falls among the criteria's bounds)."""
-        of = self.keys.of
-        return [of(f, facts[f]) for f in self.facts]
+    def _case(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
+        memo, of, precision = self.memo, self.keys.of, self.ev.words.precision
+        bands, quotes = [], []
+        for i, fact in enumerate(self.facts):
+            value = facts[fact]
+            bands.append(memo.id_of(("band", i), of(fact, value)))
+            quotes.append(memo.id_of(("quote", i), _exact(value, fact, precision)))
+        dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
+        return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 
-    def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
-        classified, _ = self.ev.classify(case, timing=self._timing)
-        return self._trials(One(self, classified.facts), include_closed)
-
-    def in_words(self, when: When) -> str:
-        """What a criterion asks for, in a clinician's words (no case needed)."""
-        return self.describer.rule(when.test)
-
-    def ruled_out_by(self, fact: str) -> dict[str, set[str]]:
-        """Per option, the values of a list fact whose presence its requirement excludes
-        (the kinase-domain mutations that rule out each TKI), read off the criteria."""
-        return {t.id: excluded_values(t.requires.test, fact) for t, _ in self.options}
+    def _conclude(self, c: Conclusion, one: Case_) -> Any:
+        """A conclusion's decision, shared by the facts it reads, then its words, shared by
+        the exact values they quote (and the anthracycline block where it quotes that)."""
+        memo = self.memo
+        if not memo.enabled:
+            return c.render(c.decide(one.world), one.world, one.doses)
+        decisions = memo.table(c.index)
+        key = c.pick(one.bands)
+        decision = decisions.get(key)
+        if decision is None:
+            decision = decisions[key] = c.decide(one.world)
+            memo.kept += 1
+        facts = c.quoted(decision)
+        pick = self._pickers.get(facts)
+        if pick is None:
+            pick = self._pickers[facts] = picker([self.fact_index[f] for f in facts if f in self.fact_index])
+        words = memo.table(("words", c.index))
+        said = (id(decision), pick(one.quotes), one.dose_id if c.doses else None)
+        found = words.get(said)
+        if found is None:  # the table holds the decision too, so its id stays its own
+            found = words[said] = (c.render(decision, one.world, one.doses), decision)
+            memo.kept += 1
+        return found[0]
 
     def _list(self, kind: str, found: tuple[R, ...], order: Callable[[list[R]], list[R]]) -> tuple[R, ...]:
         """Results in reading order, made once for each distinct set of results (the memo
         entry holds the results, so their ids stay theirs while it lives)."""
-        return self.memo.get((kind, *map(id, found)), lambda: tuple(order(list(found))), "lists")
+        return self.memo.get(
+            self.memo.table("lists"), (kind, *map(id, found)), lambda: (tuple(order(list(found))), found)
+        )[0]
+
+    def _sources(self, ids: list[str]) -> FrozenMap[str, Any]:
+        return FrozenMap({c: self.kb.references[c].source for c in dict.fromkeys(ids)})
 
     def _timing(self, facts: dict[str, Value]) -> Timing:
         key = ("timing", *(self.keys.of(f, facts[f]) for f in self._timing_reads))
-        return self.memo.get(key, partial(self.ev.classifier.timing_of, facts))
+        return self.memo.get(self.memo.table("timing"), key, partial(self.ev.classifier.timing_of, facts))
 
-    def _prognosis(self, one: One) -> tuple[PrognosisResult, ...]:
+    def _prognosis(self, one: Case_) -> tuple[PrognosisResult, ...]:
         """Figures whose population fits, those that surely apply first, most specific first."""
-        found = tuple(
-            one.conclude(
-                c,
-                partial(decide_estimate, estimate, one.world),
-                _leaf_facts(c),
-                partial(render_estimate, self.describer, estimate, world=one.world),
-            )
-            for estimate, c in self.prognosis
-        )
-        return self.memo.get(("prognosis-list", *map(id, found)), partial(self._ordered, found), "lists")
+        found = tuple(self._conclude(c, one) for c in self.prognosis)
+        return self.memo.get(
+            self.memo.table("lists"), ("prognosis", *map(id, found)), partial(self._ordered, found)
+        )[0]
 
-    def _ordered(self, found: tuple[PrognosisResult | None, ...]) -> tuple[PrognosisResult, ...]:
+    def _ordered(
+        self, found: tuple[PrognosisResult | None, ...]
+    ) -> tuple[tuple[PrognosisResult, ...], tuple[PrognosisResult | None, ...]]:
         ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in enumerate(found) if r]
-        return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3]))
+        return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3])), found
 
-    def _trials(self, one: One, include_closed: bool) -> tuple[TrialMatch, ...]:
-        found = tuple(
-            one.conclude(
-                c,
-                partial(decide_trial, t, one.world),
-                _leaf_facts(c),
-                partial(render_trial, self.describer, t, world=one.world),
-            )
-            for t, c in (self.trials if include_closed else self.open_trials)
-        )
+    def _trials(self, one: Case_, include_closed: bool) -> tuple[TrialMatch, ...]:
+        found = tuple(self._conclude(c, one) for c in (self.trials if include_closed else self.open_trials))
         return self._list("trials", found, partial(sorted, key=rank))
 
-    def _what_if(self, one: One, fact: str, options: tuple[OptionResult, ...]) -> list[MissingData]:
+    def _what_if(self, one: Case_, fact: str, options: tuple[OptionResult, ...]) -> list[MissingData]:
         """A fact the case leaves unrecorded is read as its assumed value (knowledge/facts.yaml:
         a relapse without a recorded reinduction outcome is not yet refractory); say which
         options would change if it took the other value, so that reading is visible."""
-        assumed = one.facts[fact]
-        other = not assumed
+        other = not one.facts[fact]
         world = self.ev.world({**one.facts, fact: other})
-        keys = list(one.row)
-        keys[self.fact_index[fact]] = self.keys.of(fact, other)
+        bands = list(one.bands)
+        bands[self.fact_index[fact]] = self.memo.id_of(
+            ("band", self.fact_index[fact]), self.keys.of(fact, other)
+        )
         now = {o.id: o.status for o in options}
+        table = self.memo.table("what-if")
         changed: list[tuple[Therapy, str]] = []
-        for therapy, c in self.options:
+        for c, therapy in zip(self.options, self.therapies, strict=True):
             if fact in c.reads:
-                after = self.memo.get(("what-if", c.key(keys)), partial(_status, therapy, world))
+                after = self.memo.get(table, (c.index, c.pick(bands)), partial(_status, therapy, world))
                 if after != now[therapy.id]:
                     changed.append((therapy, after))
         if not changed:
@@ -279,13 +339,83 @@ class Engine:
             )
         ]
 
+    # -- asked by surfaces ---------------------------------------------------------------
 
-def _leaf_facts(c: Conclusion) -> Callable[[object], tuple[str, ...]]:
-    return lambda _decision: c.leaf_facts
+    def row(self, facts: dict[str, Value]) -> list[Hashable]:
+        """Each fact's key part for one case (where it falls among the criteria's bounds)."""
+        of = self.keys.of
+        return [of(f, facts[f]) for f in self.facts]
+
+    def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
+        self.memo.renew_if_full()
+        classified, doses = self.ev.classify(case, timing=self._timing)
+        return self._trials(self._case(classified.facts, doses), include_closed)
+
+    def in_words(self, when: When) -> str:
+        """What a criterion asks for, in a clinician's words (no case needed)."""
+        return self.describer.rule(when.test)
+
+    def ruled_out_by(self, fact: str) -> dict[str, set[str]]:
+        """Per option, the values of a list fact whose presence its requirement excludes
+        (the kinase-domain mutations that rule out each TKI), read off the criteria."""
+        return {t.id: excluded_values(t.requires.test, fact) for t in self.therapies}
 
 
-def _outcomes(test: Callable[[World], object], world: World) -> list[object]:
-    return resolve(world, test).outcomes()
+def _exact(value: Value, fact: str, precision: Callable[[str, Decimal | int], object]) -> Hashable:
+    """A fact's value as finely as the words quote it."""
+    if isinstance(value, Members):
+        return ("members", value.present, value.maybe)
+    if isinstance(value, Open):
+        q = value.question
+        return ("open", q.id, tuple(a.value for a in q.alternatives), value.low, value.high)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return ("number", precision(fact, value))
+    return value
+
+
+def _decision_facts(decision: Any) -> tuple[str, ...]:
+    return decision.facts  # type: ignore[no-any-return]
+
+
+def _nothing(_decision: object) -> tuple[str, ...]:
+    return ()
+
+
+def _as_is(decision: R, _world: World, _doses: CumulativeAnthracycline) -> R:
+    return decision
+
+
+def _outcomes(when: When, world: World) -> list[bool]:
+    return resolve(world, when.test.test).outcomes()  # type: ignore[arg-type]
+
+
+def _render_framework(
+    ev: Evaluator, describer: Describer, fw: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
+) -> FrameworkResult:
+    return render_framework(ev, describer, fw, decision, world)
+
+
+def _render_option(
+    ev: Evaluator,
+    describer: Describer,
+    therapy: Therapy,
+    decision: Any,
+    world: World,
+    doses: CumulativeAnthracycline,
+) -> OptionResult:
+    return render_option(ev, describer, therapy, decision, world, doses)
+
+
+def _render_estimate(
+    describer: Describer, estimate: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
+) -> PrognosisResult | None:
+    return render_estimate(describer, estimate, decision, world)
+
+
+def _render_trial(
+    describer: Describer, trial: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
+) -> TrialMatch:
+    return render_trial(describer, trial, decision, world)
 
 
 def _status(therapy: Therapy, world: World) -> str:
