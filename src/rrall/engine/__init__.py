@@ -386,7 +386,7 @@ def _as_is(decision: R, _world: World, _doses: CumulativeAnthracycline) -> R:
 
 
 def _outcomes(when: When, world: World) -> list[bool]:
-    return resolve(world, when.test.test).outcomes()  # type: ignore[arg-type]
+    return resolve(world, when.test.test).outcomes()
 
 
 def _render_framework(

@@ -68,7 +68,7 @@ _MISSING = object()
 def picker(places: Sequence[int]) -> Callable[[Sequence[int]], tuple[int, ...]]:
     """A function picking these places of a row, as a tuple."""
     if len(places) > 1:
-        return itemgetter(*places)  # type: ignore[return-value]
+        return itemgetter(*places)
     if places:
         place = places[0]
         return lambda row: (row[place],)
