@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rrall.errors import KnowledgeError
+from rrall.knowledge.family import lint_family
 from rrall.knowledge.lint_clinical import clinical_citations, lint_clinical
 from rrall.knowledge.lint_glossary import lint_glossary
 from rrall.knowledge.load import KnowledgeBase, all_rules, load_knowledge, read_yaml
@@ -36,6 +37,7 @@ def lint(root: Path) -> list[str]:
     problems += lint_clinical(kb, _raw_ids(root))
     problems += _trials(root)
     problems += lint_glossary(kb)
+    problems += lint_family(root, set(kb.therapies), set(kb.references))
     for fw in kb.frameworks.values():
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.not_applicable, *fw.rows], ())
         problems += _facts(f"frameworks/{fw.id}.yaml", [*fw.hsct_rules, *fw.cautions], fw.groups)

@@ -29,12 +29,13 @@ HERE = Path(__file__).parent
 
 def templates() -> Environment:
     from rrall.report.html import HERE as REPORTS
-    from rrall.report.html import human
+    from rrall.report.html import human, install_words
 
     env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                            FileSystemLoader(REPORTS / "templates")]),
                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
     env.globals.update(notice=NOTICE, engine_version=__version__)
+    install_words(env)
     env.filters.update(human=human, ref=lambda c: f"/references#ref-{c}", fid=field_id,
                        singular=lambda s: s[:-1] if s.endswith("s") else s)
     return env

@@ -209,12 +209,22 @@ class ReportFormat(StrEnum):
 
 def report_command(
     case_file: Annotated[Path, typer.Argument(help="A case file (.json or .yaml).", show_default=False)],
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.html,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="html or pdf.")] = ReportFormat.html,
     family: Annotated[bool, typer.Option("--family", help="The plain-language family summary.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the family summary: en or es.")] = "en",
+    patient_name: Annotated[str, typer.Option("--patient-name", help="The child's name, printed on the "
+                                              "clinician report only (never stored or logged).")] = "",
+    mrn: Annotated[str, typer.Option("--mrn", help="The medical record number, printed on the clinician "
+                                     "report only (never stored or logged).")] = "",
+    contact: Annotated[str, typer.Option("--contact", help="Who the family should call, for the family "
+                                         "summary's contact box (default: RRALL_CARE_TEAM_CONTACT).",
+                                         show_default=False)] = "",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: CASEID-KIND.FORMAT).",
                                              show_default=False)] = None,
 ) -> None:
     """Write the clinician report (or, with --family, the family summary) as HTML or PDF."""
+    import os
+
     import orjson
     import yaml
 
@@ -222,11 +232,14 @@ def report_command(
     from rrall.case.load import load_case
     from rrall.errors import CaseInputError
     from rrall.knowledge.load import default_knowledge
+    from rrall.report.family import family_html, languages
     from rrall.report.fastjson import assessment_json
-    from rrall.report.html import ReportContext, clinician_html, family_html, to_pdf
+    from rrall.report.html import Identifiers, ReportContext, clinician_html, to_pdf
     from rrall.web.workbench import as_json_document
 
     kb = default_knowledge()
+    if lang not in languages(kb):
+        raise _fail(f"--lang: {lang!r} is not a family-summary language; allowed: {', '.join(languages(kb))}")
     try:
         case = load_case(case_file, kb)
     except CaseInputError as exc:
@@ -234,9 +247,13 @@ def report_command(
     result = orjson.loads(assessment_json(assess(case, kb)))
     document = as_json_document(yaml.safe_load(case_file.read_text(encoding="utf-8")))
     kind = "family" if family else "clinician"
-    page = family_html(result) if family else clinician_html(
-        ReportContext(result, document, kb.thresholds.get("mrd_end_of_reinduction", ())))
-    target = out or Path(f"{case.id}-{kind}.{fmt.value}")
+    if family:
+        page = family_html(result, document, kb, lang, None,
+                           contact or os.environ.get("RRALL_CARE_TEAM_CONTACT", ""))
+    else:
+        page = clinician_html(ReportContext(result, document, kb, identifiers=Identifiers(patient_name, mrn)))
+    suffix = f"-{lang}" if family and lang != "en" else ""
+    target = out or Path(f"{case.id}-{kind}{suffix}.{fmt.value}")
     if fmt is ReportFormat.pdf:
         target.write_bytes(to_pdf(page))
     else:

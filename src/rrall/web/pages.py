@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from rrall.errors import CaseInputError, ConflictError
-from rrall.report.html import REPORT_CSP, ReportContext, clinician_html, family_html, to_pdf
+from rrall.report.html import REPORT_CSP, clinician_html, to_pdf
 from rrall.store.passwords import keyed
 from rrall.store.tables import AssessmentRecord, User
 from rrall.web import caseform
@@ -24,7 +24,7 @@ from rrall.web.auth import (
     session_token,
 )
 from rrall.web.errors import ApiError
-from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
+from rrall.web.view import assessment_context, html, report_context, safe_next
 from rrall.web.workbench import PlainLoader, Workbench, as_json_document, result_of
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +100,7 @@ def case_list(request: Request, user: Viewer, q: str = "", page: int = 0) -> HTM
     latest = repo.latest_assessments([r.id for r in records])
     items = [summary(r, latest.get(r.id)) for r in records]
     return html(request, "cases.html.j2", items=items, total=total, q=q, page=page,
-                pages=(total + PAGE - 1) // PAGE, frameworks=FRAMEWORKS)
+                pages=(total + PAGE - 1) // PAGE)
 
 
 # -- the case form ----------------------------------------------------------------------
@@ -241,7 +241,9 @@ def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = 
     repo.record(user.username, "case.view", "case", pk, assessment=record.id)
     ctx = assessment_context(request, pk, record)
     if meeting is not None:
+        found = repo.meeting(meeting)
         ctx["decision_values"] = {"meeting_id": [str(meeting)]}
+        ctx["default_decision_date"] = found.meeting_date.isoformat()  # decided at that meeting
         ctx["back"] = f"/meetings/{meeting}"
     return html(request, "assessment.html.j2", **ctx)
 
@@ -274,27 +276,42 @@ async def decide(request: Request, pk: int, user: Clinician) -> Response:
 
 @router.get("/cases/{pk}/report.{fmt}")
 def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clinician",
-           assessment: int | None = None) -> Response:
-    if fmt not in ("html", "pdf") or kind not in ("clinician", "family"):
-        raise ApiError(404, "reports are report.html or report.pdf, kind clinician or family")
-    repo = _wb(request).repo
+           assessment: int | None = None, lang: str = "en") -> Response:
+    from rrall.report.family import family_html, languages
+
+    wb = _wb(request)
+    if fmt not in ("html", "pdf") or kind not in ("clinician", "family") or lang not in languages(wb.kb):
+        raise ApiError(404, "reports are report.html or report.pdf, kind clinician or family, "
+                       f"lang one of {', '.join(languages(wb.kb))}")
     record = _chosen_assessment(request, pk, assessment)
-    result = result_of(record)
+    url = request.app.state.settings.public_url
+    ctx = report_context(request, pk, record, f"{url}/cases/{pk}" if url else "")
     if kind == "family":
-        page = family_html(result)
+        page = family_html(ctx.result, ctx.document, wb.kb, lang, ctx.decisions[-1] if ctx.decisions else None,
+                           request.app.state.settings.care_team_contact)
     else:
-        decisions = tuple(_decision_dict(d) for d in repo.decisions(pk=pk) if d.assessment_id == record.id)
-        document = repo.version(pk, record.case_version).document
-        thresholds = _wb(request).kb.thresholds.get("mrd_end_of_reinduction", ())
-        url = request.app.state.settings.public_url
-        page = clinician_html(ReportContext(result, document, thresholds, decisions,
-                                            f"{url}/cases/{pk}" if url else ""))
-    repo.record(user.username, f"report.{kind}.{fmt}", "assessment", record.id)
-    name = f"rrall-{kind}-case{pk}-assessment{record.id}.{fmt}"
+        page = clinician_html(ctx)
+    wb.repo.record(user.username, f"report.{kind}.{fmt}", "assessment", record.id)
+    name = f"rrall-{kind}-case{pk}-assessment{record.id}{'' if lang == 'en' else '-' + lang}.{fmt}"
     if fmt == "pdf":
         return Response(to_pdf(page), media_type="application/pdf",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
     return HTMLResponse(page, headers={"content-security-policy": REPORT_CSP})
+
+
+@router.get("/cases/{pk}/charts/{kind}.svg")
+def chart(request: Request, pk: int, kind: str, user: Viewer, assessment: int | None = None) -> Response:
+    """A chart of the assessment page as an image (the same SVG the reports embed)."""
+    from rrall.web.view import charts_of
+
+    if kind not in ("timeline", "mrd"):
+        raise ApiError(404, "charts are timeline.svg or mrd.svg")
+    record = _chosen_assessment(request, pk, assessment)
+    drawn = charts_of(request, pk, record).get(kind)
+    if drawn is None:
+        raise ApiError(404, f"no {kind} chart for this assessment")
+    return Response(drawn.svg, media_type="image/svg+xml",
+                    headers={"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
 @router.get("/cases/{pk}/assessment.fhir.json")
@@ -314,11 +331,6 @@ def fhir_download(request: Request, pk: int, user: Viewer, assessment: int | Non
     body = orjson.dumps(assessment_bundle(result, case, record.created_at), option=orjson.OPT_INDENT_2)
     return Response(body, media_type="application/fhir+json",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
-
-
-def _decision_dict(d: Any) -> dict[str, Any]:
-    return {"decision_date": d.decision_date, "plan": d.plan, "rationale": d.rationale,
-            "attendees": d.attendees, "chosen_options": d.chosen_options, "assessment_id": d.assessment_id}
 
 
 @router.get("/references")
