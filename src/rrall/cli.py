@@ -114,9 +114,10 @@ def assess(
     factors: Annotated[str | None, typer.Option(
         "--anthracycline-factors", help="Doxorubicin-equivalent factor table (default: the knowledge "
         "base's, PanCareFollowUp).", show_default=False)] = None,
+    full: Annotated[bool, typer.Option("--full", help="Text: everything (reasons, every option, prognosis, "
+                                       "trials, sources), not only the one-screen summary.")] = False,
 ) -> None:
-    """Classify each case, place it in every first-relapse framework, and list its treatment
-    options, prognosis figures and missing data, with reasons and sources."""
+    """Assess cases: the one-screen summary (frameworks, HSCT, options, missing tests), or JSON."""
     from functools import partial
 
     from rrall.assessment import assess as assess_case
@@ -133,7 +134,7 @@ def assess(
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", EXIT_BAD_INPUT)
         return
-    render = _renderer(fmt) if fmt is not Format.fhir else None
+    render = _renderer(fmt, kb, full) if fmt is not Format.fhir else None
     fhir = None
     if render is None:
         from rrall.fhir.render import FhirRenderer
@@ -182,11 +183,11 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     return bad
 
 
-def _renderer(fmt: Format) -> Renderer:
+def _renderer(fmt: Format, kb: KnowledgeBase, full: bool) -> Renderer:
     if fmt is Format.text:
         from rrall.report.text import TextRenderer
 
-        return TextRenderer()
+        return TextRenderer(kb, full=full)
     from rrall.report.jsonout import JsonRenderer
 
     return JsonRenderer(lines=False)
