@@ -57,11 +57,26 @@ def install_words(env: Environment) -> None:
     def plain(context: Context, text: Any) -> str:
         return prose(str(text), _words(context))
 
+    @pass_context
+    def label(context: Context, path: str) -> str:
+        """A form field's label: the glossary's words for its path (list positions aside)."""
+        return _words(context).field(path)
+
+    @pass_context
+    def choice(context: Context, raw: str, options: tuple[str, ...]) -> str:
+        """A choice of a closed vocabulary in words: the glossary vocabulary holding all the options."""
+        words = _words(context)
+        for values in words.values.values():
+            if set(options) <= set(values):
+                return values.get(raw, raw.replace("_", " "))
+        return raw.replace("_", " ")
+
     def option_name(option_id: str, result: dict[str, Any]) -> str:
         names = {o["id"]: o["name"].split(" (")[0] for o in result.get("options", [])}
         return names.get(option_id, option_id.replace("_", " "))
 
-    env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, fraction=fraction_words, age=age_words,
+    env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,
+                       choice=choice, fraction=fraction_words, age=age_words,
                        months=months_words, short=lambda name: str(name).split(" (")[0], human=human)
 
 

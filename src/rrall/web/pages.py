@@ -92,15 +92,17 @@ async def logout(request: Request, user: Viewer) -> RedirectResponse:
 
 
 @router.get("/cases")
-def case_list(request: Request, user: Viewer, q: str = "", page: int = 0) -> HTMLResponse:
-    from rrall.web.api import summary
+def case_list(request: Request, user: Viewer, q: str = "", page: int = 0, sort: str = "updated",
+              dir: str = "desc") -> HTMLResponse:
+    from rrall.web.caselist import COLUMNS, case_rows, select_rows
 
-    repo = _wb(request).repo
-    total, records = repo.cases(q.strip(), PAGE, max(page, 0) * PAGE)
-    latest = repo.latest_assessments([r.id for r in records])
-    items = [summary(r, latest.get(r.id)) for r in records]
-    return html(request, "cases.html.j2", items=items, total=total, q=q, page=page,
-                pages=(total + PAGE - 1) // PAGE)
+    wb = _wb(request)
+    if sort not in (*COLUMNS, *wb.kb.frameworks):
+        sort = "updated"
+    rows = select_rows(case_rows(wb.repo, wb.kb, wb.kb.glossary), q.strip(), sort, dir == "desc")
+    page = max(page, 0)
+    return html(request, "cases.html.j2", items=rows[page * PAGE:(page + 1) * PAGE], total=len(rows), q=q,
+                page=page, pages=(len(rows) + PAGE - 1) // PAGE, sort=sort, desc=dir == "desc")
 
 
 # -- the case form ----------------------------------------------------------------------
@@ -114,7 +116,8 @@ def _values(form: FormData) -> caseform.Values:
 
 def _form(request: Request, heading: str, action: str, values: caseform.Values,
           errors: list[Any] | None = None, more: str = "", status: int = 200,
-          import_action: str = "", base_version: str = "") -> HTMLResponse:
+          import_action: str = "", base_version: str = "",
+          identifiers: dict[str, str] | None = None) -> HTMLResponse:
     by_path: dict[str, list[str]] = {}
     shown = _rendered_names(caseform.widgets(), values, more)
     for e in errors or []:
@@ -125,7 +128,7 @@ def _form(request: Request, heading: str, action: str, values: caseform.Values,
     return html(request, "caseform.html.j2", status=status, heading=heading, action=action, values=values,
                 errors=by_path, error_count=len(errors or []), shown=shown, widgets=caseform.widgets(),
                 rows=caseform.rows, token_text=caseform.token_text, more=more, message="",
-                import_action=import_action, base_version=base_version)
+                import_action=import_action, base_version=base_version, identifiers=identifiers or {})
 
 
 def _rendered_names(widgets: list[caseform.Widget], values: caseform.Values, more: str) -> set[str]:
@@ -146,8 +149,10 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
     values = caseform.to_values(caseform.to_document(_values(form)))  # renumbers blank rows away
     chosen = str(form.get("_action", "save"))
     base = str(form.get("_base_version", ""))
+    ids = {k: str(form.get(f"_{k}", "")).strip() for k in ("name", "mrn")}
     if chosen.startswith("more:"):
-        return _form(request, heading, action, values, more=chosen.removeprefix("more:"), base_version=base)
+        return _form(request, heading, action, values, more=chosen.removeprefix("more:"), base_version=base,
+                     identifiers=ids)
     document = caseform.to_document(values)
     try:
         if pk is None:
@@ -156,13 +161,15 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
             based_on = int(base) if base.isdigit() else None
             record, _ = _wb(request).update(pk, document, user.username, based_on)
     except CaseInputError as exc:
-        return _form(request, heading, action, values, exc.errors, status=422, base_version=base)
+        return _form(request, heading, action, values, exc.errors, status=422, base_version=base,
+                     identifiers=ids)
     except ConflictError as exc:
         from rrall.errors import FieldError
 
         path = "id" if "already exists" in str(exc) else ""
         return _form(request, heading, action, values, [FieldError(path, str(exc))], status=409,
-                     base_version=base)
+                     base_version=base, identifiers=ids)
+    _wb(request).repo.set_identifiers(record.id, ids["name"], ids["mrn"], user.username)
     return RedirectResponse(f"/cases/{record.id}", status_code=303)
 
 
@@ -196,7 +203,7 @@ async def import_case(request: Request, user: Clinician) -> Response:
         try:
             document = as_json_document(yaml.load(data.decode("utf-8"), Loader=PlainLoader))  # JSON is YAML
         except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
-            problem = f"not a JSON or YAML case file: {str(exc).splitlines()[0]}"
+            problem = _file_problem(exc)
     if problem or not isinstance(document, dict):
         return _form(request, "New case", "/cases/new", {},
                      [FieldError("file", problem or "a case file holds one JSON/YAML object")],
@@ -210,11 +217,25 @@ async def import_case(request: Request, user: Clinician) -> Response:
     return RedirectResponse(f"/cases/{record.id}", status_code=303)
 
 
+def _file_problem(exc: Exception) -> str:
+    """Where a case file stops being JSON or YAML, by line and column, and what was wrong."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"not a JSON or YAML case file: byte {exc.start + 1} is not UTF-8 text; save the file as "
+                "UTF-8 and import it again")
+    mark = getattr(exc, "problem_mark", None)
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f"not a JSON or YAML case file: {what}"
+    return (f"not a JSON or YAML case file: line {mark.line + 1}, column {mark.column + 1}: {what} "
+            "(check the indentation and that each entry is written “key: value”)")
+
+
 @router.get("/cases/{pk}/edit")
 def edit_case(request: Request, pk: int, user: Clinician) -> HTMLResponse:
     version = _wb(request).repo.version(pk)
     return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
-                 f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version))
+                 f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version),
+                 identifiers=_wb(request).repo.identifiers(pk))
 
 
 @router.post("/cases/{pk}/edit")
