@@ -133,9 +133,12 @@ class ReportContext:
                 "decisions": decisions, "who": self.identifiers, **(drawn or self.charts())}
 
 
-def clinician_html(ctx: ReportContext) -> str:
+def clinician_html(ctx: ReportContext, *, appendix: bool = True) -> str:
+    """The board-ready report: the summary with the child's identifiers, the frameworks side
+    by side and the decision, then (unless `appendix` is false) the full evidence."""
     return environment().get_template("clinician.html.j2").render(
-        case_url=ctx.case_url, chart_src=lambda chart: chart.data_uri(), decide_link="", **ctx.page())
+        case_url=ctx.case_url, chart_src=lambda chart: chart.data_uri(), decide_link="", appendix=appendix,
+        **ctx.page())
 
 
 def to_pdf(html: str) -> bytes:
