@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from rrall.case import vocabulary as v
 from rrall.case.model import Case
+from rrall.classify.model import DiseaseState, Site
 from rrall.knowledge.clinical import Endpoint, OptionStatus, Phase
 from rrall.knowledge.load import KnowledgeBase
 
@@ -24,7 +25,11 @@ VOCABULARIES: dict[str, Any] = {
     "hsct_type": v.HsctType, "anthracycline": v.Anthracycline, "performance_scale": v.PerformanceScale,
     "donor_type": v.DonorType, "genetic_lesion": v.GeneticLesion, "prior_agent": v.PriorAgent,
     "agent_response": v.AgentResponse, "option_status": OptionStatus, "phase": Phase, "endpoint": Endpoint,
+    "frontline_end": Literal["not_completed"], "disease_state": DiseaseState, "site_category": Site,
 }
+# Vocabularies only the surfaces use (the one-screen summary's short HSCT words): each must
+# have a label for every value of the vocabulary it shortens.
+SHORTENS = {"hsct_short": "hsct_in_cr2"}
 
 
 def case_field_paths(model: type[BaseModel] = Case, prefix: str = "") -> list[str]:
@@ -74,6 +79,10 @@ def lint_glossary(kb: KnowledgeBase) -> list[str]:
         for value in get_args(alias):
             if get_origin(alias) is Literal and str(value) not in words:
                 problems.append(f"glossary/en.yaml: values.{name}: {value!r} has no label")
+    for short, full in SHORTENS.items():
+        missing = set(english.values.get(full, {})) - set(english.values.get(short, {}))
+        problems += [f"glossary/en.yaml: values.{short}: {k!r} has no label (values.{full} has)"
+                     for k in sorted(missing)]
     for lang, glossary in kb.glossaries.items():
         extra = set(glossary.fields) - set(english.fields)
         problems += [f"glossary/{lang}.yaml: fields: {k!r} is not a key of en.yaml" for k in sorted(extra)]

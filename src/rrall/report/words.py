@@ -96,11 +96,34 @@ def field_words(path: str, glossary: Glossary) -> str:
 
 def prose(text: str, glossary: Glossary) -> str:
     """Text written elsewhere (the knowledge base, the engine) made readable without
-    changing its meaning: 10^-4 as 10⁻⁴, '->' as '→', field paths as their labels."""
+    changing its meaning: 10^-4 as 10⁻⁴, '->' as '→', field paths and snake_case
+    vocabulary values as the glossary's words."""
     text = _UNCERTAIN_MARK.sub("", text)
     text = _CARET_POWER.sub(lambda m: power_of_ten(int(m.group(1))), text)
     text = _ARROW.sub(" → ", text)
-    return _FIELD_PATH.sub(lambda m: field_words(m.group(0), glossary), text)
+    text = _FIELD_PATH.sub(lambda m: field_words(m.group(0), glossary), text)
+    pattern, words = _vocabulary(glossary)
+    return pattern.sub(lambda m: words[m.group(0)], text) if words else text
+
+
+_VOCABULARY: dict[int, tuple[Glossary, re.Pattern[str], dict[str, str]]] = {}
+
+
+def _vocabulary(glossary: Glossary) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every snake_case vocabulary value with its words (the first vocabulary that has it),
+    compiled once per glossary."""
+    found = _VOCABULARY.get(id(glossary))
+    if found is None or found[0] is not glossary:
+        words: dict[str, str] = {}
+        for values in glossary.values.values():
+            for key, label in values.items():
+                if "_" in key:
+                    words.setdefault(key, label)
+        keys = sorted(words, key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w.\[=])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w\]])")
+        found = (glossary, pattern, words)
+        _VOCABULARY[id(glossary)] = found
+    return found[1], found[2]
 
 
 def join_words(items: list[str], last: str = "and") -> str:
