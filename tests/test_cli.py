@@ -17,6 +17,14 @@ runner = CliRunner()
 EXAMPLES = ROOT / "examples" / "cases"
 
 
+def test_help_lists_commands_in_a_natural_order_each_on_one_line() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "140"})
+    lines = [line for line in result.stdout.splitlines() if line.startswith("│ ") and not line.startswith("│ --")]
+    names = [line.split()[1] for line in lines if len(line.split()) > 2]
+    assert names[:3] == ["assess", "report", "serve"] and names[-1] == "schema"
+    assert len(names) == len(lines), "each command's help fits on one line"
+
+
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"rrall {__version__}"
@@ -145,6 +153,11 @@ def test_knowledge_show_and_references() -> None:
         assert text in shown.stdout
     data = json.loads(runner.invoke(app, ["knowledge", "show", "ponatinib", "-f", "json"]).stdout)
     assert data["therapy"]["id"] == "ponatinib" and data["evidence"] and data["references"]
+    for asked in ("Blinatumomab", "BLINATUMOMAB", "allogeneic-hsct", "Allogeneic HSCT"):
+        found = runner.invoke(app, ["knowledge", "show", asked])
+        assert found.exit_code == 0, asked
+        for raw in ("{'", "True", "False", "None", "(when always)", "not_eligible", "isolated_marrow"):
+            assert raw not in found.stdout, (asked, raw)
     missing = runner.invoke(app, ["knowledge", "show", "aspirin"])
     assert missing.exit_code == 2 and "blinatumomab" in missing.output
     refs = runner.invoke(app, ["knowledge", "references", "-f", "json"])

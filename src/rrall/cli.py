@@ -13,7 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from rrall import __version__
 from rrall.cohort.cli import cohort_command, synth_command
@@ -30,19 +32,21 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+ORDER = ("assess", "report", "serve", "users", "knowledge", "trials", "cohort", "synth", "fhir", "cds", "schema")
+
+
+class InOrder(TyperGroup):
+    """Commands in the order a new user meets them, not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
+
+app = typer.Typer(cls=InOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="rrall: decision support for relapsed and refractory childhood ALL. "
                   "For qualified clinicians, research and education; it does not prescribe.")
 knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base.")
-app.add_typer(knowledge_app, name="knowledge")
-app.add_typer(trials_app, name="trials")
-app.command("cohort")(cohort_command)
-app.command("synth")(synth_command)
-app.command("serve")(serve_command)
-app.command("report")(report_command)
-app.add_typer(users_app, name="users")
-app.add_typer(fhir_app, name="fhir")
-app.add_typer(cds_app, name="cds")
 
 
 class Format(StrEnum):
@@ -105,7 +109,6 @@ def _cases(paths: list[Path], kb: KnowledgeBase) -> Iterator[Case | CaseInputErr
         yield from iter_cases(path, kb)
 
 
-@app.command()
 def assess(
     paths: Annotated[list[Path], typer.Argument(help="Case files (.json, .yaml, .jsonl) or folders.",
                                                 show_default=False)],
@@ -193,7 +196,6 @@ def _renderer(fmt: Format, kb: KnowledgeBase, full: bool) -> Renderer:
     return JsonRenderer(lines=False)
 
 
-@app.command()
 def schema() -> None:
     """Print the JSON Schema of the case format (v1)."""
     import json
@@ -225,18 +227,21 @@ class ShowFormat(StrEnum):
 
 @knowledge_app.command("show")
 def knowledge_show(
-    therapy_id: Annotated[str, typer.Argument(help="A therapy option id, e.g. blinatumomab.",
+    therapy_id: Annotated[str, typer.Argument(help="A therapy option, by id or name in any capitalisation, "
+                                              "e.g. Blinatumomab or allogeneic_hsct.",
                                               show_default=False)],
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
     knowledge: KnowledgeOption = None,
 ) -> None:
     """Print one therapy option: its criteria, decision rules, cautions, evidence and sources."""
-    from rrall.report.knowledge import show_therapy
+    from rrall.report.knowledge import find_therapy, show_therapy
 
     kb = _knowledge(knowledge)
-    if therapy_id not in kb.therapies:
-        _fail(f"no therapy option {therapy_id!r}; known: {', '.join(kb.therapies)}", EXIT_BAD_INPUT)
-    show_therapy(kb, therapy_id, as_json=fmt is ShowFormat.json)
+    found = find_therapy(kb, therapy_id)
+    if found is None:
+        _fail(f"no therapy option {therapy_id!r}; write one of: {', '.join(kb.therapies)} "
+              "(any capitalisation; the option's name works too)", EXIT_BAD_INPUT)
+    show_therapy(kb, found, as_json=fmt is ShowFormat.json)
 
 
 @knowledge_app.command("references")
@@ -248,6 +253,23 @@ def knowledge_references(
     from rrall.report.knowledge import show_references
 
     show_references(_knowledge(knowledge), as_json=fmt is ShowFormat.json)
+
+
+# `rrall --help` lists the commands in the order a new user meets them, each with one line.
+app.command("assess", short_help="Assess cases: the one-screen summary, everything with --full, or JSON.")(assess)
+app.command("report", short_help="Write the clinician report or the family summary (HTML or PDF).")(
+    report_command)
+app.command("serve", short_help="Start the tumor-board workbench in the foreground (pages and REST API).")(
+    serve_command)
+app.add_typer(users_app, name="users", help="Workbench users, passwords and API tokens.")
+app.add_typer(knowledge_app, name="knowledge", help="Check the knowledge base, show an option or the sources.")
+app.add_typer(trials_app, name="trials", help="The trial registry: match a case, import, list.")
+app.command("cohort", short_help="Assess a cohort table: results, errors and a summary report.")(cohort_command)
+app.command("synth", short_help="Write a SYNTHETIC cohort (not patient data) for trying cohort mode.")(
+    synth_command)
+app.add_typer(fhir_app, name="fhir", help="FHIR R4: read a record into a case, write a case as FHIR.")
+app.add_typer(cds_app, name="cds", help="CDS Hooks test-client keys and tokens, for trying the service.")
+app.command("schema", short_help="Print the JSON Schema of the case format.")(schema)
 
 
 def main() -> None:

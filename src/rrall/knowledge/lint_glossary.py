@@ -79,6 +79,10 @@ def lint_glossary(kb: KnowledgeBase) -> list[str]:
         for value in get_args(alias):
             if get_origin(alias) is Literal and str(value) not in words:
                 problems.append(f"glossary/en.yaml: values.{name}: {value!r} has no label")
+    from rrall.rules.criteria import Criteria
+
+    problems += [f"glossary/en.yaml: values.criterion: {name!r} has no label" for name in Criteria.model_fields
+                 if name not in english.values.get("criterion", {})]
     for short, full in SHORTENS.items():
         missing = set(english.values.get(full, {})) - set(english.values.get(short, {}))
         problems += [f"glossary/en.yaml: values.{short}: {k!r} has no label (values.{full} has)"

@@ -7,18 +7,47 @@ import sys
 import orjson
 from rich.console import Console
 
+from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.load import KnowledgeBase
+from rrall.report.words import fraction_words, prose
 from rrall.rules.criteria import Criteria
 
 
-def _criteria(c: Criteria) -> str:
+def find_therapy(kb: KnowledgeBase, asked: str) -> str | None:
+    """A therapy's id from its id or name in any capitalisation (spaces, dashes and
+    underscores alike): 'Blinatumomab', 'allogeneic-hsct', 'Allogeneic HSCT'."""
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    wanted = key(asked)
+    for therapy in kb.therapies.values():
+        if wanted in (key(therapy.id), key(therapy.name), key(therapy.name.split(" (")[0])):
+            return therapy.id
+    return None
+
+
+def _value(words: Glossary, value: object) -> str:
+    """One criterion value in words: a boolean as yes/no, a vocabulary value by the glossary,
+    a mapping (framework -> groups) as 'BFM S3 or S4; COG high'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(exclude_defaults=True)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.upper() if k != 'intreall' else 'IntReALL'} {_value(words, v)}"
+                         for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return " or ".join(_value(words, v) for v in value)
+    return prose(str(value), words)
+
+
+def _criteria(c: Criteria, words: Glossary) -> str:
     parts = []
     for name in c.given():
         value = getattr(c, name)
-        shown = value.model_dump(exclude_defaults=True) if hasattr(value, "model_dump") else value
-        if isinstance(shown, list):
-            shown = ", ".join(str(v) for v in shown)
-        parts.append(f"{name.replace('_', ' ')}: {shown}")
+        shown = fraction_words(value) if "mrd" in name and not isinstance(value, list | dict | bool) \
+            else _value(words, value)
+        parts.append(f"{words.value('criterion', name)}: {shown}")
     return "; ".join(parts) or "always"
 
 
@@ -36,28 +65,34 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
         return
     out = Console(highlight=False)
-    out.print(f"[bold]{therapy.name}[/bold] ({therapy.id}) · phase {therapy.phase} · knowledge {kb.version}")
-    out.print(therapy.description)
-    out.print(f"\n[bold]Requires[/bold] (else not eligible): {_criteria(therapy.requires)} "
-              f"[dim]{' '.join(therapy.requires_citations)}[/dim]")
-    out.print("\n[bold]Decision list[/bold] (first rule whose criteria all hold)")
-    for rule in therapy.rules:
-        flag = " [yellow]UNCERTAIN[/yellow]" if rule.uncertain else ""
-        out.print(f"  {rule.id}: [bold]{rule.status}[/bold] when {_criteria(rule.when)}{flag}")
-        out.print(f"      {rule.reason} [dim]\\[{', '.join(rule.citations)}][/dim]")
-    out.print(f"  otherwise: [bold]{therapy.default.status}[/bold]: {therapy.default.reason} "
-              f"[dim]\\[{', '.join(therapy.default.citations)}][/dim]")
+    words = kb.glossary
+    status = lambda value: words.value("option_status", value)  # noqa: E731
+    out.print(f"[bold]{_escape(therapy.name)}[/bold] · {words.value('phase', therapy.phase)} · "
+              f"knowledge base {kb.version}")
+    out.print(_escape(prose(therapy.description, words)))
+    out.print(f"\n[bold]Requires[/bold] (else not eligible): {_escape(_criteria(therapy.requires, words))} "
+              f"[dim]\\[{', '.join(therapy.requires_citations)}][/dim]")
+    out.print("\n[bold]Decision list[/bold] (the first rule whose conditions all hold gives the status)")
+    for n, rule in enumerate(therapy.rules, start=1):
+        flag = " [yellow](uncertain)[/yellow]" if rule.uncertain else ""
+        out.print(f"  {n}. [bold]{status(rule.status)}[/bold] when {_escape(_criteria(rule.when, words))}{flag}")
+        out.print(f"      {_escape(prose(rule.reason, words))} [dim]\\[{', '.join(rule.citations)}][/dim]")
+    out.print(f"  Otherwise [bold]{status(therapy.default.status)}[/bold]: "
+              f"{_escape(prose(therapy.default.reason, words))} [dim]\\[{', '.join(therapy.default.citations)}][/dim]")
     if therapy.cautions:
         out.print("\n[bold]Cautions[/bold]")
         for caution in therapy.cautions:
-            flag = " [yellow]UNCERTAIN[/yellow]" if caution.uncertain else ""
-            out.print(f"  {caution.id} (when {_criteria(caution.when)}){flag}: {caution.text} "
+            flag = " [yellow](uncertain)[/yellow]" if caution.uncertain else ""
+            when = _criteria(caution.when, words)
+            shown = "" if when == "always" else f"When {_escape(when)}: "
+            out.print(f"  • {shown}{_escape(prose(caution.text, words))}{flag} "
                       f"[dim]\\[{', '.join(caution.citations)}][/dim]")
     out.print("\n[bold]Evidence[/bold]")
     for item in evidence:
-        flag = " [yellow]UNCERTAIN[/yellow]" if item.uncertain else ""
-        out.print(f"  {item.id} · level {item.level} · {item.design.replace('_', ' ')}{flag}")
-        out.print(f"      {item.statement} [dim]\\[{item.citation}][/dim]")
+        flag = " [yellow](uncertain)[/yellow]" if item.uncertain else ""
+        level = words.value("evidence_level", item.level)
+        out.print(f"  • Level {_escape(level)} · {item.design.replace('_', ' ')}{flag}")
+        out.print(f"      {_escape(prose(item.statement, words))} [dim]\\[{item.citation}][/dim]")
     out.print("\n[bold]References[/bold]")
     for ref in refs:
         out.print(_escape(f"  [{ref.id}] {ref.citation} {_identifiers(ref)}".rstrip()))

@@ -140,6 +140,16 @@ class Repository:
                 s.execute(delete(Session).where(Session.user_id == user.id))
             self._audit(s, actor, "user.disable" if disabled else "user.enable", "user", user.id)
 
+    def set_password(self, username: str, password: str, actor: str = "cli") -> None:
+        """A new password; the user's open sessions end (their tokens are kept: revoke them apart)."""
+        with self._tx() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFoundError("user", username)
+            user.password_hash = hash_password(password)
+            s.execute(delete(Session).where(Session.user_id == user.id))
+            self._audit(s, actor, "user.password", "user", user.id)
+
     def user_for_token(self, token: str) -> User | None:
         with self._tx() as s:
             return s.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
