@@ -19,7 +19,8 @@ EXAMPLES = ROOT / "examples" / "cases"
 
 def test_help_lists_commands_in_a_natural_order_each_on_one_line() -> None:
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "140"})
-    lines = [line for line in result.stdout.splitlines() if line.startswith("│ ") and not line.startswith("│ --")]
+    lines = [line for line in result.stdout.splitlines()
+             if line.startswith("│ ") and not line.startswith("│ --")]
     names = [line.split()[1] for line in lines if len(line.split()) > 2]
     assert names[:3] == ["assess", "report", "serve"] and names[-1] == "schema"
     assert len(names) == len(lines), "each command's help fits on one line"

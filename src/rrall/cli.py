@@ -11,9 +11,8 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -32,13 +31,14 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
-ORDER = ("assess", "report", "serve", "users", "knowledge", "trials", "cohort", "synth", "fhir", "cds", "schema")
+ORDER = ("assess", "report", "serve", "users", "knowledge", "trials", "cohort", "synth", "fhir", "cds",
+         "schema")
 
 
 class InOrder(TyperGroup):
     """Commands in the order a new user meets them, not alphabetically."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         names = super().list_commands(ctx)
         return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
 
@@ -256,15 +256,18 @@ def knowledge_references(
 
 
 # `rrall --help` lists the commands in the order a new user meets them, each with one line.
-app.command("assess", short_help="Assess cases: the one-screen summary, everything with --full, or JSON.")(assess)
+app.command("assess", short_help="Assess cases: the one-screen summary, everything with --full, or JSON.")(
+    assess)
 app.command("report", short_help="Write the clinician report or the family summary (HTML or PDF).")(
     report_command)
 app.command("serve", short_help="Start the tumor-board workbench in the foreground (pages and REST API).")(
     serve_command)
 app.add_typer(users_app, name="users", help="Workbench users, passwords and API tokens.")
-app.add_typer(knowledge_app, name="knowledge", help="Check the knowledge base, show an option or the sources.")
+app.add_typer(knowledge_app, name="knowledge",
+              help="Check the knowledge base, show an option or the sources.")
 app.add_typer(trials_app, name="trials", help="The trial registry: match a case, import, list.")
-app.command("cohort", short_help="Assess a cohort table: results, errors and a summary report.")(cohort_command)
+app.command("cohort", short_help="Assess a cohort table: results, errors and a summary report.")(
+    cohort_command)
 app.command("synth", short_help="Write a SYNTHETIC cohort (not patient data) for trying cohort mode.")(
     synth_command)
 app.add_typer(fhir_app, name="fhir", help="FHIR R4: read a record into a case, write a case as FHIR.")

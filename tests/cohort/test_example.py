@@ -4,7 +4,6 @@ long table's MRD joined, and the summary written with its survival section."""
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import polars as pl

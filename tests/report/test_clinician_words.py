@@ -78,7 +78,8 @@ def test_reports_and_text(name: str, kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_pdf_text_of_the_summary(name: str, kb: KnowledgeBase) -> None:
     _a, result = _assessed(name, kb)
-    pdf = PdfReader(io.BytesIO(to_pdf(clinician_html(ReportContext(result, example(name), kb), appendix=False))))
+    html = clinician_html(ReportContext(result, example(name), kb), appendix=False)
+    pdf = PdfReader(io.BytesIO(to_pdf(html)))
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert developer_tokens(" ".join(text.split())) == []
 

@@ -71,13 +71,15 @@ def test_family_summary_is_plain_and_has_no_figures(name: str, lang: str, kb: Kn
 def test_the_spanish_bound_is_fernandez_huerta_and_english_flesch_kincaid(kb: KnowledgeBase) -> None:
     texts = family_texts(kb.root)
     assert texts["en"].readability.measure == "flesch_kincaid_grade" and texts["en"].readability.at_most == 8
-    assert texts["es"].readability.measure == "fernandez_huerta" and (texts["es"].readability.at_least or 0) >= 70
+    spanish = texts["es"].readability
+    assert spanish.measure == "fernandez_huerta" and (spanish.at_least or 0) >= 70
 
 
 def test_the_family_summary_names_the_actual_relapse_site(kb: KnowledgeBase) -> None:
     summary = family_summary(_result("t-combined-early", kb), example("t-combined-early"), kb)
-    assert "The leukemia was found in the bone marrow, the soft inside of the bones where blood is made and " \
-           "in a testicle." in summary["about"]
+    found = ("The leukemia was found in the bone marrow, the soft inside of the bones where blood is made "
+             "and in a testicle.")
+    assert found in summary["about"]
     spanish = family_summary(_result("b-iem-late", kb), example("b-iem-late"), kb, "es")
     assert any("en el líquido que rodea el cerebro" in s or "en un testículo" in s for s in spanish["about"])
 
@@ -90,7 +92,7 @@ def test_the_family_summary_follows_the_board(kb: KnowledgeBase) -> None:
     decision = {"chosen_options": ["blinatumomab", "pjp_prophylaxis"], "plan": "Blinatumomab, then HSCT"}
     decided = family_summary(result, example("b-marrow-early"), kb, decision=decision)
     assert decided["decided"] and decided["plan"] == [text.options["blinatumomab"]]
-    assert decided["options"] == [] and decided["in_trials"] == []  # what the board did not choose is not offered
+    assert decided["options"] == [] and decided["in_trials"] == []  # not chosen: not offered
     html = family_html(result, example("b-marrow-early"), kb, decision=decision, contact="Ward 5: 555 0100")
     body = visible_text(html)
     assert text.labels["plan"] in body and text.options["allogeneic_hsct"] not in body
@@ -117,7 +119,8 @@ def test_each_group_of_family_sentences_is_readable(lang: str, kb: KnowledgeBase
 @pytest.mark.parametrize("name", ["b-marrow-early", "ph-positive-t315i", "post-allo-hsct-relapse"])
 def test_clinician_report_holds_everything(name: str, kb: KnowledgeBase) -> None:
     result = _result(name, kb)
-    html = clinician_html(ReportContext(result, example(name), kb, identifiers=Identifiers("Ana Test", "MRN-77")))
+    who = Identifiers("Ana Test", "MRN-77")
+    html = clinician_html(ReportContext(result, example(name), kb, identifiers=who))
     text = visible_text(html)
     assert result["case_id"] in text and result["knowledge_version"] in text
     assert result["engine_version"] in text and result["input_sha256"] in text

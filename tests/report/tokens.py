@@ -37,15 +37,17 @@ ENGINE_PENDING: tuple[tuple[str, str], ...] = (
     (r"the brief[^.;]*", "knowledge YAML text (therapies, evidence, prognosis notes) mentions the brief"),
     (r"\b[a-z]+(?:_[a-z0-9]+)+: [a-z_ ]+ or [a-z_]+",
      "options/evaluate.py missing-data decides: 'inotuzumab_ozogamicin: consider or not_eligible'"),
-    (r"\brequires (?:any |one )?of [^;)\n]*", "rules/check.py criterion details: 'requires any of Ph_like_ABL_class'"),
+    (r"\brequires (?:any |one )?of [^;)\n]*",
+     "rules/check.py criterion details: 'requires any of Ph_like_ABL_class'"),
     (r"\b(?:insufficient_data|not_eligible|not_recommended|clinical_trial|depends_on_mrd)\b",
      "options/ and trials/match.py reasons quoting a status value"),
 )
 
 CARDS_PENDING: tuple[tuple[str, str], ...] = (
     (r"10\^-?\d+|->|\b[a-z_]+\[-?\d+\](?:\.[a-z_0-9]+)*",
-     "fhir/cards.py prints the engine's missing-data text as it is, without typography or labels (lead's file)"),
-    (r"`[a-z_]+(?:\[[^\]]*\])?(?:\.[a-z_]+)*`", "fhir/cards.py lists missing data by field path (lead's file)"),
+     "fhir/cards.py prints the engine's missing-data text as is, without typography or labels (lead's file)"),
+    (r"`[a-z_]+(?:\[[^\]]*\])?(?:\.[a-z_]+)*`",
+     "fhir/cards.py lists missing data by field path (lead's file)"),
     (r"\b(?:BFM|IntReALL|COG|UK) [a-z]+_[a-z_]+", "fhir/cards.py prints a framework status value"),
 )
 

@@ -196,7 +196,8 @@ def _log_in(page: object, server: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def every_example(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> Iterator[tuple[str, dict[str, int]]]:
+def every_example(tmp_path_factory: pytest.TempPathFactory,
+                  kb: KnowledgeBase) -> Iterator[tuple[str, dict[str, int]]]:
     """A server with every example stored, and each example's case number."""
     folder = tmp_path_factory.mktemp("browser")
     app = create_app(settings_for(f"sqlite:///{folder}/rrall.db"), kb)
@@ -217,9 +218,12 @@ def every_example(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -
     app.state.repo.engine.dispose()
 
 
-@pytest.mark.parametrize("name", [n if n in DEFAULT_EXAMPLES else pytest.param(n, marks=pytest.mark.browser_all)
-                                  for n in EXAMPLES])
-def test_every_assessment_page_fits_and_is_accessible(name: str, every_example: tuple[str, dict[str, int]]) -> None:
+Served = tuple[str, dict[str, int]]
+
+
+@pytest.mark.parametrize("name", [n if n in DEFAULT_EXAMPLES else
+                                  pytest.param(n, marks=pytest.mark.browser_all) for n in EXAMPLES])
+def test_every_assessment_page_fits_and_is_accessible(name: str, every_example: Served) -> None:
     server, ids = every_example
     shots = _shots()
     with sync_api.sync_playwright() as p:
@@ -238,7 +242,7 @@ def test_every_assessment_page_fits_and_is_accessible(name: str, every_example: 
         browser.close()
 
 
-def test_lists_and_form_have_no_horizontal_scroll_on_a_tablet(every_example: tuple[str, dict[str, int]]) -> None:
+def test_lists_and_form_have_no_horizontal_scroll_on_a_tablet(every_example: Served) -> None:
     server, _ids = every_example
     shots = _shots()
     with sync_api.sync_playwright() as p:

@@ -54,7 +54,8 @@ def test_users_set_password(home: Path) -> None:
     assert repo.authenticate("dr.lee", "another long password") is not None
     assert repo.authenticate("dr.lee", "a long enough password") is None
     assert any(e.action == "user.password" for e in repo.audit_log())
-    nobody = runner.invoke(app, ["users", "set-password", "nobody", "--password-stdin"], input="x" * 12 + "\n")
+    nobody = runner.invoke(app, ["users", "set-password", "nobody", "--password-stdin"],
+                           input="x" * 12 + "\n")
     assert nobody.exit_code == 2
     short = runner.invoke(app, ["users", "set-password", "dr.lee", "--password-stdin"], input="short\n")
     assert short.exit_code == 2 and "at least 10" in short.output

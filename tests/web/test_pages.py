@@ -127,7 +127,8 @@ def test_assessment_page_shows_everything(bench: Workbench) -> None:
                      "HSCT in second remission", "Every treatment option", "Ponatinib",
                      "Prognosis in the literature", "Clinical trials", "Missing data",
                      f"/cases/{pk}/charts/timeline.svg", f"/cases/{pk}/charts/mrd.svg",
-                     "End of reinduction", "10⁻⁴ (0.01 %)", 'href="/references#ref-', "Decision support only"):
+                     "End of reinduction", "10⁻⁴ (0.01 %)", 'href="/references#ref-',
+                     "Decision support only"):
         assert fragment in page, fragment
     assert page.count("Decision support only") == 1
     for kind in ("timeline", "mrd"):

@@ -165,9 +165,10 @@ def summarise(frame: pl.DataFrame, errors: int, kb: KnowledgeBase,
     }
 
 
-DISTRIBUTIONS = (("Disease state", "disease_state", "disease_state"), ("Lineage", "immunophenotype",
-                 "immunophenotype"), ("Site", "site", "site_category"), ("Timing (BFM, IntReALL, UK)", "timing_bfm",
-                 "timing"), ("Timing (COG)", "timing_cog", "timing"))
+DISTRIBUTIONS = (  # (heading, column, glossary vocabulary)
+    ("Disease state", "disease_state", "disease_state"), ("Lineage", "immunophenotype", "immunophenotype"),
+    ("Site", "site", "site_category"), ("Timing (BFM, IntReALL, UK)", "timing_bfm", "timing"),
+    ("Timing (COG)", "timing_cog", "timing"))
 
 
 def estimate(e: Any) -> str:

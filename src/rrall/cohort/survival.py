@@ -220,7 +220,7 @@ def _by_row(frame: pl.DataFrame, start_column: str) -> tuple[pl.DataFrame, list[
         rows.append(row)
     schema = {"_i": pl.UInt32, "case_id": pl.String, "os_months": pl.Float64, "os_event": pl.Boolean,
               "efs_months": pl.Float64, "efs_event": pl.Boolean, "code": pl.Int64,
-              **{column: pl.String for column in group_columns(frame)}}
+              **dict.fromkeys(group_columns(frame), pl.String)}
     return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(), problems
 
 

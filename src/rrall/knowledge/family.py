@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rrall.errors import KnowledgeError
 
-LABELS = ("title", "notice", "what", "plan", "plan_intro", "plan_explain", "choices", "choices_intro", "trials", "support",
-          "next", "questions", "contact", "contact_default", "made", "language_name")
+LABELS = ("title", "notice", "what", "plan", "plan_intro", "plan_explain", "choices", "choices_intro",
+          "trials", "support", "next", "questions", "contact", "contact_default", "made", "language_name")
 
 
 class _Data(BaseModel):
@@ -98,8 +98,9 @@ def lint_family(root: Path, therapies: set[str], references: set[str]) -> list[s
     for lang, text in texts.items():
         where = f"family/{lang}.yaml"
         problems += [f"{where}: labels: {k!r} is missing" for k in LABELS if k not in text.labels]
-        problems += [f"{where}: options: no words for therapy {t!r}" for t in sorted(therapies - set(text.options))]
-        problems += [f"{where}: options: {t!r} is not a therapy" for t in sorted(set(text.options) - therapies)]
+        worded = set(text.options)
+        problems += [f"{where}: options: no words for therapy {t!r}" for t in sorted(therapies - worded)]
+        problems += [f"{where}: options: {t!r} is not a therapy" for t in sorted(worded - therapies)]
         for part in ("state", "sites", "timing", "lineage"):
             missing = set(getattr(english, part)) - set(getattr(text, part))
             problems += [f"{where}: {part}: {k!r} is missing (English has it)" for k in sorted(missing)]

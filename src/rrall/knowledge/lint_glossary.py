@@ -81,8 +81,9 @@ def lint_glossary(kb: KnowledgeBase) -> list[str]:
                 problems.append(f"glossary/en.yaml: values.{name}: {value!r} has no label")
     from rrall.rules.criteria import Criteria
 
-    problems += [f"glossary/en.yaml: values.criterion: {name!r} has no label" for name in Criteria.model_fields
-                 if name not in english.values.get("criterion", {})]
+    criteria = english.values.get("criterion", {})
+    problems += [f"glossary/en.yaml: values.criterion: {name!r} has no label"
+                 for name in Criteria.model_fields if name not in criteria]
     for short, full in SHORTENS.items():
         missing = set(english.values.get(full, {})) - set(english.values.get(short, {}))
         problems += [f"glossary/en.yaml: values.{short}: {k!r} has no label (values.{full} has)"

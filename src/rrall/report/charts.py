@@ -81,24 +81,23 @@ def timeline(document: dict[str, Any], result: dict[str, Any], words: Any) -> Ch
     items = events(document, result, words)
     if not items:
         return None
-    from matplotlib.dates import YearLocator, date2num
-
     fig = _figure(7.6, 0.55 + 0.3 * len(items))
     ax = fig.add_axes((0.02, 0.55 / (0.55 + 0.3 * len(items)), 0.96, 1 - 0.6 / (0.55 + 0.3 * len(items))))
-    first, last = date2num(items[0].when), date2num(items[-1].when)
+    first, last = float(items[0].when.toordinal()), float(items[-1].when.toordinal())
     span = max(last - first, 1.0)
     ax.set_xlim(first - 0.03 * span, last + 0.03 * span)
     ax.set_ylim(len(items) - 0.5, -0.5)
     for row, event in enumerate(items):
-        x = date2num(event.when)
+        x = float(event.when.toordinal())
         ax.plot([x], [row], "o", color=COLOURS[event.kind], markersize=7, zorder=3)
         text = f"{event.label} · {day(event.when)}"
         right = (x - first) / span > 0.5
         ax.annotate(text, (x, row), xytext=(-9 if right else 9, 0), textcoords="offset points",
                     ha="right" if right else "left", va="center", fontsize=9, color="#111111",
                     bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"})
-    ax.xaxis.set_major_locator(YearLocator())
-    ax.xaxis.set_major_formatter(_year_formatter())
+    start = items[0].when
+    years = range(start.year + (start.month > 1 or start.day > 1), items[-1].when.year + 1)
+    ax.set_xticks([float(date(year, 1, 1).toordinal()) for year in years], [str(year) for year in years])
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
@@ -106,12 +105,6 @@ def timeline(document: dict[str, Any], result: dict[str, Any], words: Any) -> Ch
     ax.tick_params(axis="x", labelsize=8.5, colors="#333333")
     description = "Timeline: " + "; ".join(f"{day(e.when)} {e.label}" for e in items)
     return Chart("timeline", _svg(fig), description)
-
-
-def _year_formatter() -> Any:
-    from matplotlib.dates import DateFormatter
-
-    return DateFormatter("%Y")
 
 
 def mrd_points(document: dict[str, Any], words: Any) -> list[tuple[str, Decimal]]:

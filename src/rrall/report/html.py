@@ -72,7 +72,7 @@ def install_words(env: Environment) -> None:
         return raw.replace("_", " ")
 
     def option_name(option_id: str, result: dict[str, Any]) -> str:
-        names = {o["id"]: o["name"].split(" (")[0] for o in result.get("options", [])}
+        names = {str(o["id"]): str(o["name"]).split(" (")[0] for o in result.get("options", [])}
         return names.get(option_id, option_id.replace("_", " "))
 
     env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,

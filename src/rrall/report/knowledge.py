@@ -66,7 +66,10 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
         return
     out = Console(highlight=False)
     words = kb.glossary
-    status = lambda value: words.value("option_status", value)  # noqa: E731
+
+    def status(value: str) -> str:
+        return words.value("option_status", value)
+
     out.print(f"[bold]{_escape(therapy.name)}[/bold] · {words.value('phase', therapy.phase)} · "
               f"knowledge base {kb.version}")
     out.print(_escape(prose(therapy.description, words)))
@@ -75,10 +78,12 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
     out.print("\n[bold]Decision list[/bold] (the first rule whose conditions all hold gives the status)")
     for n, rule in enumerate(therapy.rules, start=1):
         flag = " [yellow](uncertain)[/yellow]" if rule.uncertain else ""
-        out.print(f"  {n}. [bold]{status(rule.status)}[/bold] when {_escape(_criteria(rule.when, words))}{flag}")
+        when = _escape(_criteria(rule.when, words))
+        out.print(f"  {n}. [bold]{status(rule.status)}[/bold] when {when}{flag}")
         out.print(f"      {_escape(prose(rule.reason, words))} [dim]\\[{', '.join(rule.citations)}][/dim]")
     out.print(f"  Otherwise [bold]{status(therapy.default.status)}[/bold]: "
-              f"{_escape(prose(therapy.default.reason, words))} [dim]\\[{', '.join(therapy.default.citations)}][/dim]")
+              f"{_escape(prose(therapy.default.reason, words))} "
+              f"[dim]\\[{', '.join(therapy.default.citations)}][/dim]")
     if therapy.cautions:
         out.print("\n[bold]Cautions[/bold]")
         for caution in therapy.cautions:

@@ -105,7 +105,8 @@ def headline(c: dict[str, Any], words: Glossary) -> str:
     if timing.get("bfm") or timing.get("cog"):
         bfm = words.value("timing", timing.get("bfm") or "unknown")
         cog = words.value("timing", timing.get("cog") or "unknown")
-        parts.append(f"{bfm} (BFM and COG timing)" if bfm == cog else f"{bfm} (BFM timing), {cog} (COG timing)")
+        parts.append(f"{bfm} (BFM and COG timing)" if bfm == cog
+                     else f"{bfm} (BFM timing), {cog} (COG timing)")
     if c.get("months_from_diagnosis") is not None:
         parts.append(f"{months_words(c['months_from_diagnosis'])} from diagnosis")
     if c.get("months_from_frontline_end") is not None:

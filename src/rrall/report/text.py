@@ -85,13 +85,15 @@ class TextRenderer:
             out.print(f"  [magenta]{'Undecided':<9}[/magenta] {escape(o.name)}: "
                       f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}")
         if s.supportive:
-            out.print("[bold]Supportive care:[/bold] " + escape("; ".join(
-                o.name + ("" if o.status == "standard" else f" ({o.status_words.lower()})") for o in s.supportive)))
+            named = [o.name + ("" if o.status == "standard" else f" ({o.status_words.lower()})")
+                     for o in s.supportive]
+            out.print("[bold]Supportive care:[/bold] " + escape("; ".join(named)))
         if s.missing:
             out.print("\n[bold]Tests that would change an answer[/bold]")
             for n, m in enumerate(s.missing, start=1):
                 test = "" if m.test == m.label else f": {m.test}"
-                changes = "" if m.changes == "relapse work-up" else f" [dim](changes {escape(m.changes)})[/dim]"
+                changes = "" if m.changes == "relapse work-up" else \
+                    f" [dim](changes {escape(m.changes)})[/dim]"
                 out.print(f"  {n}. {escape(m.label + test)}{changes}")
             if s.missing_total > len(s.missing):
                 out.print(f"  [dim]{s.missing_total - len(s.missing)} more with --full[/dim]")
@@ -106,7 +108,8 @@ class TextRenderer:
             for reason in x["reasons"]:
                 out.print(f"  • {self._prose(reason)}")
             for m in x["missing"]:
-                out.print(f"  [magenta]needs {escape(field_words(m['field'], words))}[/magenta]: {self._prose(m['decides'])}")
+                label = escape(field_words(m["field"], words))
+                out.print(f"  [magenta]needs {label}[/magenta]: {self._prose(m['decides'])}")
             for caution in x["cautions"]:
                 mark = "uncertain: " if caution["uncertain"] else ""
                 out.print(f"  [yellow]! {mark}{self._prose(caution['text'])}[/yellow]")
@@ -126,17 +129,20 @@ class TextRenderer:
                 if o["status"] == "not_eligible":
                     continue
                 style = STATUS_STYLE[o["status"]]
-                out.print(f"    [{style}]{words.value('option_status', o['status']):<19}[/{style}] {escape(o['name'])}")
+                said = words.value("option_status", o["status"])
+                out.print(f"    [{style}]{said:<19}[/{style}] {escape(o['name'])}")
                 if o["reasons"]:
-                    out.print(f"{'':24}{self._prose(o['reasons'][0])} [dim]\\[{escape(', '.join(o['citations'][:4]))}][/dim]")
+                    sources = escape(", ".join(o["citations"][:4]))
+                    out.print(f"{'':24}{self._prose(o['reasons'][0])} [dim]\\[{sources}][/dim]")
                 for caution in o["cautions"]:
                     mark = "? " if caution["uncertain"] else "! "
                     out.print(f"{'':24}[yellow]{mark}{self._prose(caution['text'])}[/yellow]")
             excluded = [o for o in shown if o["status"] == "not_eligible"]
             if excluded:
-                out.print("    [dim]not eligible: " + "; ".join(
-                    f"{escape(o['name'].split(' (')[0])} ({self._prose(o['reasons'][0].removeprefix('Not eligible: '))})"
-                    for o in excluded if o["reasons"]) + "[/dim]")
+                why = [f"{escape(o['name'].split(' (')[0])} "
+                       f"({self._prose(o['reasons'][0].removeprefix('Not eligible: '))})"
+                       for o in excluded if o["reasons"]]
+                out.print("    [dim]not eligible: " + "; ".join(why) + "[/dim]")
 
     def _rest(self, r: dict[str, Any]) -> None:
         out, words = self.console, self.words
@@ -147,21 +153,27 @@ class TextRenderer:
             value = f"{dose['range_mg_per_m2'][0]} to {dose['range_mg_per_m2'][1]} mg/m²"
         else:
             value = words.value("anthracycline_status", dose["status"])
-        out.print(f"\n[bold]Cumulative anthracycline[/bold] (doxorubicin equivalent, {escape(dose['table_name'])}): {value}")
+        table = escape(dose["table_name"])
+        out.print(f"\n[bold]Cumulative anthracycline[/bold] (doxorubicin equivalent, {table}): {value}")
         out.print("\n[bold]Prognosis in the literature[/bold] [dim](figures for populations like this case; "
                   "not a prediction for this child)[/dim]")
         for p in r["prognosis"]:
-            fit = "" if p["match"] == "applies" else f" [dim](may apply; not checked: {self._prose(p.get('unchecked') or ', '.join(field_words(f, words) for f in p['missing']))})[/dim]"
+            unknown = p.get("unchecked") or ", ".join(field_words(f, words) for f in p["missing"])
+            fit = "" if p["match"] == "applies" else \
+                f" [dim](may apply; not checked: {self._prose(unknown)})[/dim]"
             era = f", {p['era']}" if p.get("era") else ""
-            out.print(f"  • {escape(p['figure'])} · {self._prose(p['population'])} · {escape(p['cohort'] + era)} "
+            cohort = escape(p["cohort"] + era)
+            out.print(f"  • {escape(p['figure'])} · {self._prose(p['population'])} · {cohort} "
                       f"[dim]\\[{escape(p['citation'])}][/dim]{fit}")
         out.print("\n[bold]Clinical trials open to enrolment[/bold]")
         for t in r["trials"]:
             if t["status"] != "ineligible":
-                out.print(f"  {words.value('trial_fit', t['status']):<16} {escape(t['id'])} · {escape(t['title'])}")
+                fit = words.value("trial_fit", t["status"])
+                out.print(f"  {fit:<16} {escape(t['id'])} · {self._prose(t['title'])}")
         ineligible = sum(t["status"] == "ineligible" for t in r["trials"])
         if ineligible:
-            out.print(f"  [dim]{ineligible} more not eligible; rrall trials match CASE shows every criterion[/dim]")
+            out.print(f"  [dim]{ineligible} more not eligible; "
+                      "rrall trials match CASE shows every criterion[/dim]")
         if r["missing_data"]:
             out.print("\n[bold]Missing data and work-up[/bold]")
             for m in r["missing_data"]:

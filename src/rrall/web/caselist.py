@@ -34,8 +34,8 @@ class CaseRow:
     updated: str
 
     def text(self) -> str:
-        return " ".join([self.case_id, self.age, f"{self.lineage}-lineage", f"relapse {self.relapse}", self.site,
-                         self.timing,
+        return " ".join([self.case_id, self.age, f"{self.lineage}-lineage", f"relapse {self.relapse}",
+                         self.site, self.timing,
                          *self.groups.values(), self.decision or "undecided"]).lower()
 
     def key(self, column: str) -> Any:

@@ -7,7 +7,7 @@ import secrets
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -80,7 +80,7 @@ def serve_command(
     address = f"http://{host}:{port}/"
     typer.echo(f"rrall workbench on {address} (database: {_db_kind(settings.database_url)}); "
                "it runs in the foreground: press Ctrl+C to stop it.", err=True)
-    served = QuietErrors(app)
+    served: Any = QuietErrors(app)
     if password:
         # To the terminal only, never to the log; after uvicorn's start-up lines, so it is
         # the last thing on the screen and not lost among them.

@@ -308,7 +308,8 @@ def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clini
     url = request.app.state.settings.public_url
     ctx = report_context(request, pk, record, f"{url}/cases/{pk}" if url else "")
     if kind == "family":
-        page = family_html(ctx.result, ctx.document, wb.kb, lang, ctx.decisions[-1] if ctx.decisions else None,
+        decided = ctx.decisions[-1] if ctx.decisions else None
+        page = family_html(ctx.result, ctx.document, wb.kb, lang, decided,
                            request.app.state.settings.care_team_contact)
     else:
         page = clinician_html(ctx)
