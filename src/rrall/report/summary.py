@@ -15,7 +15,7 @@ from typing import Any
 
 from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.load import KnowledgeBase
-from rrall.report.words import age_words, field_words, join_words, months_words
+from rrall.report.words import age_words, field_words, join_words, months_words, prose
 
 MAIN = ("standard", "consider")
 TOP_MISSING = 5
@@ -61,6 +61,8 @@ class Summary:
     treatment: tuple[OptionLine, ...]
     supportive: tuple[OptionLine, ...]
     undecided: tuple[OptionLine, ...]
+    notes: tuple[str, ...] = ()  # the frameworks' cautions (not the encoding doubts), each once
+    warnings: tuple[str, ...] = ()  # what the classification warns about (a lineage switch, ...)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,7 +87,21 @@ def summarise(result: dict[str, Any], kb: KnowledgeBase, decisions: tuple[dict[s
         treatment=tuple(o for o in main if phases[o.id] != "supportive"),
         supportive=tuple(o for o in main if phases[o.id] == "supportive"),
         undecided=tuple(undecided),
+        notes=_notes(result, kb, words),
+        warnings=tuple(prose(w["message"], words) for w in result.get("warnings") or []),
     )
+
+
+def _notes(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> tuple[str, ...]:
+    """Each framework caution a clinician must see beside the groups (a Ph+ relapse's group
+    is for reference only...), with the frameworks that give it; the doubts about how a
+    table was encoded stay with the frameworks' details."""
+    found: dict[str, list[str]] = {}
+    for fid, fw in kb.frameworks.items():
+        for caution in (result["risk"].get(fid) or {}).get("cautions") or []:
+            if not caution.get("uncertain"):
+                found.setdefault(prose(caution["text"], words), []).append(fw.short_name)
+    return tuple(f"{join_words(names)}: {text}" for text, names in found.items())
 
 
 def headline(c: dict[str, Any], words: Glossary) -> str:
@@ -161,8 +177,9 @@ def hsct_line(lines: tuple[FrameworkLine, ...], c: dict[str, Any], words: Glossa
     which say what."""
     applicable = [f for f in lines if f.status != "not_applicable"]
     if not applicable:
-        state = words.value("disease_state", c["disease_state"])
-        return f"The first-relapse frameworks do not apply ({state}); see the transplant option below."
+        why = "relapse after allogeneic HSCT" if c.get("post_hsct") else words.value("disease_state",
+                                                                                     c["disease_state"])
+        return f"The first-relapse frameworks do not apply ({why}); see the transplant options below."
     by_answer: dict[str, list[str]] = {}
     for f in applicable:
         by_answer.setdefault(f.hsct, []).append(f.short_name)

@@ -64,6 +64,11 @@ class TextRenderer:
     def _summary(self, s: Summary) -> None:
         out = self.console
         out.print(f"[bold]{escape(s.headline)}[/bold]")
+        for warning in s.warnings:
+            out.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+        if all(f.status == "not_applicable" for f in s.frameworks):
+            self._options_summary(s)
+            return
         table = Table(title="First-relapse frameworks", title_justify="left", expand=False)
         table.add_column("")
         for f in s.frameworks:
@@ -73,7 +78,13 @@ class TextRenderer:
         if any(f.missing and not f.conditions for f in s.frameworks):
             table.add_row("Needs", *(escape(", ".join(f.missing)) or "–" for f in s.frameworks))
         out.print(table)
+        self._options_summary(s)
+
+    def _options_summary(self, s: Summary) -> None:
+        out = self.console
         out.print(f"[bold]Transplant:[/bold] {escape(s.hsct)}")
+        for note in s.notes:
+            out.print(f"[yellow]Caution:[/yellow] {escape(note)}")
         out.print("\n[bold]Treatment to weigh (standard or consider)[/bold]")
         for o in s.treatment:
             style = STATUS_STYLE[o.status]
