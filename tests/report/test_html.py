@@ -77,7 +77,7 @@ def test_the_spanish_bound_is_fernandez_huerta_and_english_flesch_kincaid(kb: Kn
 
 def test_the_family_summary_names_the_actual_relapse_site(kb: KnowledgeBase) -> None:
     summary = family_summary(_result("t-combined-early", kb), example("t-combined-early"), kb)
-    found = ("The leukemia was found in the bone marrow, the soft inside of the bones where blood is made "
+    found = ("The leukemia was found in the bone marrow (the soft inside of the bones where blood is made) "
              "and in a testicle.")
     assert found in summary["about"]
     spanish = family_summary(_result("b-iem-late", kb), example("b-iem-late"), kb, "es")
