@@ -26,7 +26,7 @@ def find_therapy(kb: KnowledgeBase, asked: str) -> str | None:
     return None
 
 
-def _value(words: Glossary, value: object) -> str:
+def _value(words: Glossary, value: object, names: dict[str, str]) -> str:
     """One criterion value in words: a boolean as yes/no, a vocabulary value by the glossary,
     a mapping (framework -> groups) as 'BFM S3 or S4; COG high'."""
     if isinstance(value, bool):
@@ -34,19 +34,19 @@ def _value(words: Glossary, value: object) -> str:
     if hasattr(value, "model_dump"):
         value = value.model_dump(exclude_defaults=True)
     if isinstance(value, dict):
-        return "; ".join(f"{k.upper() if k != 'intreall' else 'IntReALL'} {_value(words, v)}"
-                         for k, v in value.items())
+        return "; ".join(f"{names.get(k, k)} {_value(words, v, names)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return " or ".join(_value(words, v) for v in value)
+        return " or ".join(_value(words, v, names) for v in value)
     return prose(str(value), words)
 
 
-def _criteria(c: Criteria, words: Glossary) -> str:
+def _criteria(c: Criteria, words: Glossary, names: dict[str, str]) -> str:
+    """A block of criteria in words; `names`: each framework's short name by id."""
     parts = []
     for name in c.given():
         value = getattr(c, name)
         shown = fraction_words(value) if "mrd" in name and not isinstance(value, list | dict | bool) \
-            else _value(words, value)
+            else _value(words, value, names)
         parts.append(f"{words.value('criterion', name)}: {shown}")
     return "; ".join(parts) or "always"
 
@@ -66,6 +66,7 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
         return
     out = Console(highlight=False)
     words = kb.glossary
+    names = {fid: fw.short_name for fid, fw in kb.frameworks.items()}
 
     def status(value: str) -> str:
         return words.value("option_status", value)
@@ -73,12 +74,13 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
     out.print(f"[bold]{_escape(therapy.name)}[/bold] · {words.value('phase', therapy.phase)} · "
               f"knowledge base {kb.version}")
     out.print(_escape(prose(therapy.description, words)))
-    out.print(f"\n[bold]Requires[/bold] (else not eligible): {_escape(_criteria(therapy.requires, words))} "
+    requires = _escape(_criteria(therapy.requires, words, names))
+    out.print(f"\n[bold]Requires[/bold] (else not eligible): {requires} "
               f"[dim]\\[{', '.join(therapy.requires_citations)}][/dim]")
     out.print("\n[bold]Decision list[/bold] (the first rule whose conditions all hold gives the status)")
     for n, rule in enumerate(therapy.rules, start=1):
         flag = " [yellow](uncertain)[/yellow]" if rule.uncertain else ""
-        when = _escape(_criteria(rule.when, words))
+        when = _escape(_criteria(rule.when, words, names))
         out.print(f"  {n}. [bold]{status(rule.status)}[/bold] when {when}{flag}")
         out.print(f"      {_escape(prose(rule.reason, words))} [dim]\\[{', '.join(rule.citations)}][/dim]")
     out.print(f"  Otherwise [bold]{status(therapy.default.status)}[/bold]: "
@@ -88,7 +90,7 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
         out.print("\n[bold]Cautions[/bold]")
         for caution in therapy.cautions:
             flag = " [yellow](uncertain)[/yellow]" if caution.uncertain else ""
-            when = _criteria(caution.when, words)
+            when = _criteria(caution.when, words, names)
             shown = "" if when == "always" else f"When {_escape(when)}: "
             out.print(f"  • {shown}{_escape(prose(caution.text, words))}{flag} "
                       f"[dim]\\[{', '.join(caution.citations)}][/dim]")
