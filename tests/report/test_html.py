@@ -149,7 +149,19 @@ def test_the_full_pdf_has_its_appendix_after_the_summary(kb: KnowledgeBase) -> N
     pages = [page.extract_text() for page in pdf.pages]
     first = next(i for i, text in enumerate(pages) if "Appendix: the full evidence" in text)
     assert 1 <= first <= 3 and "At a glance" in pages[0]
-    assert any("Option Status" in text.replace("\n", " ") for text in pages[first + 1:]), "headers repeat"
+    assert "The four frameworks side by side" in pages[1], "the frameworks start page 2"
+    flat = " ".join(" ".join(text.split()) for text in pages[first:])
+    statuses = r"[^:]*: (Standard|Consider|Not recommended|Not eligible|In a clinical trial|Needs more data)"
+    for option in ("Reinduction chemotherapy", "Blinatumomab", "Allogeneic HSCT"):
+        assert re.search(re.escape(option) + statuses, flat), f"{option} is printed with its status"
+
+
+def test_the_prognosis_table_reads_as_text(kb: KnowledgeBase) -> None:
+    """Regression: 'not checked' was joined letter by letter and an unknown era read 'None'."""
+    name = "b-marrow-early"
+    text = visible_text(clinician_html(ReportContext(_result(name, kb), example(name), kb)))
+    assert "not checked: NCI standard risk at initial diagnosis" in text and "N, C, I" not in text
+    assert "None" not in text
 
 
 def test_charts_are_matplotlib_svg_with_the_frameworks_mrd_bounds(kb: KnowledgeBase) -> None:
