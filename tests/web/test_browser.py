@@ -136,8 +136,8 @@ def test_clinician_works_a_case_end_to_end(server: str, tmp_path: Path) -> None:
         page.wait_for_selector("article.decision")
         assert "Dr Okafor" in page.locator("article.decision").inner_text()
 
-        with page.expect_download() as download:
-            page.locator("#pdf-link").click()
+        with page.expect_download(timeout=180_000) as download:  # WeasyPrint takes seconds on a busy machine
+            page.locator("#pdf-link").click(no_wait_after=True)
         pdf = tmp_path / "report.pdf"
         download.value.save_as(pdf)
         pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
