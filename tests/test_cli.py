@@ -17,18 +17,48 @@ runner = CliRunner()
 EXAMPLES = ROOT / "examples" / "cases"
 
 
+def test_help_lists_commands_in_a_natural_order_each_on_one_line() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "140"})
+    lines = [line for line in result.stdout.splitlines()
+             if line.startswith("│ ") and not line.startswith("│ --")]
+    names = [line.split()[1] for line in lines if len(line.split()) > 2]
+    assert names[:3] == ["assess", "report", "serve"] and names[-1] == "schema"
+    assert len(names) == len(lines), "each command's help fits on one line"
+
+
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"rrall {__version__}"
 
 
-def test_text_output_shows_frameworks_side_by_side() -> None:
+def test_text_output_is_the_one_screen_summary() -> None:
     result = runner.invoke(app, ["assess", str(EXAMPLES / "b-marrow-early.yaml")])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for word in ("BFM", "IntReALL", "COG", "UK", "S3", "does not prescribe", "References"):
+    for word in ("BFM", "IntReALL", "COG", "UK", "S3", "does not prescribe", "Transplant:",
+                 "Tests that would change an answer", "--full"):
         assert word in out
     assert out.count("does not prescribe") == 1
+    assert "References" not in out and "Batch summary" not in out
+    assert len(out.splitlines()) <= 45, "one screen"
+
+
+def test_full_text_output_has_everything() -> None:
+    result = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "b-marrow-early.yaml")])
+    assert result.exit_code == 0, result.output
+    for word in ("Every treatment option", "Prognosis in the literature", "Clinical trials", "References"):
+        assert word in result.stdout
+
+
+def test_a_batch_ends_with_a_closing_summary(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("id: bad\nsex: x\n")
+    for name in ("b-marrow-early", "t-combined-early"):
+        (tmp_path / f"{name}.yaml").write_text((EXAMPLES / f"{name}.yaml").read_text())
+    result = runner.invoke(app, ["assess", str(tmp_path)])
+    assert result.exit_code == 2
+    closing = result.stdout.split("Batch summary", 1)[1]
+    assert "2 case(s) assessed, 1 could not be assessed" in closing
+    assert "BFM: S3 1, S4 1" in closing
 
 
 def test_json_single_object_and_fields() -> None:
@@ -86,10 +116,11 @@ def test_real_process_exit_codes(tmp_path: Path) -> None:
 
 
 def test_text_output_groups_options_by_phase_with_reasons_and_sources() -> None:
-    result = runner.invoke(app, ["assess", str(EXAMPLES / "ph-positive-t315i.yaml")])
+    result = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "ph-positive-t315i.yaml")])
     out = result.stdout
-    assert "Treatment options" in out and "Prognosis in the literature" in out
-    for phase in ("reinduction", "consolidation", "definitive", "targeted", "site directed", "supportive"):
+    assert "Every treatment option" in out and "Prognosis in the literature" in out
+    for phase in ("Reinduction", "Consolidation", "Definitive therapy", "Targeted therapy",
+                  "Site-directed therapy", "Supportive care"):
         assert f"  {phase}" in out
     assert "Ponatinib" in out and "T315I" in out
     assert "Cumulative anthracycline" in out
@@ -123,6 +154,11 @@ def test_knowledge_show_and_references() -> None:
         assert text in shown.stdout
     data = json.loads(runner.invoke(app, ["knowledge", "show", "ponatinib", "-f", "json"]).stdout)
     assert data["therapy"]["id"] == "ponatinib" and data["evidence"] and data["references"]
+    for asked in ("Blinatumomab", "BLINATUMOMAB", "allogeneic-hsct", "Allogeneic HSCT"):
+        found = runner.invoke(app, ["knowledge", "show", asked])
+        assert found.exit_code == 0, asked
+        for raw in ("{'", "True", "False", "None", "(when always)", "not_eligible", "isolated_marrow"):
+            assert raw not in found.stdout, (asked, raw)
     missing = runner.invoke(app, ["knowledge", "show", "aspirin"])
     assert missing.exit_code == 2 and "blinatumomab" in missing.output
     refs = runner.invoke(app, ["knowledge", "references", "-f", "json"])

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from rrall._version import __version__
 from rrall.cohort.cli import cohort_command, synth_command
@@ -30,19 +31,22 @@ if TYPE_CHECKING:
     from rrall.report import Renderer
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+ORDER = ("assess", "report", "serve", "users", "knowledge", "trials", "cohort", "synth", "fhir", "cds",
+         "schema")
+
+
+class InOrder(TyperGroup):
+    """Commands in the order a new user meets them, not alphabetically."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
+
+app = typer.Typer(cls=InOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="rrall: decision support for relapsed and refractory childhood ALL. "
                   "For qualified clinicians, research and education; it does not prescribe.")
 knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base.")
-app.add_typer(knowledge_app, name="knowledge")
-app.add_typer(trials_app, name="trials")
-app.command("cohort")(cohort_command)
-app.command("synth")(synth_command)
-app.command("serve")(serve_command)
-app.command("report")(report_command)
-app.add_typer(users_app, name="users")
-app.add_typer(fhir_app, name="fhir")
-app.add_typer(cds_app, name="cds")
 
 
 class Format(StrEnum):
@@ -105,7 +109,6 @@ def _cases(paths: list[Path], kb: KnowledgeBase) -> Iterator[Case | CaseInputErr
         yield from iter_cases(path, kb)
 
 
-@app.command()
 def assess(
     paths: Annotated[list[Path], typer.Argument(help="Case files (.json, .yaml, .jsonl) or folders.",
                                                 show_default=False)],
@@ -114,9 +117,10 @@ def assess(
     factors: Annotated[str | None, typer.Option(
         "--anthracycline-factors", help="Doxorubicin-equivalent factor table (default: the knowledge "
         "base's, PanCareFollowUp).", show_default=False)] = None,
+    full: Annotated[bool, typer.Option("--full", help="Text: everything (reasons, every option, prognosis, "
+                                       "trials, sources), not only the one-screen summary.")] = False,
 ) -> None:
-    """Classify each case, place it in every first-relapse framework, and list its treatment
-    options, prognosis figures and missing data, with reasons and sources."""
+    """Assess cases: the one-screen summary (frameworks, HSCT, options, missing tests), or JSON."""
     from functools import partial
 
     from rrall.assessment import assess as assess_case
@@ -133,7 +137,7 @@ def assess(
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", ExitCode.BAD_INPUT)
         return
-    render = _renderer(fmt) if fmt is not Format.fhir else None
+    render = _renderer(fmt, kb, full) if fmt is not Format.fhir else None
     fhir = None
     if render is None:
         from rrall.fhir.render import FhirRenderer
@@ -182,17 +186,16 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     return bad
 
 
-def _renderer(fmt: Format) -> Renderer:
+def _renderer(fmt: Format, kb: KnowledgeBase, full: bool) -> Renderer:
     if fmt is Format.text:
         from rrall.report.text import TextRenderer
 
-        return TextRenderer()
+        return TextRenderer(kb, full=full)
     from rrall.report.jsonout import JsonRenderer
 
     return JsonRenderer(lines=False)
 
 
-@app.command()
 def schema() -> None:
     """Print the JSON Schema of the case format (v1)."""
     import json
@@ -224,18 +227,21 @@ class ShowFormat(StrEnum):
 
 @knowledge_app.command("show")
 def knowledge_show(
-    therapy_id: Annotated[str, typer.Argument(help="A therapy option id, e.g. blinatumomab.",
+    therapy_id: Annotated[str, typer.Argument(help="A therapy option, by id or name in any capitalisation, "
+                                              "e.g. Blinatumomab or allogeneic_hsct.",
                                               show_default=False)],
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
     knowledge: KnowledgeOption = None,
 ) -> None:
     """Print one therapy option: its criteria, decision rules, cautions, evidence and sources."""
-    from rrall.report.knowledge import show_therapy
+    from rrall.report.knowledge import find_therapy, show_therapy
 
     kb = _knowledge(knowledge)
-    if therapy_id not in kb.therapies:
-        _fail(f"no therapy option {therapy_id!r}; known: {', '.join(kb.therapies)}", ExitCode.BAD_INPUT)
-    show_therapy(kb, therapy_id, as_json=fmt is ShowFormat.json)
+    found = find_therapy(kb, therapy_id)
+    if found is None:
+        _fail(f"no therapy option {therapy_id!r}; write one of: {', '.join(kb.therapies)} "
+              "(any capitalisation; the option's name works too)", ExitCode.BAD_INPUT)
+    show_therapy(kb, found, as_json=fmt is ShowFormat.json)
 
 
 @knowledge_app.command("references")
@@ -255,6 +261,26 @@ EXTRAS = {"fastapi": "web", "uvicorn": "web", "sqlalchemy": "web", "alembic": "w
           "multipart": "web", "jinja2": "report", "weasyprint": "report", "matplotlib": "report",
           "fhir": "fhir", "httpx": "fhir", "polars": "cohort", "numpy": "cohort", "lifelines": "cohort",
           "dask": "dask", "distributed": "dask", "psycopg": "postgres"}
+
+
+# `rrall --help` lists the commands in the order a new user meets them, each with one line.
+app.command("assess", short_help="Assess cases: the one-screen summary, everything with --full, or JSON.")(
+    assess)
+app.command("report", short_help="Write the clinician report or the family summary (HTML or PDF).")(
+    report_command)
+app.command("serve", short_help="Start the tumor-board workbench in the foreground (pages and REST API).")(
+    serve_command)
+app.add_typer(users_app, name="users", help="Workbench users, passwords and API tokens.")
+app.add_typer(knowledge_app, name="knowledge",
+              help="Check the knowledge base, show an option or the sources.")
+app.add_typer(trials_app, name="trials", help="The trial registry: match a case, import, list.")
+app.command("cohort", short_help="Assess a cohort table: results, errors and a summary report.")(
+    cohort_command)
+app.command("synth", short_help="Write a SYNTHETIC cohort (not patient data) for trying cohort mode.")(
+    synth_command)
+app.add_typer(fhir_app, name="fhir", help="FHIR R4: read a record into a case, write a case as FHIR.")
+app.add_typer(cds_app, name="cds", help="CDS Hooks test-client keys and tokens, for trying the service.")
+app.command("schema", short_help="Print the JSON Schema of the case format.")(schema)
 
 
 def main() -> None:

@@ -154,7 +154,9 @@ def test_summary_report_has_every_section(tmp_path: Path) -> None:
     for section in ('id="groups"', 'id="agreement"', 'id="distributions"', 'id="missing"'):
         assert section in html
     assert "does not prescribe" in html and "kappa" in html and "5 case(s) assessed" in html
-    assert "bfm vs intreall: kappa" in html and "observed agreement" in html and "bfm \\ intreall" in html
+    assert "BFM and IntReALL: kappa" in html and "observed agreement" in html
+    assert "BFM (rows), IntReALL (columns)" in html and "ALL-REZ BFM strategic groups" in html
+    assert "SYNTHETIC" not in html  # a cohort of real-looking ids is not labelled synthetic
     assert "standard (BFM S1, IntReALL standard, COG low, UK standard)" in html
     assert "Uncertain: IntReALL:" in html and "Risk stratification schemes for first relapse" in html
 

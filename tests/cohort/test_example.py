@@ -3,6 +3,7 @@ long table's MRD joined, and the summary written with its survival section."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -28,3 +29,7 @@ def test_the_example_cohort_runs(tmp_path: Path) -> None:
     assert (out / "errors.jsonl").read_bytes() == b""
     html = (out / "summary.html").read_text()
     assert "Survival after relapse" in html and (out / "figures" / "os_by_bfm.svg").exists()
+    assert "<h1>Cohort summary: SYNTHETIC DATA</h1>" in html and 'class="synthetic"' in html
+    assert not re.search(r"\(\s*[-–]*\s*[-–]\s*[-–]*\s*\)", html), "no empty intervals such as (---)"
+    assert "Number at risk" in (out / "figures" / "os_by_bfm.svg").read_text() or \
+        (out / "figures" / "os_by_bfm.png").exists()

@@ -111,7 +111,7 @@ def test_report_survives_a_framework_without_groups(tmp_path: Path, kb: Knowledg
         frame = frame.with_columns(pl.lit("assigned").alias(f"{fw}_status"))
     write_html(summarise(frame, 0, kb, "e", tmp_path / "figures"), tmp_path / "summary.html")
     html = (tmp_path / "summary.html").read_text()
-    assert "No child with follow-up was assigned a intreall group" in html
+    assert "No child with follow-up was assigned a IntReALL group" in html
 
 
 def competing(n: int, second_rate: float, death_rate: float, seed: int = 11) -> pl.DataFrame:

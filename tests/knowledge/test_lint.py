@@ -168,6 +168,21 @@ BROKEN = {
         ),
         "case field 'relapses[].cd22' has no label",
     ),
+    "glossary: short HSCT words incomplete": (
+        _edit("glossary/en.yaml", "depends_on_backbone: depends on the treatment backbone}\n  hsct_in_cr2",
+              "}\n  hsct_in_cr2"), "values.hsct_short: 'depends_on_backbone' has no label"),
+    "family: a therapy without words": (_edit("family/es.yaml", "  orchiectomy: Una operación para quitar un "
+                                              "testículo.\n", ""), "family/es.yaml: options: no words for "
+                                        "therapy 'orchiectomy'"),
+    "family: a missing sentence": (
+        _edit("family/es.yaml", "  late: Volvió un tiempo", "  tarde: Volvió un tiempo"),
+        "family/es.yaml: timing: 'late' is missing"),
+    "family: a dangling citation": (_edit("family/en.yaml", "  state: [PDQ-1, Raetz2012]",
+                                          "  state: [PDQ-1, Nobody2099]"),
+                                    "family/en.yaml: citations.state: 'Nobody2099'"),
+    "family: no readability bound": (
+        _edit("family/es.yaml", "readability: {measure: fernandez_huerta, at_least: 70}",
+              "readability: {measure: fernandez_huerta}"), "exactly one of"),
     "framework not in manifest": (
         _edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
         "not listed in manifest",

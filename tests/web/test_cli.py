@@ -43,11 +43,38 @@ def test_users_add_token_list_disable(home: Path) -> None:
     assert "disabled" in runner.invoke(app, ["users", "list"]).output
 
 
+def test_users_set_password(home: Path) -> None:
+    from rrall.web.cli import _repo
+
+    runner.invoke(app, ["users", "add", "dr.lee", "--password-stdin"], input="a long enough password\n")
+    changed = runner.invoke(app, ["users", "set-password", "dr.lee", "--password-stdin"],
+                            input="another long password\n")
+    assert changed.exit_code == 0, changed.output
+    repo = _repo()
+    assert repo.authenticate("dr.lee", "another long password") is not None
+    assert repo.authenticate("dr.lee", "a long enough password") is None
+    assert any(e.action == "user.password" for e in repo.audit_log())
+    nobody = runner.invoke(app, ["users", "set-password", "nobody", "--password-stdin"],
+                           input="x" * 12 + "\n")
+    assert nobody.exit_code == 2
+    short = runner.invoke(app, ["users", "set-password", "dr.lee", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 10" in short.output
+
+
 def test_report_html_and_pdf(tmp_path: Path) -> None:
     case = ROOT / "examples" / "cases" / "b-iem-late.yaml"
-    html = runner.invoke(app, ["report", str(case), "--out", str(tmp_path / "r.html")])
+    html = runner.invoke(app, ["report", str(case), "--out", str(tmp_path / "r.html"), "--patient-name",
+                               "Ana Test", "--mrn", "MRN-77"])
     assert html.exit_code == 0, html.output
-    assert "rrall clinician report" in (tmp_path / "r.html").read_text()
+    written = (tmp_path / "r.html").read_text()
+    assert "Relapsed ALL: board summary" in written and "Ana Test" in written and "MRN-77" in written
+    spanish = runner.invoke(app, ["report", str(case), "--family", "--lang", "es", "--contact", "Planta 5",
+                                  "--out", str(tmp_path / "es.html")])
+    assert spanish.exit_code == 0, spanish.output
+    assert "Un resumen para su familia" in (tmp_path / "es.html").read_text()
+    assert "Planta 5" in (tmp_path / "es.html").read_text()
+    unknown = runner.invoke(app, ["report", str(case), "--family", "--lang", "xx"])
+    assert unknown.exit_code == 2 and "allowed: en, es" in unknown.output
     pdf = runner.invoke(app, ["report", str(case), "--family", "--format", "pdf",
                               "--out", str(tmp_path / "f.pdf")])
     assert pdf.exit_code == 0, (pdf.output, pdf.exception)

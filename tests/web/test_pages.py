@@ -75,7 +75,7 @@ def test_case_form_error_then_fix(bench: Workbench) -> None:
                               follow_redirects=False)
     assert saved.status_code == 303
     page = bench.client.get(saved.headers["location"])
-    assert "Case form-case" in page.text and "Risk groups, four frameworks side by side" in page.text
+    assert "Case form-case" in page.text and "At a glance" in page.text
 
 
 def test_edit_keeps_versions_and_shows_the_old_assessment(bench: Workbench) -> None:
@@ -123,13 +123,18 @@ def test_assessment_page_shows_everything(bench: Workbench) -> None:
     assert updated.status_code == 200, updated.text
     bench.login("viewer")
     page = bench.client.get(f"/cases/{pk}").text
-    for fragment in ("Classification", "ALL-REZ BFM", "IntReALL", "COG", "UK ALLR3", "HSCT in CR2",
-                     "Treatment options", "Ponatinib", "Prognosis from the literature", "Clinical trials",
-                     "Missing data", '<svg xmlns="http://www.w3.org/2000/svg"', 'class="timeline"',
-                     'class="mrd"', "rule threshold 10^-3", 'href="/references#ref-',
+    for fragment in ("At a glance", "Classification", "ALL-REZ BFM", "IntReALL", "COG", "UK ALLR3",
+                     "HSCT in second remission", "Every treatment option", "Ponatinib",
+                     "Prognosis in the literature", "Clinical trials", "Missing data",
+                     f"/cases/{pk}/charts/timeline.svg", f"/cases/{pk}/charts/mrd.svg",
+                     "End of reinduction", "10⁻⁴ (0.01 %)", 'href="/references#ref-',
                      "Decision support only"):
         assert fragment in page, fragment
     assert page.count("Decision support only") == 1
+    for kind in ("timeline", "mrd"):
+        chart = bench.client.get(f"/cases/{pk}/charts/{kind}.svg")
+        assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+        assert chart.content.startswith(b"<?xml") and b"<svg" in chart.content
     refs = bench.client.get("/references").text
     assert 'id="ref-Brown2021"' in refs
 
@@ -143,7 +148,9 @@ def test_record_a_decision_with_an_error_corrected(bench: Workbench) -> None:
             "attendees": "Dr A\nDr B", "plan": "Blinatumomab then HSCT", "rationale": "High risk",
             "chosen_options": ["blinatumomab", "allogeneic_hsct"]}
     refused = bench.client.post(f"/cases/{pk}/decisions", data=form)
-    assert refused.status_code == 422 and "a date written YYYY-MM-DD" in refused.text
+    assert refused.status_code == 422 and "&#39;23/11/2026&#39; is not a date" in refused.text
+    assert 'id="decision-errors"' in refused.text and 'action="/cases/' in refused.text
+    assert "/decisions#decision-form" in refused.text  # the answer opens where the user is
     assert "Blinatumomab then HSCT" in refused.text and "Dr A\nDr B" in refused.text
     saved = bench.client.post(f"/cases/{pk}/decisions", data=form | {"decision_date": "2026-11-23"},
                               follow_redirects=False)

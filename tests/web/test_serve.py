@@ -55,7 +55,9 @@ def test_serve_with_the_examples(tmp_path: Path) -> None:
             server.terminate()
             server.wait(timeout=20)
     text = log.read_text()
-    assert "First start: created user 'admin' with password" in text
+    box = text[text.index("First start: rrall created the administrator account."):]
+    assert "Password " in box and "rrall users set-password admin" in box
+    assert text.index("Uvicorn running on") < text.index("First start"), "the box comes after the start-up"
     assert "Loaded 23 case(s)" in text
     assert "GET /api/v1/cases/{pk} 200" in text
     assert "b-marrow-early" not in text and "ph-positive" not in text

@@ -166,7 +166,21 @@ def _describe(err: Any, model: type[BaseModel] | None) -> tuple[str, str | None]
         return f"{_shown(value)} is not an allowed value", err["ctx"]["expected"]
     if kind == "value_error":
         return str(err["msg"]).removeprefix("Value error, "), None
+    if kind in _WRITE_INSTEAD:
+        return f"{_shown(value)} is not {_WRITE_INSTEAD[kind]}", None
     return f"{_shown(value)}: {err['msg']}", None
+
+
+# What to write instead, for the type errors a person makes in a form or a file.
+_WRITE_INSTEAD = {
+    "float_parsing": "a number; write digits with a decimal point if needed, without units (e.g. 65 or 0.5)",
+    "float_type": "a number; write digits with a decimal point if needed, without units (e.g. 65 or 0.5)",
+    "int_parsing": "a whole number; write digits only (e.g. 54000)",
+    "int_type": "a whole number; write digits only (e.g. 54000)",
+    "int_from_float": "a whole number; write it without decimals (e.g. 54000)",
+    "bool_parsing": "yes or no; write true or false",
+    "bool_type": "yes or no; write true or false",
+}
 
 
 def _shown(value: Any) -> str:

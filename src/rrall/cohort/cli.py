@@ -159,7 +159,8 @@ def cohort_command(
               "event_type",
               *(f"{fw}_{part}" for fw in kb.frameworks for part in ("status", "group"))]
     frame = pl.scan_parquet(out / "results.parquet").select(needed).collect()
-    summary = summarise(frame, bad, kb, __version__, out / "figures")
+    synthetic = any(p.with_name(p.name + ".synthetic.json").is_file() for p in inputs)
+    summary = summarise(frame, bad, kb, __version__, out / "figures", synthetic)
     write_html(summary, out / "summary.html")
     if summary["follow_up_problems"]:
         listed = "\n".join(summary["follow_up_problems"]) + "\n"

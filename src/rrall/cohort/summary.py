@@ -124,13 +124,20 @@ def crosswalk(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def summarise(frame: pl.DataFrame, errors: int, kb: KnowledgeBase,
-              engine_version: str, figures: Path | None = None) -> dict[str, Any]:
-    """Everything the report shows; survival only when follow-up columns are present."""
+              engine_version: str, figures: Path | None = None, synthetic: bool = False) -> dict[str, Any]:
+    """Everything the report shows; survival only when follow-up columns are present.
+    `synthetic`: the cohort is SYNTHETIC (rrall synth's sidecar, or every id SYNTHETIC-...),
+    which the report says at the top."""
     from rrall.cohort.survival import by_group, follow_up
+    from rrall.report.words import field_words
 
     ok = frame.filter(pl.col("error").is_null())
     data, problems = follow_up(frame)
-    survival = [by_group(data, fw, figures) for fw in kb.frameworks] if data.height else []
+    survival = [by_group(data, fw, figures, kb.frameworks[fw].short_name) for fw in kb.frameworks] \
+        if data.height else []
+    synthetic = synthetic or (frame.height > 0 and bool(
+        frame["case_id"].cast(pl.String).fill_null("").str.starts_with("SYNTHETIC-").all()))
+    words = kb.glossary
     fields = ok["missing_fields"].filter(ok["missing_fields"].fill_null("") != "").str.split(";").explode()
     return {
         "notice": NOTICE,
@@ -139,12 +146,17 @@ def summarise(frame: pl.DataFrame, errors: int, kb: KnowledgeBase,
         "assessed": ok.height,
         "errors": errors,
         "groups": {fw: distribution(ok, f"{fw}_group") for fw in kb.frameworks},
-        "statuses": {fw: distribution(ok, f"{fw}_status") for fw in kb.frameworks},
+        "statuses": {fw: [(words.value("framework_status", v) if v != "not given" else v, n)
+                          for v, n in distribution(ok, f"{fw}_status")] for fw in kb.frameworks},
         "agreement": agreement(ok, kb.frameworks),
         "crosswalk": crosswalk(kb),
-        "distributions": {name: distribution(ok, name) for name in
-                          ("disease_state", "immunophenotype", "site", "timing_bfm", "timing_cog")},
-        "missing": ranked(fields),
+        "distributions": {title: [(words.value(vocabulary, v) if v != "not given" else v, n)
+                                   for v, n in distribution(ok, column)]
+                          for title, column, vocabulary in DISTRIBUTIONS},
+        "missing": [(field_words(name, words), n) for name, n in ranked(fields)],
+        "names": {fid: fw.short_name for fid, fw in kb.frameworks.items()},
+        "full_names": {fid: fw.name for fid, fw in kb.frameworks.items()},
+        "synthetic": synthetic,
         "survival": survival,
         "follow_up_n": data.height,
         "follow_up_os_only": int(data["code"].is_null().sum()) if data.height else 0,
@@ -153,9 +165,27 @@ def summarise(frame: pl.DataFrame, errors: int, kb: KnowledgeBase,
     }
 
 
+DISTRIBUTIONS = (  # (heading, column, glossary vocabulary)
+    ("Disease state", "disease_state", "disease_state"), ("Lineage", "immunophenotype", "immunophenotype"),
+    ("Site", "site", "site_category"), ("Timing (BFM, IntReALL, UK)", "timing_bfm", "timing"),
+    ("Timing (COG)", "timing_cog", "timing"))
+
+
+def estimate(e: Any) -> str:
+    """A percentage with its 95 % interval: '45.2 (38.1–52.0)'; '–' when not estimated,
+    and no empty interval when the band is not defined."""
+    if e.value is None:
+        return "–"
+    text = f"{100 * e.value:.1f}"
+    if e.low is None or e.high is None:
+        return text
+    return f"{text} ({100 * e.low:.1f}–{100 * e.high:.1f})"
+
+
 def write_html(summary: dict[str, Any], path: Path) -> None:
     env = Environment(loader=PackageLoader("rrall.cohort", "templates"), autoescape=select_autoescape(),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["kappa"] = lambda k: "not defined" if k is None else f"{Decimal(k):.2f}"
-    env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}"
+    env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.1f}"
+    env.filters["estimate"] = estimate
     path.write_text(env.get_template("summary.html.j2").render(**summary), encoding="utf-8")

@@ -46,6 +46,7 @@ class GroupCurve:
 @dataclass
 class Survival:
     framework: str
+    label: str = ""  # the framework's name for a reader (BFM, IntReALL...)
     groups: list[GroupCurve] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
 
@@ -104,6 +105,12 @@ def follow_up(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     parts = [p for p in (rows, more_rows) if p.height]
     data = pl.concat(parts, how="vertical_relaxed").sort("_i").drop("_i") if parts else pl.DataFrame()
     return data, [text for _, text in sorted(problems + more_problems)]
+
+
+def group_columns(frame: pl.DataFrame) -> list[str]:
+    """Each framework's group column of the results table, in its order (one per framework
+    of the knowledge base: never a list written here)."""
+    return [c for c in frame.columns if c.endswith("_group") and not c.startswith("_")]
 
 
 def _blank(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -167,8 +174,7 @@ def _by_columns(plain: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str]
         pl.when(known).then(event).alias("efs_event"),
         pl.when(known).then(pl.when(kind == "second_relapse").then(1).when(event).then(2).otherwise(0))
         .cast(pl.Int64).alias("code"),
-        *[(pl.col(f"{fw}_group") if f"{fw}_group" in good.columns else pl.lit(None, dtype=pl.String))
-          .alias(f"{fw}_group") for fw in ("bfm", "intreall", "cog", "uk")])
+        *[pl.col(column) for column in group_columns(good)])
     # Days to months by numpy's division, which rounds exactly as Python's (polars may
     # multiply by the reciprocal instead, a last-bit difference); numpy's NaN is polars' null.
     data = data.with_columns(pl.Series(c, data[c].cast(pl.Float64).to_numpy() / DAYS_PER_MONTH).fill_nan(None)
@@ -210,11 +216,11 @@ def _by_row(frame: pl.DataFrame, start_column: str) -> tuple[pl.DataFrame, list[
             efs_event, code = event, 1 if kind == "second_relapse" else 2 if event else 0
         row = {"_i": r["_i"], "case_id": r["case_id"], "os_months": os_months, "os_event": dead,
                "efs_months": efs_months, "efs_event": efs_event, "code": code}
-        row.update({f"{fw}_group": r.get(f"{fw}_group") for fw in ("bfm", "intreall", "cog", "uk")})
+        row.update({column: r.get(column) for column in group_columns(frame)})
         rows.append(row)
     schema = {"_i": pl.UInt32, "case_id": pl.String, "os_months": pl.Float64, "os_event": pl.Boolean,
               "efs_months": pl.Float64, "efs_event": pl.Boolean, "code": pl.Int64,
-              **{f"{fw}_group": pl.String for fw in ("bfm", "intreall", "cog", "uk")}}
+              **dict.fromkeys(group_columns(frame), pl.String)}
     return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(), problems
 
 
@@ -252,11 +258,15 @@ def _at(fitter: Any, column: str, months: float) -> tuple[float | None, float | 
     return value, (None if math.isnan(low) else low), (None if math.isnan(high) else high)
 
 
-def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Survival:
+def by_group(data: pl.DataFrame, framework: str, figures: Path | None, label: str = "") -> Survival:
+    """Survival by the groups of one framework (`label`: its name as a reader knows it)."""
     from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-    result = Survival(framework)
+    result = Survival(framework, label=label or framework)
+    label = result.label
     column = f"{framework}_group"
+    if column not in data.columns:  # the table has no group column for this framework: no estimate
+        return result
     groups = sorted(g for g in data[column].unique().to_list() if g is not None)
     fits = []
     for group in groups:
@@ -268,11 +278,11 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
         known = part.filter(pl.col("code").is_not_null())  # EFS and CIR need the event_type
         efs_rows = known.group_by("efs_months", "efs_event").len().sort("efs_months", "efs_event")
         cir_rows = known.group_by("efs_months", "code").len().sort("efs_months", "code")
-        os_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
+        os_fit = KaplanMeierFitter(label=f"{label} {group}").fit(
             os_rows["os_months"].to_list(), os_rows["os_event"].to_list(), weights=os_rows["len"].to_list())
         efs_fit = cir_fit = None  # None when nobody in the group has an event_type: unknown
         if known.height:
-            efs_fit = KaplanMeierFitter(label=f"{framework} {group}").fit(
+            efs_fit = KaplanMeierFitter(label=f"{label} {group}").fit(
                 efs_rows["efs_months"].to_list(), efs_rows["efs_event"].to_list(),
                 weights=efs_rows["len"].to_list())
             with warnings.catch_warnings():
@@ -282,16 +292,16 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None) -> Surviv
                 warnings.filterwarnings("ignore", message=".*randomly jittered.*")
                 cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
                     cir_rows["efs_months"].to_list(), cir_rows["code"].to_list(), event_of_interest=1,
-                    label=f"{framework} {group}", weights=cir_rows["len"].to_list())
+                    label=f"{label} {group}", weights=cir_rows["len"].to_list())
         result.groups.append(GroupCurve(
             group=group, n=part.height, n_events_known=known.height,
             os=[Estimate(y, *_at(os_fit, "km", 12 * y)) for y in YEARS],
             efs=[Estimate(y, *_at(efs_fit, "km", 12 * y)) for y in YEARS],
             cir=[Estimate(y, *_at(cir_fit, "cif", 12 * y)) for y in YEARS],
             at_risk=[number_at_risk(part["os_months"], 12 * y) for y in range(6)]))
-        fits.append((f"{framework} {group}", part["os_months"], os_fit, cir_fit))
+        fits.append((f"{label} {group}", part["os_months"], os_fit, cir_fit))
     if figures is not None and fits:
-        result.figures = _plot(framework, fits, figures)
+        result.figures = _plot(framework, label, fits, figures)
     return result
 
 
@@ -301,7 +311,8 @@ def number_at_risk(months: pl.Series, at: float) -> int:
     return int((months >= at).sum())
 
 
-def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any | None]], folder: Path) -> list[str]:
+def _plot(framework: str, label: str, fits: list[tuple[str, pl.Series, Any, Any | None]],
+          folder: Path) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -313,26 +324,27 @@ def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any | None]], fo
     longest = max(float(months.max() or 0) for _, months, _, _ in fits)  # type: ignore[arg-type]
     ticks = [12 * y for y in range(int(longest // 12) + 1)]
     rows = len(fits)
-    height = 4.8 + 0.2 * (rows + 1)  # inches: the plot, then one line per group at risk
-    bottom, top = (0.85 + 0.2 * (rows + 1)) / height, 1 - 0.45 / height
+    line = 0.25  # inches per line of the numbers at risk, at a readable 10 pt
+    height = 4.8 + line * (rows + 1)  # inches: the plot, then one line per group at risk
+    bottom, top = (0.85 + line * (rows + 1)) / height, 1 - 0.45 / height
     fig, ax = plt.subplots(figsize=(8, height))
-    fig.subplots_adjust(left=0.2, right=0.97, bottom=bottom, top=top)
+    fig.subplots_adjust(left=0.22, right=0.97, bottom=bottom, top=top)
     for _, _, os_fit, _ in fits:
         os_fit.plot_survival_function(ax=ax, ci_show=True)
     ax.set_xticks(ticks)
-    ax.set_xlabel("months after relapse")
-    ax.set_ylabel("overall survival")
-    ax.set_title(f"Overall survival after relapse by {framework} group")
+    ax.set_xlabel("months after relapse", fontsize=10)
+    ax.set_ylabel("overall survival", fontsize=10)
+    ax.set_title(f"Overall survival after relapse by {label} group", fontsize=12)
     # The numbers at risk under the axis, at the ticks, counted as in the report's table.
     below = blended_transform_factory(ax.transData, ax.transAxes)
     axis_inches = height * (top - bottom)
-    ax.text(-0.02, -0.75 / axis_inches, "at risk", transform=ax.transAxes, ha="right", fontsize=8,
+    ax.text(-0.02, -0.75 / axis_inches, "Number at risk", transform=ax.transAxes, ha="right", fontsize=10,
             fontweight="bold")
-    for row, (label, months, _, _) in enumerate(fits, start=1):
-        y = -(0.75 + 0.2 * row) / axis_inches
-        ax.text(-0.02, y, label, transform=ax.transAxes, ha="right", fontsize=8)
+    for row, (name, months, _, _) in enumerate(fits, start=1):
+        y = -(0.75 + line * row) / axis_inches
+        ax.text(-0.02, y, name, transform=ax.transAxes, ha="right", fontsize=10)
         for tick in ticks:
-            ax.text(tick, y, str(number_at_risk(months, tick)), transform=below, ha="center", fontsize=8)
+            ax.text(tick, y, str(number_at_risk(months, tick)), transform=below, ha="center", fontsize=10)
     for suffix in ("svg", "png"):
         name = f"os_by_{framework}.{suffix}"
         fig.savefig(folder / name)
@@ -345,7 +357,7 @@ def _plot(framework: str, fits: list[tuple[str, pl.Series, Any, Any | None]], fo
     ax.set_xticks(ticks)
     ax.set_xlabel("months after relapse")
     ax.set_ylabel("cumulative incidence of second relapse")
-    ax.set_title(f"Second relapse (death as competing risk) by {framework} group")
+    ax.set_title(f"Second relapse (death as competing risk) by {label} group", fontsize=12)
     fig.tight_layout()
     for suffix in ("svg", "png"):
         name = f"cir_by_{framework}.{suffix}"

@@ -26,6 +26,7 @@ from rrall.engine.summary import cited, excluded_values, input_sha256, missing_d
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
+from rrall.logic.criteria import Bound
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Members, Open, Value
 from rrall.logic.world import World
@@ -354,6 +355,25 @@ class Engine:
     def in_words(self, when: When) -> str:
         """What a criterion asks for, in a clinician's words (no case needed)."""
         return self.describer.rule(when.test)
+
+    def fact_label(self, fact: str) -> str:
+        """A fact's name in words ("IntReALL group", "CD19 at relapse"); `any`/`all` for a
+        combination of facts."""
+        combined = {"any": "one of several conditions", "all": "several conditions", "not": "a condition"}
+        return combined.get(fact) or self.ev.words.label(fact)
+
+    def framework_bounds(self, fact: str) -> dict[Decimal, list[str]]:
+        """Each bound the frameworks compare a number with, highest first, with the short
+        names of the frameworks that use it (for charts)."""
+        found: dict[Decimal, list[str]] = {}
+        for fw in self.kb.frameworks.values():
+            for rule in [*fw.rows, *fw.hsct_rules]:
+                for leaf in rule.when.test.leaves():
+                    if isinstance(leaf, Bound) and leaf.fact == fact:
+                        names = found.setdefault(leaf.bound, [])
+                        if fw.short_name not in names:
+                            names.append(fw.short_name)
+        return dict(sorted(found.items(), reverse=True))
 
     def ruled_out_by(self, fact: str) -> dict[str, set[str]]:
         """Per option, the values of a list fact whose presence its requirement excludes

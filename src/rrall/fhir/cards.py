@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rrall.errors import FieldError
+from rrall.knowledge.glossary import Glossary
 
 SUMMARY_LIMIT = 139
 
@@ -21,10 +22,16 @@ def _summary(text: str) -> str:
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
-def _card(summary: str, indicator: str, detail: str, source: dict[str, Any],
-          link: str | None = None) -> dict[str, Any]:
-    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), "summary": _summary(summary), "indicator": indicator,
-                            "detail": detail, "source": source}
+def _card(
+    summary: str, indicator: str, detail: str, source: dict[str, Any], link: str | None = None
+) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(summary),
+        "indicator": indicator,
+        "detail": detail,
+        "source": source,
+    }
     if link:
         card["links"] = [{"label": "Open the case in the rrall workbench", "url": link, "type": "absolute"}]
     return card
@@ -37,54 +44,85 @@ def source(knowledge_version: str, url: str = "") -> dict[str, Any]:
     return out
 
 
-def assessment_cards(result: dict[str, Any], src: dict[str, Any], link: str | None,
-                     names: Mapping[str, str]) -> list[dict[str, Any]]:
-    """`names`: each framework's short name (from the knowledge base)."""
+def assessment_cards(
+    result: dict[str, Any], src: dict[str, Any], link: str | None, names: Mapping[str, str], words: Glossary
+) -> list[dict[str, Any]]:
+    """`names`: each framework's short name; `words`: the glossary (both from the knowledge base)."""
     c = result["classification"]
-    groups = ", ".join(f"{names.get(k, k)} {(fw['group'] or fw['status']).replace('_', ' ')}"
-                       for k, fw in result["risk"].items())
-    state = c["disease_state"].replace("_", " ")
-    site = (c.get("site") or "").replace("_", " ")
-    timing = ((c.get("timing") or {}).get("bfm") or "").replace("_", " ")
-    headline = f"{c.get('immunophenotype') or '?'}-ALL {state}" + (f", {site}" if site else "") + \
-               (f", {timing}" if timing and timing != "unknown" else "")
+
+    def group(fw: dict[str, Any]) -> str:
+        return str(fw["group"] or words.value("framework_status", fw["status"]))
+
+    groups = ", ".join(f"{names.get(k, k)} {group(fw)}" for k, fw in result["risk"].items())
+    state = words.value("disease_state", c["disease_state"])
+    site = words.value("site_category", c["site"]) if c.get("site") else ""
+    timing = (c.get("timing") or {}).get("bfm") or ""
+    headline = (
+        f"{words.value('immunophenotype', c.get('immunophenotype'))} {state}"
+        + (f", {site}" if site else "")
+        + (f", {words.value('timing', timing)}" if timing and timing != "unknown" else "")
+    )
     unsettled = [k for k, fw in result["risk"].items() if fw["status"] != "assigned"]
-    detail = [f"**{headline}**", "", "| Framework | Group | HSCT in CR2 |", "|---|---|---|"]
+    detail = [
+        f"**{headline}**",
+        "",
+        "| Framework | Group | Transplant in second remission |",
+        "|---|---|---|",
+    ]
     for fw in result["risk"].values():
-        detail.append(f"| {fw['name']} | {(fw['group'] or fw['status']).replace('_', ' ')} | "
-                      f"{(fw['hsct_in_cr2'] or '–').replace('_', ' ')} |")
+        hsct = words.value("hsct_in_cr2", fw["hsct_in_cr2"]) if fw.get("hsct_in_cr2") else "–"
+        detail.append(f"| {fw['name']} | {group(fw)} | {hsct} |")
     main = [o for o in result["options"] if o["status"] in ("standard", "consider")]
     detail += ["", "**Options (standard or consider):** " + "; ".join(o["name"] for o in main)]
     trials = [t for t in result["trials"] if t["status"] == "potentially_eligible"]
     if trials:
         detail.append(f"**Trials that may fit:** {', '.join(t['id'] for t in trials[:8])}")
-    detail += ["", f"_{result['notice']}_ Engine {result['engine_version']}, "
-                   f"knowledge {result['knowledge_version']}."]
+    detail += [
+        "",
+        f"_{result['notice']}_ Engine {result['engine_version']}, knowledge {result['knowledge_version']}.",
+    ]
     cards = [_card(f"{headline}: {groups}", "warning" if unsettled else "info", "\n".join(detail), src, link)]
     if result["missing_data"]:
         lines = ["Each of these would change a result:", ""]
         for m in result["missing_data"]:
             test = f" (test: {m['test']})" if m.get("test") else ""
-            lines.append(f"- `{m['field']}`{test}: {'; '.join(m['decides'][:3])}")
+            lines.append(f"- **{words.field(m['field'])}**{test}: {'; '.join(m['decides'][:3])}")
         count = len(result["missing_data"])
-        cards.append(_card(f"rrall: {count} missing fact(s) would change the assessment",
-                           "warning" if unsettled else "info", "\n".join(lines), src, link))
+        cards.append(
+            _card(
+                f"rrall: {count} missing fact(s) would change the assessment",
+                "warning" if unsettled else "info",
+                "\n".join(lines),
+                src,
+                link,
+            )
+        )
     return cards
 
 
-def missing_cards(errors: list[FieldError], warnings: list[str], src: dict[str, Any]) -> list[dict[str, Any]]:
+def missing_cards(
+    errors: list[FieldError], warnings: list[str], src: dict[str, Any], words: Glossary
+) -> list[dict[str, Any]]:
     """The record cannot be assessed yet: say what is needed, never guess an answer."""
     lines = ["rrall could not assess this record. What is missing or contradictory:", ""]
-    lines += [f"- `{e.path or 'record'}`: {e.message}" + (f" (allowed: {e.allowed})" if e.allowed else "")
-              for e in errors]
+    lines += [
+        f"- {words.field(e.path) if e.path else 'The record'}: {e.message}"
+        + (f" (allowed: {e.allowed})" if e.allowed else "")
+        for e in errors
+    ]
     if warnings:
         lines += ["", "Not used from the record:", ""] + [f"- {w}" for w in warnings[:20]]
     summary = f"rrall cannot assess this record yet: {len(errors)} problem(s) to fix or fill in"
     return [_card(summary, "warning", "\n".join(lines), src)]
 
 
-def order_cards(result: dict[str, Any], ordered: list[tuple[str, str]], resistance: dict[str, set[str]],
-                src: dict[str, Any], link: str | None) -> list[dict[str, Any]]:
+def order_cards(
+    result: dict[str, Any],
+    ordered: list[tuple[str, str]],
+    resistance: dict[str, set[str]],
+    src: dict[str, Any],
+    link: str | None,
+) -> list[dict[str, Any]]:
     """Cards for draft orders of agents the assessment rules out. `resistance`: per agent,
     the kinase-domain mutations its eligibility criteria exclude (from the knowledge base).
     Critical when the ordered agent is ruled out by a mutation this relapse carries."""
@@ -98,18 +136,37 @@ def order_cards(result: dict[str, Any], ordered: list[tuple[str, str]], resistan
         status = option["status"].replace("_", " ")
         blocking = sorted(mutations & resistance.get(agent, set()))
         if blocking:
-            others = [o["name"] for o in result["options"] if o["phase"] == option["phase"]
-                      and o["status"] in ("standard", "consider")]
+            others = [
+                o["name"]
+                for o in result["options"]
+                if o["phase"] == option["phase"] and o["status"] in ("standard", "consider")
+            ]
             found = f"ABL1 {', '.join(blocking)}"
-            detail = (f"**{label}** was ordered. This relapse carries {found}, a kinase-domain mutation that "
-                      f"rules out **{option['name']}** (status: **{status}**). Options of the same kind that "
-                      f"remain: {'; '.join(others) or 'none'}.\n\n" + _reasons(option))
+            detail = (
+                f"**{label}** was ordered. This relapse carries {found}, a kinase-domain mutation that "
+                f"rules out **{option['name']}** (status: **{status}**). Options of the same kind that "
+                f"remain: {'; '.join(others) or 'none'}.\n\n" + _reasons(option)
+            )
             remain = f"Still an option: {'; '.join(others)}" if others else "No option of its kind remains"
-            cards.append(_card(f"{label} ordered, but {found} in this relapse rules out {option['name']}. "
-                               f"{remain}", "critical", detail, src, link))
+            cards.append(
+                _card(
+                    f"{label} ordered, but {found} in this relapse rules out {option['name']}. {remain}",
+                    "critical",
+                    detail,
+                    src,
+                    link,
+                )
+            )
         else:
-            cards.append(_card(f"{option['name']} is {status} for this case (rrall)", "warning",
-                               _reasons(option), src, link))
+            cards.append(
+                _card(
+                    f"{option['name']} is {status} for this case (rrall)",
+                    "warning",
+                    _reasons(option),
+                    src,
+                    link,
+                )
+            )
     return cards
 
 
@@ -117,4 +174,3 @@ def _reasons(option: dict[str, Any] | None) -> str:
     if not option:
         return ""
     return "\n".join(f"- {r}" for r in option["reasons"]) + "\n\nSources: " + ", ".join(option["citations"])
-

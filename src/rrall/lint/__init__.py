@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rrall.errors import KnowledgeError
+from rrall.knowledge.family import lint_family
 from rrall.knowledge.load import KnowledgeBase, load_knowledge, read_yaml
 from rrall.knowledge.model import Framework, Rule
 from rrall.lint.clinical import clinical_citations, lint_clinical
@@ -38,6 +39,7 @@ def lint(root: Path) -> list[str]:
     problems += lint_clinical(kb, _raw_ids(root))
     problems += _trials(root)
     problems += lint_glossary(kb)
+    problems += lint_family(root, set(kb.therapies), set(kb.references))
     for fw in kb.frameworks.values():
         problems += _framework(kb, fw)
     for scheme in kb.classification.timing_schemes:

@@ -17,14 +17,33 @@ from rrall.knowledge.load import KnowledgeBase
 
 # Which glossary vocabulary labels which set of values.
 VOCABULARIES: dict[str, Any] = {
-    "sex": v.Sex, "immunophenotype": v.Immunophenotype, "relapse_site": v.RelapseSite,
-    "cns_status": v.CnsStatus, "antigen_expression": v.AntigenExpression,
-    "induction_outcome": v.InductionOutcome, "reinduction_outcome": v.ReinductionOutcome,
-    "mrd_timepoint": v.MrdTimepoint, "mrd_unit": v.MrdUnit, "mrd_method": v.MrdMethod,
-    "hsct_type": v.HsctType, "anthracycline": v.Anthracycline, "performance_scale": v.PerformanceScale,
-    "donor_type": v.DonorType, "genetic_lesion": v.GeneticLesion, "prior_agent": v.PriorAgent,
-    "agent_response": v.AgentResponse, "option_status": OptionStatus, "phase": Phase, "endpoint": Endpoint,
+    "sex": v.Sex,
+    "immunophenotype": v.Immunophenotype,
+    "relapse_site": v.RelapseSite,
+    "cns_status": v.CnsStatus,
+    "antigen_expression": v.AntigenExpression,
+    "induction_outcome": v.InductionOutcome,
+    "reinduction_outcome": v.ReinductionOutcome,
+    "mrd_timepoint": v.MrdTimepoint,
+    "mrd_unit": v.MrdUnit,
+    "mrd_method": v.MrdMethod,
+    "hsct_type": v.HsctType,
+    "anthracycline": v.Anthracycline,
+    "performance_scale": v.PerformanceScale,
+    "donor_type": v.DonorType,
+    "genetic_lesion": v.GeneticLesion,
+    "prior_agent": v.PriorAgent,
+    "agent_response": v.AgentResponse,
+    "option_status": OptionStatus,
+    "phase": Phase,
+    "endpoint": Endpoint,
+    "frontline_end": Literal["not_completed"],
+    "disease_state": v.DiseaseState,
+    "site_category": v.SiteCategory,
 }
+# Vocabularies only the surfaces use (the one-screen summary's short HSCT words): each must
+# have a label for every value of the vocabulary it shortens.
+SHORTENS = {"hsct_short": "hsct_in_cr2"}
 
 
 def case_field_paths(model: type[BaseModel] = Case, prefix: str = "") -> list[str]:
@@ -74,6 +93,16 @@ def lint_glossary(kb: KnowledgeBase) -> list[str]:
         for value in get_args(alias):
             if get_origin(alias) is Literal and str(value) not in words:
                 problems.append(f"glossary/en.yaml: values.{name}: {value!r} has no label")
+    facts = set(kb.facts.facts) | {s.fact for s in kb.classification.timing_schemes}
+    problems += [
+        f"glossary/en.yaml: facts: {name!r} has no words" for name in sorted(facts - set(english.facts))
+    ]
+    for short, full in SHORTENS.items():
+        missing = set(english.values.get(full, {})) - set(english.values.get(short, {}))
+        problems += [
+            f"glossary/en.yaml: values.{short}: {k!r} has no label (values.{full} has)"
+            for k in sorted(missing)
+        ]
     for lang, glossary in kb.glossaries.items():
         extra = set(glossary.fields) - set(english.fields)
         problems += [f"glossary/{lang}.yaml: fields: {k!r} is not a key of en.yaml" for k in sorted(extra)]

@@ -1,42 +1,71 @@
-"""SVG drawings for the assessment page and the reports: a timeline of the history and
-a chart of MRD values on a log scale. Pure functions of the stored case and result."""
+"""The history timeline and the MRD chart, drawn by matplotlib as SVG with the text as
+outlines, so the page, the HTML report and the PDF show the same picture whatever fonts
+or CSS the viewer has. Pure functions of the stored case and result.
+
+matplotlib is imported only when a chart is drawn: the command line never pays for it.
+"""
 
 from __future__ import annotations
 
-import math
+import base64
+import io
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup, escape
+from rrall.report.words import fraction_words, power_of_ten
 
-WIDTH = 760
-CHAR = 6.4  # average label width per character at 11px
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from rrall.knowledge.load import KnowledgeBase
+
+COLOURS = {"diagnosis": "#0b4f8a", "end": "#0b4f8a", "relapse": "#a4161a", "hsct": "#1b5e20",
+           "agent": "#6a1b9a", "assessed": "#444444"}
+FLOOR = -6  # the MRD axis runs from 10⁻⁶ to 1; "not detected" is drawn below it
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
 class Event:
     when: date
     label: str
-    kind: str  # diagnosis|end|relapse|hsct|agent|mrd|assessed
+    kind: str  # diagnosis|end|relapse|hsct|agent|assessed
 
 
-def events(document: dict[str, Any], result: dict[str, Any]) -> list[Event]:
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # timeline | mrd
+    svg: bytes
+    description: str  # the chart in words, for alt text and screen readers
+
+    def data_uri(self) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode()
+
+
+def day(value: date) -> str:
+    """14 Sep 2021: a date no reader can take for another."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def events(document: dict[str, Any], result: dict[str, Any], words: Any) -> list[Event]:
     found: list[Event] = []
     diagnosis = document.get("diagnosis", {})
-    lineage = diagnosis.get("immunophenotype", "?")
-    _add(found, diagnosis.get("date"), f"Diagnosis ({lineage}-ALL)", "diagnosis")
+    lineage = words.value("immunophenotype", diagnosis.get("immunophenotype", "")) or "ALL"
+    _add(found, diagnosis.get("date"), f"Diagnosis, {lineage} ALL", "diagnosis")
     _add(found, diagnosis.get("frontline_end_date"), "End of front-line therapy", "end")
     for i, relapse in enumerate(document.get("relapses", []), start=1):
-        sites = ", ".join(s.replace("_", " ") for s in relapse.get("sites", []))
-        _add(found, relapse.get("date"), f"Relapse {i}: {sites}", "relapse")
+        sites = ", ".join(words.value("relapse_site", s) for s in relapse.get("sites", []))
+        _add(found, relapse.get("date"), f"Relapse {i}: {sites}" if sites else f"Relapse {i}", "relapse")
     prior = document.get("prior_therapy", {})
     for hsct in prior.get("hsct", []):
-        _add(found, hsct.get("date"), f"HSCT ({hsct.get('type', '')})", "hsct")
+        kind = words.value("hsct_type", hsct.get("type", "")) if hsct.get("type") else ""
+        _add(found, hsct.get("date"), f"{kind} stem-cell transplant".strip().capitalize(), "hsct")
     for agent in prior.get("agents", []):
-        _add(found, agent.get("start_date"), str(agent.get("agent", "")).replace("_", " "), "agent")
+        _add(found, agent.get("start_date"), words.value("prior_agent", agent.get("agent", "")).capitalize(),
+             "agent")
     _add(found, result.get("assessment_date"), "Assessed", "assessed")
     return sorted(found, key=lambda e: e.when)
 
@@ -47,102 +76,115 @@ def _add(found: list[Event], value: Any, label: str, kind: str) -> None:
             found.append(Event(date.fromisoformat(value), label, kind))
 
 
-def timeline_svg(document: dict[str, Any], result: dict[str, Any]) -> Markup:
-    items = events(document, result)
+def timeline(document: dict[str, Any], result: dict[str, Any], words: Any) -> Chart | None:
+    """One row per event, in order, on a shared time axis: labels never overlap."""
+    items = events(document, result, words)
     if not items:
-        return Markup("<p>No dated events to draw.</p>")
-    start, end = items[0].when.toordinal(), items[-1].when.toordinal()
-    span = max(end - start, 1)
-    left, right = 20, WIDTH - 20
-
-    def x(d: date) -> float:
-        return left + (d.toordinal() - start) / span * (right - left)
-
-    lanes: list[float] = []  # right edge of the last label in each lane
-    placed = []
-    for event in items:
-        px = x(event.when)
-        text = f"{event.when.isoformat()} {event.label}"
-        width = len(text) * CHAR
-        lx = min(px, right - width)
-        lane = next((i for i, edge in enumerate(lanes) if lx > edge + 8), len(lanes))
-        if lane == len(lanes):
-            lanes.append(0)
-        lanes[lane] = lx + width
-        placed.append((event, px, lx, lane, text))
-    height = 60 + 18 * len(lanes)
-    axis = 36
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="timeline" '
-             f'role="img" aria-labelledby="tl-title"><title id="tl-title">Timeline: '
-             f'{escape("; ".join(t for *_, t in placed))}</title>',
-             f'<line x1="{left}" y1="{axis}" x2="{right}" y2="{axis}" class="axis"/>']
-    for year in range(items[0].when.year + 1, items[-1].when.year + 1):
-        yx = x(date(year, 1, 1))
-        parts.append(f'<line x1="{yx:.1f}" y1="{axis - 4}" x2="{yx:.1f}" y2="{axis + 4}" class="tick"/>'
-                     f'<text x="{yx:.1f}" y="{axis - 8}" class="year">{year}</text>')
-    for event, px, lx, lane, text in placed:
-        ly = axis + 22 + 18 * lane
-        parts.append(f'<circle cx="{px:.1f}" cy="{axis}" r="5" class="ev {event.kind}"/>'
-                     f'<line x1="{px:.1f}" y1="{axis + 5}" x2="{px:.1f}" y2="{ly - 10}" class="lead"/>'
-                     f'<text x="{lx:.1f}" y="{ly}" class="label {event.kind}">{escape(text)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        return None
+    fig = _figure(7.6, 0.55 + 0.3 * len(items))
+    ax = fig.add_axes((0.02, 0.55 / (0.55 + 0.3 * len(items)), 0.96, 1 - 0.6 / (0.55 + 0.3 * len(items))))
+    first, last = float(items[0].when.toordinal()), float(items[-1].when.toordinal())
+    span = max(last - first, 1.0)
+    ax.set_xlim(first - 0.03 * span, last + 0.03 * span)
+    ax.set_ylim(len(items) - 0.5, -0.5)
+    for row, event in enumerate(items):
+        x = float(event.when.toordinal())
+        ax.plot([x], [row], "o", color=COLOURS[event.kind], markersize=7, zorder=3)
+        text = f"{event.label} · {day(event.when)}"
+        right = (x - first) / span > 0.5
+        ax.annotate(text, (x, row), xytext=(-9 if right else 9, 0), textcoords="offset points",
+                    ha="right" if right else "left", va="center", fontsize=9, color="#111111",
+                    bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+    start = items[0].when
+    years = range(start.year + (start.month > 1 or start.day > 1), items[-1].when.year + 1)
+    ax.set_xticks([float(date(year, 1, 1).toordinal()) for year in years], [str(year) for year in years])
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8.5, colors="#333333")
+    description = "Timeline: " + "; ".join(f"{day(e.when)} {e.label}" for e in items)
+    return Chart("timeline", _svg(fig), description)
 
 
-def mrd_svg(document: dict[str, Any], thresholds: tuple[Decimal, ...] = ()) -> Markup:
-    """MRD as a fraction of nucleated cells, log scale 10^-6 to 1; 0 is drawn as
-    'not detected' below the scale. Dashed lines: thresholds the knowledge base's rules use."""
+def mrd_points(document: dict[str, Any], words: Any) -> list[tuple[str, Decimal]]:
     points = []
-    for i, m in enumerate(document.get("mrd", [])):
+    for m in document.get("mrd", []):
         try:
             value = Decimal(str(m["value"]))
         except (InvalidOperation, KeyError):
             continue
         fraction = value / 100 if m.get("unit") == "percent" else value
-        label = f"{m.get('timepoint', '').replace('_', ' ')}{' ' + m['date'] if m.get('date') else ''}"
-        points.append((i, fraction, label))
+        label = words.value("mrd_timepoint", m.get("timepoint", "other")).capitalize()
+        if isinstance(m.get("relapse"), int):
+            label += f", relapse {m['relapse']}"
+        if m.get("date"):
+            with suppress(ValueError):
+                label += f"\n{day(date.fromisoformat(str(m['date'])))}"
+        points.append((label, fraction))
+    return points
+
+
+def threshold_names(kb: KnowledgeBase) -> dict[Decimal, list[str]]:
+    """Each MRD bound the frameworks compare against, with the frameworks that use it."""
+    from rrall.engine import engine_for
+
+    return engine_for(kb).framework_bounds("mrd_end_of_reinduction")
+
+
+def mrd(document: dict[str, Any], kb: KnowledgeBase, words: Any) -> Chart | None:
+    """MRD on a log scale from 10⁻⁶ to 1, the frameworks' bounds as labelled dashed lines;
+    each value is written under its time point, so no label sits on a line."""
+    points = mrd_points(document, words)
     if not points:
-        return Markup("<p>No MRD values recorded.</p>")
-    left, right, top, bottom = 70, WIDTH - 20, 20, 200
-    height = bottom + 70
-
-    def y(f: Decimal) -> float:
-        if f <= 0:
-            return bottom + 18
-        lg = max(min(float(f.log10()), 0.0), -6.0)  # Decimal: no underflow for tiny values
-        return top + (-lg) / 6 * (bottom - top)
-
-    step = (right - left) / max(len(points), 1)
-    desc = "; ".join(f"{lab}: {_sci(f)}" for _, f, lab in points)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="mrd" role="img" '
-             f'aria-labelledby="mrd-title"><title id="mrd-title">MRD values: {escape(desc)}</title>']
-    for exp in range(0, -7, -1):
-        gy = y(Decimal(10) ** exp)
-        parts.append(f'<line x1="{left}" y1="{gy:.1f}" x2="{right}" y2="{gy:.1f}" class="grid"/>'
-                     f'<text x="{left - 8}" y="{gy + 4:.1f}" class="ylab">10^{exp}</text>')
-    parts.append(f'<text x="{left - 8}" y="{bottom + 22}" class="ylab">n.d.</text>')
-    for t in thresholds:
-        if t > 0:
-            ty = y(t)
-            parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{right}" y2="{ty:.1f}" class="threshold"/>'
-                         f'<text x="{right}" y="{ty - 4:.1f}" class="tlab">rule threshold {_sci(t)}</text>')
-    previous = None
-    for n, (_, fraction, label) in enumerate(points):
-        px, py = left + step * (n + 0.5), y(fraction)
-        if previous:
-            parts.append(f'<line x1="{previous[0]:.1f}" y1="{previous[1]:.1f}" x2="{px:.1f}" y2="{py:.1f}" '
-                         'class="trend"/>')
-        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="5" class="pt"/>'
-                     f'<text x="{px:.1f}" y="{py - 9:.1f}" class="val">{escape(_sci(fraction))}</text>'
-                     f'<text x="{px:.1f}" y="{bottom + 44}" class="xlab">{escape(label)}</text>')
-        previous = (px, py)
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        return None
+    fig = _figure(7.6, 3.4)
+    ax = fig.add_axes((0.17, 0.3, 0.56, 0.64))
+    ax.set_yscale("log")
+    ax.set_ylim(10.0 ** (FLOOR - 1), 1.5)
+    ticks = [10.0 ** e for e in range(0, FLOOR - 1, -1)]
+    ax.set_yticks([*ticks, 10.0 ** (FLOOR - 0.6)])
+    ax.set_yticklabels([f"{power_of_ten(e) if e else '1'} ({_percent(e)})" for e in range(0, FLOOR - 1, -1)]
+                       + ["not detected"])
+    ax.minorticks_off()
+    ax.grid(axis="y", color="#e4e4e4", linewidth=0.8)
+    for bound, names in threshold_names(kb).items():
+        ax.axhline(float(bound), color="#a4161a", linestyle=(0, (5, 3)), linewidth=1.2)
+        ax.annotate(f"{power_of_ten(bound.adjusted())}: {', '.join(names)}", (1.01, float(bound)),
+                    xycoords=("axes fraction", "data"), va="center", fontsize=8.5, color="#a4161a")
+    xs = list(range(len(points)))
+    ys = [float(f) if f > 0 else 10.0 ** (FLOOR - 0.6) for _, f in points]
+    ax.plot(xs, ys, "-o", color="#0b4f8a", linewidth=2, markersize=7, zorder=3)
+    ax.set_xlim(-0.6, len(points) - 0.4)
+    ax.set_xticks(xs)
+    ax.set_xticklabels([f"{label}\n{fraction_words(f)}" for label, f in points], fontsize=8.5)
+    ax.tick_params(axis="y", labelsize=8.5)
+    ax.set_ylabel("MRD (fraction of cells)", fontsize=9)
+    for side in ("right", "top"):
+        ax.spines[side].set_visible(False)
+    description = "MRD: " + "; ".join(f"{label.replace(chr(10), ' ')}: {fraction_words(f)}"
+                                      for label, f in points)
+    return Chart("mrd", _svg(fig), description)
 
 
-def _sci(fraction: Decimal) -> str:
-    if fraction <= 0:
-        return "not detected"
-    exp = math.floor(fraction.log10())
-    mantissa = fraction.scaleb(-exp)
-    return f"10^{exp}" if mantissa == 1 else f"{float(mantissa):.1f}×10^{exp}"
+def _percent(exponent: int) -> str:
+    return f"{Decimal(10) ** (exponent + 2):f}".rstrip("0").rstrip(".") + " %" if exponent < -2 \
+        else f"{10 ** (exponent + 2)} %"
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _svg(fig: Figure) -> bytes:
+    """SVG with text as paths (no font needed to show it) and stable ids, so the same
+    chart is the same bytes."""
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "rrall",
+                                "font.family": "DejaVu Sans"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()

@@ -1,23 +1,26 @@
-"""HTML and PDF reports: the clinician report (everything, with versions and citations)
-and the family summary (plain language, no figures). Renderers only: they decide nothing."""
+"""HTML and PDF reports: the clinician report (the one-screen summary first, the evidence
+as an appendix) and the family summary (plain language, no figures). Renderers only: they
+decide nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from rrall._version import __version__
-from rrall.report.charts import mrd_svg, timeline_svg
+from rrall.report.words import age_words, field_words, fraction_words, months_words, prose
+
+if TYPE_CHECKING:
+    from rrall.knowledge.glossary import Glossary
+    from rrall.knowledge.load import KnowledgeBase
+    from rrall.report.charts import Chart
 
 HERE = Path(__file__).parent
-MAIN_STATUSES = ("standard", "consider")
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
@@ -25,21 +28,92 @@ def human(value: Any) -> str:
     return str(value).replace("_", " ") if value is not None else "–"
 
 
+def _words(context: Context) -> Glossary:
+    found = context.get("words")
+    if found is None:
+        from rrall.knowledge.load import default_knowledge
+
+        return default_knowledge().glossary
+    glossary: Glossary = found
+    return glossary
+
+
+def install_words(env: Environment) -> None:
+    """Filters that word values through the glossary in the template's `words`:
+    `value("vocabulary")`, `field` (a case path), `prose` (text from the engine or the
+    knowledge base), and plain formatting of fractions, ages and months."""
+
+    @pass_context
+    def value(context: Context, raw: Any, vocabulary: str) -> str:
+        if raw is None:
+            return "not known"
+        return _words(context).value(vocabulary, raw)
+
+    @pass_context
+    def field_label(context: Context, path: str) -> str:
+        return field_words(path, _words(context))
+
+    @pass_context
+    def plain(context: Context, text: Any) -> str:
+        return prose(str(text), _words(context))
+
+    @pass_context
+    def label(context: Context, path: str) -> str:
+        """A form field's label: the glossary's words for its path (list positions aside)."""
+        return _words(context).field(path)
+
+    @pass_context
+    def choice(context: Context, raw: str, options: tuple[str, ...]) -> str:
+        """A choice of a closed vocabulary in words: the glossary vocabulary holding all the options."""
+        words = _words(context)
+        for values in words.values.values():
+            if set(options) <= set(values):
+                return values.get(raw, raw.replace("_", " "))
+        return raw.replace("_", " ")
+
+    @pass_context
+    def fact(context: Context, name: str) -> str:
+        """What a trial criterion tests (a fact), in words."""
+        kb = context.get("kb")
+        if kb is None:
+            from rrall.knowledge.load import default_knowledge
+
+            kb = default_knowledge()
+        from rrall.engine import engine_for
+
+        return engine_for(kb).fact_label(name)
+
+    def option_name(option_id: str, result: dict[str, Any]) -> str:
+        names = {str(o["id"]): str(o["name"]).split(" (")[0] for o in result.get("options", [])}
+        return names.get(option_id, option_id.replace("_", " "))
+
+    env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,
+                       choice=choice, fraction=fraction_words, age=age_words,
+                       months=months_words, short=lambda name: str(name).split(" (")[0], human=human,
+                       fact=fact)
+
+
 @cache
 def environment(extra: tuple[Path, ...] = ()) -> Environment:
     loader = ChoiceLoader([FileSystemLoader([*extra, HERE / "templates"])])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["human"] = human
+    install_words(env)
     env.filters["ref"] = lambda c: f"#ref-{c}"
     env.globals["engine_version"] = __version__
     return env
 
 
-@cache
-def family_text() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((HERE / "family.yaml").read_text(encoding="utf-8"))
-    return loaded
+@dataclass(frozen=True)
+class Identifiers:
+    """What the user entered to identify the child on a report; never in the Case, the
+    input hash or a log."""
+
+    name: str = ""
+    mrn: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.mrn)
 
 
 @dataclass(frozen=True)
@@ -48,49 +122,36 @@ class ReportContext:
 
     result: dict[str, Any]
     document: dict[str, Any]
-    thresholds: tuple[Decimal, ...] = ()
+    kb: KnowledgeBase
     decisions: tuple[dict[str, Any], ...] = ()
     case_url: str = ""
+    identifiers: Identifiers = field(default_factory=Identifiers)
 
-    def charts(self) -> dict[str, Markup]:
-        return {"timeline": timeline_svg(self.document, self.result),
-                "mrd": mrd_svg(self.document, self.thresholds)}
+    def charts(self) -> dict[str, Chart | None]:
+        from rrall.report import charts
+
+        words = self.kb.glossary
+        return {"timeline": charts.timeline(self.document, self.result, words),
+                "mrd": charts.mrd(self.document, self.kb, words)}
+
+    def page(self, drawn: dict[str, Chart | None] | None = None) -> dict[str, Any]:
+        """The template context shared by the clinician report and the assessment page
+        (`drawn`: charts already drawn for this assessment)."""
+        from rrall.report.summary import decision_view, summarise
+
+        words = self.kb.glossary
+        decisions = tuple(decision_view(d, self.result) for d in self.decisions)
+        return {"r": self.result, "doc": self.document, "words": words, "kb": self.kb,
+                "s": summarise(self.result, self.kb, self.decisions, words),
+                "decisions": decisions, "who": self.identifiers, **(drawn or self.charts())}
 
 
-def clinician_html(ctx: ReportContext) -> str:
+def clinician_html(ctx: ReportContext, *, appendix: bool = True) -> str:
+    """The board-ready report: the summary with the child's identifiers, the frameworks side
+    by side and the decision, then (unless `appendix` is false) the full evidence."""
     return environment().get_template("clinician.html.j2").render(
-        r=ctx.result, doc=ctx.document, decisions=ctx.decisions, case_url=ctx.case_url, **ctx.charts())
-
-
-def family_summary(result: dict[str, Any]) -> dict[str, Any]:
-    """The family summary's content: plain sentences chosen by the assessment's facts."""
-    text = family_text()
-    c = result["classification"]
-    about = [text["state"].get(c["disease_state"])]
-    if c.get("refractory") and c["disease_state"] != "primary_refractory":
-        about.append(text["state"]["refractory"])
-    if c.get("post_hsct"):
-        about.append(text["state"]["post_hsct"])
-    about.append(text["lineage"].get(c.get("immunophenotype") or ""))
-    about.append(text["site"].get(c.get("site") or ""))
-    timing = (c.get("timing") or {}).get("bfm")
-    about.append(text["timing"].get(timing or ""))
-    options = [o for o in result["options"] if o["status"] in MAIN_STATUSES and o["phase"] != "supportive"]
-    support = [o for o in result["options"] if o["status"] in MAIN_STATUSES and o["phase"] == "supportive"]
-    in_trials = [o for o in result["options"] if o["status"] == "clinical_trial"]
-    return {
-        "about": [s for s in about if s],
-        "options": list(dict.fromkeys(text["options"][o["id"]] for o in options)),
-        "support": list(dict.fromkeys(text["options"][o["id"]] for o in support)),
-        "in_trials": list(dict.fromkeys(text["options"][o["id"]] for o in in_trials)),
-        "tests_needed": text["tests_needed"] if result["missing_data"] else None,
-        "next_steps": text["next_steps"],
-        "questions": text["questions"],
-    }
-
-
-def family_html(result: dict[str, Any]) -> str:
-    return environment().get_template("family.html.j2").render(r=result, s=family_summary(result))
+        case_url=ctx.case_url, chart_src=lambda chart: chart.data_uri(), decide_link="", appendix=appendix,
+        **ctx.page())
 
 
 def to_pdf(html: str) -> bytes:

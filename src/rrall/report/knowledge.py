@@ -10,9 +10,24 @@ from rich.console import Console
 from rrall.engine import engine_for
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
+from rrall.report.words import prose
+
+
+def find_therapy(kb: KnowledgeBase, asked: str) -> str | None:
+    """A therapy's id from its id or name in any capitalisation (spaces, dashes and
+    underscores alike): 'Blinatumomab', 'allogeneic-hsct', 'Allogeneic HSCT'."""
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    wanted = key(asked)
+    for therapy in kb.therapies.values():
+        if wanted in (key(therapy.id), key(therapy.name), key(therapy.name.split(" (")[0])):
+            return therapy.id
+    return None
 
 
 def _criteria(kb: KnowledgeBase, when: When) -> str:
+    """A criterion in a clinician's words ("always" when it has none)."""
     return engine_for(kb).in_words(when)
 
 
@@ -30,28 +45,40 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
         return
     out = Console(highlight=False)
-    out.print(f"[bold]{therapy.name}[/bold] ({therapy.id}) · phase {therapy.phase} · knowledge {kb.version}")
-    out.print(therapy.description)
-    out.print(f"\n[bold]Requires[/bold] (else not eligible): {_criteria(kb, therapy.requires)} "
-              f"[dim]{' '.join(therapy.requires_citations)}[/dim]")
-    out.print("\n[bold]Decision list[/bold] (first rule whose criteria all hold)")
-    for rule in therapy.rules:
-        flag = " [yellow]UNCERTAIN[/yellow]" if rule.uncertain else ""
-        out.print(f"  {rule.id}: [bold]{rule.status}[/bold] when {_criteria(kb, rule.when)}{flag}")
-        out.print(f"      {rule.reason} [dim]\\[{', '.join(rule.citations)}][/dim]")
-    out.print(f"  otherwise: [bold]{therapy.default.status}[/bold]: {therapy.default.reason} "
+    words = kb.glossary
+
+    def status(value: str) -> str:
+        return words.value("option_status", value)
+
+    out.print(f"[bold]{_escape(therapy.name)}[/bold] · {words.value('phase', therapy.phase)} · "
+              f"knowledge base {kb.version}")
+    out.print(_escape(prose(therapy.description, words)))
+    requires = _escape(_criteria(kb, therapy.requires))
+    out.print(f"\n[bold]Requires[/bold] (else not eligible): {requires} "
+              f"[dim]\\[{', '.join(therapy.requires_citations)}][/dim]")
+    out.print("\n[bold]Decision list[/bold] (the first rule whose conditions all hold gives the status)")
+    for n, rule in enumerate(therapy.rules, start=1):
+        flag = " [yellow](uncertain)[/yellow]" if rule.uncertain else ""
+        when = _escape(_criteria(kb, rule.when))
+        out.print(f"  {n}. [bold]{status(rule.status)}[/bold] when {when}{flag}")
+        out.print(f"      {_escape(prose(rule.reason, words))} [dim]\\[{', '.join(rule.citations)}][/dim]")
+    out.print(f"  Otherwise [bold]{status(therapy.default.status)}[/bold]: "
+              f"{_escape(prose(therapy.default.reason, words))} "
               f"[dim]\\[{', '.join(therapy.default.citations)}][/dim]")
     if therapy.cautions:
         out.print("\n[bold]Cautions[/bold]")
         for caution in therapy.cautions:
-            flag = " [yellow]UNCERTAIN[/yellow]" if caution.uncertain else ""
-            out.print(f"  {caution.id} (when {_criteria(kb, caution.when)}){flag}: {caution.text} "
+            flag = " [yellow](uncertain)[/yellow]" if caution.uncertain else ""
+            when = _criteria(kb, caution.when)
+            shown = "" if when == "always" else f"When {_escape(when)}: "
+            out.print(f"  • {shown}{_escape(prose(caution.text, words))}{flag} "
                       f"[dim]\\[{', '.join(caution.citations)}][/dim]")
     out.print("\n[bold]Evidence[/bold]")
     for item in evidence:
-        flag = " [yellow]UNCERTAIN[/yellow]" if item.uncertain else ""
-        out.print(f"  {item.id} · level {item.level} · {item.design.replace('_', ' ')}{flag}")
-        out.print(f"      {item.statement} [dim]\\[{item.citation}][/dim]")
+        flag = " [yellow](uncertain)[/yellow]" if item.uncertain else ""
+        level = words.value("evidence_level", item.level)
+        out.print(f"  • Level {_escape(level)} · {item.design.replace('_', ' ')}{flag}")
+        out.print(f"      {_escape(prose(item.statement, words))} [dim]\\[{item.citation}][/dim]")
     out.print("\n[bold]References[/bold]")
     for ref in refs:
         out.print(_escape(f"  [{ref.id}] {ref.citation} {_identifiers(ref)}".rstrip()))

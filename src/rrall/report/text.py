@@ -1,198 +1,223 @@
-"""A readable summary for a person: the frameworks side by side, then reasons and gaps."""
+"""The assessment as text for a person: the one-screen summary by default (frameworks in
+one row, whether they agree on HSCT, the options, the missing tests), everything with
+`full` (reasons, every option, anthracyclines, prognosis, trials, missing data, sources).
+A batch ends with a closing summary: cases, errors, groups."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from rrall.report.fastjson import assessment_json
+from rrall.report.summary import Summary, summarise
+from rrall.report.words import field_words, fraction_words, prose
 
+if TYPE_CHECKING:
     from rrall.assessment import Assessment
     from rrall.errors import CaseInputError
-    from rrall.results import Classification, FrameworkResult
+    from rrall.knowledge.glossary import Glossary
+    from rrall.knowledge.load import KnowledgeBase
 
-
-PHASES = ("reinduction", "consolidation", "definitive", "targeted", "site_directed", "supportive")
-STATUS_STYLE = {"standard": "bold green", "consider": "green", "clinical_trial": "cyan",
+STATUS_STYLE = {"standard": "bold green", "consider": "cyan", "clinical_trial": "blue",
                 "insufficient_data": "magenta", "not_recommended": "red", "not_eligible": "dim"}
 
 
-def _label(value: object) -> str:
-    if value is None:
-        return "-"
-    return str(value).replace("_", " ")
-
-
 class TextRenderer:
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, console: Console | None = None, *, full: bool = False) -> None:
+        self.kb = kb
+        self.words: Glossary = kb.glossary
+        self.full = full
         self.console = console or Console(highlight=False, soft_wrap=False, emoji=False)
         self.errors = Console(file=sys.stderr, highlight=False)
         self.first = True
+        self.assessed = 0
+        self.failed = 0
+        self.groups: dict[str, Counter[str]] = {fid: Counter() for fid in kb.frameworks}
 
     def assessment(self, a: Assessment) -> None:
+        result: dict[str, Any] = orjson.loads(assessment_json(a))
+        s = summarise(result, self.kb, (), self.words)
+        self.assessed += 1
+        for fid, r in result["risk"].items():
+            if fid in self.groups:
+                self.groups[fid][r.get("group") or self.words.value("framework_status", r["status"])] += 1
         out = self.console
         if self.first:
-            out.print(f"[dim]{a.notice}[/dim]")
+            out.print(f"[dim]{escape(a.notice)}[/dim]")
             self.first = False
         out.print()
-        out.rule(f"[bold]{a.case_id}[/bold]  assessed {a.assessment_date}")
-        out.print(f"[dim]engine {a.engine_version} · knowledge {a.knowledge_version} · "
-                  f"input sha256 {a.input_sha256[:12]}…[/dim]")
-        out.print(_summary(a.classification))
-        out.print(self._frameworks(a))
-        for name, result in a.risk.items():
-            out.print(f"\n[bold]{name.upper()}[/bold] · {result.name}")
-            for reason in result.reasons:
-                out.print(f"  • {reason}")
-            for caution in result.cautions:
-                keys = ", ".join(caution.citations)
-                out.print(f"  [yellow]! {_escape(caution.text)}[/yellow] [dim]\\[{keys}][/dim]")
-            out.print(f"  [dim]sources: {', '.join(result.citations)}[/dim]")
-        self._options(a)
-        self._anthracycline(a)
-        self._prognosis(a)
-        self._trials(a)
-        if a.missing_data:
-            out.print("\n[bold]Missing data that would change a result, and work-up not yet reported[/bold]")
-            for item in a.missing_data:
-                test = f"  [dim]({item.test})[/dim]" if item.test else ""
-                out.print(f"  • [cyan]{item.field}[/cyan]{test}")
-                for text in item.decides:
-                    out.print(f"      {_escape(text)}")
-        for warning in a.warnings:
-            out.print(f"[yellow]warning ({warning.code}):[/yellow] {warning.message}")
-        out.print("\n[bold]References[/bold]")
-        for ref in a.references.values():
-            ids = " ".join(f"{k.upper()} {v}" for k, v in
-                           (("pmid", ref.pmid), ("doi", ref.doi), ("nct", ref.nct)) if v)
-            out.print(_escape(f"  [{ref.id}] {ref.citation} {ids}".rstrip()))
-
-    def _options(self, a: Assessment) -> None:
-        lines = ["", "[bold]Treatment options[/bold] [dim](status · one-line reason · sources; "
-                 "? marks what the brief calls uncertain)[/dim]"]
-        for phase in PHASES:
-            shown = [o for o in a.options if o.phase == phase]
-            if not shown:
-                continue
-            lines.append(f"  [underline]{_label(phase)}[/underline]")
-            for option in shown:
-                if option.status == "not_eligible":
-                    continue
-                style = STATUS_STYLE[option.status]
-                lines.append(f"    [{style}]{_label(option.status):<17}[/{style}] {option.name}")
-                sources = ", ".join(option.citations[:4])
-                lines.append(f"{'':22}[dim]{_escape(option.reasons[0])} \\[{sources}][/dim]")
-                for caution in option.cautions:
-                    mark = "? " if caution.uncertain else "! "
-                    lines.append(f"{'':22}[yellow]{mark}{_escape(caution.text)}[/yellow]")
-            excluded = [o for o in shown if o.status == "not_eligible"]
-            if excluded:
-                lines.append("    [dim]not eligible: " + "; ".join(
-                    f"{o.name} ({_escape(o.reasons[0].removeprefix('Not eligible: '))})" for o in excluded)
-                    + "[/dim]")
-        self.console.print("\n".join(lines))
-
-    def _anthracycline(self, a: Assessment) -> None:
-        dose = a.cumulative_anthracycline
-        out = self.console
-        if dose.doxorubicin_equivalent_mg_per_m2 is not None:
-            value = f"{dose.doxorubicin_equivalent_mg_per_m2:f} mg/m²"
-        elif dose.range_mg_per_m2 is not None:
-            value = f"{dose.range_mg_per_m2[0]:f}-{dose.range_mg_per_m2[1]:f} mg/m²"
+        out.rule(f"[bold]{escape(a.case_id)}[/bold]  assessed {a.assessment_date}")
+        out.print(f"[dim]rrall {a.engine_version} · knowledge base {a.knowledge_version} · "
+                  f"input SHA-256 {a.input_sha256[:12]}…[/dim]")
+        self._summary(s)
+        if self.full:
+            self._details(result)
         else:
-            value = _label(dose.status)
-        out.print(f"\n[bold]Cumulative anthracycline[/bold] (doxorubicin equivalent, {dose.table_name}): "
-                  f"{value}")
-        for agent in dose.by_agent:
-            factor = agent.factor or "no factor"
-            out.print(f"  • {agent.agent} {agent.cumulative_mg_per_m2:f} mg/m² × {factor}"
-                      f" = {agent.doxorubicin_equivalent_mg_per_m2 or '?'}")
-        for caution in dose.cautions:
-            sources = ", ".join(caution.citations)
-            out.print(f"  [yellow]! {_escape(caution.text)}[/yellow] [dim]\\[{sources}][/dim]")
+            out.print("[dim]Reasons, every option, prognosis, trials and sources: rrall assess --full[/dim]")
 
-    def _prognosis(self, a: Assessment) -> None:
+    def _summary(self, s: Summary) -> None:
         out = self.console
-        out.print("\n[bold]Prognosis in the literature[/bold] [dim](published figures for populations like"
-                  " this case; not a prediction for this child)[/dim]")
-        if not a.prognosis:
-            out.print("  none of the recorded figures matches this case")
-        for item in a.prognosis:
-            conditions = [*item.missing, *([f"if {item.unchecked}"] if item.unchecked else [])]
-            shown = _escape("; ".join(conditions))
-            flag = "" if item.match == "applies" else f" [dim](may apply: {shown})[/dim]"
-            mark = " [yellow]?[/yellow]" if item.uncertain else ""
-            out.print(f"  • {item.figure}{mark} · {_escape(item.population)} · {item.cohort}"
-                      f"{f' ({item.era})' if item.era else ''} [dim]\\[{item.citation}][/dim]{flag}")
-
-    def _trials(self, a: Assessment) -> None:
-        lines = ["", "[bold]Clinical trials open to enrolment[/bold] [dim](structured criteria only; "
-                 "free-text criteria are for review with the trial team; statuses are dated)[/dim]"]
-        if not a.trials:
-            lines.append("  none in the registry")
-        counts = {s: sum(t.status == s for t in a.trials)
-                  for s in ("potentially_eligible", "needs_data", "ineligible")}
-        for trial in a.trials:
-            if trial.status == "ineligible":
-                continue
-            as_of = f"as of {trial.status_as_of.isoformat()}" if trial.status_as_of else "status undated"
-            lines.append(f"  {_label(trial.status):<21} {trial.id} · {trial.phase or '-'} · "
-                         f"{_label(trial.trial_status)} {as_of}")
-            lines.append(f"{'':24}[dim]{_escape(trial.title)}[/dim]")
-            if trial.missing:
-                lines.append(f"{'':24}[magenta]would decide: {', '.join(trial.missing)}[/magenta]")
-        if counts["ineligible"]:
-            lines.append(f"  [dim]{counts['ineligible']} open trial(s) ineligible; "
-                         "`rrall trials match CASE` shows every criterion[/dim]")
-        self.console.print("\n".join(lines))
-
-    def _frameworks(self, a: Assessment) -> Table:
+        out.print(f"[bold]{escape(s.headline)}[/bold]")
+        for warning in s.warnings:
+            out.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+        if all(f.status == "not_applicable" for f in s.frameworks):
+            self._options_summary(s)
+            return
         table = Table(title="First-relapse frameworks", title_justify="left", expand=False)
         table.add_column("")
-        for name in a.risk:
-            table.add_column(name.upper() if name != "intreall" else "IntReALL")
-        rows: tuple[tuple[str, Callable[[FrameworkResult], str]], ...] = (
-            ("status", lambda r: _label(r.status)),
-            ("group", lambda r: r.group or "-"),
-            ("HSCT in CR2", lambda r: _label(r.hsct_in_cr2)),
-            ("missing", lambda r: "\n".join(m.field for m in r.missing) or "-"),
-            ("cautions", lambda r: str(len(r.cautions)) if r.cautions else "-"),
-        )
-        for title, get in rows:
-            table.add_row(title, *(get(r) for r in a.risk.values()))
-        return table
+        for f in s.frameworks:
+            table.add_column(f.short_name)
+        table.add_row("Group", *(escape("\n".join([f.group, *f.conditions])) for f in s.frameworks))
+        table.add_row("HSCT in second remission", *(escape(f.hsct) for f in s.frameworks))
+        if any(f.missing and not f.conditions for f in s.frameworks):
+            table.add_row("Needs", *(escape(", ".join(f.missing)) or "–" for f in s.frameworks))
+        out.print(table)
+        self._options_summary(s)
+
+    def _options_summary(self, s: Summary) -> None:
+        out = self.console
+        out.print(f"[bold]Transplant:[/bold] {escape(s.hsct)}")
+        for note in s.notes:
+            out.print(f"[yellow]Caution:[/yellow] {escape(note)}")
+        out.print("\n[bold]Treatment to weigh (standard or consider)[/bold]")
+        for o in s.treatment:
+            style = STATUS_STYLE[o.status]
+            extra = f": {o.conditions}" if o.conditions else ""
+            out.print(f"  [{style}]{o.status_words:<9}[/{style}] {escape(o.name + extra)}")
+        if not s.treatment:
+            out.print("  none: every disease-directed option is undecided, for a trial only, or not advised")
+        for o in s.undecided:
+            out.print(f"  [magenta]{'Undecided':<9}[/magenta] {escape(o.name)}: "
+                      f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}")
+        if s.supportive:
+            named = [o.name + ("" if o.status == "standard" else f" ({o.status_words.lower()})")
+                     for o in s.supportive]
+            out.print("[bold]Supportive care:[/bold] " + escape("; ".join(named)))
+        if s.missing:
+            out.print("\n[bold]Tests that would change an answer[/bold]")
+            for n, m in enumerate(s.missing, start=1):
+                test = "" if m.test == m.label else f": {m.test}"
+                changes = "" if m.changes == "relapse work-up" else \
+                    f" [dim](changes {escape(m.changes)})[/dim]"
+                out.print(f"  {n}. {escape(m.label + test)}{changes}")
+            if s.missing_total > len(s.missing):
+                out.print(f"  [dim]{s.missing_total - len(s.missing)} more with --full[/dim]")
+
+    def _details(self, r: dict[str, Any]) -> None:
+        out, words = self.console, self.words
+        for fid, fw in self.kb.frameworks.items():
+            x = r["risk"].get(fid)
+            if x is None:
+                continue
+            out.print(f"\n[bold]{escape(fw.name)}[/bold]")
+            for reason in x["reasons"]:
+                out.print(f"  • {self._prose(reason)}")
+            for m in x["missing"]:
+                label = escape(field_words(m["field"], words))
+                out.print(f"  [magenta]needs {label}[/magenta]: {self._prose(m['decides'])}")
+            for caution in x["cautions"]:
+                mark = "uncertain: " if caution["uncertain"] else ""
+                out.print(f"  [yellow]! {mark}{self._prose(caution['text'])}[/yellow]")
+            out.print(f"  [dim]sources: {escape(', '.join(x['citations']))}[/dim]")
+        self._options(r)
+        self._rest(r)
+
+    def _options(self, r: dict[str, Any]) -> None:
+        out, words = self.console, self.words
+        out.print("\n[bold]Every treatment option[/bold] [dim](status · reason · cautions · sources)[/dim]")
+        for phase in words.values.get("phase", {}):
+            shown = [o for o in r["options"] if o["phase"] == phase]
+            if not shown:
+                continue
+            out.print(f"  [underline]{escape(words.value('phase', phase))}[/underline]")
+            for o in shown:
+                if o["status"] == "not_eligible":
+                    continue
+                style = STATUS_STYLE[o["status"]]
+                said = words.value("option_status", o["status"])
+                out.print(f"    [{style}]{said:<19}[/{style}] {escape(o['name'])}")
+                if o["reasons"]:
+                    sources = escape(", ".join(o["citations"][:4]))
+                    out.print(f"{'':24}{self._prose(o['reasons'][0])} [dim]\\[{sources}][/dim]")
+                for caution in o["cautions"]:
+                    mark = "? " if caution["uncertain"] else "! "
+                    out.print(f"{'':24}[yellow]{mark}{self._prose(caution['text'])}[/yellow]")
+            excluded = [o for o in shown if o["status"] == "not_eligible"]
+            if excluded:
+                why = [f"{escape(o['name'].split(' (')[0])} "
+                       f"({self._prose(o['reasons'][0].removeprefix('Not eligible: '))})"
+                       for o in excluded if o["reasons"]]
+                out.print("    [dim]not eligible: " + "; ".join(why) + "[/dim]")
+
+    def _rest(self, r: dict[str, Any]) -> None:
+        out, words = self.console, self.words
+        dose = r["cumulative_anthracycline"]
+        if dose["doxorubicin_equivalent_mg_per_m2"] is not None:
+            value = f"{dose['doxorubicin_equivalent_mg_per_m2']} mg/m²"
+        elif dose["range_mg_per_m2"]:
+            value = f"{dose['range_mg_per_m2'][0]} to {dose['range_mg_per_m2'][1]} mg/m²"
+        else:
+            value = words.value("anthracycline_status", dose["status"])
+        table = escape(dose["table_name"])
+        out.print(f"\n[bold]Cumulative anthracycline[/bold] (doxorubicin equivalent, {table}): {value}")
+        out.print("\n[bold]Prognosis in the literature[/bold] [dim](figures for populations like this case; "
+                  "not a prediction for this child)[/dim]")
+        for p in r["prognosis"]:
+            unknown = p.get("unchecked") or ", ".join(field_words(f, words) for f in p["missing"])
+            fit = "" if p["match"] == "applies" else \
+                f" [dim](may apply; not checked: {self._prose(unknown)})[/dim]"
+            era = f", {p['era']}" if p.get("era") else ""
+            cohort = escape(p["cohort"] + era)
+            out.print(f"  • {escape(p['figure'])} · {self._prose(p['population'])} · {cohort} "
+                      f"[dim]\\[{escape(p['citation'])}][/dim]{fit}")
+        out.print("\n[bold]Clinical trials open to enrolment[/bold]")
+        for t in r["trials"]:
+            if t["status"] != "ineligible":
+                fit = words.value("trial_fit", t["status"])
+                out.print(f"  {fit:<16} {escape(t['id'])} · {self._prose(t['title'])}")
+        ineligible = sum(t["status"] == "ineligible" for t in r["trials"])
+        if ineligible:
+            out.print(f"  [dim]{ineligible} more not eligible; "
+                      "rrall trials match CASE shows every criterion[/dim]")
+        if r["missing_data"]:
+            out.print("\n[bold]Missing data and work-up[/bold]")
+            for m in r["missing_data"]:
+                out.print(f"  • [cyan]{escape(field_words(m['field'], words))}[/cyan]"
+                          f"{' (' + escape(m['test']) + ')' if m.get('test') else ''}")
+                for text in m["decides"]:
+                    out.print(f"      {self._prose(text)}")
+        for w in r["warnings"]:
+            out.print(f"[yellow]warning:[/yellow] {self._prose(w['message'])}")
+        out.print("\n[bold]References[/bold]")
+        for ref in r["references"].values():
+            ids = " ".join(f"{k.upper()} {ref[k]}" for k in ("pmid", "doi", "nct") if ref.get(k))
+            out.print(escape(f"  [{ref['id']}] {ref['citation']} {ids}".rstrip()))
+
+    def _prose(self, text: str) -> str:
+        return escape(prose(text, self.words))
 
     def error(self, error: CaseInputError) -> None:
-        self.errors.print(f"[red]error:[/red] {_escape(str(error))}")
+        self.failed += 1
+        self.errors.print(f"[red]error:[/red] {escape(str(error))}")
 
     def close(self) -> None:
+        """After several cases (or any error), a closing summary: cases, errors, groups."""
+        if self.assessed + self.failed > 1:
+            out = self.console
+            out.print()
+            out.rule("[bold]Batch summary[/bold]")
+            out.print(f"{self.assessed} case(s) assessed, {self.failed} could not be assessed"
+                      + (" (errors above)" if self.failed else "") + ".")
+            for fid, counts in self.groups.items():
+                shown = ", ".join(f"{g} {n}" for g, n in sorted(counts.items()))
+                out.print(f"  {escape(self.kb.frameworks[fid].short_name)}: {escape(shown) or '–'}")
         self.console.file.flush()
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
-
-
-def _summary(c: Classification) -> str:
-    if c.disease_state == "primary_refractory":
-        return f"{c.immunophenotype}-lineage ALL, primary refractory (no remission after induction)."
-    parts = [f"{c.immunophenotype}-lineage ALL, {_label(c.disease_state)} (relapse {c.relapse_number})",
-             f"on {c.relapse_date}", f"site: {_label(c.site) if c.site else 'unknown'}"]
-    if c.extramedullary_sites:
-        parts.append(f"extramedullary: {', '.join(c.extramedullary_sites)}")
-    parts.append(f"{c.months_from_diagnosis} months from diagnosis")
-    if c.months_from_frontline_end is not None:
-        parts.append(f"{c.months_from_frontline_end} months after end of front-line therapy")
-    elif c.frontline_end == "not_completed":
-        parts.append("during front-line therapy")
-    else:
-        parts.append("end of front-line therapy unknown")
-    if c.timing:
-        parts.append(f"timing BFM/IntReALL/UK {_label(c.timing.bfm)}, COG {_label(c.timing.cog)}")
-    flags = [f for f, on in (("after allogeneic HSCT", c.post_hsct), ("refractory", c.refractory),
-                             ("BCR::ABL1+", c.bcr_abl1)) if on]
-    return "; ".join(parts) + (f". [bold]{', '.join(flags)}[/bold]" if flags else ".")
+__all__ = ["TextRenderer", "fraction_words"]

@@ -4,8 +4,9 @@ missing and what each missing value would give."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rrall.classify.timing import timing_rule
 from rrall.criteria.describe import Describer
@@ -140,7 +141,8 @@ def _reasons(
     hsct_settled: bool,
     view: Resolution[View],
 ) -> list[str]:
-    """One sentence per rule used, quoting the case; rules only some worlds used say so."""
+    """One sentence per rule used, quoting the case. Where the answer depends on data the
+    case does not give, one sentence says what each value would give instead."""
     out: list[str] = []
     words = ev.words
     timing_open = isinstance(world.get(fw.timing_fact), Open)
@@ -151,43 +153,48 @@ def _reasons(
             out.append(f"{lead} {words.plain(fw.timing_fact, rule.category)}: {said}.")
         elif isinstance(rule, Exclusion):
             out.append(f"Does not apply: {rule.reason}")
-        elif isinstance(rule, GroupRow):
-            lead = "Group" if group_settled else "Depending on the missing data, group"
-            out.append(f"{lead} {rule.group}: {said}." + (f" {rule.note}" if rule.note else ""))
-        elif isinstance(rule, HsctRow):
-            lead = (
-                "Transplant in second remission"
-                if hsct_settled
-                else "Depending on the missing data, transplant in second remission"
-            )
-            value = words.plain(f"{fw.id}.hsct_in_cr2", rule.hsct_in_cr2).removeprefix("transplant ")
-            value = value.removesuffix(" in second remission")
+        elif isinstance(rule, GroupRow) and group_settled:
+            out.append(f"Group {rule.group}: {said}." + _note(rule))
+        elif isinstance(rule, HsctRow) and hsct_settled:
             detail = "; ".join(
                 p
                 for p in describer.criterion(rule.when.test, world)
                 if not p.startswith(f"{fw.short_name} group")
             )
             out.append(
-                f"{lead} {value}"
+                f"Transplant in second remission {_hsct_words(words, fw, rule.hsct_in_cr2)}"
                 + (f": {detail}." if detail else ".")
-                + (f" {rule.note}" if rule.note else "")
+                + _note(rule)
             )
     if timing_open and group_settled:
         out.append("The timing is not known, but every timing this case could have gives the same group.")
     if not group_settled:
-        branches = [
-            f"{_say(b.outcome)} if " + " and ".join(c.label for c in conditions(ev.questions, b.when))
-            for b in view.branches()
-        ]
-        out.append("Depends on data the case does not give: " + "; ".join(branches) + ".")
+        out.append(_depends(ev, "Group", view.map(lambda k: k[1] or "does not apply"), str))
+    if not hsct_settled and any(k[0] == "assigned" for k in view.outcomes()):
+        hsct = view.map(lambda k: k[2] or "")
+        out.append(_depends(ev, "Transplant in second remission", hsct, lambda h: _hsct_words(words, fw, h)))
     return out
 
 
-def _say(key: View) -> str:
-    status, group, hsct = key
-    if status == "not_applicable":
+def _note(rule: Rule) -> str:
+    """A row's note, after its reason; an uncertain row's note is its caution instead."""
+    return f" {rule.note}" if rule.note and not rule.uncertain else ""
+
+
+def _hsct_words(words: Any, fw: Framework, value: str) -> str:
+    """'indicated', 'not indicated', 'depends on the treatment backbone'."""
+    if not value:
         return "does not apply"
-    return f"{group}, transplant {str(hsct).replace('_', ' ')}"
+    said: str = words.plain(f"{fw.id}.hsct_in_cr2", value)
+    return said.removeprefix("transplant ").removesuffix(" in second remission")
+
+
+def _depends(ev: Evaluator, what: str, view: Resolution[str], say: Callable[[str], str]) -> str:
+    branches = [
+        f"{say(b.outcome)} if " + " and ".join(c.label for c in conditions(ev.questions, b.when))
+        for b in view.branches()
+    ]
+    return f"{what} depends on data the case does not give: " + "; ".join(branches) + "."
 
 
 def _inputs(used: Iterable[Rule], world: World) -> dict[str, str]:

@@ -140,6 +140,16 @@ class Repository:
                 s.execute(delete(Session).where(Session.user_id == user.id))
             self._audit(s, actor, "user.disable" if disabled else "user.enable", "user", user.id)
 
+    def set_password(self, username: str, password: str, actor: str = "cli") -> None:
+        """A new password; the user's open sessions end (their tokens are kept: revoke them apart)."""
+        with self._tx() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFoundError("user", username)
+            user.password_hash = hash_password(password)
+            s.execute(delete(Session).where(Session.user_id == user.id))
+            self._audit(s, actor, "user.password", "user", user.id)
+
     def user_for_token(self, token: str) -> User | None:
         with self._tx() as s:
             return s.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
@@ -210,6 +220,25 @@ class Repository:
         except IntegrityError:
             raise ConflictError(f"a case with id {document['id']!r} already exists") from None
         return self.case(pk), stored
+
+    def identifiers(self, pk: int) -> dict[str, str]:
+        """The name and record number entered for reports ({} when none)."""
+        record = self.case(pk)
+        return {k: v for k, v in (("name", record.patient_name), ("mrn", record.mrn)) if v}
+
+    def set_identifiers(self, pk: int, name: str, mrn: str, actor: str) -> None:
+        """Store or clear the identifiers; the audit entry names the fields, never their values."""
+        name, mrn = name.strip()[:200], mrn.strip()[:100]
+        with self._tx() as s:
+            record = s.get(CaseRecord, pk)
+            if record is None:
+                raise NotFoundError("case", pk)
+            changed = [f for f, old, new in (("name", record.patient_name, name), ("mrn", record.mrn, mrn))
+                       if (old or "") != new]
+            if not changed:
+                return
+            record.patient_name, record.mrn = name or None, mrn or None
+            self._audit(s, actor, "case.identifiers", "case", pk, fields=changed)
 
     def _id_is_free(self, case_id: str, pk: int | None) -> None:
         found = self.case_by_case_id(case_id)

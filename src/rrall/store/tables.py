@@ -73,6 +73,10 @@ class CaseRecord(Base):
     latest_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What the user entered to identify the child on reports: workbench metadata, never
+    # part of the clinical case, its input hash, the audit details or a log.
+    patient_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mrn: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class CaseVersion(Base):

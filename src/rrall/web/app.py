@@ -29,15 +29,27 @@ HERE = Path(__file__).parent
 
 def templates() -> Environment:
     from rrall.report.html import HERE as REPORTS
-    from rrall.report.html import human
+    from rrall.report.html import human, install_words
 
     env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                            FileSystemLoader(REPORTS / "templates")]),
                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
     env.globals.update(notice=NOTICE, engine_version=__version__)
+    install_words(env)
+    env.tests["date_text"] = is_date_text
     env.filters.update(human=human, ref=lambda c: f"/references#ref-{c}", fid=field_id,
                        singular=lambda s: s[:-1] if s.endswith("s") else s)
     return env
+
+
+def is_date_text(value: object) -> bool:
+    """A real calendar date written YYYY-MM-DD (what a date input can show unchanged)."""
+    from datetime import date
+
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def field_id(name: str) -> str:

@@ -21,6 +21,7 @@ from rrall.case.model import Case
 
 Values = dict[str, list[str]]
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE]-?\d+)?$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}([,\u202f\u00a0 ]\d{3})+(\.\d+)?$")  # 54,000 or 54 000
 TOKENS_NONE = "none"  # typed in a list-of-codes field: tested, none found
 
 
@@ -158,6 +159,11 @@ def _value(w: Widget, values: Values) -> Any:
         return None
     if w.kind == "bool":
         return {"yes": True, "no": False}.get(text, text)
+    if w.kind == "number" and _THOUSANDS.match(text):
+        text = re.sub(r"[,\u202f\u00a0 ]", "", text)
+    if w.kind == "date_or_text":
+        spoken = {o.replace("_", " "): o for o in w.options}  # "not completed" as typed
+        text = spoken.get(text.lower(), text)
     if w.kind == "number" and _NUMBER.match(text):
         number = float(text)
         return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number

@@ -124,7 +124,7 @@ async def call(request: Request, service_id: str,
         except CaseInputError as exc:
             errors = exc.errors
     if errors:
-        return {"cards": missing_cards(errors, imported.warnings, src)}
+        return {"cards": missing_cards(errors, imported.warnings, src, wb.kb.glossary)}
     record, assessment = _stored(wb, imported.document, hook)
     result = result_of(assessment)
     link = f"{settings.public_url.rstrip('/')}/cases/{record}" if settings.public_url else None
@@ -134,7 +134,7 @@ async def call(request: Request, service_id: str,
         cards = order_cards(result, ordered, resistance, src, link)
     else:
         names = {fw.id: fw.short_name for fw in wb.kb.frameworks.values()}
-        cards = assessment_cards(result, src, link, names)
+        cards = assessment_cards(result, src, link, names, wb.kb.glossary)
     # Which cards were shown for which case, so that feedback on a card can be traced to it.
     wb.repo.record(f"cds-hooks:{hook.hook}", "cds.cards", "case", record, service=service_id,
                    cards=[c["uuid"] for c in cards])

@@ -7,7 +7,7 @@ import secrets
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -71,18 +71,55 @@ def serve_command(
     settings = settings_or_exit()
     app = create_app(settings)
     repo = app.state.repo
+    password = ""
     if repo.count_users() == 0:
         password = secrets.token_urlsafe(12)
         repo.add_user("admin", password, "admin", actor="first-start")
-        # To the terminal only, never to the log.
-        typer.echo(f"First start: created user 'admin' with password {password}\n"
-                   "Add more users with `rrall users add NAME --role clinician`.", err=True)
     if load_cases:
         _load(app.state.workbench, load_cases)
     _warm_up(app.state.workbench)
-    typer.echo(f"rrall workbench on http://{host}:{port}/ (database: {_db_kind(settings.database_url)})",
-               err=True)
-    uvicorn.run(QuietErrors(app), host=host, port=port, access_log=False, log_level="info")
+    address = f"http://{host}:{port}/"
+    typer.echo(f"rrall workbench on {address} (database: {_db_kind(settings.database_url)}); "
+               "it runs in the foreground: press Ctrl+C to stop it.", err=True)
+    served: Any = QuietErrors(app)
+    if password:
+        # To the terminal only, never to the log; after uvicorn's start-up lines, so it is
+        # the last thing on the screen and not lost among them.
+        served = AfterStartup(served, first_start_box(address, password))
+    uvicorn.run(served, host=host, port=port, access_log=False, log_level="info")
+
+
+class AfterStartup:
+    """An ASGI wrapper that prints a message to the terminal once the server has started."""
+
+    def __init__(self, app, message: str) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.message = app, message
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        import asyncio
+
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def told(message) -> None:  # type: ignore[no-untyped-def]
+            await send(message)
+            if message.get("type") == "lifespan.startup.complete":
+                asyncio.get_running_loop().call_later(0.3, lambda: typer.echo(self.message, err=True))
+
+        await self.app(scope, receive, told)
+
+
+def first_start_box(address: str, password: str) -> str:
+    """The first administrator's password in a box that stands out from the log lines."""
+    lines = ["First start: rrall created the administrator account.", "",
+             f"  Open     {address}", "  User     admin", f"  Password {password}", "",
+             "Write the password down now: it is shown only this once.",
+             "Change it with: rrall users set-password admin",
+             "Add users with: rrall users add NAME --role clinician"]
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
 
 
 def _warm_up(workbench) -> None:  # type: ignore[no-untyped-def]
@@ -142,17 +179,39 @@ def users_add(
 
     if role not in ROLES:
         raise _fail(f"--role: {role!r} is not a role; allowed: {', '.join(ROLES)}")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise _fail("the password must have at least 10 characters")
+    password = _new_password(password_stdin)
     try:
         _repo().add_user(username, password, role)
     except ConflictError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"user {username!r} added with role {role}")
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise _fail(f"the password has {len(password)} characters; write at least 10")
+    return password
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(show_default=False)],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the new password from stdin.")] = False,
+) -> None:
+    """Give a user a new password (asked twice); their open sessions end."""
+    from rrall.errors import NotFoundError
+
+    password = _new_password(password_stdin)
+    try:
+        _repo().set_password(username, password)
+    except NotFoundError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"password of {username!r} changed; their open sessions are closed")
 
 
 @users_app.command("token")
@@ -210,12 +269,22 @@ class ReportFormat(StrEnum):
 
 def report_command(
     case_file: Annotated[Path, typer.Argument(help="A case file (.json or .yaml).", show_default=False)],
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.html,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="html or pdf.")] = ReportFormat.html,
     family: Annotated[bool, typer.Option("--family", help="The plain-language family summary.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the family summary: en or es.")] = "en",
+    patient_name: Annotated[str, typer.Option("--patient-name", help="The child's name, printed on the "
+                                              "clinician report only (never stored or logged).")] = "",
+    mrn: Annotated[str, typer.Option("--mrn", help="The medical record number, printed on the clinician "
+                                     "report only (never stored or logged).")] = "",
+    contact: Annotated[str, typer.Option("--contact", help="Who the family should call, for the family "
+                                         "summary's contact box (default: RRALL_CARE_TEAM_CONTACT).",
+                                         show_default=False)] = "",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: CASEID-KIND.FORMAT).",
                                              show_default=False)] = None,
 ) -> None:
     """Write the clinician report (or, with --family, the family summary) as HTML or PDF."""
+    import os
+
     import orjson
     import yaml
 
@@ -223,11 +292,14 @@ def report_command(
     from rrall.case.load import load_case
     from rrall.errors import CaseInputError
     from rrall.knowledge.load import default_knowledge
+    from rrall.report.family import family_html, languages
     from rrall.report.fastjson import assessment_json
-    from rrall.report.html import ReportContext, clinician_html, family_html, to_pdf
+    from rrall.report.html import Identifiers, ReportContext, clinician_html, to_pdf
     from rrall.web.workbench import as_json_document
 
     kb = default_knowledge()
+    if lang not in languages(kb):
+        raise _fail(f"--lang: {lang!r} is not a family-summary language; allowed: {', '.join(languages(kb))}")
     try:
         case = load_case(case_file, kb)
     except CaseInputError as exc:
@@ -235,9 +307,13 @@ def report_command(
     result = orjson.loads(assessment_json(assess(case, kb)))
     document = as_json_document(yaml.safe_load(case_file.read_text(encoding="utf-8")))
     kind = "family" if family else "clinician"
-    page = family_html(result) if family else clinician_html(
-        ReportContext(result, document, kb.thresholds.get("mrd_end_of_reinduction", ())))
-    target = out or Path(f"{case.id}-{kind}.{fmt.value}")
+    if family:
+        page = family_html(result, document, kb, lang, None,
+                           contact or os.environ.get("RRALL_CARE_TEAM_CONTACT", ""))
+    else:
+        page = clinician_html(ReportContext(result, document, kb, identifiers=Identifiers(patient_name, mrn)))
+    suffix = f"-{lang}" if family and lang != "en" else ""
+    target = out or Path(f"{case.id}-{kind}{suffix}.{fmt.value}")
     if fmt is ReportFormat.pdf:
         target.write_bytes(to_pdf(page))
     else:

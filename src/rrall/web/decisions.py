@@ -19,7 +19,10 @@ def decision_from_form(form: FormData, record: AssessmentRecord,
     try:
         when = date.fromisoformat(text["decision_date"])
     except ValueError:
-        errors["decision_date"] = "a date written YYYY-MM-DD"
+        given = text["decision_date"]
+        errors["decision_date"] = (
+            f"{given!r} is not a date; pick it in the calendar or write it as 2025-03-21 (year-month-day)"
+            if given else "give the date of the decision")
         when = date.min
     attendees = [a.strip() for a in text["attendees"].replace(";", "\n").replace(",", "\n").splitlines()
                  if a.strip()]

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rrall.store.tables import User
 from rrall.web.auth import checked_form, page_user
-from rrall.web.view import FRAMEWORKS, html
+from rrall.web.view import html
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +59,8 @@ def _rows(request: Request, meeting_id: int) -> list[dict[str, Any]]:
         result = result_of(record) if record else None
         rows.append({
             "case": case, "assessment": record, "r": result,
-            "main": [o for o in (result or {}).get("options", []) if o["status"] in ("standard", "consider")],
+            "main": [o for o in (result or {}).get("options", [])
+                     if o["status"] in ("standard", "consider") and o["phase"] != "supportive"],
             "decisions": [d for d in decisions if d.case_pk == case.id],
         })
     return rows
@@ -72,7 +73,7 @@ def meeting(request: Request, meeting_id: int, user: Viewer) -> HTMLResponse:
     listed = {r["case"].id for r in _rows(request, meeting_id)}
     _total, all_cases = repo.cases(limit=500)
     return html(request, "meeting.html.j2", meeting=found, rows=_rows(request, meeting_id),
-                frameworks=FRAMEWORKS, candidates=[c for c in all_cases if c.id not in listed])
+                candidates=[c for c in all_cases if c.id not in listed])
 
 
 @router.post("/meetings/{meeting_id}/cases")
@@ -90,5 +91,5 @@ def printable(request: Request, meeting_id: int, user: Viewer) -> HTMLResponse:
     rows = _rows(request, meeting_id)
     attendees = sorted({a for r in rows for d in r["decisions"] for a in d.attendees})
     _wb(request).repo.record(user.username, "meeting.print", "meeting", meeting_id)
-    return html(request, "meeting_print.html.j2", meeting=found, rows=rows, frameworks=FRAMEWORKS,
+    return html(request, "meeting_print.html.j2", meeting=found, rows=rows,
                 attendees=attendees)

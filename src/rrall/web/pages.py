@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from rrall.errors import ApiError, CaseInputError, ConflictError
-from rrall.report.html import REPORT_CSP, ReportContext, clinician_html, family_html, to_pdf
+from rrall.report.html import REPORT_CSP, clinician_html, to_pdf
 from rrall.store.passwords import keyed
 from rrall.store.tables import AssessmentRecord, User
 from rrall.web import caseform
@@ -23,7 +23,7 @@ from rrall.web.auth import (
     page_user,
     session_token,
 )
-from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
+from rrall.web.view import assessment_context, html, report_context, safe_next
 from rrall.web.workbench import PlainLoader, Workbench, as_json_document, result_of
 
 router = APIRouter(include_in_schema=False)
@@ -91,15 +91,17 @@ async def logout(request: Request, user: Viewer) -> RedirectResponse:
 
 
 @router.get("/cases")
-def case_list(request: Request, user: Viewer, q: str = "", page: int = 0) -> HTMLResponse:
-    from rrall.web.api import summary
+def case_list(request: Request, user: Viewer, q: str = "", page: int = 0, sort: str = "updated",
+              dir: str = "desc") -> HTMLResponse:
+    from rrall.web.caselist import COLUMNS, case_rows, select_rows
 
-    repo = _wb(request).repo
-    total, records = repo.cases(q.strip(), PAGE, max(page, 0) * PAGE)
-    latest = repo.latest_assessments([r.id for r in records])
-    items = [summary(r, latest.get(r.id)) for r in records]
-    return html(request, "cases.html.j2", items=items, total=total, q=q, page=page,
-                pages=(total + PAGE - 1) // PAGE, frameworks=FRAMEWORKS)
+    wb = _wb(request)
+    if sort not in (*COLUMNS, *wb.kb.frameworks):
+        sort = "updated"
+    rows = select_rows(case_rows(wb.repo, wb.kb, wb.kb.glossary), q.strip(), sort, dir == "desc")
+    page = max(page, 0)
+    return html(request, "cases.html.j2", items=rows[page * PAGE:(page + 1) * PAGE], total=len(rows), q=q,
+                page=page, pages=(len(rows) + PAGE - 1) // PAGE, sort=sort, desc=dir == "desc")
 
 
 # -- the case form ----------------------------------------------------------------------
@@ -113,7 +115,8 @@ def _values(form: FormData) -> caseform.Values:
 
 def _form(request: Request, heading: str, action: str, values: caseform.Values,
           errors: list[Any] | None = None, more: str = "", status: int = 200,
-          import_action: str = "", base_version: str = "") -> HTMLResponse:
+          import_action: str = "", base_version: str = "",
+          identifiers: dict[str, str] | None = None) -> HTMLResponse:
     by_path: dict[str, list[str]] = {}
     shown = _rendered_names(caseform.widgets(), values, more)
     for e in errors or []:
@@ -124,7 +127,7 @@ def _form(request: Request, heading: str, action: str, values: caseform.Values,
     return html(request, "caseform.html.j2", status=status, heading=heading, action=action, values=values,
                 errors=by_path, error_count=len(errors or []), shown=shown, widgets=caseform.widgets(),
                 rows=caseform.rows, token_text=caseform.token_text, more=more, message="",
-                import_action=import_action, base_version=base_version)
+                import_action=import_action, base_version=base_version, identifiers=identifiers or {})
 
 
 def _rendered_names(widgets: list[caseform.Widget], values: caseform.Values, more: str) -> set[str]:
@@ -145,8 +148,10 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
     values = caseform.to_values(caseform.to_document(_values(form)))  # renumbers blank rows away
     chosen = str(form.get("_action", "save"))
     base = str(form.get("_base_version", ""))
+    ids = {k: str(form.get(f"_{k}", "")).strip() for k in ("name", "mrn")}
     if chosen.startswith("more:"):
-        return _form(request, heading, action, values, more=chosen.removeprefix("more:"), base_version=base)
+        return _form(request, heading, action, values, more=chosen.removeprefix("more:"), base_version=base,
+                     identifiers=ids)
     document = caseform.to_document(values)
     try:
         if pk is None:
@@ -155,13 +160,15 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
             based_on = int(base) if base.isdigit() else None
             record, _ = _wb(request).update(pk, document, user.username, based_on)
     except CaseInputError as exc:
-        return _form(request, heading, action, values, exc.errors, status=422, base_version=base)
+        return _form(request, heading, action, values, exc.errors, status=422, base_version=base,
+                     identifiers=ids)
     except ConflictError as exc:
         from rrall.errors import FieldError
 
         path = "id" if "already exists" in str(exc) else ""
         return _form(request, heading, action, values, [FieldError(path, str(exc))], status=409,
-                     base_version=base)
+                     base_version=base, identifiers=ids)
+    _wb(request).repo.set_identifiers(record.id, ids["name"], ids["mrn"], user.username)
     return RedirectResponse(f"/cases/{record.id}", status_code=303)
 
 
@@ -195,7 +202,7 @@ async def import_case(request: Request, user: Clinician) -> Response:
         try:
             document = as_json_document(yaml.load(data.decode("utf-8"), Loader=PlainLoader))  # JSON is YAML
         except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
-            problem = f"not a JSON or YAML case file: {str(exc).splitlines()[0]}"
+            problem = _file_problem(exc)
     if problem or not isinstance(document, dict):
         return _form(request, "New case", "/cases/new", {},
                      [FieldError("file", problem or "a case file holds one JSON/YAML object")],
@@ -209,11 +216,25 @@ async def import_case(request: Request, user: Clinician) -> Response:
     return RedirectResponse(f"/cases/{record.id}", status_code=303)
 
 
+def _file_problem(exc: Exception) -> str:
+    """Where a case file stops being JSON or YAML, by line and column, and what was wrong."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"not a JSON or YAML case file: byte {exc.start + 1} is not UTF-8 text; save the file as "
+                "UTF-8 and import it again")
+    mark = getattr(exc, "problem_mark", None)
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f"not a JSON or YAML case file: {what}"
+    return (f"not a JSON or YAML case file: line {mark.line + 1}, column {mark.column + 1}: {what} "
+            "(check the indentation and that each entry is written “key: value”)")
+
+
 @router.get("/cases/{pk}/edit")
 def edit_case(request: Request, pk: int, user: Clinician) -> HTMLResponse:
     version = _wb(request).repo.version(pk)
     return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
-                 f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version))
+                 f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version),
+                 identifiers=_wb(request).repo.identifiers(pk))
 
 
 @router.post("/cases/{pk}/edit")
@@ -240,7 +261,9 @@ def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = 
     repo.record(user.username, "case.view", "case", pk, assessment=record.id)
     ctx = assessment_context(request, pk, record)
     if meeting is not None:
+        found = repo.meeting(meeting)
         ctx["decision_values"] = {"meeting_id": [str(meeting)]}
+        ctx["default_decision_date"] = found.meeting_date.isoformat()  # decided at that meeting
         ctx["back"] = f"/meetings/{meeting}"
     return html(request, "assessment.html.j2", **ctx)
 
@@ -273,27 +296,43 @@ async def decide(request: Request, pk: int, user: Clinician) -> Response:
 
 @router.get("/cases/{pk}/report.{fmt}")
 def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clinician",
-           assessment: int | None = None) -> Response:
-    if fmt not in ("html", "pdf") or kind not in ("clinician", "family"):
-        raise ApiError(404, "reports are report.html or report.pdf, kind clinician or family")
-    repo = _wb(request).repo
+           assessment: int | None = None, lang: str = "en") -> Response:
+    from rrall.report.family import family_html, languages
+
+    wb = _wb(request)
+    if fmt not in ("html", "pdf") or kind not in ("clinician", "family") or lang not in languages(wb.kb):
+        raise ApiError(404, "reports are report.html or report.pdf, kind clinician or family, "
+                       f"lang one of {', '.join(languages(wb.kb))}")
     record = _chosen_assessment(request, pk, assessment)
-    result = result_of(record)
+    url = request.app.state.settings.public_url
+    ctx = report_context(request, pk, record, f"{url}/cases/{pk}" if url else "")
     if kind == "family":
-        page = family_html(result)
+        decided = ctx.decisions[-1] if ctx.decisions else None
+        page = family_html(ctx.result, ctx.document, wb.kb, lang, decided,
+                           request.app.state.settings.care_team_contact)
     else:
-        decisions = tuple(_decision_dict(d) for d in repo.decisions(pk=pk) if d.assessment_id == record.id)
-        document = repo.version(pk, record.case_version).document
-        thresholds = _wb(request).kb.thresholds.get("mrd_end_of_reinduction", ())
-        url = request.app.state.settings.public_url
-        page = clinician_html(ReportContext(result, document, thresholds, decisions,
-                                            f"{url}/cases/{pk}" if url else ""))
-    repo.record(user.username, f"report.{kind}.{fmt}", "assessment", record.id)
-    name = f"rrall-{kind}-case{pk}-assessment{record.id}.{fmt}"
+        page = clinician_html(ctx)
+    wb.repo.record(user.username, f"report.{kind}.{fmt}", "assessment", record.id)
+    name = f"rrall-{kind}-case{pk}-assessment{record.id}{'' if lang == 'en' else '-' + lang}.{fmt}"
     if fmt == "pdf":
         return Response(to_pdf(page), media_type="application/pdf",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
     return HTMLResponse(page, headers={"content-security-policy": REPORT_CSP})
+
+
+@router.get("/cases/{pk}/charts/{kind}.svg")
+def chart(request: Request, pk: int, kind: str, user: Viewer, assessment: int | None = None) -> Response:
+    """A chart of the assessment page as an image (the same SVG the reports embed)."""
+    from rrall.web.view import charts_of
+
+    if kind not in ("timeline", "mrd"):
+        raise ApiError(404, "charts are timeline.svg or mrd.svg")
+    record = _chosen_assessment(request, pk, assessment)
+    drawn = charts_of(request, pk, record).get(kind)
+    if drawn is None:
+        raise ApiError(404, f"no {kind} chart for this assessment")
+    return Response(drawn.svg, media_type="image/svg+xml",
+                    headers={"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
 @router.get("/cases/{pk}/assessment.fhir.json")
@@ -313,11 +352,6 @@ def fhir_download(request: Request, pk: int, user: Viewer, assessment: int | Non
     body = orjson.dumps(assessment_bundle(result, case, record.created_at), option=orjson.OPT_INDENT_2)
     return Response(body, media_type="application/fhir+json",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
-
-
-def _decision_dict(d: Any) -> dict[str, Any]:
-    return {"decision_date": d.decision_date, "plan": d.plan, "rationale": d.rationale,
-            "attendees": d.attendees, "chosen_options": d.chosen_options, "assessment_id": d.assessment_id}
 
 
 @router.get("/references")

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     secure_cookies: bool = False  # set true behind TLS
     public_url: str = ""  # how clinicians reach the workbench, for links in reports and cards
     cds_clients: str = ""  # JSON file: CDS Hooks client issuer -> its JWKS
+    care_team_contact: str = Field(default="", max_length=500)  # the family summary's "who to call" box
 
     @field_validator("database_url")
     @classmethod
@@ -48,7 +49,7 @@ class Settings(BaseModel):
 
 
 ENV_KEYS = ("database_url", "secret_key", "allowed_origins", "max_body_bytes", "session_hours",
-            "secure_cookies", "public_url", "cds_clients")
+            "secure_cookies", "public_url", "cds_clients", "care_team_contact")
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:

@@ -1,0 +1,111 @@
+"""The family summary's words (knowledge/family/<language>.yaml): versioned with the
+knowledge base, one file per language, each with the readability bound its text is held to.
+
+Unlike the glossary, a family text never falls back to English: a page for a family is in
+one language, so every language file must give every sentence (the lint checks it).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rrall.errors import KnowledgeError
+
+LABELS = ("title", "notice", "what", "plan", "plan_intro", "plan_explain", "choices", "choices_intro",
+          "trials", "support", "next", "questions", "contact", "contact_default", "made", "language_name")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Readability(_Data):
+    """The bound a whole summary is held to: Flesch-Kincaid grade at most N (English), or
+    Fernández-Huerta ease at least N (Spanish; 70-80 reads as sixth or seventh grade)."""
+
+    measure: Literal["flesch_kincaid_grade", "fernandez_huerta"]
+    at_most: float | None = None
+    at_least: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Readability:
+        if (self.at_most is None) == (self.at_least is None):
+            raise ValueError("give exactly one of at_most or at_least")
+        return self
+
+
+class FamilyText(_Data):
+    format_version: Literal[1]
+    language: str = Field(pattern=r"^[a-z]{2}$")
+    name: str
+    readability: Readability
+    citations: dict[str, list[str]]  # part of the text -> the references behind what it states
+    labels: dict[str, str]
+    state: dict[str, str]
+    found_in: str = Field(pattern=r"\{sites\}")
+    sites: dict[str, str]
+    and_: str = Field(alias="and")
+    timing: dict[str, str]
+    lineage: dict[str, str]
+    options: dict[str, str]
+    next_steps: list[str]
+    tests_needed: str
+    questions: list[str]
+
+    def site_sentence(self, sites: list[str]) -> str:
+        words = [self.sites[s] for s in sites if s in self.sites]
+        if not words:
+            return ""
+        joined = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {self.and_} {words[-1]}"
+        return self.found_in.format(sites=joined)
+
+
+def family_folder(root: Path) -> Path:
+    return root / "family"
+
+
+@cache
+def family_texts(root: Path) -> dict[str, FamilyText]:
+    """Every language's family text under a knowledge folder, by language code."""
+    from rrall.knowledge.load import parse_file
+
+    problems: list[str] = []
+    found: dict[str, FamilyText] = {}
+    for path in sorted(family_folder(root).glob("*.yaml")):
+        text = parse_file(FamilyText, path, problems)
+        if text is not None:
+            found[text.language] = text
+    if problems:
+        raise KnowledgeError(problems)
+    if "en" not in found:
+        raise KnowledgeError([f"{family_folder(root)}: the English family text (en.yaml) is missing"])
+    return found
+
+
+def lint_family(root: Path, therapies: set[str], references: set[str]) -> list[str]:
+    """Every language has every sentence English has, words for every therapy option, and
+    citations that resolve."""
+    try:
+        texts = family_texts(root)
+    except KnowledgeError as exc:
+        return exc.problems
+    problems: list[str] = []
+    english = texts["en"]
+    for lang, text in texts.items():
+        where = f"family/{lang}.yaml"
+        problems += [f"{where}: labels: {k!r} is missing" for k in LABELS if k not in text.labels]
+        worded = set(text.options)
+        problems += [f"{where}: options: no words for therapy {t!r}" for t in sorted(therapies - worded)]
+        problems += [f"{where}: options: {t!r} is not a therapy" for t in sorted(worded - therapies)]
+        for part in ("state", "sites", "timing", "lineage"):
+            missing = set(getattr(english, part)) - set(getattr(text, part))
+            problems += [f"{where}: {part}: {k!r} is missing (English has it)" for k in sorted(missing)]
+        if len(text.next_steps) != len(english.next_steps) or len(text.questions) != len(english.questions):
+            problems.append(f"{where}: next_steps and questions must match English one for one")
+        problems += [f"{where}: citations.{part}: {c!r} is not in references.yaml"
+                     for part, ids in text.citations.items() for c in ids if c not in references]
+    return problems

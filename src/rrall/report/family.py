@@ -1,0 +1,81 @@
+"""The family summary: plain sentences chosen by the assessment's facts and the board's
+decision, in the family's language (knowledge/family/<language>.yaml).
+
+When the board has recorded a decision, the plan it chose comes first and the options it
+did not choose are not offered as choices; before that, the options whose status is
+standard or consider are the choices the team may talk about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rrall.knowledge.family import FamilyText, family_texts
+from rrall.knowledge.load import KnowledgeBase
+from rrall.report.html import environment
+
+MAIN_STATUSES = ("standard", "consider")
+
+
+def family_text(kb: KnowledgeBase, lang: str = "en") -> FamilyText:
+    texts = family_texts(kb.root)
+    if lang not in texts:
+        raise ValueError(f"no family summary in {lang!r}; available: {', '.join(sorted(texts))}")
+    return texts[lang]
+
+
+def languages(kb: KnowledgeBase) -> dict[str, str]:
+    """Language code -> its own name, for a language choice."""
+    return {code: text.name for code, text in sorted(family_texts(kb.root).items())}
+
+
+def family_summary(result: dict[str, Any], document: dict[str, Any], kb: KnowledgeBase, lang: str = "en",
+                   decision: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The family summary's content; `decision` is the board's latest decision, if any."""
+    text = family_text(kb, lang)
+    c = result["classification"]
+    about = [text.state.get(c["disease_state"], "")]
+    if c.get("refractory") and c["disease_state"] != "primary_refractory":
+        about.append(text.state["refractory"])
+    if c.get("post_hsct"):
+        about.append(text.state["post_hsct"])
+    about.append(text.lineage.get(c.get("immunophenotype") or "", ""))
+    relapses = document.get("relapses") or []
+    if relapses and c["disease_state"] != "primary_refractory":
+        about.append(text.site_sentence(list(relapses[-1].get("sites") or [])))
+    timing = (c.get("timing") or {}).get("bfm")
+    about.append(text.timing.get(timing or "", ""))
+    options = result["options"]
+    chosen = list((decision or {}).get("chosen_options") or [])
+    if decision is not None:
+        plan = [o for o in options if o["id"] in chosen and o["phase"] != "supportive"]
+        choices, in_trials = [], []
+    else:
+        plan = []
+        choices = [o for o in options if o["status"] in MAIN_STATUSES and o["phase"] != "supportive"]
+        in_trials = [o for o in options if o["status"] == "clinical_trial"]
+    support = [o for o in options if o["phase"] == "supportive"
+               and (o["status"] in MAIN_STATUSES or o["id"] in chosen)]
+    return {
+        "about": [s for s in about if s],
+        "decided": decision is not None,
+        "plan": _words(text, plan),
+        "options": _words(text, choices),
+        "support": _words(text, support),
+        "in_trials": _words(text, in_trials),
+        "tests_needed": text.tests_needed if result["missing_data"] else None,
+        "next_steps": text.next_steps,
+        "questions": text.questions,
+    }
+
+
+def _words(text: FamilyText, options: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(text.options[o["id"]] for o in options if o["id"] in text.options))
+
+
+def family_html(result: dict[str, Any], document: dict[str, Any], kb: KnowledgeBase, lang: str = "en",
+                decision: dict[str, Any] | None = None, contact: str = "") -> str:
+    text = family_text(kb, lang)
+    return environment().get_template("family.html.j2").render(
+        r=result, s=family_summary(result, document, kb, lang, decision), t=text.labels, lang=lang,
+        contact=contact.strip())

@@ -1,0 +1,114 @@
+"""The one-screen summary: frameworks in one row, the HSCT line, the top missing tests,
+options split into treatment and supportive care, and conditional answers (the engine's
+`branches`) read as 'standard if BCR::ABL1 negative; consider if BCR::ABL1 positive'."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from typing import Any
+
+import orjson
+
+from rrall.assessment import assess
+from rrall.case.load import load_case
+from rrall.knowledge.load import KnowledgeBase
+from rrall.report.fastjson import assessment_json
+from rrall.report.html import ReportContext, clinician_html
+from rrall.report.summary import TOP_MISSING, summarise
+from rrall.report.words import age_words, field_words, fraction_words
+from tests.conftest import ROOT
+from tests.report.test_html import visible_text
+from tests.web.conftest import example
+
+
+def _result(name: str, kb: KnowledgeBase) -> dict[str, Any]:
+    case = load_case(ROOT / "examples" / "cases" / f"{name}.yaml", kb)
+    loaded: dict[str, Any] = orjson.loads(assessment_json(assess(case, kb)))
+    return loaded
+
+
+def test_frameworks_in_knowledge_base_order_and_the_hsct_line(kb: KnowledgeBase) -> None:
+    s = summarise(_result("b-marrow-late", kb), kb)
+    assert [f.short_name for f in s.frameworks] == [fw.short_name for fw in kb.frameworks.values()]
+    assert s.hsct.startswith("The frameworks differ on HSCT in second remission:")
+    assert "not indicated under BFM and COG" in s.hsct and "indicated under UK" in s.hsct
+    agreed = summarise(_result("t-combined-early", kb), kb)
+    assert agreed.hsct == "All four frameworks indicate HSCT in second remission."
+    later = summarise(_result("second-relapse", kb), kb)
+    assert "do not apply" in later.hsct
+
+
+def test_missing_tests_top_five_frameworks_first(kb: KnowledgeBase) -> None:
+    s = summarise(_result("b-iem-early", kb), kb)
+    assert len(s.missing) <= TOP_MISSING and s.missing_total >= len(s.missing)
+    assert s.missing[0].label == "MRD at the end of reinduction" and "BFM" in s.missing[0].changes
+
+
+def test_treatment_and_supportive_care_apart(kb: KnowledgeBase) -> None:
+    s = summarise(_result("ph-positive-t315i", kb), kb)
+    treatment = [o.id for o in s.treatment]
+    assert "ponatinib" in treatment and "imatinib" not in treatment
+    assert all(o.status in ("standard", "consider") for o in (*s.treatment, *s.supportive))
+    assert "pjp_prophylaxis" in [o.id for o in s.supportive] and "pjp_prophylaxis" not in treatment
+
+
+def test_branches_read_as_conditions(kb: KnowledgeBase) -> None:
+    result = copy.deepcopy(_result("b-marrow-early", kb))
+    option = next(o for o in result["options"] if o["id"] == "blinatumomab")
+    option["status"] = "insufficient_data"
+    option["branches"] = [
+        {"when": [{"field": "relapses[-1].bcr_abl1", "value": False, "label": "BCR::ABL1 negative"}],
+         "status": "standard", "group": None, "hsct_in_cr2": None},
+        {"when": [{"field": "relapses[-1].bcr_abl1", "value": True, "label": "BCR::ABL1 positive"}],
+         "status": "consider", "group": None, "hsct_in_cr2": None}]
+    bfm = result["risk"]["bfm"]
+    mrd = "mrd[timepoint=end_of_reinduction]"
+    bfm.update(status="insufficient_data", group=None, hsct_in_cr2=None, branches=[
+        {"when": [{"field": mrd, "value": "below", "label": "MRD below 10⁻³"}],
+         "status": "assigned", "group": "S2", "hsct_in_cr2": "not_indicated"},
+        {"when": [{"field": mrd, "value": "at_least", "label": "MRD 10⁻³ or more"}],
+         "status": "assigned", "group": "S2", "hsct_in_cr2": "indicated"}])
+    s = summarise(result, kb)
+    undecided = next(o for o in s.undecided if o.id == "blinatumomab")
+    assert undecided.conditions == "standard if BCR::ABL1 negative; consider if BCR::ABL1 positive"
+    line = s.frameworks[0]
+    assert line.group == "needs more data"
+    assert line.conditions == ("S2 (not indicated) if MRD below 10⁻³", "S2 (indicated) if MRD 10⁻³ or more")
+    page = visible_text(clinician_html(ReportContext(result, example("b-marrow-early"), kb), appendix=False))
+    assert "standard if BCR::ABL1 negative; consider if BCR::ABL1 positive" in page
+    assert "S2 (indicated) if MRD 10⁻³ or more" in page
+
+
+def test_results_without_branches_still_render(kb: KnowledgeBase) -> None:
+    """A stored assessment from before the engine gave branches still renders."""
+    result = _result("b-iem-early", kb)
+    for block in [*result["risk"].values(), *result["options"]]:
+        block.pop("branches", None)
+    page = visible_text(clinician_html(ReportContext(result, example("b-iem-early"), kb), appendix=False))
+    assert "needs MRD at the end of reinduction" in page
+
+
+def test_clinical_formatting() -> None:
+    assert age_words(8.92) == "8 years 11 months" and age_words(0.58) == "7 months"
+    assert age_words(1.0) == "1 year"
+    assert fraction_words("0.0001") == "10⁻⁴ (0.01 %)" and fraction_words("0.00052") == "5.2 × 10⁻⁴ (0.052 %)"
+    assert fraction_words(0) == "not detected"
+
+
+def test_field_paths_in_the_words_of_the_form(kb: KnowledgeBase) -> None:
+    words = kb.glossary
+    assert field_words("relapses[0].date", words) == "Date of relapse (relapse 1)"  # 1-based, as the form
+    assert field_words("relapses[-1].cd19", words) == "CD19 at relapse"
+    assert field_words("mrd[timepoint=end_of_reinduction]", words) == "MRD at the end of reinduction"
+    assert field_words("relapses[1]", words) == "Relapse 2"
+
+
+def test_rrall_assess_does_not_import_matplotlib() -> None:
+    """Charts import matplotlib when one is drawn; the command line never draws one."""
+    code = ("import sys\nfrom rrall.cli import app\ntry:\n    app(['assess', sys.argv[1]])\n"
+            "except SystemExit:\n    pass\nprint('matplotlib' in sys.modules)")
+    case = ROOT / "examples" / "cases" / "b-marrow-late.yaml"
+    done = subprocess.run([sys.executable, "-c", code, str(case)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("False"), done.stdout[-300:]
