@@ -105,25 +105,28 @@ def _db_kind(url: str) -> str:
 
 
 def _load(workbench, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
-    import yaml
-
     from rrall.case.load import CASE_SUFFIXES
+    from rrall.case.untrusted import read_document
     from rrall.errors import CaseInputError
-    from rrall.web.workbench import as_json_document
 
     stored = skipped = 0
     files = [p for path in paths for p in (sorted(path.iterdir()) if path.is_dir() else [path])
              if p.suffix in CASE_SUFFIXES]
     for file in files:
         try:
-            document = as_json_document(yaml.safe_load(file.read_text(encoding="utf-8")))
-            if not isinstance(document, dict) or workbench.repo.case_by_case_id(str(document.get("id"))):
+            document = read_document(file.read_bytes())
+            if not isinstance(document, dict):
+                raise ValueError("a case file holds one JSON/YAML object")
+            if workbench.repo.case_by_case_id(str(document.get("id"))):
                 skipped += 1
                 continue
             workbench.create(document, "loader")
             stored += 1
-        except (CaseInputError, yaml.YAMLError, OSError) as exc:
+        except CaseInputError as exc:
             typer.echo(f"{file}: not loaded: {exc}", err=True)
+            skipped += 1
+        except (ValueError, OSError) as exc:  # ValueError: not UTF-8, YAML or a case's shape
+            typer.echo(f"{file}: not loaded: not a JSON or YAML case file: {exc}", err=True)
             skipped += 1
     typer.echo(f"Loaded {stored} case(s) from {len(files)} file(s); {skipped} skipped.", err=True)
 
@@ -216,15 +219,14 @@ def report_command(
 ) -> None:
     """Write the clinician report (or, with --family, the family summary) as HTML or PDF."""
     import orjson
-    import yaml
 
     from rrall.assessment import assess
     from rrall.case.load import load_case
+    from rrall.case.untrusted import read_document
     from rrall.errors import CaseInputError
     from rrall.knowledge.load import default_knowledge
     from rrall.report.fastjson import assessment_json
     from rrall.report.html import ReportContext, clinician_html, family_html, to_pdf
-    from rrall.web.workbench import as_json_document
 
     kb = default_knowledge()
     try:
@@ -232,7 +234,7 @@ def report_command(
     except CaseInputError as exc:
         raise _fail(str(exc)) from None
     result = orjson.loads(assessment_json(assess(case, kb)))
-    document = as_json_document(yaml.safe_load(case_file.read_text(encoding="utf-8")))
+    document = read_document(case_file.read_bytes())  # load_case read it: it is a valid case
     kind = "family" if family else "clinician"
     page = family_html(result) if family else clinician_html(
         ReportContext(result, document, kb.thresholds.get("mrd_end_of_reinduction", ())))

@@ -6,11 +6,11 @@ import re
 import secrets
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from rrall.case.untrusted import read_document
 from rrall.errors import CaseInputError, ConflictError
 from rrall.report.html import REPORT_CSP, ReportContext, clinician_html, family_html, to_pdf
 from rrall.store.passwords import keyed
@@ -25,7 +25,7 @@ from rrall.web.auth import (
 )
 from rrall.web.errors import ApiError
 from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
-from rrall.web.workbench import PlainLoader, Workbench, as_json_document, result_of
+from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(page_user("viewer"))]
@@ -194,9 +194,11 @@ async def import_case(request: Request, user: Clinician) -> Response:
         problem = f"the file is over {UPLOAD_LIMIT} bytes"
     else:
         try:
-            document = as_json_document(yaml.load(data.decode("utf-8"), Loader=PlainLoader))  # JSON is YAML
-        except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
-            problem = f"not a JSON or YAML case file: {str(exc).splitlines()[0]}"
+            document = read_document(data.decode("utf-8"))  # JSON is YAML
+        except UnicodeDecodeError:
+            problem = "not a JSON or YAML case file: it is not UTF-8 text"
+        except ValueError as exc:
+            problem = f"not a JSON or YAML case file: {exc}"
     if problem or not isinstance(document, dict):
         return _form(request, "New case", "/cases/new", {},
                      [FieldError("file", problem or "a case file holds one JSON/YAML object")],
