@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from rrall.case.model import CASE_ID_MAX
 from rrall.errors import ConflictError, NotFoundError
 from rrall.store.passwords import check_password, hash_password, new_token, token_sha256
 from rrall.store.tables import (
@@ -228,6 +229,9 @@ class Repository:
             return s.scalar(select(CaseRecord).where(CaseRecord.case_id == case_id))
 
     def cases(self, query: str = "", limit: int = 50, offset: int = 0) -> tuple[int, Sequence[CaseRecord]]:
+        query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
+        if len(query) > CASE_ID_MAX:  # no id contains it; SQLite refuses LIKE patterns over 50,000 bytes
+            return 0, []
         where = CaseRecord.case_id.ilike(f"%{_escape_like(query)}%", escape="\\") if query else None
         with self._tx() as s:
             stmt = select(CaseRecord).order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc())

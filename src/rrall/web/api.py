@@ -7,17 +7,16 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi import Path as PathParam
 from pydantic import AfterValidator, BaseModel, Field
 
 from rrall.store.repository import NewDecision
 from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
 from rrall.web.auth import api_user
 from rrall.web.errors import ApiError
+from rrall.web.params import MAX_ID, Offset, Pk
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/api/v1")
-Pk = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # stored ids are 32-bit on PostgreSQL
 Viewer = Annotated[User, Depends(api_user("viewer"))]
 Clinician = Annotated[User, Depends(api_user("clinician"))]
 Admin = Annotated[User, Depends(api_user("admin"))]
@@ -72,13 +71,13 @@ class AssessmentMeta(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    assessment_id: int
+    assessment_id: Annotated[int, Field(ge=1, le=MAX_ID)]
     decision_date: date
     attendees: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(min_length=1)
     chosen_options: list[Text] = Field(default_factory=list)
     plan: Text = Field(min_length=1, max_length=20_000)
     rationale: Text = Field(default="", max_length=20_000)
-    meeting_id: int | None = None
+    meeting_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
 class DecisionOut(DecisionIn):
@@ -91,7 +90,7 @@ class DecisionOut(DecisionIn):
 class MeetingIn(BaseModel):
     title: Text = Field(min_length=1, max_length=200)
     meeting_date: date
-    case_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list)
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list)
 
 
 class MeetingOut(BaseModel):
@@ -155,7 +154,7 @@ async def assess_case(request: Request, user: Viewer) -> Response:
 
 @router.get("/cases", tags=["cases"], summary="List cases, newest first; `q` searches the case id")
 def list_cases(request: Request, user: Viewer, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               offset: Annotated[int, Query(ge=0)] = 0) -> CaseList:
+               offset: Offset = 0) -> CaseList:
     repo = _wb(request).repo
     total, records = repo.cases(q.replace("\x00", ""), limit, offset)
     latest = repo.latest_assessments([r.id for r in records])
@@ -305,7 +304,7 @@ def trials(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/audit", tags=["admin"], summary="The audit log, newest first (admin)")
 def audit(request: Request, user: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-          offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+          offset: Offset = 0) -> list[dict[str, Any]]:
     return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
              "object_type": e.object_type, "object_id": e.object_id, "detail": e.detail}
             for e in _wb(request).repo.audit_log(limit, offset)]

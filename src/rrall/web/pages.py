@@ -24,6 +24,7 @@ from rrall.web.auth import (
     session_token,
 )
 from rrall.web.errors import ApiError
+from rrall.web.params import OptionalId, PageNumber, Pk, form_id
 from rrall.web.view import FRAMEWORKS, assessment_context, html, safe_next
 from rrall.web.workbench import Workbench, result_of
 
@@ -92,7 +93,7 @@ async def logout(request: Request, user: Viewer) -> RedirectResponse:
 
 
 @router.get("/cases")
-def case_list(request: Request, user: Viewer, q: str = "", page: int = 0) -> HTMLResponse:
+def case_list(request: Request, user: Viewer, q: str = "", page: PageNumber = 0) -> HTMLResponse:
     from rrall.web.api import summary
 
     repo = _wb(request).repo
@@ -141,7 +142,7 @@ def _rendered_names(widgets: list[caseform.Widget], values: caseform.Values, mor
     return names
 
 
-async def _submit(request: Request, user: User, heading: str, action: str, pk: int | None) -> Response:
+async def _submit(request: Request, user: User, heading: str, action: str, pk: Pk | None) -> Response:
     form = await checked_form(request)
     values = caseform.to_values(caseform.to_document(_values(form)))  # renumbers blank rows away
     chosen = str(form.get("_action", "save"))
@@ -153,7 +154,7 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
         if pk is None:
             record, _ = _wb(request).create(document, user.username)
         else:
-            based_on = int(base) if base.isdigit() else None
+            based_on = form_id(base)
             record, _ = _wb(request).update(pk, document, user.username, based_on)
     except CaseInputError as exc:
         return _form(request, heading, action, values, exc.errors, status=422, base_version=base)
@@ -213,14 +214,14 @@ async def import_case(request: Request, user: Clinician) -> Response:
 
 
 @router.get("/cases/{pk}/edit")
-def edit_case(request: Request, pk: int, user: Clinician) -> HTMLResponse:
+def edit_case(request: Request, pk: Pk, user: Clinician) -> HTMLResponse:
     version = _wb(request).repo.version(pk)
     return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
                  f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version))
 
 
 @router.post("/cases/{pk}/edit")
-async def save_case(request: Request, pk: int, user: Clinician) -> Response:
+async def save_case(request: Request, pk: Pk, user: Clinician) -> Response:
     _wb(request).repo.case(pk)
     return await _submit(request, user, "Edit case", f"/cases/{pk}/edit", pk)
 
@@ -235,8 +236,8 @@ def _chosen_assessment(request: Request, pk: int, assessment: int | None) -> Ass
 
 
 @router.get("/cases/{pk}")
-def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = None,
-              meeting: int | None = None) -> HTMLResponse:
+def case_page(request: Request, pk: Pk, user: Viewer, assessment: OptionalId = None,
+              meeting: OptionalId = None) -> HTMLResponse:
     """`meeting`: opened from a meeting's list, so a decision is recorded for that meeting."""
     repo = _wb(request).repo
     record = _chosen_assessment(request, pk, assessment)
@@ -249,21 +250,21 @@ def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = 
 
 
 @router.post("/cases/{pk}/reassess")
-async def reassess(request: Request, pk: int, user: Clinician) -> RedirectResponse:
+async def reassess(request: Request, pk: Pk, user: Clinician) -> RedirectResponse:
     await checked_form(request)
     _wb(request).reassess(pk, user.username)
     return RedirectResponse(f"/cases/{pk}", status_code=303)
 
 
 @router.post("/cases/{pk}/decisions")
-async def decide(request: Request, pk: int, user: Clinician) -> Response:
+async def decide(request: Request, pk: Pk, user: Clinician) -> Response:
     from rrall.web.decisions import decision_from_form
 
     form = await checked_form(request)
-    sent = str(form.get("assessment_id", ""))
-    if not sent.isdigit():
+    sent = form_id(str(form.get("assessment_id", "")))
+    if sent is None:
         raise ApiError(422, "the decision form names no assessment: reload the case page")
-    record = _chosen_assessment(request, pk, int(sent))
+    record = _chosen_assessment(request, pk, sent)
     new, errors = decision_from_form(form, record, result_of(record))
     back = str(form.get("back", "")) or f"/cases/{pk}"
     if errors:
@@ -275,8 +276,8 @@ async def decide(request: Request, pk: int, user: Clinician) -> Response:
 
 
 @router.get("/cases/{pk}/report.{fmt}")
-def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clinician",
-           assessment: int | None = None) -> Response:
+def report(request: Request, pk: Pk, fmt: str, user: Viewer, kind: str = "clinician",
+           assessment: OptionalId = None) -> Response:
     if fmt not in ("html", "pdf") or kind not in ("clinician", "family"):
         raise ApiError(404, "reports are report.html or report.pdf, kind clinician or family")
     repo = _wb(request).repo
@@ -300,7 +301,7 @@ def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clini
 
 
 @router.get("/cases/{pk}/assessment.fhir.json")
-def fhir_download(request: Request, pk: int, user: Viewer, assessment: int | None = None) -> Response:
+def fhir_download(request: Request, pk: Pk, user: Viewer, assessment: OptionalId = None) -> Response:
     """The assessment as a FHIR R4 Bundle, for the record or another system."""
     import orjson
 
@@ -330,7 +331,7 @@ def references(request: Request, user: Viewer) -> HTMLResponse:
 
 
 @router.get("/audit")
-def audit(request: Request, user: Admin, page: int = 0) -> HTMLResponse:
+def audit(request: Request, user: Admin, page: PageNumber = 0) -> HTMLResponse:
     entries = _wb(request).repo.audit_log(200, max(page, 0) * 200)
     return html(request, "audit.html.j2", entries=entries, page=page)
 

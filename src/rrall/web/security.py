@@ -8,7 +8,7 @@ import time
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rrall.web.errors import error_body
+from rrall.web.errors import error_body, internal_error
 
 log = logging.getLogger("rrall.web")
 
@@ -75,6 +75,15 @@ class SecurityMiddleware:
             if not responded:
                 await self._too_large(send)
             status = 413
+        except Exception as exc:
+            # Answered here, not by Starlette's outermost handler, so that the 500 gets the
+            # security headers and the request its log line. The exception's text may quote
+            # patient data: only its type is logged.
+            route = getattr(scope.get("route"), "path", "(unrouted)")
+            log.error("internal error %s on %s %s", type(exc).__name__, scope["method"], route)
+            if not responded:
+                await internal_error(scope, receive, with_headers)
+            status = 500
         route = getattr(scope.get("route"), "path", "(unrouted)")
         log.info("%s %s %s %.1fms", scope["method"], route, status, (time.perf_counter() - started) * 1000)
 
