@@ -111,6 +111,12 @@ class Repository:
                         user.id if user else None)
             return user if ok else None
 
+    def login_throttled(self, username: str) -> None:
+        """A login refused unchecked, after too many failures for the name (no scrypt work)."""
+        with self._tx() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            self._audit(s, "anonymous", "login.throttled", "user", user.id if user else None)
+
     def issue_token(self, username: str, name: str, actor: str = "cli") -> str:
         token = new_token()
         with self._tx() as s:

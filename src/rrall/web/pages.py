@@ -65,6 +65,7 @@ async def login(request: Request) -> Response:
     target = safe_next(str(form.get("next", "/cases")))
     failures = request.app.state.failed_logins
     if failures.blocked(username):
+        _wb(request).repo.login_throttled(username)
         raise ApiError(429, "too many failed logins for this user: wait 15 minutes or ask an admin")
     user = _wb(request).repo.authenticate(username, password)
     if user is None:
@@ -216,6 +217,7 @@ async def import_case(request: Request, user: Clinician) -> Response:
 @router.get("/cases/{pk}/edit")
 def edit_case(request: Request, pk: Pk, user: Clinician) -> HTMLResponse:
     version = _wb(request).repo.version(pk)
+    _wb(request).repo.record(user.username, "case.edit_form", "case", pk, version=version.version)
     return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
                  f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version))
 
