@@ -18,7 +18,7 @@ from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.store.db import open_engine, upgrade
 from rrall.store.repository import Repository
 from rrall.web import api, cds, errors, meetings, pages
-from rrall.web.auth import FailedLogins, LoginRequired
+from rrall.web.auth import FailedLogins, LoginRequired, password_check_limiter
 from rrall.web.cdsauth import CdsClients
 from rrall.web.security import SecurityMiddleware
 from rrall.web.settings import Settings
@@ -59,6 +59,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     app.state.workbench = Workbench(repo, kb)
     app.state.templates = templates()
     app.state.failed_logins = FailedLogins()
+    app.state.password_checks = password_check_limiter()
     app.state.cds_clients = CdsClients.from_file(settings.cds_clients)
     errors.install(app)
 

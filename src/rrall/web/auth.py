@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 from fastapi import Request
 from starlette.datastructures import FormData
 
@@ -88,6 +91,22 @@ async def checked_form(request: Request) -> FormData:
     if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(request)):
         raise ApiError(403, "the form's security token is missing or stale: reload the page and retry")
     return form
+
+
+async def check_password(request: Request, username: str, password: str) -> User | None:
+    """The user, if the password is theirs. The scrypt check takes tens of milliseconds of
+    CPU: it runs in a worker thread (hashlib releases the GIL), at most `password_checks`
+    at a time, so that a flood of logins neither stalls the event loop (every other
+    request waited behind it) nor takes every core and 16 MB of memory per check."""
+    limiter: anyio.CapacityLimiter = request.app.state.password_checks
+    user: User | None = await anyio.to_thread.run_sync(
+        request.app.state.repo.authenticate, username, password, limiter=limiter)
+    return user
+
+
+def password_check_limiter() -> anyio.CapacityLimiter:
+    """Half the cores, at least one: the rest stay free for everyone else's requests."""
+    return anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) // 2))
 
 
 class FailedLogins:

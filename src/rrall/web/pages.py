@@ -19,6 +19,7 @@ from rrall.web import caseform
 from rrall.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    check_password,
     checked_form,
     page_user,
     session_token,
@@ -67,7 +68,7 @@ async def login(request: Request) -> Response:
     if failures.blocked(username):
         _wb(request).repo.login_throttled(username)
         raise ApiError(429, "too many failed logins for this user: wait 15 minutes or ask an admin")
-    user = _wb(request).repo.authenticate(username, password)
+    user = await check_password(request, username, password)
     if user is None:
         failures.failed(username)
         return html(request, "login.html.j2", status=401, login_csrf=expected, next=target,
