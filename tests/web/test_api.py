@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from rrall.web.app import create_app
 from tests.web.conftest import Workbench, example, settings_for
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 ERROR_KEYS = {"status", "code", "message", "errors"}
 
 

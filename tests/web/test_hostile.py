@@ -16,6 +16,8 @@ from tests.case.test_untrusted import ALIAS_BOMB, nested
 from tests.web.conftest import Workbench, example
 from tests.web.test_api import error
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 
 def _import(bench: Workbench, content: bytes) -> Any:
     bench.login()

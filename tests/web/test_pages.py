@@ -13,6 +13,8 @@ from pypdf import PdfReader
 
 from tests.web.conftest import PASSWORD, Workbench, example
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 
 def _create(bench: Workbench, name: str = "b-marrow-early") -> int:
     response = bench.client.post("/api/v1/cases", json=example(name), headers=bench.auth())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -63,6 +64,7 @@ def serve_command(
     """Start the tumor-board workbench (web pages and the REST API under /api/v1)."""
     import uvicorn
 
+    from rrall.trials.registry import rrall_home
     from rrall.web.app import create_app
     from rrall.web.security import QuietErrors
 
@@ -73,15 +75,39 @@ def serve_command(
     if repo.count_users() == 0:
         password = secrets.token_urlsafe(12)
         repo.add_user("admin", password, "admin", actor="first-start")
-        # To the terminal only, never to the log.
-        typer.echo(f"First start: created user 'admin' with password {password}\n"
-                   "Add more users with `rrall users add NAME --role clinician`.", err=True)
+        show_first_password(password, rrall_home())
     if load_cases:
         _load(app.state.workbench, load_cases)
     _warm_up(app.state.workbench)
     typer.echo(f"rrall workbench on http://{host}:{port}/ (database: {_db_kind(settings.database_url)})",
                err=True)
     uvicorn.run(QuietErrors(app), host=host, port=port, access_log=False, log_level="info")
+
+
+def show_first_password(password: str, home: Path, stdout: TextIO | None = None) -> None:
+    """The first-start admin password, shown once and never to the log stream (stderr,
+    where logging and a service manager's capture go). On a terminal: in a box on
+    standard output. Otherwise (a service, a container, output to a file): in
+    RRALL_HOME/admin-password, readable by this account only, and stderr says where."""
+    out = stdout or sys.stdout
+    if out.isatty():
+        lines = ["First start: created the user 'admin'.",
+                 f"Its password (shown once, never logged): {password}",
+                 "Log in, then add people: rrall users add NAME --role clinician"]
+        width = max(map(len, lines))
+        box = ["+" + "-" * (width + 2) + "+", *(f"| {line.ljust(width)} |" for line in lines),
+               "+" + "-" * (width + 2) + "+"]
+        print("\n".join(box), file=out, flush=True)
+        return
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = home / "admin-password"
+    path.unlink(missing_ok=True)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w") as file:
+        file.write(password + "\n")
+    typer.echo(f"First start: created the user 'admin'. Standard output is not a terminal, so its "
+               f"password is in {path} (readable by this account only); delete the file once you "
+               "have logged in.", err=True)
 
 
 def _warm_up(workbench) -> None:  # type: ignore[no-untyped-def]
