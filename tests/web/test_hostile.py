@@ -161,3 +161,20 @@ def test_a_500_gets_the_security_headers_and_a_log_line(bench: Workbench,
     assert any(m.startswith("GET /api/v1/boom 500 ") for m in said)
     assert any(m.startswith("GET /boom 500 ") for m in said)
     assert not any("MRN" in m for m in said)
+
+
+def test_loopback_is_the_peer_address_never_the_host_header() -> None:
+    """For the CDS Hooks rule without RRALL_PUBLIC_URL (web/cds.py reads the Host header
+    today: `Host: 127.0.0.1` from anywhere passed)."""
+    from starlette.requests import Request
+
+    from rrall.web.security import from_loopback
+
+    def request(peer: str, host: str) -> Request:
+        return Request({"type": "http", "method": "POST", "path": "/cds-services/x", "query_string": b"",
+                        "headers": [(b"host", host.encode())], "client": (peer, 50000), "server": (host, 80)})
+
+    assert from_loopback(request("127.0.0.1", "ehr.example")) and from_loopback(request("::1", "x"))
+    assert from_loopback(request("127.8.0.3", "x"))
+    for peer in ("10.1.2.3", "203.0.113.9", "testclient", ""):
+        assert not from_loopback(request(peer, "127.0.0.1")), peer

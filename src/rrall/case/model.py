@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from rrall.case.vocabulary import (
     AgentResponse,
@@ -178,7 +179,19 @@ class Performance(_Strict):
     date: IsoDate | None = None
 
 
+# A case without a relapse is primary refractory disease, the only disease state rrall
+# assesses without one (case/checks.py refuses the rest): the schema says so too.
+_PRIMARY_REFRACTORY: JsonDict = {"required": ["induction_outcome"],
+                                  "properties": {"induction_outcome": {"const": "induction_failure"}}}
+RELAPSE_OR_PRIMARY_REFRACTORY: JsonDict = {"anyOf": [
+    {"required": ["relapses"], "properties": {"relapses": {"minItems": 1}}},
+    {"required": ["diagnosis"], "properties": {"diagnosis": _PRIMARY_REFRACTORY}},
+]}
+
+
 class Case(_Strict):
+    model_config = ConfigDict(json_schema_extra=RELAPSE_OR_PRIMARY_REFRACTORY)
+
     id: CaseId
     sex: Sex
     date_of_birth: IsoDate

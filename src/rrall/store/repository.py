@@ -41,6 +41,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class StaleVersionError(ConflictError):
+    """A change based on a version that is no longer the latest (its transaction is undone)."""
+
+
 @dataclass(frozen=True)
 class StoredAssessment:
     """What an assessment is stored with: the engine's JSON and its stamps."""
@@ -207,7 +211,7 @@ class Repository:
                 if version is None:
                     raise NotFoundError("case", pk)
                 if base_version is not None and version != base_version + 1:
-                    raise ConflictError(
+                    raise StaleVersionError(
                         f"the case was changed by someone else since version {base_version} (now version "
                         f"{version - 1}); reload it and enter your changes again")
                 s.add(CaseVersion(case_pk=pk, version=version, document=document, created_at=now(),

@@ -6,12 +6,13 @@ import hmac
 import os
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
 from rrall.store.passwords import keyed
@@ -34,17 +35,22 @@ def _allowed(user: User, role: str) -> bool:
     return ROLES.index(user.role) >= ROLES.index(role)
 
 
-def api_user(role: str = "viewer") -> Callable[[Request], Awaitable[User]]:
+# Reads the header only (auto_error off: the 401 below is in the error shape); its use
+# puts the scheme in the OpenAPI document and on every operation that needs it.
+BEARER = HTTPBearer(scheme_name="bearerToken", auto_error=False,
+                    description="An API token from `rrall users token NAME` (opaque, not a JWT).")
+
+
+def api_user(role: str = "viewer") -> Callable[..., Awaitable[User]]:
     """Dependency: the user of a bearer token with at least `role`. Async on purpose: one
     indexed lookup is cheaper on the event loop than a hop to the thread pool."""
 
-    async def dependency(request: Request) -> User:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+    async def dependency(request: Request,
+                         sent: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> User:
+        if sent is None or not sent.credentials.strip():
             raise ApiError(401, "authentication required: send 'Authorization: Bearer <token>' "
                            "(rrall users token NAME issues one)")
-        user = request.app.state.repo.user_for_token(token.strip())
+        user = request.app.state.repo.user_for_token(sent.credentials.strip())
         if user is None:
             raise ApiError(401, "the bearer token is not valid or has been revoked")
         if not _allowed(user, role):

@@ -8,12 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import Receive, Scope, Send
 
 from rrall.errors import CaseInputError, ConflictError, FieldError, NotFoundError
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+         405: "method_not_allowed", 409: "conflict", 412: "precondition_failed", 413: "too_large",
+         415: "unsupported_media_type",
          422: "invalid_input", 429: "too_many_requests", 500: "internal_error"}
 
 
@@ -83,8 +85,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
-        return _respond(request, status, CODES.get(status, "error"), str(exc.detail),
-                        headers=dict(exc.headers) if exc.headers else None)
+        headers = dict(exc.headers) if exc.headers else {}
+        if status == 405:  # Starlette names the methods of the first route with this path only
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+        return _respond(request, status, CODES.get(status, "error"), str(exc.detail), headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -103,3 +107,15 @@ async def internal_error(scope: Scope, receive: Receive, send: Send) -> None:
     request = Request(scope, receive)
     message = "internal error; the server log names its type"
     await _respond(request, 500, "internal_error", message)(scope, receive, send)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 15.5.6: a 405 lists them all),
+    found by asking the router how it would route the same path with each method."""
+    methods = set()
+    for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(not isinstance(route, Mount) and route.matches(scope)[0] is Match.FULL
+               for route in request.app.router.routes):
+            methods.add(method)
+    return ", ".join(sorted(methods))

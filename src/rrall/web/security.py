@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
 import orjson
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rrall.web.errors import error_body, internal_error
@@ -107,3 +109,15 @@ class QuietErrors:
             await self.app(scope, receive, send)
         except Exception as exc:
             log.error("unhandled %s (answered 500)", type(exc).__name__)
+
+
+def from_loopback(request: Request) -> bool:
+    """Whether the request came from this machine: its TCP peer is a loopback address.
+    Never the Host header or the URL built from it, which the caller writes. Behind a
+    reverse proxy on the same machine every request is from loopback: set
+    RRALL_PUBLIC_URL there, and rules that need the caller's address do not apply."""
+    peer = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(peer).is_loopback
+    except ValueError:  # not an address (a Unix socket, a test client's name)
+        return False
