@@ -10,7 +10,6 @@ PostgreSQL is marked `nightly`, which the default run leaves out:
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -75,9 +74,9 @@ def on_postgresql(kb: KnowledgeBase) -> Iterator[Api]:
 
 
 def _document_app() -> FastAPI:
-    """An app to read the OpenAPI document from when the module is collected."""
-    folder = tempfile.mkdtemp(prefix="rrall-fuzz-")
-    return create_app(settings_for(f"sqlite:///{folder}/document.db"))
+    """An app to read the OpenAPI document from when the module is collected (the
+    document does not depend on the database)."""
+    return create_app(settings_for("sqlite:///:memory:"))
 
 
 SCHEMA = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _document_app()).include(
