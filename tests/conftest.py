@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
+from tests.logscan import LogScan, example_identifiers, scanning
 
 ROOT = Path(__file__).resolve().parents[1]
 # The parsed-knowledge cache goes to a fresh folder, not the user's ~/.cache.
@@ -43,6 +45,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return default_knowledge()
+
+
+@pytest.fixture
+def logscan() -> Iterator[LogScan]:
+    """Fails the test if a log line quotes an identifier, a patient URL, a password or a
+    token (tests/logscan.py); register more values with `logscan.forbid(...)`."""
+    with scanning(example_identifiers()) as scan:
+        yield scan
+    leaks = scan.leaks()
+    assert not leaks, "identifying data in the log:\n" + "\n".join(leaks)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -33,11 +34,9 @@ def _server_answers() -> bool:
 POSTGRES = _server_answers()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/rrall.db"
-        return
+@contextmanager
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database's URL, dropped afterwards (skips when no server answers)."""
     if not POSTGRES:
         pytest.skip("no PostgreSQL server answers at " + SERVER)
     name = f"rrall_test_{uuid.uuid4().hex[:12]}"
@@ -50,3 +49,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/rrall.db"
+        return
+    with postgres_url() as url:
+        yield url

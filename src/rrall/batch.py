@@ -24,8 +24,8 @@ from typing import Any, BinaryIO
 import orjson
 
 from rrall.assessment import assess
-from rrall.case.load import parse_case
-from rrall.errors import CaseInputError, FieldError
+from rrall.case.load import parse_case, parse_json, read_or_error
+from rrall.errors import CaseInputError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report.fastjson import assessment_json
 
@@ -41,11 +41,9 @@ def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date,
     assert _KB is not None
     out = []
     for number, line in chunk:
-        try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            error = CaseInputError([FieldError("", f"not valid JSON: {exc}", None)], source, number)
-            out.append((orjson.dumps(error.record()), False))
+        raw = read_or_error(partial(parse_json, line), source, number)
+        if isinstance(raw, CaseInputError):  # not JSON, or not UTF-8: this line only
+            out.append((orjson.dumps(raw.record()), False))
             continue
         try:
             case = parse_case(raw, _KB, today, source, number)

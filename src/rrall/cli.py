@@ -296,6 +296,7 @@ def main() -> None:
     except Exception as exc:  # an internal failure: short message, exit 1, no traceback
         if os.environ.get("RRALL_DEBUG"):
             raise
-        typer.echo(f"rrall: internal error: {type(exc).__name__}: {exc} "
+        said = str(exc) if len(str(exc)) <= 200 else str(exc)[:200] + "..."  # it may quote a huge value
+        typer.echo(f"rrall: internal error: {type(exc).__name__}: {said} "
                    "(set RRALL_DEBUG=1 for details)", err=True)
         sys.exit(ExitCode.INTERNAL)

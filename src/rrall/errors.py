@@ -120,8 +120,9 @@ class UnsafeServer(FetchError, ValueError):
 
 # The API's short error codes, by HTTP status.
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-             422: "invalid_input", 429: "too_many_requests", 500: "internal_error"}
+             405: "method_not_allowed", 409: "conflict", 412: "precondition_failed", 413: "too_large",
+             415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests",
+             500: "internal_error"}
 
 
 class ApiError(RrallError):

@@ -177,3 +177,31 @@ def test_a_folder_named_like_an_ndjson_file_is_not_read(tmp_path: Path) -> None:
     (export / "odd.ndjson").mkdir(parents=True)
     code, output, _ = cohort(tmp_path, export, "out")
     assert code == 2 and "a folder without .ndjson files" in output and "internal error" not in output
+
+
+def test_hostile_rows_are_their_own_errors(tmp_path: Path) -> None:
+    """A JSON Lines case nested 1,000 deep, a case whose line is not UTF-8, and ids with
+    control characters or past 200 characters: each row an error, the others assessed."""
+    from tests.case.test_untrusted import nested
+    from tests.conftest import BASE_CASE
+
+    good = orjson.dumps(BASE_CASE)
+    deep = orjson.dumps(BASE_CASE | {"id": "deep", "extra": "X"}).replace(b'"X"', nested(1000).encode())
+    lines = [good, deep, b'{"id": "caf\xe9"}', orjson.dumps(BASE_CASE | {"id": "c\u0000d"}),
+             good.replace(b'"base"', b'"two"')]
+    (tmp_path / "cases.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    code, _output, out = cohort(tmp_path, tmp_path / "cases.jsonl", "jsonl")
+    assert code == 2
+    errors = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    assert [(e["row"], e["errors"][0]["message"]) for e in errors] == [
+        (2, "nested more than 32 levels deep"), (3, "not UTF-8 text (byte 0xe9 at byte 12)"),
+        (4, "contains the control character U+0000; an id is printable text")]
+    assert results(out).filter(pl.col("error").is_null())["case_id"].to_list() == ["base", "two"]
+    rows = [GOOD | {"id": "MRN\u202e321"}, GOOD | {"id": "x" * 300}, GOOD | {"id": "c2"}]
+    code, _output, out = cohort(tmp_path, write_csv(tmp_path / "ids.csv", rows), "csv")
+    assert code == 2
+    errors = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    assert [e["errors"][0]["message"] for e in errors] == [
+        "contains the control character U+202E; an id is printable text",
+        "'xxxxxxxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxxxxxxx': String should have at most 200 characters"]
+    assert errors[1]["case_id"] == "x" * 40 + "... (300 characters)"

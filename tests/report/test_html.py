@@ -22,7 +22,10 @@ from rrall.report.family import family_html, family_summary, family_text
 from rrall.report.fastjson import assessment_json
 from rrall.report.html import Identifiers, ReportContext, clinician_html, to_pdf
 from tests.conftest import ROOT
+from tests.logscan import LogScan
 from tests.web.conftest import EXAMPLES, example
+
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
 
 
 def _result(name: str, kb: KnowledgeBase) -> dict[str, Any]:
@@ -174,3 +177,20 @@ def test_charts_are_matplotlib_svg_with_the_frameworks_mrd_bounds(kb: KnowledgeB
     line = charts.timeline(document, _result("b-marrow-late", kb), kb.glossary)
     assert line is not None and "Relapse 1: bone marrow" in line.description
     assert charts.timeline(document, _result("b-marrow-late", kb), kb.glossary).svg == line.svg  # stable
+
+
+def test_pdf_rendering_logs_no_report_text(kb: KnowledgeBase, logscan: LogScan) -> None:
+    """WeasyPrint logged each character it had no glyph for: a case id in Chinese
+    characters went to the log one character at a time. U+0378 is in no font anywhere."""
+    from rrall.case.load import parse_case
+    from rrall.report.html import to_pdf
+
+    case_id = "病例编号\u0378-7"
+    logscan.forbid(case_id)
+    document = example("b-marrow-early") | {"id": case_id}
+    result: dict[str, Any] = orjson.loads(assessment_json(assess(parse_case(document, kb), kb)))
+    pdf = to_pdf(clinician_html(ReportContext(result, document))
+                 + '<img src="http://127.0.0.1:9/Patient/123">')  # never fetched: data: URLs only
+    assert pdf.startswith(b"%PDF")
+    said = [r.getMessage() for r in logscan.records if r.name == "rrall.report"]
+    assert len(said) == 1 and "character(s) have no glyph in the installed fonts" in said[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -170,3 +171,15 @@ def test_a_meeting_with_an_unknown_case_is_not_written(repo: Repository) -> None
     with pytest.raises(NotFoundError):
         repo.create_meeting("Board", date(2026, 11, 23), "ana", [record.id, 999])
     assert repo.meetings() == []
+
+
+def test_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """rrall.db, rrall.db-wal and rrall.db-shm were created 0644 under the usual umask."""
+    engine = open_engine(f"sqlite:///{tmp_path}/home/rrall.db")
+    upgrade(engine)
+    Repository(engine).record("tester", "case.read", "case", 1)
+    with engine.connect():  # the -wal and -shm files exist while a connection is open
+        modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "home").iterdir()}
+    engine.dispose()
+    assert modes == {"rrall.db": 0o600, "rrall.db-wal": 0o600, "rrall.db-shm": 0o600}
+    assert (tmp_path / "home").stat().st_mode & 0o777 == 0o700

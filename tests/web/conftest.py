@@ -54,12 +54,14 @@ def settings_for(url: str, **changes: Any) -> Settings:
 
 
 @pytest.fixture
-def bench(db_url: str, kb: KnowledgeBase) -> Iterator[Workbench]:
+def bench(db_url: str, kb: KnowledgeBase, request: pytest.FixtureRequest) -> Iterator[Workbench]:
     app = create_app(settings_for(db_url), kb)
     tokens = {}
     for role in ("viewer", "clinician", "admin"):
         app.state.repo.add_user(role, PASSWORD, role)
         tokens[role] = app.state.repo.issue_token(role, "tests")
+    if "logscan" in request.fixturenames:  # the log must not quote the test's secrets either
+        request.getfixturevalue("logscan").forbid(PASSWORD, *tokens.values())
     with TestClient(app) as client:
         yield Workbench(app, client, tokens)
     app.state.repo.engine.dispose()

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from rrall.web.app import create_app
 from tests.web.conftest import Workbench, example, settings_for
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 ERROR_KEYS = {"status", "code", "message", "errors"}
 
 
@@ -228,9 +230,101 @@ def test_if_match_refuses_a_stale_update(bench: Workbench) -> None:
     pk = bench.client.post("/api/v1/cases", json=case, headers=h).json()["id"]
     ok = bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": '"1"'})
     assert ok.status_code == 200 and ok.json()["latest_version"] == 2
-    body = error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": '"1"'}), 409)
-    assert "since version 1" in body["message"]
+    body = error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": '"1"'}), 412,
+                 "precondition_failed")  # RFC 9110 13.1.1: a failed If-Match is 412
+    assert "is at version 2" in body["message"]
     error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": "latest"}), 400)
     error(bench.client.post("/api/v1/meetings", headers=h, json={"title": "B", "meeting_date": "2026-11-23",
                                                               "case_ids": [pk, 999]}), 404)
     assert bench.client.get("/api/v1/meetings", headers=h).json() == []
+
+
+def test_etags_and_if_match_follow_rfc_9110(bench: Workbench) -> None:
+    """An ETag on every case read and write; If-Match: * matches any stored version, a
+    list matches when one tag is the latest, a weak tag never matches (strong comparison)."""
+    h = bench.auth()
+    case = example("b-marrow-early")
+    created = bench.client.post("/api/v1/cases", json=case, headers=h)
+    assert created.headers["etag"] == '"1"'
+    pk = created.json()["id"]
+    assert bench.client.get(f"/api/v1/cases/{pk}", headers=h).headers["etag"] == '"1"'
+    for sent, version in (("*", 2), ('"7", "2"', 3), (' "3" ,', 4)):
+        saved = bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": sent})
+        assert saved.status_code == 200, sent
+        assert saved.headers["etag"] == f'"{version}"' and saved.json()["latest_version"] == version
+    for sent in ('W/"4"', '"abc"', '"3", W/"4"'):
+        error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": sent}), 412)
+    for sent in ("4", '"4', "", 'W/4'):
+        error(bench.client.put(f"/api/v1/cases/{pk}", json=case, headers=h | {"If-Match": sent}), 400)
+    error(bench.client.put("/api/v1/cases/999", json=case, headers=h | {"If-Match": "*"}), 404)
+    assert bench.client.get(f"/api/v1/cases/{pk}", headers=h).headers["etag"] == '"4"'
+
+
+def test_dates_are_iso_dates_not_numbers(bench: Workbench) -> None:
+    """pydantic read `meeting_date: 0` as 1970-01-01."""
+    h = bench.auth()
+    pk = bench.client.post("/api/v1/cases", json=example("b-marrow-early"), headers=h).json()["id"]
+    for value in (0, 1700000000, "2026-11-23T10:00:00", "23.11.2026"):
+        body = error(bench.client.post("/api/v1/meetings", headers=h,
+                                       json={"title": "Board", "meeting_date": value}), 422, "invalid_input")
+        assert body["errors"][0]["path"] == "meeting_date"
+        decision = {"assessment_id": 1, "decision_date": value, "attendees": ["Dr A"], "plan": "x"}
+        body = error(bench.client.post(f"/api/v1/cases/{pk}/decisions", json=decision, headers=h), 422)
+        assert body["errors"][0]["path"] == "decision_date"
+    assert bench.client.get("/api/v1/meetings", headers=h).json() == []
+
+
+def test_405_lists_every_method_of_the_path(bench: Workbench) -> None:
+    for path, allowed in (("/api/v1/cases/1", "GET, PUT"), ("/api/v1/cases", "GET, POST"),
+                          ("/api/v1/cases/1/assessments", "GET, POST"), ("/api/v1/knowledge", "GET")):
+        answer = bench.client.delete(path, headers=bench.auth())
+        error(answer, 405, "method_not_allowed")
+        assert answer.headers["allow"] == allowed, path
+
+
+def test_openapi_documents_what_the_service_answers(bench: Workbench) -> None:
+    spec = bench.client.get("/api/v1/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas  # FastAPI's {detail}: never sent
+    assert schemas["Error"]["required"] == ["status", "code", "message", "errors"]
+    assert spec["components"]["securitySchemes"]["bearerToken"] == {
+        "type": "http", "scheme": "bearer", "description": "An API token from `rrall users token NAME` "
+                                                          "(opaque, not a JWT)."}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    (media,) = response["content"].values()
+                    assert media["schema"]["$ref"].endswith(("/Error", "/CdsError")), (method, path, status)
+            if path.startswith("/api/v1/") and not path.startswith(("/api/v1/knowledge", "/api/v1/trials")):
+                assert operation["security"] == [{"bearerToken": []}], path
+                assert {"401", "403"} <= set(operation["responses"]), path
+            if "{" in path:
+                assert "404" in operation["responses"] or path.startswith("/cds-services"), path
+    put = spec["paths"]["/api/v1/cases/{pk}"]["put"]["responses"]
+    assert {"400", "409", "412", "413", "422"} <= set(put) and "ETag" in put["200"]["headers"]
+    fhir = spec["paths"]["/api/v1/assessments/{assessment_id}/fhir"]["get"]["responses"]["200"]["content"]
+    assert list(fhir) == ["application/fhir+json"]
+    response = bench.client.get("/api/v1/assessments/1/fhir", headers=bench.auth())
+    assert response.status_code == 404  # no assessment yet: the error is JSON in the error shape
+    assert spec["paths"]["/cds-services/{service_id}"]["post"]["security"] == [{"cdsJwt": []}]
+
+
+def test_the_schema_and_the_service_agree_on_a_case_without_relapse(bench: Workbench) -> None:
+    """Without a relapse a case is primary refractory disease (induction failed) or nothing
+    to assess: the schema said any case without relapses was valid; the service refused it."""
+    import jsonschema_rs
+
+    from rrall.case.schema import case_json_schema
+
+    schema = jsonschema_rs.validator_for(case_json_schema())
+    refractory = example("primary-refractory")
+    no_relapse = example("b-marrow-early") | {"relapses": []}
+    no_key = {k: v for k, v in example("b-marrow-early").items() if k != "relapses"}
+    for case, valid in ((refractory, True), (no_relapse, False), (no_key, False),
+                        (example("b-marrow-early"), True)):
+        assert schema.is_valid(case) is valid, case["id"]
+        answer = bench.client.post("/api/v1/assess", json=case, headers=bench.auth())
+        assert answer.status_code == (200 if valid else 422), case["id"]
+    spec = bench.client.get("/api/v1/openapi.json").json()
+    assert spec["components"]["schemas"]["Case"]["anyOf"] == case_json_schema()["anyOf"]

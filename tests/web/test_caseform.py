@@ -9,6 +9,8 @@ from rrall.case.model import Case
 from rrall.web import caseform
 from tests.web.conftest import EXAMPLES, example
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 
 def _paths(model: type[BaseModel], prefix: str = "") -> set[str]:
     """Every leaf field of the case format, lists of objects written [0]."""

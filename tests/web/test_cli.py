@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from rrall.cli import app
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 runner = CliRunner()
 
 

@@ -13,6 +13,8 @@ from pypdf import PdfReader
 
 from tests.web.conftest import PASSWORD, Workbench, example
 
+pytestmark = pytest.mark.usefixtures("logscan")  # nothing identifying in the log (tests/logscan.py)
+
 
 def _create(bench: Workbench, name: str = "b-marrow-early") -> int:
     response = bench.client.post("/api/v1/cases", json=example(name), headers=bench.auth())
@@ -276,3 +278,49 @@ def test_fhir_download_from_the_assessment_page(bench: Workbench) -> None:
     assert response.headers["content-type"] == "application/fhir+json"
     assert "attachment" in response.headers["content-disposition"]
     Bundle.model_validate(response.json())
+
+
+def test_the_edit_form_and_refused_logins_are_audited(bench: Workbench) -> None:
+    """The edit form shows the whole case, so opening it is a read; a login refused
+    because of earlier failures is recorded too (it was not, as it skips the password)."""
+    pk = _create(bench)
+    bench.login()
+    assert bench.client.get(f"/cases/{pk}/edit").status_code == 200
+    page = bench.client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    for _ in range(6):
+        bench.client.post("/login", data={"csrf_token": token, "username": "viewer", "password": "guess"})
+    entries = bench.client.get("/api/v1/audit", headers=bench.auth("admin")).json()
+    actions = [(e["actor"], e["action"], e["object_id"]) for e in entries]
+    assert ("clinician", "case.edit_form", str(pk)) in actions
+    viewer = bench.app.state.repo.user_for_token(bench.tokens["viewer"]).id
+    assert actions[:2] == [("anonymous", "login.throttled", str(viewer)),
+                           ("anonymous", "login.failed", str(viewer))]
+    assert entries[0]["detail"] == {}  # the name tried is not recorded, only the user's id
+
+
+def test_the_password_check_runs_off_the_event_loop(bench: Workbench,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt on the event loop held every other request: during 10 parallel failed logins
+    GET /api/v1/knowledge went from 5 ms to seconds (bench/login.py measures it)."""
+    import asyncio
+
+    repo = bench.app.state.repo
+    checked_on_the_loop = []
+    authenticate = repo.authenticate
+
+    def watched(username: str, password: str) -> object:
+        try:
+            asyncio.get_running_loop()
+            checked_on_the_loop.append(True)
+        except RuntimeError:  # no event loop in this thread: a worker thread
+            checked_on_the_loop.append(False)
+        return authenticate(username, password)
+
+    monkeypatch.setattr(repo, "authenticate", watched)
+    bench.login()
+    page = bench.client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    wrong = bench.client.post("/login", data={"csrf_token": token, "username": "x", "password": "guess"})
+    assert wrong.status_code == 401
+    assert checked_on_the_loop == [False, False]

@@ -3,6 +3,7 @@ examples, the API answers, and the log holds route templates, never case ids."""
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -11,8 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ROOT
+from tests.logscan import LogScan
 
 RRALL = [sys.executable, "-c", "from rrall.cli import main; main()"]
 
@@ -55,10 +58,33 @@ def test_serve_with_the_examples(tmp_path: Path) -> None:
             server.terminate()
             server.wait(timeout=20)
     text = log.read_text()
-    box = text[text.index("First start: rrall created the administrator account."):]
-    assert "Password " in box and "rrall users set-password admin" in box
-    assert text.index("Uvicorn running on") < text.index("First start"), "the box comes after the start-up"
+    # Not a terminal: the password is in a file only its owner reads, never in the log stream.
+    password_file = tmp_path / "admin-password"
+    password = password_file.read_text().strip()
+    assert len(password) >= 16 and password not in text
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    assert f"its password is in {password_file} (readable by this account only)" in " ".join(text.split())
     assert "Loaded 23 case(s)" in text
     assert "GET /api/v1/cases/{pk} 200" in text
     assert "b-marrow-early" not in text and "ph-positive" not in text
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_on_a_terminal_the_first_password_is_shown_once_in_a_box(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  logscan: LogScan) -> None:
+    from rrall.web.cli import show_first_password
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    logscan.forbid("s3cret-first-pw")
+    box = show_first_password("s3cret-first-pw", tmp_path, "http://127.0.0.1:8000/", terminal)
+    assert box is not None  # printed on standard output once the server has started
+    shown = box.splitlines()
+    assert len({len(line) for line in shown}) == 1 and shown[0] == shown[-1] and set(shown[0]) == {"+", "-"}
+    assert "Password s3cret-first-pw" in box and "rrall users set-password admin" in box
+    assert capsys.readouterr().err == ""  # stderr, the log stream, has nothing
+    assert not (tmp_path / "admin-password").exists()

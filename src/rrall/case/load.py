@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import reprlib
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -16,12 +16,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rrall.case.checks import check_case
-from rrall.case.model import Case
+from rrall.case.model import CASE_ID_MAX, Case
+from rrall.case.untrusted import ALLOWED_SHAPE, load_yaml, shape_problem, yaml_problem
 from rrall.errors import CaseInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CASE_SUFFIXES = (".json", ".yaml", ".yml")
+# Values quoted in messages are cut short: a value may be huge, and printing it in full
+# made a 16 MB id take minutes to report.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist, _SHORT.maxstring, _SHORT.maxlong = 2, 4, 4, 50, 40
 
 
 def parse_case(raw: Any, kb: KnowledgeBase | None = None, today: date | None = None,
@@ -29,11 +33,14 @@ def parse_case(raw: Any, kb: KnowledgeBase | None = None, today: date | None = N
     """Validate one parsed case; raise CaseInputError with every problem found."""
     kb = kb or default_knowledge()
     today = today or date.today()
-    case_id = raw.get("id") if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) else None
     if not isinstance(raw, Mapping):
-        raise CaseInputError([FieldError("", f"a case is a JSON/YAML object, not {type(raw).__name__}",
+        raise CaseInputError([FieldError("", f"a case is a JSON/YAML object, not {_kind(raw)}",
                                          "an object with id, sex, date_of_birth, diagnosis, ...")],
-                             source, line, case_id)
+                             source, line)
+    problem = shape_problem(raw)
+    if problem:
+        raise CaseInputError([FieldError("", problem, ALLOWED_SHAPE)], source, line)
+    case_id = shown_id(raw.get("id"))
     errors: list[FieldError] = []
     case: Case | None = None
     try:
@@ -69,17 +76,17 @@ def iter_cases(path: Path, kb: KnowledgeBase | None = None,
     kb = kb or default_knowledge()
     today = today or date.today()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        yield CaseInputError([FieldError("", f"cannot read file: {exc}", None)], str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        yield CaseInputError([FieldError("", f"cannot read file: {exc.strerror or exc}", None)], str(path))
         return
-    if path.suffix == ".jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+    if path.suffix == ".jsonl":  # one case per line: a bad line, even a bad byte, spoils only itself
+        for number, line in enumerate(data.splitlines(), start=1):
             if line.strip():
-                yield _one(partial(orjson.loads, line), kb, today, str(path), number)
+                yield _one(partial(parse_json, line), kb, today, str(path), number)
     elif path.suffix in CASE_SUFFIXES:
-        parse = _parse_json if path.suffix == ".json" else _parse_yaml
-        yield _one(lambda: parse(text), kb, today, str(path), None)
+        parse = parse_json if path.suffix == ".json" else load_yaml
+        yield _one(lambda: parse(_utf8(data)), kb, today, str(path), None)
     else:
         yield CaseInputError([FieldError("", f"unknown file type {path.suffix!r}",
                                          ".json, .yaml, .yml or .jsonl")], str(path))
@@ -87,24 +94,56 @@ def iter_cases(path: Path, kb: KnowledgeBase | None = None,
 
 def _one(parse: typing.Callable[[], Any], kb: KnowledgeBase, today: date, source: str,
          line: int | None) -> Case | CaseInputError:
-    try:
-        raw = parse()
-    except (json.JSONDecodeError, orjson.JSONDecodeError) as exc:
-        return CaseInputError([FieldError("", f"not valid JSON: {exc}", None)], source, line)
-    except yaml.YAMLError as exc:
-        return CaseInputError([FieldError("", f"not valid YAML: {exc}", None)], source, line)
+    raw = read_or_error(parse, source, line)
+    if isinstance(raw, CaseInputError):
+        return raw
     try:
         return parse_case(raw, kb, today, source, line)
     except CaseInputError as exc:
         return exc
 
 
-def _parse_json(text: str) -> Any:
-    return json.loads(text)
+def read_or_error(parse: typing.Callable[[], Any], source: str, line: int | None) -> Any:
+    """The parsed document, or the CaseInputError that says why the text is not one."""
+    try:
+        return parse()
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at byte {exc.start + 1})"
+        return CaseInputError([FieldError("", problem, "UTF-8 text")], source, line)
+    except orjson.JSONDecodeError as exc:
+        return CaseInputError([FieldError("", f"not valid JSON: {exc}", None)], source, line)
+    except yaml.YAMLError as exc:
+        return CaseInputError([FieldError("", f"not valid YAML: {yaml_problem(exc)}", None)], source, line)
 
 
-def _parse_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)
+def _utf8(data: bytes) -> str:
+    return data.decode("utf-8")
+
+
+def parse_json(data: bytes | str) -> Any:
+    """orjson: it stops at 1024 levels, where the standard library recurses until
+    RecursionError. Bytes that are not UTF-8 raise UnicodeDecodeError, for a clear message."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        if isinstance(data, bytes):
+            data.decode("utf-8")  # the reason, when it is the encoding
+        raise
+
+
+def shown_id(value: Any) -> str | None:
+    """A case id as errors may quote it: a valid id as it is, longer text cut short
+    (messages quote it with repr, JSON records escaped), anything else (a number, bytes) not."""
+    if not isinstance(value, str):
+        return None
+    if len(value) <= CASE_ID_MAX:
+        return value
+    return f"{value[:40]}... ({len(value)} characters)"
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false",
+            type(None): "empty"}.get(type(value), type(value).__name__)
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
@@ -135,7 +174,8 @@ def _path(loc: tuple[int | str, ...], extra: bool) -> tuple[str, type[BaseModel]
         if isinstance(part, int):
             text += f"[{part}]"
         elif (model is not None and part in model.model_fields) or (extra and i == len(loc) - 1):
-            text += f".{part}" if text else part
+            name = shown_id(part) or ""  # an unknown field's name may be huge
+            text += f".{name}" if text else name
             container = model
             if model is not None and part in model.model_fields:
                 model = _submodel(model.model_fields[part].annotation)
@@ -184,5 +224,5 @@ _WRITE_INSTEAD = {
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

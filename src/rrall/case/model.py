@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from rrall.vocabulary import (
     AgentResponse,
@@ -53,6 +54,29 @@ def _iso_date(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+CASE_ID_MAX = 200
+# Control characters (C0, DEL, C1), lone surrogates, line and paragraph separators, and the
+# bidirectional overrides and isolates that reorder how text is shown ("Trojan Source").
+_NOT_IN_AN_ID = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def case_id_problem(value: str) -> str | None:
+    """Why text cannot be a case id, if it cannot: ids are shown on pages, in reports and
+    file names, so no control, line-separator or text-direction characters."""
+    found = _NOT_IN_AN_ID.search(value)
+    return f"contains the control character U+{ord(found.group()):04X}" if found else None
+
+
+def _case_id(value: Any) -> Any:
+    if not isinstance(value, str):  # pydantic would read bytes (YAML !!binary) as text
+        raise ValueError("must be text")
+    problem = case_id_problem(value) if len(value) <= CASE_ID_MAX else None  # too long: said once
+    if problem:
+        raise ValueError(f"{problem}; an id is printable text")
+    return value
+
+
+CaseId = Annotated[str, Field(min_length=1, max_length=CASE_ID_MAX), BeforeValidator(_case_id)]
 
 
 class _Strict(BaseModel):
@@ -155,8 +179,20 @@ class Performance(_Strict):
     date: IsoDate | None = None
 
 
+# A case without a relapse is primary refractory disease, the only disease state rrall
+# assesses without one (case/checks.py refuses the rest): the schema says so too.
+_PRIMARY_REFRACTORY: JsonDict = {"required": ["induction_outcome"],
+                                  "properties": {"induction_outcome": {"const": "induction_failure"}}}
+RELAPSE_OR_PRIMARY_REFRACTORY: JsonDict = {"anyOf": [
+    {"required": ["relapses"], "properties": {"relapses": {"minItems": 1}}},
+    {"required": ["diagnosis"], "properties": {"diagnosis": _PRIMARY_REFRACTORY}},
+]}
+
+
 class Case(_Strict):
-    id: Annotated[str, Field(min_length=1, max_length=200)]
+    model_config = ConfigDict(json_schema_extra=RELAPSE_OR_PRIMARY_REFRACTORY)
+
+    id: CaseId
     sex: Sex
     date_of_birth: IsoDate
     assessment_date: IsoDate | None = Field(

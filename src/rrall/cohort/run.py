@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from rrall.assessment import Assessment, assess
-from rrall.case.load import parse_case
+from rrall.case.load import parse_case, parse_json, read_or_error
 from rrall.cohort.columns import FOLLOW_UP, add_long_records, check_columns, check_long_columns, row_to_case
 from rrall.errors import CaseInputError, CohortInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase
@@ -231,11 +231,9 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
                     raise CaseInputError(imported.errors, source, number, imported.document.get("id"))
                 mapping, warnings = imported.document, imported.warnings
             elif "__jsonl__" in raw:
-                try:
-                    mapping = orjson.loads(raw["__jsonl__"])
-                except orjson.JSONDecodeError as exc:
-                    error = FieldError("", f"not valid JSON: {exc}", None)
-                    raise CaseInputError([error], source, number) from None
+                mapping = read_or_error(partial(parse_json, raw["__jsonl__"]), source, number)
+                if isinstance(mapping, CaseInputError):  # not JSON, or not UTF-8
+                    raise mapping
             else:
                 if "__shape__" in raw:
                     shape = FieldError("", raw["__shape__"], "one cell per column")

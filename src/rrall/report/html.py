@@ -155,7 +155,6 @@ def clinician_html(ctx: ReportContext, *, appendix: bool = True) -> str:
 
 
 def to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from rrall.report.pdf import to_pdf as render
 
-    pdf: bytes = HTML(string=html, base_url=str(HERE)).write_pdf()
-    return pdf
+    return render(html, base_url=str(HERE))

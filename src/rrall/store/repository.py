@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from rrall.case.model import CASE_ID_MAX
 from rrall.errors import ConflictError, NotFoundError
 from rrall.store.passwords import check_password, hash_password, new_token, token_sha256
 from rrall.store.tables import (
@@ -38,6 +39,10 @@ _DUMMY_HASH = hash_password("not a real password")
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+class StaleVersionError(ConflictError):
+    """A change based on a version that is no longer the latest (its transaction is undone)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,12 @@ class Repository:
             self._audit(s, username if ok else "anonymous", "login" if ok else "login.failed", "user",
                         user.id if user else None)
             return user if ok else None
+
+    def login_throttled(self, username: str) -> None:
+        """A login refused unchecked, after too many failures for the name (no scrypt work)."""
+        with self._tx() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            self._audit(s, "anonymous", "login.throttled", "user", user.id if user else None)
 
     def issue_token(self, username: str, name: str, actor: str = "cli") -> str:
         token = new_token()
@@ -210,7 +221,7 @@ class Repository:
                 if version is None:
                     raise NotFoundError("case", pk)
                 if base_version is not None and version != base_version + 1:
-                    raise ConflictError(
+                    raise StaleVersionError(
                         f"the case was changed by someone else since version {base_version} (now version "
                         f"{version - 1}); reload it and enter your changes again")
                 s.add(CaseVersion(case_pk=pk, version=version, document=document, created_at=now(),
@@ -257,6 +268,9 @@ class Repository:
             return s.scalar(select(CaseRecord).where(CaseRecord.case_id == case_id))
 
     def cases(self, query: str = "", limit: int = 50, offset: int = 0) -> tuple[int, Sequence[CaseRecord]]:
+        query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
+        if len(query) > CASE_ID_MAX:  # no id contains it; SQLite refuses LIKE patterns over 50,000 bytes
+            return 0, []
         where = CaseRecord.case_id.ilike(f"%{_escape_like(query)}%", escape="\\") if query else None
         with self._tx() as s:
             stmt = select(CaseRecord).order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc())

@@ -7,22 +7,32 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi import Path as PathParam
 from pydantic import AfterValidator, BaseModel, Field
 
+from rrall.case.model import IsoDate
 from rrall.errors import ApiError
-from rrall.store.repository import NewDecision
+from rrall.store.repository import NewDecision, StaleVersionError
 from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
 from rrall.web.auth import api_user
+from rrall.web.etags import base_version, etag, parse_if_match
+from rrall.web.openapi import errors
+from rrall.web.params import MAX_ID, Offset, Pk
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/api/v1")
-Pk = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # stored ids are 32-bit on PostgreSQL
 Viewer = Annotated[User, Depends(api_user("viewer"))]
 Clinician = Annotated[User, Depends(api_user("clinician"))]
 Admin = Annotated[User, Depends(api_user("admin"))]
 CASE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Case"}}}}}
+
+
+FHIR_BUNDLE = {"type": "object", "required": ["resourceType"], "description": "A FHIR R4 Bundle",
+               "properties": {"resourceType": {"const": "Bundle"}}}
+
+
+class FhirJson(Response):
+    media_type = "application/fhir+json"
 
 
 def _no_nul(text: str) -> str:
@@ -72,13 +82,13 @@ class AssessmentMeta(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    assessment_id: int
-    decision_date: date
+    assessment_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    decision_date: IsoDate
     attendees: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(min_length=1)
     chosen_options: list[Text] = Field(default_factory=list)
     plan: Text = Field(min_length=1, max_length=20_000)
     rationale: Text = Field(default="", max_length=20_000)
-    meeting_id: int | None = None
+    meeting_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
 class DecisionOut(DecisionIn):
@@ -90,8 +100,8 @@ class DecisionOut(DecisionIn):
 
 class MeetingIn(BaseModel):
     title: Text = Field(min_length=1, max_length=200)
-    meeting_date: date
-    case_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list)
+    meeting_date: IsoDate  # pydantic alone reads 0 as 1970-01-01
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list)
 
 
 class MeetingOut(BaseModel):
@@ -147,15 +157,17 @@ def _decision(d: Decision) -> DecisionOut:
 
 
 @router.post("/assess", openapi_extra=CASE_BODY, tags=["assess"],
-             summary="Assess a case without storing it (the same JSON as `rrall assess --format json`)")
+             summary="Assess a case without storing it (the same JSON as `rrall assess --format json`)",
+             responses=errors(400, 401, 403, 413, 422))
 async def assess_case(request: Request, user: Viewer) -> Response:
     _result, body = _wb(request).assess(_document(await _json(request)))
     return Response(body, media_type="application/json")
 
 
-@router.get("/cases", tags=["cases"], summary="List cases, newest first; `q` searches the case id")
+@router.get("/cases", tags=["cases"], summary="List cases, newest first; `q` searches the case id",
+            responses=errors(401, 403, 422))
 def list_cases(request: Request, user: Viewer, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               offset: Annotated[int, Query(ge=0)] = 0) -> CaseList:
+               offset: Offset = 0) -> CaseList:
     repo = _wb(request).repo
     total, records = repo.cases(q.replace("\x00", ""), limit, offset)
     latest = repo.latest_assessments([r.id for r in records])
@@ -164,65 +176,81 @@ def list_cases(request: Request, user: Viewer, q: str = "", limit: Annotated[int
 
 
 @router.post("/cases", status_code=201, openapi_extra=CASE_BODY, tags=["cases"],
-             summary="Store a new case (validated and assessed); answers with the case and its assessment id")
-async def create_case(request: Request, user: Clinician) -> CaseSummary:
+             summary="Store a new case (validated and assessed); answers with the case and its assessment id",
+             responses=errors(400, 401, 403, 409, 413, 422))
+async def create_case(request: Request, user: Clinician, response: Response) -> CaseSummary:
     record, assessment = _wb(request).create(_document(await _json(request)), user.username)
+    response.headers["ETag"] = etag(record.latest_version)
     return CaseSummary.model_validate(summary(record, assessment))
 
 
-@router.get("/cases/{pk}", tags=["cases"], summary="A case's latest version")
-def read_case(request: Request, pk: Pk, user: Viewer) -> CaseDetail:
+@router.get("/cases/{pk}", tags=["cases"], summary="A case's latest version (ETag: its version number)",
+            responses=errors(401, 403, 404, 422))
+def read_case(request: Request, pk: Pk, user: Viewer, response: Response) -> CaseDetail:
     repo = _wb(request).repo
     record = repo.case(pk)
+    version = repo.version(pk, record.latest_version)
     repo.record(user.username, "case.read", "case", pk)
     latest = repo.latest_assessments([pk]).get(pk)
-    return CaseDetail.model_validate({**summary(record, latest), "document": repo.version(pk).document})
+    response.headers["ETag"] = etag(version.version)
+    return CaseDetail.model_validate({**summary(record, latest), "document": version.document})
 
 
 @router.put("/cases/{pk}", openapi_extra=CASE_BODY, tags=["cases"],
-            summary="Store a new version of a case (earlier versions are kept) and assess it")
-async def update_case(request: Request, pk: Pk, user: Clinician,
+            summary="Store a new version of a case (earlier versions are kept) and assess it",
+            responses=errors(400, 401, 403, 404, 409, 412, 413, 422))
+async def update_case(request: Request, pk: Pk, user: Clinician, response: Response,
                       if_match: Annotated[str | None, Header(description=(
-                          "The version this change is based on; refused with 409 if another "
-                          "version was saved since."))] = None) -> CaseSummary:
+                          'The ETag the change is based on, e.g. "3" (the version read); refused with '
+                          '412 if another version was saved since. "*": any stored version. A weak '
+                          "tag never matches."))] = None) -> CaseSummary:
     base = None
     if if_match is not None:
-        if not if_match.strip('" ').isdigit():
-            raise ApiError(400, "If-Match must be the case version the change is based on, e.g. \"3\"")
-        base = int(if_match.strip('" '))
-    record, assessment = _wb(request).update(pk, _document(await _json(request)), user.username, base)
+        condition = parse_if_match(if_match)
+        base = base_version(condition, _wb(request).repo.case(pk).latest_version)
+    try:
+        record, assessment = _wb(request).update(pk, _document(await _json(request)), user.username, base)
+    except StaleVersionError as exc:  # another save came between the check and this one
+        raise ApiError(412, str(exc), "precondition_failed") from None
+    response.headers["ETag"] = etag(record.latest_version)
     return CaseSummary.model_validate(summary(record, assessment))
 
 
-@router.get("/cases/{pk}/versions", tags=["cases"], summary="Every version of a case, oldest first")
+@router.get("/cases/{pk}/versions", tags=["cases"], summary="Every version of a case, oldest first",
+            responses=errors(401, 403, 404, 422))
 def case_versions(request: Request, pk: Pk, user: Viewer) -> list[VersionOut]:
     _wb(request).repo.record(user.username, "case.versions", "case", pk)
     return [VersionOut(version=v.version, created_at=v.created_at, created_by=v.created_by,
                        document=v.document) for v in _wb(request).repo.versions(pk)]
 
 
-@router.get("/cases/{pk}/assessments", tags=["assessments"], summary="A case's assessments, newest first")
+@router.get("/cases/{pk}/assessments", tags=["assessments"], summary="A case's assessments, newest first",
+            responses=errors(401, 403, 404, 422))
 def case_assessments(request: Request, pk: Pk, user: Viewer) -> list[AssessmentMeta]:
     _wb(request).repo.record(user.username, "case.assessments", "case", pk)
     return [_meta(a) for a in _wb(request).repo.assessments(pk)]
 
 
 @router.post("/cases/{pk}/assessments", status_code=201, tags=["assessments"],
-             summary="Assess the latest version again (e.g. after a knowledge update)")
+             summary="Assess the latest version again (e.g. after a knowledge update)",
+             responses=errors(401, 403, 404, 422))
 def reassess(request: Request, pk: Pk, user: Clinician) -> AssessmentMeta:
     return _meta(_wb(request).reassess(pk, user.username))
 
 
-@router.get("/assessments/{assessment_id}", tags=["assessments"], summary="A stored assessment, as stored")
+@router.get("/assessments/{assessment_id}", tags=["assessments"], summary="A stored assessment, as stored",
+            responses=errors(401, 403, 404, 422))
 def read_assessment(request: Request, assessment_id: Pk, user: Viewer) -> Response:
     record = _wb(request).repo.assessment(assessment_id)
     _wb(request).repo.record(user.username, "assessment.read", "assessment", assessment_id)
     return Response(record.result_json, media_type="application/json")
 
 
-@router.get("/assessments/{assessment_id}/fhir", tags=["assessments"],
+@router.get("/assessments/{assessment_id}/fhir", tags=["assessments"], response_class=FhirJson,
             summary="A stored assessment as a FHIR R4 Bundle (RiskAssessment per framework, RequestGroup "
-                    "of options, Provenance)")
+                    "of options, Provenance)",
+            responses={200: {"content": {FhirJson.media_type: {"schema": FHIR_BUNDLE}}},
+                       **errors(401, 403, 404, 422)})
 def assessment_fhir(request: Request, assessment_id: Pk, user: Viewer) -> Response:
     from rrall.fhir.assessment import assessment_bundle
 
@@ -233,11 +261,12 @@ def assessment_fhir(request: Request, assessment_id: Pk, user: Viewer) -> Respon
     case = _wb(request).validate(document | {"assessment_date": result["assessment_date"]})
     repo.record(user.username, "assessment.fhir", "assessment", assessment_id)
     body = assessment_bundle(result, case, record.created_at)
-    return Response(orjson.dumps(body), media_type="application/fhir+json")
+    return FhirJson(orjson.dumps(body))
 
 
 @router.post("/cases/{pk}/decisions", status_code=201, tags=["tumor board"],
-             summary="Record a tumor-board decision based on one of the case's assessments")
+             summary="Record a tumor-board decision based on one of the case's assessments",
+             responses=errors(400, 401, 403, 404, 409, 413, 422))
 def record_decision(request: Request, pk: Pk, body: DecisionIn, user: Clinician) -> DecisionOut:
     options = {o["id"] for o in result_of(_wb(request).repo.assessment(body.assessment_id))["options"]}
     unknown = [o for o in body.chosen_options if o not in options]
@@ -247,7 +276,8 @@ def record_decision(request: Request, pk: Pk, body: DecisionIn, user: Clinician)
     return _decision(_wb(request).repo.add_decision(pk, new, user.username))
 
 
-@router.get("/cases/{pk}/decisions", tags=["tumor board"], summary="A case's tumor-board decisions")
+@router.get("/cases/{pk}/decisions", tags=["tumor board"], summary="A case's tumor-board decisions",
+            responses=errors(401, 403, 404, 422))
 def case_decisions(request: Request, pk: Pk, user: Viewer) -> list[DecisionOut]:
     _wb(request).repo.case(pk)
     _wb(request).repo.record(user.username, "case.decisions", "case", pk)
@@ -259,13 +289,15 @@ def _meeting_out(request: Request, meeting: Meeting) -> MeetingOut:
     return MeetingOut(id=meeting.id, title=meeting.title, meeting_date=meeting.meeting_date, cases=cases)
 
 
-@router.post("/meetings", status_code=201, tags=["tumor board"], summary="Create a tumor-board meeting")
+@router.post("/meetings", status_code=201, tags=["tumor board"], summary="Create a tumor-board meeting",
+             responses=errors(400, 401, 403, 404, 413, 422))
 def create_meeting(request: Request, body: MeetingIn, user: Clinician) -> MeetingOut:
     meeting = _wb(request).repo.create_meeting(body.title, body.meeting_date, user.username, body.case_ids)
     return _meeting_out(request, meeting)
 
 
-@router.get("/meetings", tags=["tumor board"], summary="Tumor-board meetings, newest first")
+@router.get("/meetings", tags=["tumor board"], summary="Tumor-board meetings, newest first",
+            responses=errors(401, 403))
 def list_meetings(request: Request, user: Viewer) -> list[MeetingOut]:
     return [_meeting_out(request, m) for m in _wb(request).repo.meetings()]
 
@@ -303,9 +335,10 @@ def trials(request: Request) -> list[dict[str, Any]]:
     return [audit_view(t) for t in engine_for(_wb(request).kb).registry.trials]
 
 
-@router.get("/audit", tags=["admin"], summary="The audit log, newest first (admin)")
+@router.get("/audit", tags=["admin"], summary="The audit log, newest first (admin)",
+            responses=errors(401, 403, 422))
 def audit(request: Request, user: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-          offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+          offset: Offset = 0) -> list[dict[str, Any]]:
     return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
              "object_type": e.object_type, "object_id": e.object_id, "detail": e.detail}
             for e in _wb(request).repo.audit_log(limit, offset)]

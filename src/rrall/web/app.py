@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,13 +12,13 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from rrall._version import __version__
 from rrall.assessment import NOTICE
-from rrall.case.model import Case
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.store.db import open_engine, upgrade
 from rrall.store.repository import Repository
 from rrall.web import api, cds, errors, meetings, pages
-from rrall.web.auth import FailedLogins, LoginRequired
+from rrall.web.auth import FailedLogins, LoginRequired, password_check_limiter
 from rrall.web.cdsauth import CdsClients
+from rrall.web.openapi import openapi_schema
 from rrall.web.security import SecurityMiddleware
 from rrall.web.settings import Settings
 from rrall.web.workbench import Workbench
@@ -71,6 +70,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     app.state.workbench = Workbench(repo, kb)
     app.state.templates = templates()
     app.state.failed_logins = FailedLogins()
+    app.state.password_checks = password_check_limiter()
     app.state.cds_clients = CdsClients.from_file(settings.cds_clients)
     errors.install(app)
 
@@ -89,25 +89,5 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
                            allow_headers=["authorization", "content-type"])
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
                        secure=settings.secure_cookies)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the case format, so request bodies are documented."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    from fastapi.openapi.utils import get_openapi
-
-    schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                         routes=app.routes)
-    case = Case.model_json_schema(ref_template="#/components/schemas/{model}")
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.update(case.pop("$defs", {}))
-    components["Case"] = case
-    components["Error"] = {"type": "object", "required": ["status", "code", "message", "errors"],
-                           "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
-                                          "message": {"type": "string"},
-                                          "errors": {"type": "array", "items": {"type": "object"}}}}
-    app.openapi_schema = schema
-    return schema

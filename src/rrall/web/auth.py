@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hmac
+import os
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+import anyio
+import anyio.to_thread
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
 from rrall.errors import ApiError
@@ -31,17 +35,22 @@ def _allowed(user: User, role: str) -> bool:
     return ROLES.index(user.role) >= ROLES.index(role)
 
 
-def api_user(role: str = "viewer") -> Callable[[Request], Awaitable[User]]:
+# Reads the header only (auto_error off: the 401 below is in the error shape); its use
+# puts the scheme in the OpenAPI document and on every operation that needs it.
+BEARER = HTTPBearer(scheme_name="bearerToken", auto_error=False,
+                    description="An API token from `rrall users token NAME` (opaque, not a JWT).")
+
+
+def api_user(role: str = "viewer") -> Callable[..., Awaitable[User]]:
     """Dependency: the user of a bearer token with at least `role`. Async on purpose: one
     indexed lookup is cheaper on the event loop than a hop to the thread pool."""
 
-    async def dependency(request: Request) -> User:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+    async def dependency(request: Request,
+                         sent: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> User:
+        if sent is None or not sent.credentials.strip():
             raise ApiError(401, "authentication required: send 'Authorization: Bearer <token>' "
                            "(rrall users token NAME issues one)")
-        user = request.app.state.repo.user_for_token(token.strip())
+        user = request.app.state.repo.user_for_token(sent.credentials.strip())
         if user is None:
             raise ApiError(401, "the bearer token is not valid or has been revoked")
         if not _allowed(user, role):
@@ -88,6 +97,22 @@ async def checked_form(request: Request) -> FormData:
     if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(request)):
         raise ApiError(403, "the form's security token is missing or stale: reload the page and retry")
     return form
+
+
+async def check_password(request: Request, username: str, password: str) -> User | None:
+    """The user, if the password is theirs. The scrypt check takes tens of milliseconds of
+    CPU: it runs in a worker thread (hashlib releases the GIL), at most `password_checks`
+    at a time, so that a flood of logins neither stalls the event loop (every other
+    request waited behind it) nor takes every core and 16 MB of memory per check."""
+    limiter: anyio.CapacityLimiter = request.app.state.password_checks
+    user: User | None = await anyio.to_thread.run_sync(
+        request.app.state.repo.authenticate, username, password, limiter=limiter)
+    return user
+
+
+def password_check_limiter() -> anyio.CapacityLimiter:
+    """Half the cores, at least one: the rest stay free for everyone else's requests."""
+    return anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) // 2))
 
 
 class FailedLogins:

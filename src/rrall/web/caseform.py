@@ -112,7 +112,8 @@ def rows(w: Widget, values: Values, more: str = "") -> list[list[Widget]]:
     """The entries of a repeated group: one per entry filled in, plus a blank one to add
     (two when the user asked for another with `more`)."""
     assert w.model is not None
-    pattern = re.compile(re.escape(w.name) + r"\[(\d+)\]\.")
+    # At most 100 entries: a posted relapses[999999999].date made a billion rows.
+    pattern = re.compile(re.escape(w.name) + r"\[([0-9]{1,2})\]\.")
     indices = {int(m.group(1)) for key, got in values.items()
                if (m := pattern.match(key)) and any(v.strip() for v in got)}
     count = max(indices, default=-1) + (3 if more == w.name else 2)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -64,6 +65,7 @@ def serve_command(
     """Start the tumor-board workbench (web pages and the REST API under /api/v1)."""
     import uvicorn
 
+    from rrall.trials.registry import rrall_home
     from rrall.web.app import create_app
     from rrall.web.security import QuietErrors
 
@@ -71,21 +73,22 @@ def serve_command(
     settings = settings_or_exit()
     app = create_app(settings)
     repo = app.state.repo
-    password = ""
+    address = f"http://{host}:{port}/"
+    box = None
     if repo.count_users() == 0:
         password = secrets.token_urlsafe(12)
         repo.add_user("admin", password, "admin", actor="first-start")
+        box = show_first_password(password, rrall_home(), address)
     if load_cases:
         _load(app.state.workbench, load_cases)
     _warm_up(app.state.workbench)
-    address = f"http://{host}:{port}/"
     typer.echo(f"rrall workbench on {address} (database: {_db_kind(settings.database_url)}); "
                "it runs in the foreground: press Ctrl+C to stop it.", err=True)
     served: Any = QuietErrors(app)
-    if password:
+    if box:
         # To the terminal only, never to the log; after uvicorn's start-up lines, so it is
         # the last thing on the screen and not lost among them.
-        served = AfterStartup(served, first_start_box(address, password))
+        served = AfterStartup(served, box)
     uvicorn.run(served, host=host, port=port, access_log=False, log_level="info")
 
 
@@ -105,7 +108,7 @@ class AfterStartup:
         async def told(message) -> None:  # type: ignore[no-untyped-def]
             await send(message)
             if message.get("type") == "lifespan.startup.complete":
-                asyncio.get_running_loop().call_later(0.3, lambda: typer.echo(self.message, err=True))
+                asyncio.get_running_loop().call_later(0.3, lambda: print(self.message, flush=True))
 
         await self.app(scope, receive, told)
 
@@ -120,6 +123,27 @@ def first_start_box(address: str, password: str) -> str:
     width = max(len(line) for line in lines)
     rule = "+" + "-" * (width + 2) + "+"
     return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
+
+
+def show_first_password(password: str, home: Path, address: str, stdout: TextIO | None = None) -> str | None:
+    """The first-start admin password, shown once and never to the log stream (stderr,
+    where logging and a service manager's capture go). On a terminal: the box to print on
+    standard output once the server has started. Otherwise (a service, a container, output
+    to a file): in RRALL_HOME/admin-password, readable by this account only, and stderr
+    says where (None is returned)."""
+    out = stdout or sys.stdout
+    if out.isatty():
+        return first_start_box(address, password)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = home / "admin-password"
+    path.unlink(missing_ok=True)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w") as file:
+        file.write(password + "\n")
+    typer.echo(f"First start: created the user 'admin'. Standard output is not a terminal, so its "
+               f"password is in {path} (readable by this account only); delete the file once you "
+               "have logged in.", err=True)
+    return None
 
 
 def _warm_up(workbench) -> None:  # type: ignore[no-untyped-def]
@@ -143,25 +167,28 @@ def _db_kind(url: str) -> str:
 
 
 def _load(workbench, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
-    import yaml
-
     from rrall.case.load import CASE_SUFFIXES
+    from rrall.case.untrusted import read_document
     from rrall.errors import CaseInputError
-    from rrall.web.workbench import as_json_document
 
     stored = skipped = 0
     files = [p for path in paths for p in (sorted(path.iterdir()) if path.is_dir() else [path])
              if p.suffix in CASE_SUFFIXES]
     for file in files:
         try:
-            document = as_json_document(yaml.safe_load(file.read_text(encoding="utf-8")))
-            if not isinstance(document, dict) or workbench.repo.case_by_case_id(str(document.get("id"))):
+            document = read_document(file.read_bytes())
+            if not isinstance(document, dict):
+                raise ValueError("a case file holds one JSON/YAML object")
+            if workbench.repo.case_by_case_id(str(document.get("id"))):
                 skipped += 1
                 continue
             workbench.create(document, "loader")
             stored += 1
-        except (CaseInputError, yaml.YAMLError, OSError) as exc:
+        except CaseInputError as exc:
             typer.echo(f"{file}: not loaded: {exc}", err=True)
+            skipped += 1
+        except (ValueError, OSError) as exc:  # ValueError: not UTF-8, YAML or a case's shape
+            typer.echo(f"{file}: not loaded: not a JSON or YAML case file: {exc}", err=True)
             skipped += 1
     typer.echo(f"Loaded {stored} case(s) from {len(files)} file(s); {skipped} skipped.", err=True)
 
@@ -286,16 +313,15 @@ def report_command(
     import os
 
     import orjson
-    import yaml
 
     from rrall.assessment import assess
     from rrall.case.load import load_case
+    from rrall.case.untrusted import read_document
     from rrall.errors import CaseInputError
     from rrall.knowledge.load import default_knowledge
     from rrall.report.family import family_html, languages
     from rrall.report.fastjson import assessment_json
     from rrall.report.html import Identifiers, ReportContext, clinician_html, to_pdf
-    from rrall.web.workbench import as_json_document
 
     kb = default_knowledge()
     if lang not in languages(kb):
@@ -305,7 +331,7 @@ def report_command(
     except CaseInputError as exc:
         raise _fail(str(exc)) from None
     result = orjson.loads(assessment_json(assess(case, kb)))
-    document = as_json_document(yaml.safe_load(case_file.read_text(encoding="utf-8")))
+    document = read_document(case_file.read_bytes())  # load_case read it: it is a valid case
     kind = "family" if family else "clinician"
     if family:
         page = family_html(result, document, kb, lang, None,

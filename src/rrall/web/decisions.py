@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from rrall.store.repository import NewDecision
 from rrall.store.tables import AssessmentRecord
+from rrall.web.params import form_id
 
 
 def decision_from_form(form: FormData, record: AssessmentRecord,
@@ -34,7 +35,7 @@ def decision_from_form(form: FormData, record: AssessmentRecord,
     chosen = [str(v) for v in form.getlist("chosen_options")]
     if any(c not in known for c in chosen):
         errors["chosen_options"] = "only options of this assessment can be chosen"
-    meeting = int(text["meeting_id"]) if text["meeting_id"].isdigit() else None
+    meeting = form_id(text["meeting_id"])
     if errors:
         return None, errors
     return NewDecision(assessment_id=record.id, decision_date=when, attendees=attendees,

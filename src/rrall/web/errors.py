@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
+from starlette.types import Receive, Scope, Send
 
 from rrall.errors import API_CODES, ApiError, CaseInputError, ConflictError, FieldError, NotFoundError
-
-log = logging.getLogger("rrall.web")
 
 CODES = API_CODES
 
@@ -69,23 +68,41 @@ def install(app: FastAPI) -> None:
     async def conflict(request: Request, exc: ConflictError) -> Response:
         return _respond(request, 409, "conflict", str(exc))
 
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            return _respond(request, 400, "invalid_json", "the body is not valid JSON")
-        errors = [FieldError(".".join(str(p) for p in e["loc"] if p != "body"), str(e["msg"]))
-                  for e in exc.errors()]
-        return _respond(request, 422, "invalid_input", "the request is not valid; see errors", errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
-        return _respond(request, status, CODES.get(status, "error"), str(exc.detail),
-                        headers=dict(exc.headers) if exc.headers else None)
+        headers = dict(exc.headers) if exc.headers else {}
+        if status == 405:  # Starlette names the methods of the first route with this path only
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+        return _respond(request, status, CODES.get(status, "error"), str(exc.detail), headers=headers or None)
 
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception) -> Response:
-        # The exception's text may quote patient data: log only its type and the route.
-        route = getattr(request.scope.get("route"), "path", "?")
-        log.error("internal error %s on %s %s", type(exc).__name__, request.method, route)
-        return _respond(request, 500, "internal_error", "internal error; the server log names its type")
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = exc.errors()
+        if any(e["type"] == "json_invalid" for e in problems):
+            return _respond(request, 400, "invalid_json", "the body is not valid JSON")
+        if not _is_api(request) and all(e["loc"][0] == "path" for e in problems):
+            return _respond(request, 404, "not_found", "there is no such page")  # /cases/99999999999
+        errors = [FieldError(".".join(str(p) for p in e["loc"] if p != "body"), str(e["msg"]))
+                  for e in problems]
+        return _respond(request, 422, "invalid_input", "the request is not valid; see errors", errors)
+
+
+async def internal_error(scope: Scope, receive: Receive, send: Send) -> None:
+    """The 500 answer, in the error shape of the path asked for (security.py sends it)."""
+    request = Request(scope, receive)
+    message = "internal error; the server log names its type"
+    await _respond(request, 500, "internal_error", message)(scope, receive, send)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 15.5.6: a 405 lists them all),
+    found by asking the router how it would route the same path with each method."""
+    methods = set()
+    for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(not isinstance(route, Mount) and route.matches(scope)[0] is Match.FULL
+               for route in request.app.router.routes):
+            methods.add(method)
+    return ", ".join(sorted(methods))

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rrall.store.tables import User
 from rrall.web.auth import checked_form, page_user
+from rrall.web.params import Pk, form_id
 from rrall.web.view import html
 from rrall.web.workbench import Workbench, result_of
 
@@ -67,7 +68,7 @@ def _rows(request: Request, meeting_id: int) -> list[dict[str, Any]]:
 
 
 @router.get("/meetings/{meeting_id}")
-def meeting(request: Request, meeting_id: int, user: Viewer) -> HTMLResponse:
+def meeting(request: Request, meeting_id: Pk, user: Viewer) -> HTMLResponse:
     repo = _wb(request).repo
     found = repo.meeting(meeting_id)
     listed = {r["case"].id for r in _rows(request, meeting_id)}
@@ -77,16 +78,16 @@ def meeting(request: Request, meeting_id: int, user: Viewer) -> HTMLResponse:
 
 
 @router.post("/meetings/{meeting_id}/cases")
-async def add_case(request: Request, meeting_id: int, user: Clinician) -> RedirectResponse:
+async def add_case(request: Request, meeting_id: Pk, user: Clinician) -> RedirectResponse:
     form = await checked_form(request)
-    pk = str(form.get("case", ""))
-    if pk.isdigit():
-        _wb(request).repo.add_to_meeting(meeting_id, int(pk), user.username)
+    pk = form_id(str(form.get("case", "")))
+    if pk is not None:
+        _wb(request).repo.add_to_meeting(meeting_id, pk, user.username)
     return RedirectResponse(f"/meetings/{meeting_id}", status_code=303)
 
 
 @router.get("/meetings/{meeting_id}/print")
-def printable(request: Request, meeting_id: int, user: Viewer) -> HTMLResponse:
+def printable(request: Request, meeting_id: Pk, user: Viewer) -> HTMLResponse:
     found = _wb(request).repo.meeting(meeting_id)
     rows = _rows(request, meeting_id)
     attendees = sorted({a for r in rows for d in r["decisions"] for a in d.attendees})

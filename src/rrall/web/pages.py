@@ -6,11 +6,12 @@ import re
 import secrets
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from rrall.case.model import CASE_ID_MAX
+from rrall.case.untrusted import read_document
 from rrall.errors import ApiError, CaseInputError, ConflictError
 from rrall.report.html import REPORT_CSP, clinician_html, to_pdf
 from rrall.store.passwords import keyed
@@ -19,12 +20,14 @@ from rrall.web import caseform
 from rrall.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    check_password,
     checked_form,
     page_user,
     session_token,
 )
+from rrall.web.params import OptionalId, PageNumber, Pk, form_id
 from rrall.web.view import assessment_context, html, report_context, safe_next
-from rrall.web.workbench import PlainLoader, Workbench, as_json_document, result_of
+from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(page_user("viewer"))]
@@ -63,8 +66,9 @@ async def login(request: Request) -> Response:
     target = safe_next(str(form.get("next", "/cases")))
     failures = request.app.state.failed_logins
     if failures.blocked(username):
+        _wb(request).repo.login_throttled(username)
         raise ApiError(429, "too many failed logins for this user: wait 15 minutes or ask an admin")
-    user = _wb(request).repo.authenticate(username, password)
+    user = await check_password(request, username, password)
     if user is None:
         failures.failed(username)
         return html(request, "login.html.j2", status=401, login_csrf=expected, next=target,
@@ -91,14 +95,16 @@ async def logout(request: Request, user: Viewer) -> RedirectResponse:
 
 
 @router.get("/cases")
-def case_list(request: Request, user: Viewer, q: str = "", page: int = 0, sort: str = "updated",
+def case_list(request: Request, user: Viewer, q: str = "", page: PageNumber = 0, sort: str = "updated",
               dir: str = "desc") -> HTMLResponse:
     from rrall.web.caselist import COLUMNS, case_rows, select_rows
 
     wb = _wb(request)
     if sort not in (*COLUMNS, *wb.kb.frameworks):
         sort = "updated"
-    rows = select_rows(case_rows(wb.repo, wb.kb, wb.kb.glossary), q.strip(), sort, dir == "desc")
+    wanted = q.replace("\x00", "").strip()  # NUL is no text a case holds (PostgreSQL refuses it)
+    rows = [] if len(wanted) > CASE_ID_MAX else select_rows(case_rows(wb.repo, wb.kb, wb.kb.glossary), wanted,
+                                                           sort, dir == "desc")
     page = max(page, 0)
     return html(request, "cases.html.j2", items=rows[page * PAGE:(page + 1) * PAGE], total=len(rows), q=q,
                 page=page, pages=(len(rows) + PAGE - 1) // PAGE, sort=sort, desc=dir == "desc")
@@ -143,7 +149,7 @@ def _rendered_names(widgets: list[caseform.Widget], values: caseform.Values, mor
     return names
 
 
-async def _submit(request: Request, user: User, heading: str, action: str, pk: int | None) -> Response:
+async def _submit(request: Request, user: User, heading: str, action: str, pk: Pk | None) -> Response:
     form = await checked_form(request)
     values = caseform.to_values(caseform.to_document(_values(form)))  # renumbers blank rows away
     chosen = str(form.get("_action", "save"))
@@ -157,7 +163,7 @@ async def _submit(request: Request, user: User, heading: str, action: str, pk: i
         if pk is None:
             record, _ = _wb(request).create(document, user.username)
         else:
-            based_on = int(base) if base.isdigit() else None
+            based_on = form_id(base)
             record, _ = _wb(request).update(pk, document, user.username, based_on)
     except CaseInputError as exc:
         return _form(request, heading, action, values, exc.errors, status=422, base_version=base,
@@ -200,8 +206,8 @@ async def import_case(request: Request, user: Clinician) -> Response:
         problem = f"the file is over {UPLOAD_LIMIT} bytes"
     else:
         try:
-            document = as_json_document(yaml.load(data.decode("utf-8"), Loader=PlainLoader))  # JSON is YAML
-        except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+            document = read_document(data.decode("utf-8"))  # JSON is YAML
+        except (UnicodeDecodeError, ValueError) as exc:
             problem = _file_problem(exc)
     if problem or not isinstance(document, dict):
         return _form(request, "New case", "/cases/new", {},
@@ -221,24 +227,22 @@ def _file_problem(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return (f"not a JSON or YAML case file: byte {exc.start + 1} is not UTF-8 text; save the file as "
                 "UTF-8 and import it again")
-    mark = getattr(exc, "problem_mark", None)
-    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return f"not a JSON or YAML case file: {what}"
-    return (f"not a JSON or YAML case file: line {mark.line + 1}, column {mark.column + 1}: {what} "
+    # The reader's message names the line and column and quotes nothing from the file.
+    return (f"not a JSON or YAML case file: {exc} "
             "(check the indentation and that each entry is written “key: value”)")
 
 
 @router.get("/cases/{pk}/edit")
-def edit_case(request: Request, pk: int, user: Clinician) -> HTMLResponse:
+def edit_case(request: Request, pk: Pk, user: Clinician) -> HTMLResponse:
     version = _wb(request).repo.version(pk)
+    _wb(request).repo.record(user.username, "case.edit_form", "case", pk, version=version.version)
     return _form(request, f"Edit case {version.document.get('id', pk)} (version {version.version})",
                  f"/cases/{pk}/edit", caseform.to_values(version.document), base_version=str(version.version),
                  identifiers=_wb(request).repo.identifiers(pk))
 
 
 @router.post("/cases/{pk}/edit")
-async def save_case(request: Request, pk: int, user: Clinician) -> Response:
+async def save_case(request: Request, pk: Pk, user: Clinician) -> Response:
     _wb(request).repo.case(pk)
     return await _submit(request, user, "Edit case", f"/cases/{pk}/edit", pk)
 
@@ -253,8 +257,8 @@ def _chosen_assessment(request: Request, pk: int, assessment: int | None) -> Ass
 
 
 @router.get("/cases/{pk}")
-def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = None,
-              meeting: int | None = None) -> HTMLResponse:
+def case_page(request: Request, pk: Pk, user: Viewer, assessment: OptionalId = None,
+              meeting: OptionalId = None) -> HTMLResponse:
     """`meeting`: opened from a meeting's list, so a decision is recorded for that meeting."""
     repo = _wb(request).repo
     record = _chosen_assessment(request, pk, assessment)
@@ -269,21 +273,21 @@ def case_page(request: Request, pk: int, user: Viewer, assessment: int | None = 
 
 
 @router.post("/cases/{pk}/reassess")
-async def reassess(request: Request, pk: int, user: Clinician) -> RedirectResponse:
+async def reassess(request: Request, pk: Pk, user: Clinician) -> RedirectResponse:
     await checked_form(request)
     _wb(request).reassess(pk, user.username)
     return RedirectResponse(f"/cases/{pk}", status_code=303)
 
 
 @router.post("/cases/{pk}/decisions")
-async def decide(request: Request, pk: int, user: Clinician) -> Response:
+async def decide(request: Request, pk: Pk, user: Clinician) -> Response:
     from rrall.web.decisions import decision_from_form
 
     form = await checked_form(request)
-    sent = str(form.get("assessment_id", ""))
-    if not sent.isdigit():
+    sent = form_id(str(form.get("assessment_id", "")))
+    if sent is None:
         raise ApiError(422, "the decision form names no assessment: reload the case page")
-    record = _chosen_assessment(request, pk, int(sent))
+    record = _chosen_assessment(request, pk, sent)
     new, errors = decision_from_form(form, record, result_of(record))
     back = str(form.get("back", "")) or f"/cases/{pk}"
     if errors:
@@ -295,8 +299,8 @@ async def decide(request: Request, pk: int, user: Clinician) -> Response:
 
 
 @router.get("/cases/{pk}/report.{fmt}")
-def report(request: Request, pk: int, fmt: str, user: Viewer, kind: str = "clinician",
-           assessment: int | None = None, lang: str = "en") -> Response:
+def report(request: Request, pk: Pk, fmt: str, user: Viewer, kind: str = "clinician",
+           assessment: OptionalId = None, lang: str = "en") -> Response:
     from rrall.report.family import family_html, languages
 
     wb = _wb(request)
@@ -336,7 +340,7 @@ def chart(request: Request, pk: int, kind: str, user: Viewer, assessment: int | 
 
 
 @router.get("/cases/{pk}/assessment.fhir.json")
-def fhir_download(request: Request, pk: int, user: Viewer, assessment: int | None = None) -> Response:
+def fhir_download(request: Request, pk: Pk, user: Viewer, assessment: OptionalId = None) -> Response:
     """The assessment as a FHIR R4 Bundle, for the record or another system."""
     import orjson
 
@@ -361,7 +365,7 @@ def references(request: Request, user: Viewer) -> HTMLResponse:
 
 
 @router.get("/audit")
-def audit(request: Request, user: Admin, page: int = 0) -> HTMLResponse:
+def audit(request: Request, user: Admin, page: PageNumber = 0) -> HTMLResponse:
     entries = _wb(request).repo.audit_log(200, max(page, 0) * 200)
     return html(request, "audit.html.j2", entries=entries, page=page)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
 import orjson
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rrall.web.errors import error_body, operation_outcome
+from rrall.web.errors import error_body, internal_error, operation_outcome
 
 log = logging.getLogger("rrall.web")
 
@@ -75,6 +77,15 @@ class SecurityMiddleware:
             if not responded:
                 await self._too_large(send, scope["path"])
             status = 413
+        except Exception as exc:
+            # Answered here, not by Starlette's outermost handler, so that the 500 gets the
+            # security headers and the request its log line. The exception's text may quote
+            # patient data: only its type is logged.
+            route = getattr(scope.get("route"), "path", "(unrouted)")
+            log.error("internal error %s on %s %s", type(exc).__name__, scope["method"], route)
+            if not responded:
+                await internal_error(scope, receive, with_headers)
+            status = 500
         route = getattr(scope.get("route"), "path", "(unrouted)")
         log.info("%s %s %s %.1fms", scope["method"], route, status, (time.perf_counter() - started) * 1000)
 
@@ -102,3 +113,15 @@ class QuietErrors:
             await self.app(scope, receive, send)
         except Exception as exc:
             log.error("unhandled %s (answered 500)", type(exc).__name__)
+
+
+def from_loopback(request: Request) -> bool:
+    """Whether the request came from this machine: its TCP peer is a loopback address.
+    Never the Host header or the URL built from it, which the caller writes. Behind a
+    reverse proxy on the same machine every request is from loopback: set
+    RRALL_PUBLIC_URL there, and rules that need the caller's address do not apply."""
+    peer = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(peer).is_loopback
+    except ValueError:  # not an address (a Unix socket, a test client's name)
+        return False

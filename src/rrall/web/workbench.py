@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
-import yaml
 
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
 from rrall.case.model import Case
+from rrall.case.untrusted import as_json_document as as_json_document  # where bench/ finds it
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report.fastjson import assessment_json
 from rrall.store.repository import Repository, StoredAssessment
@@ -58,29 +57,3 @@ class Workbench:
 def result_of(record: AssessmentRecord) -> dict[str, Any]:
     loaded: dict[str, Any] = orjson.loads(record.result_json)
     return loaded
-
-
-def as_json_document(value: Any) -> Any:
-    """A parsed case file as JSON: YAML reads 2024-01-02 as a date, stored documents keep
-    text; a YAML set becomes a list; binary data is refused."""
-    if isinstance(value, dict):
-        return {str(k): as_json_document(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return [as_json_document(v) for v in items]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray):
-        raise ValueError("binary data (!!binary) is not a case value")
-    return value
-
-
-class PlainLoader(yaml.SafeLoader):
-    """Safe YAML without aliases: `*ref` could expand a small file into a huge document."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a case file")
-        return super().compose_node(parent, index)
