@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
-from tests.cds.support import ISSUER, jwks, record
+from tests.cds.support import ISSUER, LOOPBACK, jwks, record
 from tests.conftest import ROOT
 from tests.web.conftest import settings_for
 
@@ -42,9 +42,10 @@ def no_patient_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 def cds(tmp_path: Path, kb: KnowledgeBase) -> Iterator[TestClient]:
     clients = tmp_path / "clients.json"
     clients.write_text(json.dumps({ISSUER: jwks()}))
-    app = create_app(settings_for(f"sqlite:///{tmp_path}/rrall.db", cds_clients=str(clients),
-                                  public_url=""), kb)
-    with TestClient(app) as client:
+    app = create_app(
+        settings_for(f"sqlite:///{tmp_path}/rrall.db", cds_clients=str(clients), public_url=""), kb
+    )
+    with TestClient(app, client=LOOPBACK) as client:
         yield client
     app.state.repo.engine.dispose()
 
@@ -73,10 +74,14 @@ def fhir_server() -> Iterator[tuple[str, list[str]]]:
     @ehr.get("/fhir/{kind}")
     def search(kind: str, patient: str, request: Request) -> JSONResponse:
         seen.append(request.headers.get("authorization", ""))
-        key = {"Condition": "conditions", "Observation": "observations", "Procedure": "procedures",
-               "MedicationStatement": "medicationStatements",
-               "MedicationAdministration": "medicationAdministrations",
-               "MedicationRequest": "medicationRequests"}[kind]
+        key = {
+            "Condition": "conditions",
+            "Observation": "observations",
+            "Procedure": "procedures",
+            "MedicationStatement": "medicationStatements",
+            "MedicationAdministration": "medicationAdministrations",
+            "MedicationRequest": "medicationRequests",
+        }[kind]
         assert patient == data["patient"]["id"]
         return JSONResponse(data[key])
 
@@ -89,5 +94,3 @@ def fhir_server() -> Iterator[tuple[str, list[str]]]:
     yield f"http://127.0.0.1:{port}/fhir", seen
     server.should_exit = True
     thread.join(timeout=10)
-
-

@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 
 from tests.cds.support import auth, hook_request, token
 
-FAILED = {"resourceType": "OperationOutcome",
-          "issue": [{"severity": "error", "code": "timeout", "diagnostics": "Observation search timed out"}]}
+FAILED = {
+    "resourceType": "OperationOutcome",
+    "issue": [{"severity": "error", "code": "timeout", "diagnostics": "Observation search timed out"}],
+}
 SERVICE = "/cds-services/rrall-relapsed-all"
 
 
@@ -21,15 +23,24 @@ def _stored_cases(cds: TestClient) -> int:
 
 
 def _in_a_searchset(outcome: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "searchset",
-            "entry": [{"resource": outcome, "search": {"mode": "outcome"}}]}
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": outcome, "search": {"mode": "outcome"}}],
+    }
 
 
-@pytest.mark.parametrize("failed", [FAILED, _in_a_searchset(FAILED),
-                                    {"resourceType": "OperationOutcome",
-                                     "issue": [{"severity": "warning", "code": "incomplete"}]}])
-def test_a_failed_prefetch_without_a_server_is_a_412_naming_it(cds: TestClient,
-                                                               failed: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "failed",
+    [
+        FAILED,
+        _in_a_searchset(FAILED),
+        {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "incomplete"}]},
+    ],
+)
+def test_a_failed_prefetch_without_a_server_is_a_412_naming_it(
+    cds: TestClient, failed: dict[str, Any]
+) -> None:
     body = hook_request("b-marrow-early")
     body["prefetch"]["observations"] = failed
     answer = cds.post(SERVICE, json=body, headers=auth(token()))
@@ -43,15 +54,24 @@ def test_a_failed_prefetch_without_a_server_is_a_412_naming_it(cds: TestClient,
 def test_a_warning_inside_a_search_result_is_not_a_failure(cds: TestClient) -> None:
     body = hook_request("b-marrow-early")
     observations = body["prefetch"]["observations"]
-    observations["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
-        {"severity": "warning", "code": "informational", "diagnostics": "some results omitted"}]},
-        "search": {"mode": "outcome"}})
+    observations["entry"].append(
+        {
+            "resource": {
+                "resourceType": "OperationOutcome",
+                "issue": [
+                    {"severity": "warning", "code": "informational", "diagnostics": "some results omitted"}
+                ],
+            },
+            "search": {"mode": "outcome"},
+        }
+    )
     answer = cds.post(SERVICE, json=body, headers=auth(token()))
     assert answer.status_code == 200, answer.text
 
 
-def test_a_failed_prefetch_is_read_from_the_fhir_server(cds: TestClient,
-                                                        fhir_server: tuple[str, list[str]]) -> None:
+def test_a_failed_prefetch_is_read_from_the_fhir_server(
+    cds: TestClient, fhir_server: tuple[str, list[str]]
+) -> None:
     base, seen = fhir_server
     full = hook_request("t-marrow-early")
     expected = cds.post(SERVICE, json=full, headers=auth(token())).json()["cards"][0]["summary"]

@@ -31,8 +31,9 @@ def test_discovery(cds: TestClient) -> None:
 
 @pytest.mark.parametrize("alg", ["RS384", "ES384"])
 def test_patient_view_with_prefetch(cds: TestClient, alg: str) -> None:
-    response = cds.post("/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"),
-                        headers=auth(token(alg)))
+    response = cds.post(
+        "/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"), headers=auth(token(alg))
+    )
     assert response.status_code == 200, response.text
     cards = response.json()["cards"]
     main = cards[0]
@@ -43,25 +44,64 @@ def test_patient_view_with_prefetch(cds: TestClient, alg: str) -> None:
     assert all(set(c) >= {"uuid", "summary", "indicator", "source"} for c in cards)
 
 
-@pytest.mark.parametrize(("make", "why"), [
-    (lambda: jwt.encode({"iss": ISSUER, "aud": SERVICE, "exp": int(time.time()) + 60, "iat": int(time.time()),
-                         "jti": "x"}, None, algorithm="none"), "algorithm 'none' is refused"),
-    (lambda: jwt.encode({"iss": ISSUER, "aud": SERVICE, "exp": int(time.time()) + 60, "iat": int(time.time()),
-                         "jti": "y"}, "a-shared-secret-of-enough-length-for-hmac", algorithm="HS256"),
-     "algorithm 'HS256' is refused"),
-    (lambda: token(aud="https://elsewhere.example/cds-services/rrall-relapsed-all"), "audience"),
-    (lambda: token(exp=-600), "expired"),
-    (lambda: token(iss="https://unknown.example"), "not a configured CDS client"),
-    (lambda: token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)), "not valid"),
-    (lambda: token(jti=None), "jti"),
-    (lambda: token(kid="nope"), "no key 'nope'"),
-    (lambda: jwt.encode({"iss": ISSUER, "aud": SERVICE, "exp": int(time.time()) + 60, "iat": int(time.time()),
-                         "jti": "z"}, RSA_KEY, algorithm="RS384"), "kid is required"),
-    (lambda: "not-a-jwt", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (
+            lambda: jwt.encode(
+                {
+                    "iss": ISSUER,
+                    "aud": SERVICE,
+                    "exp": int(time.time()) + 60,
+                    "iat": int(time.time()),
+                    "jti": "x",
+                },
+                None,
+                algorithm="none",
+            ),
+            "algorithm 'none' is refused",
+        ),
+        (
+            lambda: jwt.encode(
+                {
+                    "iss": ISSUER,
+                    "aud": SERVICE,
+                    "exp": int(time.time()) + 60,
+                    "iat": int(time.time()),
+                    "jti": "y",
+                },
+                "a-shared-secret-of-enough-length-for-hmac",
+                algorithm="HS256",
+            ),
+            "algorithm 'HS256' is refused",
+        ),
+        (lambda: token(aud="https://elsewhere.example/cds-services/rrall-relapsed-all"), "audience"),
+        (lambda: token(exp=-600), "expired"),
+        (lambda: token(iss="https://unknown.example"), "not a configured CDS client"),
+        (lambda: token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)), "not valid"),
+        (lambda: token(jti=None), "jti"),
+        (lambda: token(kid="nope"), "no key 'nope'"),
+        (
+            lambda: jwt.encode(
+                {
+                    "iss": ISSUER,
+                    "aud": SERVICE,
+                    "exp": int(time.time()) + 60,
+                    "iat": int(time.time()),
+                    "jti": "z",
+                },
+                RSA_KEY,
+                algorithm="RS384",
+            ),
+            "kid is required",
+        ),
+        (lambda: "not-a-jwt", "cannot be read"),
+    ],
+)
 def test_jwt_rejections(cds: TestClient, make: Any, why: str) -> None:
-    response = cds.post("/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"),
-                        headers=auth(make()))
+    response = cds.post(
+        "/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"), headers=auth(make())
+    )
     assert response.status_code == 401, response.text
     assert why in response.json()["message"]
 
@@ -102,16 +142,32 @@ def test_missing_data_becomes_a_card_asking_for_it(cds: TestClient) -> None:
 
 
 def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:
-    order = {"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
-             "subject": {"reference": "Patient/x"},
-             "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                                                       "code": "475342", "display": "dasatinib"}]}}
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "draft-1",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/x"},
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "475342",
+                    "display": "dasatinib",
+                }
+            ]
+        },
+    }
     body = hook_request("ph-positive-t315i", hook="order-select")
-    body["context"] |= {"selections": ["MedicationRequest/draft-1"],
-                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
-                                        "entry": [{"resource": order}]}}
-    response = cds.post("/cds-services/rrall-order-check", json=body,
-                        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")))
+    body["context"] |= {
+        "selections": ["MedicationRequest/draft-1"],
+        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]},
+    }
+    response = cds.post(
+        "/cds-services/rrall-order-check",
+        json=body,
+        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")),
+    )
     [card] = response.json()["cards"]
     assert card["indicator"] == "critical" and "T315I" in card["summary"] and "Ponatinib" in card["summary"]
     assert len(card["summary"]) < 140
@@ -119,9 +175,18 @@ def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:
 
 def test_prefetch_absent_reads_the_fhir_server(cds: TestClient, fhir_server: tuple[str, list[str]]) -> None:
     base, seen = fhir_server
-    body = hook_request("t-marrow-early", prefetch=False, fhirServer=base,
-                        fhirAuthorization={"access_token": "ehr-token", "token_type": "Bearer",
-                                           "expires_in": 300, "scope": "patient/*.read", "subject": "rrall"})
+    body = hook_request(
+        "t-marrow-early",
+        prefetch=False,
+        fhirServer=base,
+        fhirAuthorization={
+            "access_token": "ehr-token",
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "patient/*.read",
+            "subject": "rrall",
+        },
+    )
     response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
     assert response.status_code == 200, response.text
     assert "BFM S4" in response.json()["cards"][0]["summary"]
@@ -131,8 +196,9 @@ def test_prefetch_absent_reads_the_fhir_server(cds: TestClient, fhir_server: tup
     assert refused.status_code == 412 and "401" in refused.json()["message"]
 
 
-def test_partial_prefetch_is_completed_from_the_server(cds: TestClient,
-                                                       fhir_server: tuple[str, list[str]]) -> None:
+def test_partial_prefetch_is_completed_from_the_server(
+    cds: TestClient, fhir_server: tuple[str, list[str]]
+) -> None:
     base, seen = fhir_server
     body = hook_request("t-marrow-early", fhirServer=base, fhirAuthorization={"access_token": "ehr-token"})
     del body["prefetch"]["observations"]
@@ -152,7 +218,7 @@ def test_hardening(cds: TestClient, tmp_path: Path, kb: KnowledgeBase) -> None:
     clients = tmp_path / "limited.json"
     clients.write_text(json.dumps({ISSUER: jwks() | {"fhir_servers": ["https://ehr.example/fhir"]}}))
     limited = create_app(settings_for(f"sqlite:///{tmp_path}/l.db", cds_clients=str(clients)), kb)
-    with TestClient(limited) as client:
+    with TestClient(limited, client=("127.0.0.1", 50000)) as client:
         elsewhere = hook_request("b-marrow-early", prefetch=False, fhirServer="http://169.254.169.254/latest")
         answer = client.post("/cds-services/rrall-relapsed-all", json=elsewhere, headers=auth(token()))
         assert answer.status_code == 403 and "fhir_servers" in answer.json()["message"]
@@ -172,43 +238,83 @@ def test_fetch_never_sends_the_token_elsewhere() -> None:
         if request.url.path.endswith("/Patient/p1"):
             return httpx.Response(200, json={"resourceType": "Patient", "id": "p1"})
         if request.url.host == "ehr.example" and "page2" not in str(request.url):
-            return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": [],
-                                             "link": [{"relation": "next", "url": "https://evil.example/page2"}]})
+            return httpx.Response(
+                200,
+                json={
+                    "resourceType": "Bundle",
+                    "type": "searchset",
+                    "entry": [],
+                    "link": [{"relation": "next", "url": "https://evil.example/page2"}],
+                },
+            )
         return httpx.Response(200, text="<html>login</html>")
 
     with pytest.raises(FetchError, match="another server"):
-        fetch("https://ehr.example/fhir", "secret", "p1", {"c": "Condition?patient=p1"},
-              httpx.MockTransport(ehr))
+        fetch(
+            "https://ehr.example/fhir",
+            "secret",
+            "p1",
+            {"c": "Condition?patient=p1"},
+            httpx.MockTransport(ehr),
+        )
     assert not any("evil" in url for url in seen)
     with pytest.raises(FetchError, match="not JSON"):
-        fetch("https://ehr.example/fhir", "secret", "p1", {"c": "Observation?page2=1"},
-              httpx.MockTransport(ehr))
+        fetch(
+            "https://ehr.example/fhir", "secret", "p1", {"c": "Observation?page2=1"}, httpx.MockTransport(ehr)
+        )
 
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
-@pytest.mark.parametrize(("medication", "label"), [
-    ({"text": "Dasatinib 100 mg tablet", "coding": [{"system": RXNORM, "code": "475342"}]},
-     "Dasatinib 100 mg tablet"),
-    ({"coding": [{"system": RXNORM, "code": "475342", "display": "dasatinib"}]}, "dasatinib"),
-    ({"coding": [{"system": RXNORM, "code": "475342"}]}, "RxNorm 475342"),
-    ({"coding": [{"system": RXNORM, "code": "1000001",  # a clinical drug: known by its name
-                  "display": "dasatinib 100 MG Oral Tablet"}]}, "dasatinib 100 MG Oral Tablet"),
-])
+@pytest.mark.parametrize(
+    ("medication", "label"),
+    [
+        (
+            {"text": "Dasatinib 100 mg tablet", "coding": [{"system": RXNORM, "code": "475342"}]},
+            "Dasatinib 100 mg tablet",
+        ),
+        ({"coding": [{"system": RXNORM, "code": "475342", "display": "dasatinib"}]}, "dasatinib"),
+        ({"coding": [{"system": RXNORM, "code": "475342"}]}, "RxNorm 475342"),
+        (
+            {
+                "coding": [
+                    {
+                        "system": RXNORM,
+                        "code": "1000001",  # a clinical drug: known by its name
+                        "display": "dasatinib 100 MG Oral Tablet",
+                    }
+                ]
+            },
+            "dasatinib 100 MG Oral Tablet",
+        ),
+    ],
+)
 def test_the_critical_order_card_names_the_order_and_the_drug_ruled_out(
-        cds: TestClient, medication: dict[str, Any], label: str) -> None:
-    order = {"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
-             "subject": {"reference": "Patient/x"}, "medicationCodeableConcept": medication}
+    cds: TestClient, medication: dict[str, Any], label: str
+) -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "draft-1",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/x"},
+        "medicationCodeableConcept": medication,
+    }
     body = hook_request("ph-positive-t315i", hook="order-select")
-    body["context"] |= {"selections": ["MedicationRequest/draft-1"],
-                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
-                                        "entry": [{"resource": order}]}}
-    response = cds.post("/cds-services/rrall-order-check", json=body,
-                        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")))
+    body["context"] |= {
+        "selections": ["MedicationRequest/draft-1"],
+        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]},
+    }
+    response = cds.post(
+        "/cds-services/rrall-order-check",
+        json=body,
+        headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")),
+    )
     [card] = response.json()["cards"]
     assert card["indicator"] == "critical"
-    assert card["summary"] == (f"{label} ordered, but ABL1 T315I in this relapse rules out Dasatinib. "
-                               "Still an option: Ponatinib")
+    assert card["summary"] == (
+        f"{label} ordered, but ABL1 T315I in this relapse rules out Dasatinib. Still an option: Ponatinib"
+    )
     assert card["detail"].startswith(f"**{label}** was ordered.")
     assert "rules out **Dasatinib**" in card["detail"]

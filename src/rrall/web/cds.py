@@ -19,10 +19,10 @@ from rrall.fhir.cards import assessment_cards, missing_cards, order_cards, sourc
 from rrall.fhir.client import fetch
 from rrall.fhir.importer import agent_of, import_case
 from rrall.fhir.read import read_resources
+from rrall.web.security import from_loopback
 from rrall.web.workbench import Workbench, result_of
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
@@ -34,18 +34,23 @@ PREFETCH = {
 }
 SERVICES = {
     "rrall-relapsed-all": {
-        "hook": "patient-view", "id": "rrall-relapsed-all", "prefetch": PREFETCH,
+        "hook": "patient-view",
+        "id": "rrall-relapsed-all",
+        "prefetch": PREFETCH,
         "title": "rrall: relapsed and refractory childhood ALL",
         "description": "Classifies the relapse, places it in the BFM, IntReALL, COG and UK first-relapse "
-                       "frameworks, and lists the treatment options and the missing data that would change "
-                       "them. Decision support for clinicians; it does not prescribe.",
-        "usageRequirements": "A relapse (Condition or mCODE disease status) and the ALL diagnosis "
-                             "Condition."},
+        "frameworks, and lists the treatment options and the missing data that would change "
+        "them. Decision support for clinicians; it does not prescribe.",
+        "usageRequirements": "A relapse (Condition or mCODE disease status) and the ALL diagnosis Condition.",
+    },
     "rrall-order-check": {
-        "hook": "order-select", "id": "rrall-order-check", "prefetch": PREFETCH,
+        "hook": "order-select",
+        "id": "rrall-order-check",
+        "prefetch": PREFETCH,
         "title": "rrall: immunotherapy and TKI orders in relapsed ALL",
         "description": "Warns when a drafted immunotherapy or tyrosine-kinase-inhibitor order is ruled out "
-                       "for this relapse (critical when a kinase-domain mutation rules it out)."},
+        "for this relapse (critical when a kinase-domain mutation rules it out).",
+    },
 }
 
 
@@ -84,18 +89,22 @@ def _claims(request: Request, authorization: str | None) -> dict[str, Any]:
     settings = request.app.state.settings
     if settings.public_url:
         audience = settings.public_url.rstrip("/") + request.url.path
-    elif request.url.hostname in LOCAL_HOSTS:
+    elif from_loopback(request):
         audience = str(request.url.replace(query=""))  # trying it out on this machine
     else:
-        raise ApiError(503, "set RRALL_PUBLIC_URL to the address the EHR calls: the JWT audience is checked "
-                            "against it, never against the request's Host header")
+        raise ApiError(
+            503,
+            "set RRALL_PUBLIC_URL to the address the EHR calls: the JWT audience is checked "
+            "against it, never against the request's Host header",
+        )
     claims: dict[str, Any] = request.app.state.cds_clients.verify(authorization, audience)
     return claims
 
 
 @router.post("/{service_id}", summary="Call a CDS service (CDS Hooks 2.0 request; signed JWT required)")
-async def call(request: Request, service_id: str,
-               authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+async def call(
+    request: Request, service_id: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
     service = _service(service_id)
     settings = request.app.state.settings
     claims = _claims(request, authorization)
@@ -136,8 +145,14 @@ async def call(request: Request, service_id: str,
         names = {fw.id: fw.short_name for fw in wb.kb.frameworks.values()}
         cards = assessment_cards(result, src, link, names, wb.kb.glossary)
     # Which cards were shown for which case, so that feedback on a card can be traced to it.
-    wb.repo.record(f"cds-hooks:{hook.hook}", "cds.cards", "case", record, service=service_id,
-                   cards=[c["uuid"] for c in cards])
+    wb.repo.record(
+        f"cds-hooks:{hook.hook}",
+        "cds.cards",
+        "case",
+        record,
+        service=service_id,
+        cards=[c["uuid"] for c in cards],
+    )
     return {"cards": cards}
 
 
@@ -155,16 +170,22 @@ def _record(hook: HookRequest, patient: str) -> list[dict[str, Any]]:
         if problem is not None:
             failed[key] = problem
         elif isinstance(value, dict) and value.get("resourceType") == "Bundle":
-            resources.extend({"fullUrl": e.get("fullUrl"), "resource": e["resource"]}
-                             for e in value.get("entry") or [] if isinstance(e, dict) and "resource" in e)
+            resources.extend(
+                {"fullUrl": e.get("fullUrl"), "resource": e["resource"]}
+                for e in value.get("entry") or []
+                if isinstance(e, dict) and "resource" in e
+            )
         elif isinstance(value, dict):
             resources.append({"resource": value})
     missing = {k: t for k, t in PREFETCH.items() if given.get(k) is None or k in failed}
     if missing and not hook.fhirServer:
         if failed:
             named = "; ".join(f"{k} ({why})" for k, why in failed.items())
-            raise ApiError(412, f"the EHR could not prefetch {named}, and no fhirServer was given to read "
-                                "it from: rrall does not assess a record read in part")
+            raise ApiError(
+                412,
+                f"the EHR could not prefetch {named}, and no fhirServer was given to read "
+                "it from: rrall does not assess a record read in part",
+            )
         if not resources:
             raise ApiError(412, "no prefetch and no fhirServer: rrall cannot read the record")
     elif missing:
@@ -183,10 +204,18 @@ def _failure(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None
     whole = value.get("resourceType") == "OperationOutcome"  # in place of the result: always a failure
-    outcomes = [value] if whole else [
-        e["resource"] for e in (value.get("entry") or []) if value.get("resourceType") == "Bundle"
-        and isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        and e["resource"].get("resourceType") == "OperationOutcome"]
+    outcomes = (
+        [value]
+        if whole
+        else [
+            e["resource"]
+            for e in (value.get("entry") or [])
+            if value.get("resourceType") == "Bundle"
+            and isinstance(e, dict)
+            and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") == "OperationOutcome"
+        ]
+    )
     for outcome in outcomes:
         issues = [i for i in outcome.get("issue") or [] if isinstance(i, dict)]
         errors = [i for i in issues if i.get("severity") in ("error", "fatal")]
@@ -202,11 +231,17 @@ def _same_patient(resources: list[dict[str, Any]], patient: str) -> None:
     patient's record assessed in this chart."""
     for entry in resources:
         resource = entry.get("resource")
-        if isinstance(resource, dict) and resource.get("resourceType") == "Patient" and \
-                str(resource.get("id")) != patient:
-            raise ApiError(400, f"the record's Patient is Patient/{resource.get('id')}, but "
-                                f"context.patientId is {patient}: rrall does not assess another patient's "
-                                "record in this chart")
+        if (
+            isinstance(resource, dict)
+            and resource.get("resourceType") == "Patient"
+            and str(resource.get("id")) != patient
+        ):
+            raise ApiError(
+                400,
+                f"the record's Patient is Patient/{resource.get('id')}, but "
+                f"context.patientId is {patient}: rrall does not assess another patient's "
+                "record in this chart",
+            )
 
 
 class OverrideReason(BaseModel):
@@ -234,10 +269,12 @@ class FeedbackRequest(BaseModel):
     feedback: Annotated[list[CardFeedback], Field(min_length=1, max_length=100)]
 
 
-@router.post("/{service_id}/feedback", summary="Feedback on a service's cards (CDS Hooks 2.0; signed JWT "
-                                               "required)")
-async def feedback(request: Request, service_id: str,
-                   authorization: Annotated[str | None, Header()] = None) -> Response:
+@router.post(
+    "/{service_id}/feedback", summary="Feedback on a service's cards (CDS Hooks 2.0; signed JWT required)"
+)
+async def feedback(
+    request: Request, service_id: str, authorization: Annotated[str | None, Header()] = None
+) -> Response:
     """Whether the clinician accepted or overrode each card, kept in the audit log by card
     id. Only the outcome, the accepted suggestions' ids and the override reason's code are
     kept: never the user's comment, which may quote the patient."""
@@ -251,9 +288,17 @@ async def feedback(request: Request, service_id: str,
     for item in sent.feedback:
         reason = (item.overrideReason.reason or {}) if item.overrideReason else {}
         code = f"{reason.get('system', '')}|{reason.get('code', '')}"[:200] if reason.get("code") else None
-        repo.record(f"cds-hooks:{service_id}"[:100], f"cds.feedback.{item.outcome}", "card", str(item.card),
-                    client=str(claims["iss"])[:200], service=service_id, at=item.outcomeTimestamp.isoformat(),
-                    accepted_suggestions=[s.id for s in item.acceptedSuggestions], override_reason=code)
+        repo.record(
+            f"cds-hooks:{service_id}"[:100],
+            f"cds.feedback.{item.outcome}",
+            "card",
+            str(item.card),
+            client=str(claims["iss"])[:200],
+            service=service_id,
+            at=item.outcomeTimestamp.isoformat(),
+            accepted_suggestions=[s.id for s in item.acceptedSuggestions],
+            override_reason=code,
+        )
     return Response(status_code=200)
 
 
@@ -286,6 +331,3 @@ def _ordered(hook: HookRequest) -> list[tuple[str, str]]:
         if agent:
             out.append((agent, shown))
     return out
-
-
-

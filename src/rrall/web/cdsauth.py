@@ -29,11 +29,18 @@ class CdsClients:
     def __init__(self, clients: dict[str, dict[str, Any]]) -> None:
         self.keys = {iss: jwt.PyJWKSet.from_dict({"keys": c["keys"]}) for iss, c in clients.items()}
         # Optional per client: the FHIR servers it may send (no others are fetched from).
-        self.servers = {iss: [_allowed_server(iss, str(s)) for s in c["fhir_servers"]]
-                        for iss, c in clients.items() if "fhir_servers" in c}
+        self.servers = {
+            iss: [_allowed_server(iss, str(s)) for s in c["fhir_servers"]]
+            for iss, c in clients.items()
+            if "fhir_servers" in c
+        }
         # The algorithm each key declares (its JWK "alg"), when it declares one.
-        self.declared = {(iss, str(k.get("kid"))): str(k["alg"]) for iss, c in clients.items()
-                         for k in c["keys"] if k.get("alg")}
+        self.declared = {
+            (iss, str(k.get("kid"))): str(k["alg"])
+            for iss, c in clients.items()
+            for k in c["keys"]
+            if k.get("alg")
+        }
         self.seen: dict[str, float] = {}
 
     def check_server(self, issuer: str, server: str) -> None:
@@ -59,8 +66,9 @@ class CdsClients:
     def verify(self, header: str | None, audience: str) -> dict[str, Any]:
         scheme, _, token = (header or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "a CDS Hooks request needs 'Authorization: Bearer <JWT>' signed by the "
-                           "client")
+            raise ApiError(
+                401, "a CDS Hooks request needs 'Authorization: Bearer <JWT>' signed by the client"
+            )
         try:
             head = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
@@ -76,17 +84,29 @@ class CdsClients:
         _check_fit(head["alg"], key, self.declared.get((str(claims.get("iss")), str(key.key_id))))
         try:
             verified: dict[str, Any] = jwt.decode(
-                token, key.key, algorithms=[head["alg"]], audience=audience,
-                options={"require": ["iss", "aud", "exp", "iat", "jti"]}, leeway=30)
+                token,
+                key.key,
+                algorithms=[head["alg"]],
+                audience=audience,
+                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+                leeway=30,
+            )
         except (TypeError, ValueError):  # a key PyJWT cannot use for this algorithm: never a 500
-            raise ApiError(401, f"the JWT's algorithm {head['alg']} cannot be checked with key "
-                                f"{key.key_id!r}") from None
+            raise ApiError(
+                401, f"the JWT's algorithm {head['alg']} cannot be checked with key {key.key_id!r}"
+            ) from None
         except jwt.ExpiredSignatureError:
             raise ApiError(401, "the JWT has expired") from None
         except jwt.InvalidAudienceError:
             raise ApiError(401, f"the JWT audience is not this service ({audience})") from None
         except jwt.PyJWTError as exc:
             raise ApiError(401, f"the JWT is not valid: {exc}") from None
+        for claim in ("exp", "iat"):  # NumericDate (RFC 7519): a number, never a numeric string
+            if isinstance(verified[claim], bool) or not isinstance(verified[claim], int | float):
+                raise ApiError(
+                    401,
+                    f"the JWT's {claim} must be a number of seconds, not {type(verified[claim]).__name__}",
+                )
         if float(verified["exp"]) - float(verified["iat"]) > MAX_LIFETIME + 30:
             raise ApiError(401, "the JWT lives longer than the 5 minutes CDS Hooks allows")
         now = time.time()
