@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,15 @@ FRESH = Engine(KB, cache=False)
 def test_shared_results_equal_fresh_ones(case: dict[str, Any]) -> None:
     """Results are shared between cases with the same deciding facts (rrall/engine.py); a
     result taken from the engine's memo must equal one computed from scratch."""
+    parsed = parse_case(case, KB, TODAY)
+    assert run(case) == FRESH.assess(parsed)
+
+
+@pytest.mark.nightly
+@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_shared_results_equal_fresh_ones_on_10000_cases(case: dict[str, Any]) -> None:
+    """The same property on 10,000 varied cases (about four minutes; `-m nightly`)."""
     parsed = parse_case(case, KB, TODAY)
     assert run(case) == FRESH.assess(parsed)
 

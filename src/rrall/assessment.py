@@ -1,7 +1,7 @@
 """assess(case, kb) -> Assessment: the one way from a case to every conclusion.
 
 Every surface (CLI, web workbench, CDS Hooks, cohort) calls this; it asks the engine of
-the knowledge base (rrall/engine.py), which owns every cache.
+the knowledge base (rrall/engine/), which owns every cache.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ criteria/keys.py), then put in words once for every case whose quoted values are
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -443,14 +444,19 @@ def _status(therapy: Therapy, world: World) -> str:
     return statuses.outcome if statuses.settled else "insufficient_data"
 
 
-_ENGINES: dict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = {}
+_ENGINES: OrderedDict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = OrderedDict()
+_KEPT_ENGINES = 8  # knowledge releases side by side in one workbench, and a few more
 
 
 def engine_for(kb: KnowledgeBase, registry: Registry | None = None) -> Engine:
-    """The process's engine for a knowledge base (and registry), made on first use. The
-    entry holds both, so their ids stay theirs while it lives."""
+    """The process's engine for a knowledge base (and registry), made on first use; the
+    least recently used is dropped past a few. The entry holds both, so their ids stay
+    theirs while it lives."""
     key = (id(kb), id(registry))
     found = _ENGINES.get(key)
     if found is None or found[0] is not kb or found[1] is not registry:
         found = _ENGINES[key] = (kb, registry, Engine(kb, registry))
+        while len(_ENGINES) > _KEPT_ENGINES:
+            _ENGINES.popitem(last=False)
+    _ENGINES.move_to_end(key)
     return found[2]
