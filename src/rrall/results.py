@@ -80,7 +80,7 @@ def _refuse() -> NoReturn:
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 Verdict = Literal["met", "not_met", "unknown"]
