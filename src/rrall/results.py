@@ -289,3 +289,44 @@ class Assessment(_Out):
     missing_data: tuple[MissingData, ...]
     warnings: tuple[Warning, ...]
     references: FrozenMap[str, Source]
+
+
+class FrameworkSummary(_Out):
+    """A framework's answer in the summary output: the group, the HSCT rule and the rule
+    rows used; reasons, inputs and cautions are in the full output."""
+
+    status: Status
+    group: str | None
+    hsct_in_cr2: HsctInCr2 | None
+    rules: tuple[str, ...]
+    branches: tuple[Branch, ...] = ()
+
+
+class OptionSummary(_Out):
+    id: str
+    phase: Phase
+    status: OptionStatus
+    rule: str
+    branches: tuple[Branch, ...] = ()
+
+
+class AssessmentSummary(_Out):
+    """`rrall assess --detail summary`: ids, the classification, each framework's group
+    and HSCT rule, each option's status, the missing fields and the references cited by
+    id. Every value is the full assessment's; the full output adds the words, evidence,
+    prognosis and trials."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    detail: Literal["summary"]
+    case_id: str
+    engine_version: str
+    knowledge_version: str
+    assessment_date: date
+    input_sha256: str
+    notice: str
+    classification: Classification
+    risk: dict[str, FrameworkSummary]
+    options: tuple[OptionSummary, ...]
+    missing_fields: tuple[str, ...]
+    citations: tuple[str, ...]
