@@ -273,7 +273,9 @@ class Classification(_Out):
     age_at_assessment_years: float
 
 
-class Assessment(_Out):
+class _Heading(_Out):
+    """What every shape of an assessment starts with: whose, by which versions, of what."""
+
     case_id: str
     engine_version: str
     knowledge_version: str
@@ -281,6 +283,9 @@ class Assessment(_Out):
     input_sha256: str
     notice: str
     classification: Classification
+
+
+class Assessment(_Heading):
     risk: FrozenMap[str, FrameworkResult]
     options: tuple[OptionResult, ...]
     cumulative_anthracycline: CumulativeAnthracycline
@@ -310,22 +315,15 @@ class OptionSummary(_Out):
     branches: tuple[Branch, ...] = ()
 
 
-class AssessmentSummary(_Out):
+class AssessmentSummary(_Heading):
     """`rrall assess --detail summary`: ids, the classification, each framework's group
     and HSCT rule, each option's status, the missing fields and the references cited by
     id. Every value is the full assessment's; the full output adds the words, evidence,
     prognosis and trials."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     detail: Literal["summary"]
-    case_id: str
-    engine_version: str
-    knowledge_version: str
-    assessment_date: date
-    input_sha256: str
-    notice: str
-    classification: Classification
     risk: dict[str, FrameworkSummary]
     options: tuple[OptionSummary, ...]
     missing_fields: tuple[str, ...]

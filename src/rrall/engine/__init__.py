@@ -264,7 +264,6 @@ class Engine:
     def _case(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
         memo, of, precision = self.memo, self.keys.of, self.ev.words.precision
         bands, quotes = [], []
-        band_ids, quote_ids = self._band_ids, self._quote_ids
         for i, fact in enumerate(self.facts):
             value = facts[fact]
             if value.__class__ is str or value.__class__ is bool:
@@ -272,18 +271,8 @@ class Engine:
                 quote: Hashable = value
             else:
                 band, quote = of(fact, value), _exact(value, fact, precision)
-            ids = band_ids[i]
-            found = ids.get(band)
-            if found is None:
-                found = ids[band] = len(ids)
-                memo.kept += 1
-            bands.append(found)
-            ids = quote_ids[i]
-            found = ids.get(quote)
-            if found is None:
-                found = ids[quote] = len(ids)
-                memo.kept += 1
-            quotes.append(found)
+            bands.append(_number(self._band_ids[i], band, memo))
+            quotes.append(_number(self._quote_ids[i], quote, memo))
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 
@@ -450,6 +439,15 @@ class Engine:
         """Per option, the values of a list fact whose presence its requirement excludes
         (the kinase-domain mutations that rule out each TKI), read off the criteria."""
         return {t.id: excluded_values(t.requires.test, fact) for t in self.therapies}
+
+
+def _number(ids: dict[Hashable, int], key: Hashable, memo: Memo) -> int:
+    """The small number standing for `key` in its table, given on first sight."""
+    found = ids.get(key)
+    if found is None:
+        found = ids[key] = len(ids)
+        memo.kept += 1
+    return found
 
 
 def _exact(value: Value, fact: str, precision: Callable[[str, Decimal | int], object]) -> Hashable:
