@@ -147,7 +147,14 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
     )
     out.print(f"[bold]{case_id}[/bold]: {len(matches)} trial(s)")
     mark = {"met": "[green]✓[/green]", "not_met": "[red]✗[/red]", "unknown": "[magenta]?[/magenta]"}
+    heading = {"open": "Open to enrolment", "status_unknown": "Status unknown: confirm the status first",
+               "closed": "Not open to enrolment"}
+    shown = None
     for m in matches:
+        group = m.status_group
+        if group != shown and any(x.status_group != "open" for x in matches):
+            out.print(f"\n[bold underline]{heading[group]}[/bold underline]")
+        shown = group
         as_of = f"as of {m.status_as_of.isoformat()}" if m.status_as_of else "status undated"
         origin = "curated" if m.curated else "imported, not curated"
         out.print(
@@ -155,12 +162,12 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
             f"{m.trial_status.replace('_', ' ')} ({as_of}) · {origin}"
         )
         out.print(f"  {_escape(m.title)}")
+        if m.status_warning:
+            out.print(f"  [yellow]{_escape(m.status_warning)}[/yellow]")
         for c in m.criteria:
             out.print(f"  {mark[c.result]} {_escape(c.detail)}")
         if m.missing:
             out.print(f"  [magenta]would decide: {', '.join(m.missing)}[/magenta]")
-        if m.review:
-            out.print(f"  [dim]{len(m.review)} free-text criteria to review with the trial team[/dim]")
 
 
 def audit_view(t: Trial) -> dict[str, Any]:
