@@ -39,6 +39,8 @@ class Describer:
         if isinstance(criterion, Comparison | Has):
             return self.need(criterion)
         if isinstance(criterion, Not):
+            if isinstance(criterion.item, Comparison) and not isinstance(criterion.item, Has):
+                return self.words.label(criterion.item.fact) + " " + self.other_than(criterion.item)
             return "not " + self.rule(criterion.item)
         if isinstance(criterion, Any):
             return "(" + " or ".join(self.rule(i) for i in criterion.items) + ")"
@@ -150,6 +152,16 @@ class Describer:
             return f"{op} {w.bound(leaf.fact, leaf.bound, leaf.unit)}"
         return w.value(leaf.fact, getattr(leaf, "value", ""))
 
+    def other_than(self, leaf: Comparison) -> str:
+        """What `not` of a test asks for: "more than 98 %" for `not at most 98 %`."""
+        if isinstance(leaf, AtMost):
+            return f"more than {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
+        if isinstance(leaf, AtLeast):
+            return f"below {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
+        if isinstance(leaf, Below):
+            return f"at least {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
+        return f"other than {self.need(leaf)}"
+
     def _has(self, leaf: Has, world: World, negated: bool = False) -> str:
         w = self.words
         label = w.label(leaf.fact)
@@ -174,12 +186,13 @@ class Describer:
             value = world.get(inner.fact)
             if isinstance(value, Open) and ("." in inner.fact or inner.fact.startswith("timing_")):
                 return [f"{self.words.label(inner.fact)}: depends on data the case does not give"]
+            other = self.other_than(inner)
             if isinstance(value, Open):
-                return [f"{self.words.label(inner.fact)} not recorded; needs other than {self.need(inner)}"]
+                return [f"{self.words.label(inner.fact)} not recorded; needs {other}"]
             if value is NA:
                 return [f"{self.words.label(inner.fact)} does not apply here"]
             said = self.said(inner, value)
-            return [said if part.test(world) is True else f"{said}; needs other than {self.need(inner)}"]
+            return [said if part.test(world) is True else f"{said}; needs {other}"]
         if isinstance(inner, Any):
             return [p for item in inner.items for p in self._not(Not(item), world)]
         return ["not: " + "; ".join(self._part(inner, world))]
