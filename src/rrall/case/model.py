@@ -212,7 +212,9 @@ class Case(_Strict):
     performance: Performance | None = None
     hsct_eligible: bool | None = Field(
         default=None,
-        description="Whether the team judges the child able to undergo allogeneic HSCT (v1.1); absent: not yet said.",
+        description=(
+            "Whether the team judges the child able to undergo allogeneic HSCT (v1.1); absent: not yet said."
+        ),
     )
 
     @property

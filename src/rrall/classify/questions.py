@@ -55,7 +55,7 @@ class Questions:
             fact: self.one_of(fact, ("positive", "dim", "negative")) for fact in ("cd19", "cd22", "cd7")
         }
         self.cns_status = self.one_of("cns_status", ("CNS1", "CNS2", "CNS3"))
-        self.cd7_blasts = self.bands("cd7_blasts")
+        self.cd7_negative_blasts = self.bands("cd7_negative_blasts")
         self.marrow_blasts = self.bands("marrow_blasts")
         self.mrd_latest = self.bands("mrd_latest")
         self.days_from_hsct = self.bands("days_from_hsct")

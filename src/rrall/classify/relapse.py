@@ -198,7 +198,7 @@ class Classifier:
             facts[fact] = Open(q.antigen[fact]) if value in (None, "unknown") else value
         at_diagnosis = case.diagnosis.genetics
         at_relapse = relapse.genetics if relapse else None
-        present = set(at_diagnosis or []) | set(at_relapse or [])
+        present: set[str] = set(at_diagnosis or []) | set(at_relapse or [])
         if bcr_abl1:
             present.add("BCR::ABL1")
         for specific, general in SUBTYPES.items():  # KMT2A::AFF1 is a KMT2A rearrangement

@@ -1,4 +1,5 @@
-"""Facts trial criteria read beyond the risk frameworks (case format 1.1): CD7, marrow
+"""Facts trial criteria read beyond the risk frameworks (case format 1.1): CD7 (and the
+share of blasts without it), marrow
 blasts, CNS status at relapse, days from an allogeneic transplant to the relapse, fitness
 for transplant, the latest marrow MRD, relapse after CD19 CAR T-cell therapy, and the
 performance score on one scale.
@@ -20,7 +21,9 @@ from rrall.logic.values import NA, Open, Question, Value
 
 CAR_T_CD19 = ("tisagenlecleucel", "other_cd19_car_t")
 # ECOG grade -> the Lansky/Karnofsky range it stands for (COG performance-status conversion).
-ECOG_TO_POINTS: dict[int, tuple[int, int]] = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
+ECOG_TO_POINTS: dict[int, tuple[int, int]] = {
+    0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)
+}
 
 
 def performance(case: Case, q: Questions) -> Value:
@@ -36,19 +39,22 @@ def performance(case: Case, q: Questions) -> Value:
 def trial_facts(case: Case, relapse: Relapse | None, q: Questions) -> dict[str, Value]:
     if relapse is None:
         cd7: Value = NA
-        cd7_blasts: Value = NA
+        cd7_negative: Value = NA
         marrow: Value = NA
         cns: Value = NA
     else:
         cd7 = Open(q.antigen["cd7"]) if relapse.cd7 in (None, "unknown") else relapse.cd7
-        cd7_blasts = _percent(relapse.cd7_blasts_percent, q.cd7_blasts)
+        share = relapse.cd7_blasts_percent
+        cd7_negative = (
+            Open(q.cd7_negative_blasts) if share is None else (100 - Decimal(str(share))) / 100
+        )
         marrow = _percent(relapse.marrow_blasts_percent, q.marrow_blasts)
         if relapse.marrow_blasts_percent is None and "bone_marrow" not in relapse.sites:
             marrow = Decimal(0)  # the marrow is not a site of this relapse
         cns = Open(q.cns_status) if relapse.cns_status is None else relapse.cns_status
     return {
         "cd7": cd7,
-        "cd7_blasts": cd7_blasts,
+        "cd7_negative_blasts": cd7_negative,
         "marrow_blasts": marrow,
         "cns_status": cns,
         "days_from_hsct": _days_from_hsct(case, relapse),
