@@ -22,7 +22,11 @@ from rrall.logic.values import NA, Open, Question, Value
 CAR_T_CD19 = ("tisagenlecleucel", "other_cd19_car_t")
 # ECOG grade -> the Lansky/Karnofsky range it stands for (COG performance-status conversion).
 ECOG_TO_POINTS: dict[int, tuple[int, int]] = {
-    0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)
+    0: (90, 100),
+    1: (70, 80),
+    2: (50, 60),
+    3: (30, 40),
+    4: (10, 20),
 }
 
 
@@ -45,9 +49,7 @@ def trial_facts(case: Case, relapse: Relapse | None, q: Questions) -> dict[str, 
     else:
         cd7 = Open(q.antigen["cd7"]) if relapse.cd7 in (None, "unknown") else relapse.cd7
         share = relapse.cd7_blasts_percent
-        cd7_negative = (
-            Open(q.cd7_negative_blasts) if share is None else (100 - Decimal(str(share))) / 100
-        )
+        cd7_negative = Open(q.cd7_negative_blasts) if share is None else (100 - Decimal(str(share))) / 100
         marrow = _percent(relapse.marrow_blasts_percent, q.marrow_blasts)
         if relapse.marrow_blasts_percent is None and "bone_marrow" not in relapse.sites:
             marrow = Decimal(0)  # the marrow is not a site of this relapse
