@@ -134,7 +134,8 @@ def lint_command(
         data = {
             "structured": structured, "total": total, "trials": len(rows),
             "per_trial": [
-                {"id": c.trial_id, "structured": c.structured, "total": c.total, "free_text": list(c.free_text)}
+                {"id": c.trial_id, "structured": c.structured, "total": c.total,
+                 "free_text": list(c.free_text)}
                 for c in rows
             ],
         }
