@@ -35,12 +35,19 @@ class Describer:
         self._facts: dict[int, tuple[str, ...]] = {}
 
     def rule(self, criterion: Criterion) -> str:
-        """What a criterion asks for, without a case: "B-lineage; age at least 1 year"."""
-        if isinstance(criterion, Comparison | Has):
+        """What a criterion asks for, without a case, naming what it tests where the value
+        alone does not: "B-lineage; age at least 1 year; latest marrow MRD below 5 %"."""
+        if isinstance(criterion, Bound):
+            return f"{self.words.label(criterion.fact)} {self.need(criterion)}"
+        if isinstance(criterion, Has):
+            return f"{self.words.label(criterion.fact)}: {self.need(criterion)}"
+        if isinstance(criterion, Comparison):
             return self.need(criterion)
         if isinstance(criterion, Not):
-            if isinstance(criterion.item, Comparison) and not isinstance(criterion.item, Has):
+            if isinstance(criterion.item, Comparison):
                 return self.words.label(criterion.item.fact) + " " + self.other_than(criterion.item)
+            if isinstance(criterion.item, Has):
+                return f"{self.words.label(criterion.item.fact)}: none of {self.need(criterion.item)}"
             return "not " + self.rule(criterion.item)
         if isinstance(criterion, Any):
             return "(" + " or ".join(self.rule(i) for i in criterion.items) + ")"
