@@ -5,9 +5,9 @@ for transplant, the latest marrow MRD, relapse after CD19 CAR T-cell therapy, an
 performance score on one scale.
 
 Performance is kept in Lansky/Karnofsky points. An ECOG grade is converted with the
-NCI/Children's Oncology Group performance-status table (sources in docs/case-format.md): ECOG 0 = 90-100, 1 = 70-80,
-2 = 50-60, 3 = 30-40, 4 = 10-20 (Lansky or Karnofsky); the score is then known only to
-lie in that range, so a threshold inside the range stays open.
+NCI/Children's Oncology Group performance-status table (sources in docs/case-format.md):
+ECOG 0 = 90-100, 1 = 70-80, 2 = 50-60, 3 = 30-40, 4 = 10-20 (Lansky or Karnofsky); the
+score is then known only to lie in that range, so a threshold inside the range stays open.
 """
 
 from __future__ import annotations
