@@ -148,7 +148,9 @@ BROKEN = {
     ),
     "trial: unknown criterion": (
         _edit(
-            "trials/NCT01802814.yaml", "    age:\n      at_least: 1 year\n      at_most: 17 years\n", "    min_age: 1\n"
+            "trials/NCT01802814.yaml",
+            "    age:\n      at_least: 1 year\n      at_most: 17 years\n",
+            "    min_age: 1\n",
         ),
         "unknown fact 'min_age'",
     ),
