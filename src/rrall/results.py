@@ -86,7 +86,8 @@ class _Out(BaseModel):
 Verdict = Literal["met", "not_met", "unknown"]
 Status = Literal["assigned", "insufficient_data", "not_applicable"]
 HsctInCr2 = Literal["indicated", "not_indicated", "depends_on_mrd", "depends_on_backbone"]
-Fit = Literal["potentially_eligible", "needs_data", "ineligible"]
+Fit = Literal["potentially_eligible", "needs_review", "needs_data", "ineligible"]
+StatusGroup = Literal["open", "status_unknown", "closed"]
 
 
 class Caution(_Out):
@@ -212,6 +213,8 @@ class TrialMatch(_Out):
     trial_status: str
     status_as_of: date | None
     open: bool
+    status_group: StatusGroup  # open to enrolment, of unknown status (shown, marked), or closed
+    status_warning: str | None = None  # the status is undated or older than the knowledge base allows
     curated: bool
     status: Fit
     criteria: tuple[CriterionResult, ...]

@@ -56,7 +56,9 @@ def import_command(
     from rrall.trials.registry import imported_dir
 
     target = registry or imported_dir()
-    report = import_path(path, target, default_knowledge().grammar)
+    kb = default_knowledge()
+    report = import_path(path, target, kb.grammar)
+    _say_refreshed(kb, target)
     for file, why in report.failed:
         typer.echo(f"error: {file}: {why} (file skipped, nothing written from it)", err=True)
     typer.echo(
@@ -66,6 +68,19 @@ def import_command(
     )
     if report.failed:
         raise typer.Exit(ExitCode.BAD_INPUT)
+
+
+def _say_refreshed(kb: Any, target: Path) -> None:
+    """Each curated trial whose status the registry's newer record now gives."""
+    from rrall.trials.registry import load_curated, load_imported, refreshed
+
+    imported, _problems = load_imported(target, kb.grammar)
+    for old, new in refreshed(load_curated(kb.root / "trials", kb.grammar), imported):
+        was = f"{old.status.replace('_', ' ')} ({old.status_as_of or 'undated'})"
+        typer.echo(
+            f"status of {old.id} refreshed from the registry: {was} -> {new.status.replace('_', ' ')} "
+            f"(as of {new.status_as_of})"
+        )
 
 
 @trials_app.command("list")
@@ -100,6 +115,38 @@ def list_command(
             "yes" if row["curated"] else "no",
         )
     Console(highlight=False).print(table)
+
+
+@trials_app.command("lint")
+def lint_command(
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    knowledge: KnowledgeOption = None,
+) -> None:
+    """Per curated trial, which eligibility bullets the criteria say and which remain free text."""
+    from rrall.knowledge.load import default_knowledge, load_knowledge
+    from rrall.trials.coverage import coverage, totals
+    from rrall.trials.registry import load_curated
+
+    kb = load_knowledge(knowledge) if knowledge else default_knowledge()
+    rows = coverage(load_curated(kb.root / "trials", kb.grammar))
+    structured, total = totals(rows)
+    if fmt is Format.json:
+        data = {
+            "structured": structured, "total": total, "trials": len(rows),
+            "per_trial": [
+                {"id": c.trial_id, "structured": c.structured, "total": c.total,
+                 "free_text": list(c.free_text)}
+                for c in rows
+            ],
+        }
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    for c in rows:
+        typer.echo(f"{c.trial_id}: {c.structured}/{c.total} bullets structured")
+        for text in c.free_text:
+            typer.echo(f"  free text: {text}")
+    share = f" ({100 * structured / total:.0f} %)" if total else ""
+    typer.echo(f"{structured}/{total} eligibility bullets structured{share} over {len(rows)} curated trials")
 
 
 @trials_app.command("match")
@@ -147,7 +194,14 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
     )
     out.print(f"[bold]{case_id}[/bold]: {len(matches)} trial(s)")
     mark = {"met": "[green]✓[/green]", "not_met": "[red]✗[/red]", "unknown": "[magenta]?[/magenta]"}
+    heading = {"open": "Open to enrolment", "status_unknown": "Status unknown: confirm the status first",
+               "closed": "Not open to enrolment"}
+    shown = None
     for m in matches:
+        group = m.status_group
+        if group != shown and any(x.status_group != "open" for x in matches):
+            out.print(f"\n[bold underline]{heading[group]}[/bold underline]")
+        shown = group
         as_of = f"as of {m.status_as_of.isoformat()}" if m.status_as_of else "status undated"
         origin = "curated" if m.curated else "imported, not curated"
         out.print(
@@ -155,12 +209,12 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
             f"{m.trial_status.replace('_', ' ')} ({as_of}) · {origin}"
         )
         out.print(f"  {_escape(m.title)}")
+        if m.status_warning:
+            out.print(f"  [yellow]{_escape(m.status_warning)}[/yellow]")
         for c in m.criteria:
             out.print(f"  {mark[c.result]} {_escape(c.detail)}")
         if m.missing:
             out.print(f"  [magenta]would decide: {', '.join(m.missing)}[/magenta]")
-        if m.review:
-            out.print(f"  [dim]{len(m.review)} free-text criteria to review with the trial team[/dim]")
 
 
 def audit_view(t: Trial) -> dict[str, Any]:

@@ -6,7 +6,7 @@ case model, the JSON Schema and docs/case-format.md are all built from these lis
 
 from typing import Literal, get_args
 
-CASE_FORMAT_VERSION = "1"
+CASE_FORMAT_VERSION = "1.1"
 
 Sex = Literal["male", "female"]
 Immunophenotype = Literal["B", "T"]
@@ -20,7 +20,7 @@ MrdUnit = Literal["percent", "fraction"]
 MrdMethod = Literal["flow", "pcr", "ngs"]
 HsctType = Literal["allogeneic", "autologous"]
 Anthracycline = Literal["doxorubicin", "daunorubicin", "epirubicin", "idarubicin", "mitoxantrone"]
-PerformanceScale = Literal["lansky", "karnofsky"]
+PerformanceScale = Literal["lansky", "karnofsky", "ecog"]
 DonorType = Literal[
     "matched_sibling",
     "matched_unrelated",
@@ -36,9 +36,11 @@ GeneticLesion = Literal[
     "ETV6::RUNX1",
     "BCR::ABL1",
     "KMT2A",
+    "KMT2A::AFF1",
     "TCF3::PBX1",
     "TCF3::HLF",
     "hypodiploid",
+    "low_hypodiploid",
     "high_hyperdiploid",
     "trisomy_4_10",
     "iAMP21",

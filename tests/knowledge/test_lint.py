@@ -148,9 +148,15 @@ BROKEN = {
     ),
     "trial: unknown criterion": (
         _edit(
-            "trials/NCT01802814.yaml", "    age: {at_least: 1 year, at_most: 17 years}\n", "    min_age: 1\n"
+            "trials/NCT01802814.yaml",
+            "    age:\n      at_least: 1 year\n      at_most: 17 years\n",
+            "    min_age: 1\n",
         ),
         "unknown fact 'min_age'",
+    ),
+    "trial: not the most conservative status": (
+        _edit("trials/NCT04546399.yaml", "  status: suspended\n", "  status: recruiting\n"),
+        "most conservative",
     ),
     "trial: not curated": (
         _edit("trials/NCT01802814.yaml", "  curated: true", "  curated: false"),

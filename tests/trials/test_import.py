@@ -165,8 +165,8 @@ def test_imported_trials_never_match_on_ages_alone(tmp_path: Path) -> None:
     registry = Registry((stored(tmp_path, "NCT09900001"),))
     case = load_case_file("t-marrow-late.yaml")
     found = match_trials_for(case, kb, trials=registry)
-    assert [m.status for m in found] == ["needs_data"]
-    assert any(c.criterion == "eligibility_text" and c.result == "unknown" for c in found[0].criteria)
+    assert [m.status for m in found] == ["needs_review"]
+    assert any(c.criterion == "free_text" and c.result == "unknown" for c in found[0].criteria)
 
 
 def load_case_file(name: str) -> object:

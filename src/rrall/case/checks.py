@@ -67,6 +67,7 @@ def check_case(raw: Mapping[str, Any], today: date, marrow_threshold_percent: De
     errors += _check_order(raw)
     errors += _check_not_after_assessment(raw, _date(raw, "assessment_date") or today)
     errors += _check_relapses(raw, marrow_threshold_percent)
+    errors += _check_performance(raw)
     errors += _check_mrd(raw)
     return errors
 
@@ -140,6 +141,17 @@ def _check_not_after_assessment(raw: Mapping[str, Any], as_of: date) -> Iterator
         if when and when > as_of:
             yield FieldError(path, f"{when} is after the assessment date {as_of}",
                              f"a date on or before {source}")
+
+
+def _check_performance(raw: Mapping[str, Any]) -> Iterator[FieldError]:
+    scale, score = _get(raw, "performance", "scale"), _get(raw, "performance", "score")
+    if not isinstance(score, int) or isinstance(score, bool):
+        return
+    if scale == "ecog" and not 0 <= score <= 4:
+        yield FieldError("performance.score", f"{score} is not an ECOG grade", "0 to 4 on the ECOG scale")
+    if scale in ("lansky", "karnofsky") and score % 10:
+        yield FieldError("performance.score", f"{score} is not a {scale.capitalize()} score",
+                         "0 to 100 in steps of 10")
 
 
 def _check_relapses(raw: Mapping[str, Any], threshold: Decimal) -> Iterator[FieldError]:

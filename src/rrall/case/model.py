@@ -119,6 +119,10 @@ class Relapse(_Strict):
     )
     cd19: AntigenExpression | None = None
     cd22: AntigenExpression | None = None
+    cd7: AntigenExpression | None = Field(default=None, description="CD7 on the blasts (v1.1).")
+    cd7_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Share of blasts expressing CD7, percent (0-100) (v1.1)."
+    )
     bcr_abl1: bool | None = Field(default=None, description="BCR::ABL1 detected at this relapse.")
     abl1_kinase_mutations: list[Annotated[str, Field(pattern=KINASE_MUTATION_PATTERN)]] | None = (
         Field(default=None, description="ABL1 kinase-domain mutations, e.g. T315I; [] = none found.")
@@ -174,8 +178,10 @@ class Donor(_Strict):
 
 
 class Performance(_Strict):
-    scale: PerformanceScale
-    score: Annotated[int, Field(ge=0, le=100, multiple_of=10)]
+    scale: PerformanceScale = Field(description="lansky, karnofsky or ecog (ecog: v1.1).")
+    score: Annotated[int, Field(ge=0, le=100)] = Field(
+        description="Lansky or Karnofsky 0-100 in steps of 10; ECOG 0-4 (checked against the scale)."
+    )
     date: IsoDate | None = None
 
 
@@ -204,6 +210,12 @@ class Case(_Strict):
     prior_therapy: PriorTherapy = Field(default_factory=PriorTherapy)
     donor: Donor | None = None
     performance: Performance | None = None
+    hsct_eligible: bool | None = Field(
+        default=None,
+        description=(
+            "Whether the team judges the child able to undergo allogeneic HSCT (v1.1); absent: not yet said."
+        ),
+    )
 
     @property
     def as_of(self) -> date:

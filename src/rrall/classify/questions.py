@@ -51,7 +51,17 @@ class Questions:
                 Alternative("false", words.value("active_cns", False), (("active_cns", False),)),
             ),
         )
-        self.antigen = {fact: self.one_of(fact, ("positive", "dim", "negative")) for fact in ("cd19", "cd22")}
+        self.antigen = {
+            fact: self.one_of(fact, ("positive", "dim", "negative")) for fact in ("cd19", "cd22", "cd7")
+        }
+        self.cns_status = self.one_of("cns_status", ("CNS1", "CNS2", "CNS3"))
+        self.cd7_negative_blasts = self.bands("cd7_negative_blasts")
+        self.marrow_blasts = self.bands("marrow_blasts")
+        self.mrd_latest = self.bands("mrd_latest")
+        self.days_from_hsct = self.bands("days_from_hsct")
+        self.hsct_eligible = self.yes_no("hsct_eligible")
+        self.relapse_after_car_t = self.yes_no("relapse_after_car_t")
+        self.reinduction_failed = self.yes_no("reinduction_failed")
         self.mrd = self.bands("mrd_end_of_reinduction")
         self.performance = self.bands("performance")
         self.doxorubicin = self.bands("doxorubicin_equivalent")

@@ -18,6 +18,7 @@ from rrall.case.model import Case, MrdMeasurement, Relapse
 from rrall.classify.months import age_in_years, months_between
 from rrall.classify.questions import Questions
 from rrall.classify.timing import timing_facts, timing_rule
+from rrall.classify.trialfacts import trial_facts
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.resolve import resolve
 from rrall.logic.values import NA, Members, Open, Question, Value
@@ -26,6 +27,9 @@ from rrall.results import Classification, CumulativeAnthracycline, MrdValue, Tim
 from rrall.vocabulary import DiseaseState, SiteCategory
 
 LATEST = "relapses[-1]"
+# A specific lesion and the broader one it is a case of: the broader one is then present,
+# and the specific one open while only the broader one is recorded.
+SUBTYPES = {"KMT2A::AFF1": "KMT2A", "low_hypodiploid": "hypodiploid"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class Classifier:
             "prior_cranial_radiation": _gy(
                 case.prior_therapy.cranial_radiation_gy, q.yes_no("prior_cranial_radiation")
             ),
-            "performance": Open(q.performance) if case.performance is None else case.performance.score,
+            **trial_facts(case, relapse, q),
             "doxorubicin_equivalent": self._doses(doses),
             **self._prior(case),
             **self._relapse(case, relapse, site, months_dx, end, months_end, warnings),
@@ -194,9 +198,12 @@ class Classifier:
             facts[fact] = Open(q.antigen[fact]) if value in (None, "unknown") else value
         at_diagnosis = case.diagnosis.genetics
         at_relapse = relapse.genetics if relapse else None
-        present = set(at_diagnosis or []) | set(at_relapse or [])
+        present: set[str] = set(at_diagnosis or []) | set(at_relapse or [])
         if bcr_abl1:
             present.add("BCR::ABL1")
+        for specific, general in SUBTYPES.items():  # KMT2A::AFF1 is a KMT2A rearrangement
+            if specific in present:
+                present.add(general)
         if at_relapse is not None:
             maybe: frozenset[str] | None = frozenset()
         elif at_diagnosis is not None:
@@ -204,6 +211,8 @@ class Classifier:
             maybe = self._acquired - present
         else:
             maybe = None
+        if maybe is not None:  # a KMT2A rearrangement of unstated partner may be KMT2A::AFF1
+            maybe |= {s for s, g in SUBTYPES.items() if g in present and s not in present}
         facts["genetics"] = self._members("genetics", frozenset(present), maybe)
         mutations = relapse.abl1_kinase_mutations if relapse else None
         if bcr_abl1 is False:

@@ -54,6 +54,13 @@ QUANTITY_OF_FACT: dict[str, str | None] = {
     "relapse_number": None,  # 0 or 1 in a flat row; rows the long table extends go per case
     "doxorubicin_equivalent": None,
     "performance": None,
+    # Trial facts (case format 1.1): a flat row gives marrow blasts, the MRD after reinduction
+    # (its only, so its latest, MRD; rows the long table extends go per case) and the HSCT
+    # date; it gives no CD7, so that fact is open in every row.
+    "marrow_blasts": "marrow_blasts_percent",
+    "mrd_latest": "mrd_end_of_reinduction_percent",
+    "days_from_hsct": "days_hsct",
+    "cd7_negative_blasts": None,
 }
 # The case model's own limits for the measured columns (read from its JSON Schema), so a
 # value outside them never shares a class with one inside.
@@ -82,7 +89,9 @@ def bounds(engine: Engine) -> Bounds | None:
     numeric = {f for f, spec in engine.kb.grammar.facts.items() if spec.kind == "number" and "." not in f}
     if numeric - set(QUANTITY_OF_FACT):
         return None
-    found: dict[str, set[float]] = {q: set() for q in ("months_dx", "months_end", "age", "age_dx", *MEASURED)}
+    found: dict[str, set[float]] = {
+        q: set() for q in ("months_dx", "months_end", "age", "age_dx", "days_hsct", *MEASURED)
+    }
     for fact, quantity in QUANTITY_OF_FACT.items():
         if quantity is None:
             continue
@@ -249,6 +258,7 @@ def derive(frame: pl.DataFrame, today: date, long_ids: set[str]) -> tuple[pl.Dat
         _age_dx=_by_distinct(
             frame, {"a": dates["date_of_birth"], "b": dates["diagnosis_date"]}, _months, pl.Int32
         ),
+        _days_hsct=pl.when(hsct < relapse).then((relapse - hsct).dt.total_days()),
         _id_state=pl.when(identifier.is_null())
         .then(0)
         .when(identifier.str.len_chars() > 200)
@@ -269,6 +279,7 @@ def bucket(derived: pl.DataFrame, limits: Bounds) -> tuple[pl.DataFrame, list[st
         "months_end": "_months_end",
         "age": "_age",
         "age_dx": "_age_dx",
+        "days_hsct": "_days_hsct",
         **{name: f"_n_{name}" for name in MEASURED},
     }
     for quantity, source in quantities.items():

@@ -203,6 +203,7 @@ def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
     for option in a.options:
         row[f"option_{option.id}"] = option.status
     row["trials_potentially_eligible"] = sum(t.status == "potentially_eligible" for t in a.trials)
+    row["trials_needs_review"] = sum(t.status == "needs_review" for t in a.trials)
     row["trials_needs_data"] = sum(t.status == "needs_data" for t in a.trials)
     row["missing_fields"] = ";".join(m.field for m in a.missing_data)
     row.update({k: follow_up.get(k) for k in FOLLOW_UP})

@@ -35,10 +35,19 @@ class Describer:
         self._facts: dict[int, tuple[str, ...]] = {}
 
     def rule(self, criterion: Criterion) -> str:
-        """What a criterion asks for, without a case: "B-lineage; age at least 1 year"."""
-        if isinstance(criterion, Comparison | Has):
+        """What a criterion asks for, without a case, naming what it tests where the value
+        alone does not: "B-lineage; age at least 1 year; latest marrow MRD below 5 %"."""
+        if isinstance(criterion, Bound):
+            return f"{self.words.label(criterion.fact)} {self.need(criterion)}"
+        if isinstance(criterion, Has):
+            return f"{self.words.label(criterion.fact)}: {self.need(criterion)}"
+        if isinstance(criterion, Comparison):
             return self.need(criterion)
         if isinstance(criterion, Not):
+            if isinstance(criterion.item, Comparison):
+                return self.words.label(criterion.item.fact) + " " + self.other_than(criterion.item)
+            if isinstance(criterion.item, Has):
+                return f"{self.words.label(criterion.item.fact)}: none of {self.need(criterion.item)}"
             return "not " + self.rule(criterion.item)
         if isinstance(criterion, Any):
             return "(" + " or ".join(self.rule(i) for i in criterion.items) + ")"
@@ -150,6 +159,16 @@ class Describer:
             return f"{op} {w.bound(leaf.fact, leaf.bound, leaf.unit)}"
         return w.value(leaf.fact, getattr(leaf, "value", ""))
 
+    def other_than(self, leaf: Comparison) -> str:
+        """What `not` of a test asks for: "more than 98 %" for `not at most 98 %`."""
+        if isinstance(leaf, AtMost):
+            return f"more than {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
+        if isinstance(leaf, AtLeast):
+            return f"below {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
+        if isinstance(leaf, Below):
+            return f"at least {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
+        return f"other than {self.need(leaf)}"
+
     def _has(self, leaf: Has, world: World, negated: bool = False) -> str:
         w = self.words
         label = w.label(leaf.fact)
@@ -174,12 +193,13 @@ class Describer:
             value = world.get(inner.fact)
             if isinstance(value, Open) and ("." in inner.fact or inner.fact.startswith("timing_")):
                 return [f"{self.words.label(inner.fact)}: depends on data the case does not give"]
+            other = self.other_than(inner)
             if isinstance(value, Open):
-                return [f"{self.words.label(inner.fact)} not recorded; needs other than {self.need(inner)}"]
+                return [f"{self.words.label(inner.fact)} not recorded; needs {other}"]
             if value is NA:
                 return [f"{self.words.label(inner.fact)} does not apply here"]
             said = self.said(inner, value)
-            return [said if part.test(world) is True else f"{said}; needs other than {self.need(inner)}"]
+            return [said if part.test(world) is True else f"{said}; needs {other}"]
         if isinstance(inner, Any):
             return [p for item in inner.items for p in self._not(Not(item), world)]
         return ["not: " + "; ".join(self._part(inner, world))]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
@@ -49,6 +50,7 @@ from rrall.risk.evaluate import decide as decide_framework
 from rrall.risk.evaluate import render as render_framework
 from rrall.trials.match import decide_trial, rank, render_trial
 from rrall.trials.registry import Registry, default_registry
+from rrall.trials.status import dated
 
 NOTICE = (
     "Decision support for qualified clinicians, for research and education. "
@@ -155,7 +157,12 @@ class Engine:
             )
             for t in self.registry.trials
         ]
-        self.open_trials = [c for c, t in zip(self.trials, self.registry.trials, strict=True) if t.open]
+        # Shown by default: open trials and, in their own marked group, those of unknown status.
+        self.open_trials = [
+            c
+            for c, t in zip(self.trials, self.registry.trials, strict=True)
+            if t.open or t.status == "unknown"
+        ]
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]
         )
@@ -218,7 +225,7 @@ class Engine:
         risk = tuple(self._conclude(c, one) for c in self.frameworks)
         options = self._list("options", tuple(self._conclude(c, one) for c in self.options), sort_options)
         prognosis = self._prognosis(one)
-        trials = self._trials(one, include_closed=False)
+        trials = self._trials(one, include_closed=False, today=case.as_of)
         lists = memo.table("lists")
         missing = [
             *memo.get(
@@ -354,9 +361,10 @@ class Engine:
         ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in found]
         return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3])), found
 
-    def _trials(self, one: Case_, include_closed: bool) -> tuple[TrialMatch, ...]:
+    def _trials(self, one: Case_, include_closed: bool, today: date) -> tuple[TrialMatch, ...]:
         found = tuple(self._conclude(c, one) for c in (self.trials if include_closed else self.open_trials))
-        return self._list("trials", found, partial(sorted, key=rank))
+        ranked = self._list("trials", found, partial(sorted, key=rank))
+        return dated(ranked, today, self.kb.trial_status_max_age)
 
     def _what_if(self, one: Case_, fact: str, options: tuple[OptionResult, ...]) -> list[MissingData]:
         """A fact the case leaves unrecorded is read as its assumed value (knowledge/facts.yaml:
@@ -410,7 +418,7 @@ class Engine:
         if self.memo.renew_if_full() or self._generation != self.memo.generation:
             self._refresh()
         classified, doses = self.ev.classify(case, timing=self._timing)
-        return self._trials(self._case(classified.facts, doses), include_closed)
+        return self._trials(self._case(classified.facts, doses), include_closed, case.as_of)
 
     def in_words(self, when: When) -> str:
         """What a criterion asks for, in a clinician's words (no case needed)."""
@@ -419,7 +427,8 @@ class Engine:
     def fact_label(self, fact: str) -> str:
         """A fact's name in words ("IntReALL group", "CD19 at relapse"); `any`/`all` for a
         combination of facts."""
-        combined = {"any": "one of several conditions", "all": "several conditions", "not": "a condition"}
+        combined = {"any": "one of several conditions", "all": "several conditions", "not": "a condition",
+                    "free_text": "criterion in the trial's words"}
         return combined.get(fact) or self.ev.words.label(fact)
 
     def framework_bounds(self, fact: str) -> dict[Decimal, list[str]]:

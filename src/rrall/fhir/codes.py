@@ -76,6 +76,7 @@ CD19 = (LOINC, "32525-8", "CD19 cells/100 cells in Bone marrow")
 IMMUNOPHENOTYPING = (LOINC, "101119-6", "Leukemia and lymphoma immunophenotyping")
 KARNOFSKY = (LOINC, "89243-0", "Karnofsky Performance Status score")
 LANSKY = (NCIT, "C38144", "Lansky Play-Performance Status")
+ECOG = (LOINC, "89247-1", "ECOG Performance Status score")  # as mCODE's ECOG profile
 CNS_STATUS = {"CNS1": (NCIT, "C116833", "CNS1"), "CNS2": (NCIT, "C116834", "CNS2"),
               "CNS3": (NCIT, "C116835", "CNS3")}
 MRD_METHODS = {"flow": (NCIT, "C16585", "Flow Cytometry"),

@@ -54,7 +54,7 @@ def case_bundle(case: Case) -> dict[str, Any]:
         w.observation("donor", concept(own("donor")), None, None,
                       valueCodeableConcept=concept(own(case.donor.type)), component=components or None)
     if case.performance:
-        code = C.KARNOFSKY if case.performance.scale == "karnofsky" else C.LANSKY
+        code = {"karnofsky": C.KARNOFSKY, "ecog": C.ECOG}.get(case.performance.scale, C.LANSKY)
         w.observation("performance", concept(code), None, case.performance.date,
                       valueInteger=case.performance.score)
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "entry": w.entries}

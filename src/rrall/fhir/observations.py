@@ -123,8 +123,9 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
         for comp in obs.get("component") or []:
             if (C.RRALL, "hla-match") in codes(comp.get("code")):
                 out.set("donor.hla_match", comp.get("valueString"), obs)
-    elif kind & {(C.KARNOFSKY[0], C.KARNOFSKY[1]), (C.LANSKY[0], C.LANSKY[1])}:
-        scale = "karnofsky" if (C.KARNOFSKY[0], C.KARNOFSKY[1]) in kind else "lansky"
+    elif kind & {(C.KARNOFSKY[0], C.KARNOFSKY[1]), (C.LANSKY[0], C.LANSKY[1]), (C.ECOG[0], C.ECOG[1])}:
+        scale = ("karnofsky" if (C.KARNOFSKY[0], C.KARNOFSKY[1]) in kind
+                 else "ecog" if (C.ECOG[0], C.ECOG[1]) in kind else "lansky")
         out.set("performance.scale", scale, obs)
         out.set("performance.score", obs.get("valueInteger"), obs)
         if when(obs):
@@ -165,7 +166,8 @@ def keep_serial(found: Resources, out: Draft) -> None:
     observations = found.by_type.get("Observation", [])
     for code, keep_last, what in ((C.WBC, False, "the case keeps the count at diagnosis (the earliest)"),
                                   (C.KARNOFSKY, True, "the case keeps the latest score"),
-                                  (C.LANSKY, True, "the case keeps the latest score")):
+                                  (C.LANSKY, True, "the case keeps the latest score"),
+                                  (C.ECOG, True, "the case keeps the latest score")):
         series = [o for o in observations if (code[0], code[1]) in codes(o.get("code"))]
         if len(series) < 2:
             continue

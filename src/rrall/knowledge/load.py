@@ -69,6 +69,11 @@ class KnowledgeBase:
         return self.manifest.knowledge_version
 
     @property
+    def trial_status_max_age(self) -> int:
+        """Months after which a trial's registry status is shown as needing a re-check."""
+        return self.manifest.trial_status_max_age_months
+
+    @property
     def glossary(self) -> Glossary:
         """The English words; `glossaries[lang]` for another language."""
         return self.glossaries["en"]

@@ -31,6 +31,9 @@ class Manifest(_Data):
     released: date
     title: str
     frameworks: list[Id] = Field(min_length=1, description="Framework ids, in display order.")
+    trial_status_max_age_months: Annotated[int, Field(ge=1, le=60)] = Field(
+        default=6, description="A trial status older than this is shown with a warning to re-check it."
+    )
 
 
 class Reference(_Data):

@@ -176,15 +176,7 @@ class TextRenderer:
             cohort = escape(p["cohort"] + era)
             out.print(f"  • {escape(p['figure'])} · {self._prose(p['population'])} · {cohort} "
                       f"[dim]\\[{escape(p['citation'])}][/dim]{fit}")
-        out.print("\n[bold]Clinical trials open to enrolment[/bold]")
-        for t in r["trials"]:
-            if t["status"] != "ineligible":
-                fit = words.value("trial_fit", t["status"])
-                out.print(f"  {fit:<16} {escape(t['id'])} · {self._prose(t['title'])}")
-        ineligible = sum(t["status"] == "ineligible" for t in r["trials"])
-        if ineligible:
-            out.print(f"  [dim]{ineligible} more not eligible; "
-                      "rrall trials match CASE shows every criterion[/dim]")
+        self._trials(r["trials"])
         if r["missing_data"]:
             out.print("\n[bold]Missing data and work-up[/bold]")
             for m in r["missing_data"]:
@@ -198,6 +190,31 @@ class TextRenderer:
         for ref in r["references"].values():
             ids = " ".join(f"{k.upper()} {ref[k]}" for k in ("pmid", "doi", "nct") if ref.get(k))
             out.print(escape(f"  [{ref['id']}] {ref['citation']} {ids}".rstrip()))
+
+    def _trials(self, trials: list[dict[str, Any]]) -> None:
+        """Open trials, then those of unknown status (marked); each not-ineligible trial with
+        its dated status and the criteria still to check, in the trial's own words."""
+        out, words = self.console, self.words
+        for group, title in (("open", "Clinical trials open to enrolment"),
+                             ("status_unknown", "Clinical trials of unknown status (confirm it first)")):
+            listed = [t for t in trials if t.get("status_group", "open") == group]
+            if not listed and group != "open":
+                continue
+            out.print(f"\n[bold]{title}[/bold]")
+            for t in listed:
+                if t["status"] == "ineligible":
+                    continue
+                fit = words.value("trial_fit", t["status"])
+                out.print(f"  {fit:<16} {escape(t['id'])} · {self._prose(t['title'])}")
+                if t.get("status_warning"):
+                    out.print(f"      [yellow]{self._prose(t['status_warning'])}[/yellow]")
+                for c in t["criteria"]:
+                    if c["result"] == "unknown":
+                        out.print(f"      ? {self._prose(c['detail'])}")
+            ineligible = sum(t["status"] == "ineligible" for t in listed)
+            if ineligible:
+                out.print(f"  [dim]{ineligible} more not eligible; "
+                          "rrall trials match CASE shows every criterion[/dim]")
 
     def _prose(self, text: str) -> str:
         return escape(prose(text, self.words))

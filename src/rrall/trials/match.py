@@ -3,8 +3,9 @@
 Each part of a trial's eligibility is decided over every world the open questions allow:
 met, not met, or unknown (naming the field that would tell). A trial is
 `potentially_eligible` when every part is met, `needs_data` when none fails but some are
-unknown (an unknown is never a "no"), and `ineligible` when one fails. The free-text
-criteria are listed for review, never guessed at.
+unknown (an unknown is never a "no"), and `ineligible` when one fails. Every criterion the
+record keeps only in the source's words (`free_text`) is an unknown too, one a person must
+check: with no other unknown the trial `needs_review`, never `potentially_eligible`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from rrall.logic.criteria import All, Comparison, Criterion, Has, Not
 from rrall.logic.resolve import resolve
 from rrall.logic.world import World
 from rrall.results import CriterionResult, Fit, TrialMatch
-from rrall.trials.model import Trial
+from rrall.trials.model import Trial, status_group
 
-FIT: dict[str, Fit] = {"met": "potentially_eligible", "unknown": "needs_data", "not_met": "ineligible"}
-UNREVIEWED = "the trial's eligibility text (imported, not yet curated into structured criteria)"
+FIT: dict[str, Fit] = {
+    "met": "potentially_eligible", "review": "needs_review", "unknown": "needs_data", "not_met": "ineligible"
+}
+FREE_TEXT = "free_text"
 
 
 Decision = tuple[tuple[str, str | None], ...]  # per part: met / not_met / unknown, and the fields
@@ -48,20 +51,17 @@ def render_trial(describe: Describer, trial: Trial, decision: Decision, world: W
         )
         for part, (result, field) in zip(parts(trial), decision, strict=True)
     ]
-    if not trial.curated and trial.free_text:
-        # An imported record structures only ages and sex: the lineage, disease state and
-        # marker requirements are still in its text, so it can never be a match on its own.
-        results.append(
-            CriterionResult(
-                criterion="eligibility_text",
-                result="unknown",
-                detail="the trial's eligibility text has not yet been compared with the case; "
-                "review the imported trial's inclusion and exclusion criteria",
-                field=UNREVIEWED,
-            )
-        )
+    # A criterion kept only in the source's words is not known to be met: a person checks it.
+    results += [
+        CriterionResult(criterion=FREE_TEXT, result="unknown", detail=f"check with the trial team: {text}")
+        for text in trial.free_text
+    ]
+    data = any(r.result == "unknown" and r.field for r in results)
     verdicts = {r.result for r in results}
-    overall = "not_met" if "not_met" in verdicts else "unknown" if "unknown" in verdicts else "met"
+    overall = (
+        "not_met" if "not_met" in verdicts else "unknown" if data else "review" if "unknown" in verdicts
+        else "met"
+    )
     return TrialMatch(
         id=trial.id,
         nct_id=trial.nct_id,
@@ -70,6 +70,7 @@ def render_trial(describe: Describer, trial: Trial, decision: Decision, world: W
         trial_status=trial.status,
         status_as_of=trial.status_as_of,
         open=trial.open,
+        status_group=status_group(trial.status),
         curated=trial.curated,
         status=FIT[overall],
         criteria=tuple(results),
@@ -91,10 +92,12 @@ def _name(part: Criterion) -> str:
     return type(inner).__name__.lower()
 
 
-def rank(m: TrialMatch) -> tuple[int, int, int, bool, str]:
-    """Best fit first: potentially eligible, then the fewest unknowns, then ineligible;
+def rank(m: TrialMatch) -> tuple[int, int, int, int, bool, str]:
+    """Open trials, then those of unknown status, then closed ones; in each, best fit first:
+    potentially eligible, then needing review, then the fewest unknowns, then ineligible;
     curated records before imported ones."""
-    order = {"potentially_eligible": 0, "needs_data": 1, "ineligible": 2}[m.status]
+    group = {"open": 0, "status_unknown": 1, "closed": 2}[m.status_group]
+    order = {"potentially_eligible": 0, "needs_review": 1, "needs_data": 2, "ineligible": 3}[m.status]
     unknown = sum(c.result == "unknown" for c in m.criteria)
     failed = sum(c.result == "not_met" for c in m.criteria)
-    return order, unknown, failed, not m.curated, m.id
+    return group, order, unknown, failed, not m.curated, m.id

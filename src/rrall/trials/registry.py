@@ -89,6 +89,17 @@ class Registry:
         return cls(tuple(by_id.values()), tuple(problems or ()))
 
 
+def refreshed(curated: list[Trial], imported: list[Trial]) -> list[tuple[Trial, Trial]]:
+    """(curated, merged) for each curated trial whose status a newer imported registry
+    record changes or re-dates."""
+    merged = {t.id: t for t in Registry.merge(curated, imported).trials}
+    return [
+        (t, merged[t.id])
+        for t in curated
+        if (merged[t.id].status, merged[t.id].status_as_of) != (t.status, t.status_as_of)
+    ]
+
+
 def default_registry(kb: KnowledgeBase, home: Path | None = None) -> Registry:
     """The curated trials of a knowledge base plus the user's imported ones."""
     curated = load_curated(kb.root / "trials", kb.grammar)

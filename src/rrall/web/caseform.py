@@ -39,7 +39,7 @@ class Widget:
     default: str = ""  # what an empty field means, when the format gives a default
 
 
-WORDS = {"id": "Case id", "cd19": "CD19", "cd22": "CD22", "bcr": "BCR::ABL1", "abl1": "ABL1",
+WORDS = {"id": "Case id", "cd19": "CD19", "cd22": "CD22", "cd7": "CD7", "bcr": "BCR::ABL1", "abl1": "ABL1",
          "cns": "CNS", "mrd": "MRD", "hsct": "HSCT", "wbc": "WBC", "hla": "HLA", "uL": "µL", "gy": "(Gy)",
          "percent": "(%)", "m2": "m²"}
 
