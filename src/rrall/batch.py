@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -27,12 +27,16 @@ from rrall.assessment import assess
 from rrall.case.load import parse_case, parse_json, read_or_error
 from rrall.errors import CaseInputError
 from rrall.knowledge.load import KnowledgeBase
+from rrall.report.detail import summary_json
 from rrall.report.fastjson import assessment_json
+from rrall.results import Assessment
 
 CHUNK = 400
 WARM_UP = 100
 PARALLEL_FROM = 2000  # below this many lines, starting workers costs more than it saves
 _KB: KnowledgeBase | None = None
+_JSON: Callable[[Assessment], bytes] = assessment_json  # the shape asked for (--detail)
+_SHAPES: dict[str, Callable[[Assessment], bytes]] = {"full": assessment_json, "summary": summary_json}
 _TURN: Any = None  # (Condition, Value): the index of the next chunk to write
 
 
@@ -51,7 +55,7 @@ def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date,
             out.append((orjson.dumps(exc.record()), False))
             continue
         result = assess(case, _KB, anthracycline_table=anthracycline_table)
-        out.append((assessment_json(result), True))
+        out.append((_JSON(result), True))
     return out
 
 
@@ -92,10 +96,10 @@ def _chunks(lines: list[bytes]) -> Iterator[list[tuple[int, bytes]]]:
 
 def assess_jsonl(path: Path, kb: KnowledgeBase, today: date | None = None,
                  workers: int | None = None, anthracycline_table: str | None = None,
-                 ) -> Iterator[tuple[bytes, bool]]:
-    """(JSON record, ok) per non-empty line of `path`, in order."""
-    global _KB
-    _KB = kb
+                 detail: str = "full") -> Iterator[tuple[bytes, bool]]:
+    """(JSON record, ok) per non-empty line of `path`, in order; `detail`: full or summary."""
+    global _KB, _JSON
+    _KB, _JSON = kb, _SHAPES[detail]
     chunks, parallel = _plan(path, workers)
     work = partial(_run_chunk, source=str(path), today=today or date.today(),
                    anthracycline_table=anthracycline_table)
@@ -108,11 +112,12 @@ def assess_jsonl(path: Path, kb: KnowledgeBase, today: date | None = None,
 
 
 def write_jsonl(path: Path, kb: KnowledgeBase, out: BinaryIO, today: date | None = None,
-                workers: int | None = None, anthracycline_table: str | None = None) -> int:
+                workers: int | None = None, anthracycline_table: str | None = None,
+                detail: str = "full") -> int:
     """Write one JSON record per non-empty line of `path` to `out`, in order; return the
-    number of bad lines (their records are error records)."""
-    global _KB, _TURN
-    _KB = kb
+    number of bad lines (their records are error records). `detail`: full or summary."""
+    global _KB, _TURN, _JSON
+    _KB, _JSON = kb, _SHAPES[detail]
     chunks, parallel = _plan(path, workers)
     block = partial(_block, source=str(path), today=today or date.today(),
                     anthracycline_table=anthracycline_table)

@@ -56,6 +56,11 @@ class Format(StrEnum):
     fhir = "fhir"
 
 
+class Detail(StrEnum):
+    full = "full"
+    summary = "summary"
+
+
 KnowledgeOption = Annotated[
     Path | None,
     typer.Option("--knowledge", help="Knowledge base folder (default: the bundled release).",
@@ -119,6 +124,9 @@ def assess(
         "base's, PanCareFollowUp).", show_default=False)] = None,
     full: Annotated[bool, typer.Option("--full", help="Text: everything (reasons, every option, prognosis, "
                                        "trials, sources), not only the one-screen summary.")] = False,
+    detail: Annotated[Detail, typer.Option(
+        "--detail", help="JSON and JSON Lines: everything (full), or ids, classification, groups, HSCT "
+        "rules, option statuses, missing fields and citations by id (summary).")] = Detail.full,
 ) -> None:
     """Assess cases: the one-screen summary (frameworks, HSCT, options, missing tests), or JSON."""
     from functools import partial
@@ -131,13 +139,16 @@ def assess(
     if factors is not None and factors not in tables:
         _fail(f"--anthracycline-factors: {factors!r} is not a factor table; allowed: {', '.join(tables)}",
               ExitCode.BAD_INPUT)
+    if detail is Detail.summary and fmt not in (Format.json, Format.jsonl):
+        _fail(f"--detail summary: applies to JSON and JSON Lines output, not {fmt.value} (allowed: "
+              "--format json or --format jsonl)", ExitCode.BAD_INPUT)
     run = partial(assess_case, anthracycline_table=factors)
     if fmt is Format.jsonl:
-        bad = _assess_jsonl_fast(paths, kb, factors)
+        bad = _assess_jsonl_fast(paths, kb, factors, detail)
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", ExitCode.BAD_INPUT)
         return
-    render = _renderer(fmt, kb, full) if fmt is not Format.fhir else None
+    render = _renderer(fmt, kb, full, detail) if fmt is not Format.fhir else None
     fhir = None
     if render is None:
         from rrall.fhir.render import FhirRenderer
@@ -160,7 +171,7 @@ def assess(
         _fail(f"{bad} case(s) could not be assessed; see the errors above.", ExitCode.BAD_INPUT)
 
 
-def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None) -> int:
+def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None, detail: Detail) -> int:
     """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
     from rrall.assessment import assess
     from rrall.batch import write_jsonl
@@ -168,11 +179,11 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     from rrall.errors import CaseInputError
     from rrall.report.jsonout import JsonRenderer
 
-    render, bad = JsonRenderer(lines=True), 0
+    render, bad = JsonRenderer(lines=True, detail=detail.value), 0
     try:
         for path in _case_files(paths):
             if path.suffix == ".jsonl" and path.is_file():
-                bad += write_jsonl(path, kb, render.out, anthracycline_table=factors)
+                bad += write_jsonl(path, kb, render.out, anthracycline_table=factors, detail=detail.value)
                 continue
             for item in iter_cases(path, kb):
                 if isinstance(item, CaseInputError):
@@ -186,20 +197,36 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     return bad
 
 
-def _renderer(fmt: Format, kb: KnowledgeBase, full: bool) -> Renderer:
+def _renderer(fmt: Format, kb: KnowledgeBase, full: bool, detail: Detail = Detail.full) -> Renderer:
     if fmt is Format.text:
         from rrall.report.text import TextRenderer
 
         return TextRenderer(kb, full=full)
     from rrall.report.jsonout import JsonRenderer
 
-    return JsonRenderer(lines=False)
+    return JsonRenderer(lines=False, detail=detail.value)
 
 
-def schema() -> None:
-    """Print the JSON Schema of the case format (v1)."""
+def schema(
+    output: Annotated[bool, typer.Option("--output", help="The schema of the assessment output (JSON), "
+                                         "not of the case format.")] = False,
+    detail: Annotated[Detail, typer.Option("--detail", help="With --output: the full or the summary "
+                                           "shape.")] = Detail.full,
+) -> None:
+    """Print the JSON Schema of the case format (v1), or with --output of the assessment output."""
     import json
 
+    if output:
+        from rrall.results import Assessment, AssessmentSummary
+
+        model = AssessmentSummary if detail is Detail.summary else Assessment
+        document = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                    **model.model_json_schema(mode="serialization")}
+        typer.echo(json.dumps(document, indent=2))
+        return
+    if detail is not Detail.full:
+        _fail("--detail: applies with --output only (allowed: rrall schema --output --detail summary)",
+              ExitCode.BAD_INPUT)
     from rrall.case.schema import case_json_schema
 
     typer.echo(json.dumps(case_json_schema(), indent=2))

@@ -80,7 +80,7 @@ def _refuse() -> NoReturn:
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 Verdict = Literal["met", "not_met", "unknown"]
@@ -276,7 +276,9 @@ class Classification(_Out):
     age_at_assessment_years: float
 
 
-class Assessment(_Out):
+class _Heading(_Out):
+    """What every shape of an assessment starts with: whose, by which versions, of what."""
+
     case_id: str
     engine_version: str
     knowledge_version: str
@@ -284,6 +286,9 @@ class Assessment(_Out):
     input_sha256: str
     notice: str
     classification: Classification
+
+
+class Assessment(_Heading):
     risk: FrozenMap[str, FrameworkResult]
     options: tuple[OptionResult, ...]
     cumulative_anthracycline: CumulativeAnthracycline
@@ -292,3 +297,37 @@ class Assessment(_Out):
     missing_data: tuple[MissingData, ...]
     warnings: tuple[Warning, ...]
     references: FrozenMap[str, Source]
+
+
+class FrameworkSummary(_Out):
+    """A framework's answer in the summary output: the group, the HSCT rule and the rule
+    rows used; reasons, inputs and cautions are in the full output."""
+
+    status: Status
+    group: str | None
+    hsct_in_cr2: HsctInCr2 | None
+    rules: tuple[str, ...]
+    branches: tuple[Branch, ...] = ()
+
+
+class OptionSummary(_Out):
+    id: str
+    phase: Phase
+    status: OptionStatus
+    rule: str
+    branches: tuple[Branch, ...] = ()
+
+
+class AssessmentSummary(_Heading):
+    """`rrall assess --detail summary`: ids, the classification, each framework's group
+    and HSCT rule, each option's status, the missing fields and the references cited by
+    id. Every value is the full assessment's; the full output adds the words, evidence,
+    prognosis and trials."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    detail: Literal["summary"]
+    risk: dict[str, FrameworkSummary]
+    options: tuple[OptionSummary, ...]
+    missing_fields: tuple[str, ...]
+    citations: tuple[str, ...]

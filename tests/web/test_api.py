@@ -35,6 +35,27 @@ def test_assess_without_storing(bench: Workbench) -> None:
     assert bench.client.get("/api/v1/cases", headers=bench.auth()).json()["total"] == 0
 
 
+def test_assess_summary_shape(bench: Workbench) -> None:
+    case = example("b-marrow-early")
+    full = bench.client.post("/api/v1/assess", json=case, headers=bench.auth("viewer")).json()
+    response = bench.client.post("/api/v1/assess?detail=summary", json=case, headers=bench.auth("viewer"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["detail"] == "summary" and body["risk"]["bfm"]["group"] == "S3"
+    assert body["input_sha256"] == full["input_sha256"] and "prognosis" not in body
+    assert [o["status"] for o in body["options"]] == [o["status"] for o in full["options"]]
+    error(bench.client.post("/api/v1/assess?detail=brief", json=case, headers=bench.auth()), 422)
+
+
+def test_a_revoked_token_stops_at_once_in_this_process(bench: Workbench) -> None:
+    headers = bench.auth("viewer")
+    assert bench.client.get("/api/v1/cases", headers=headers).status_code == 200  # now remembered
+    repo = bench.client.app.state.repo  # type: ignore[attr-defined]
+    for user in repo.users():
+        repo.revoke_tokens(user.username)
+    error(bench.client.get("/api/v1/cases", headers=headers), 401)
+
+
 @pytest.mark.parametrize(("headers", "status"), [
     ({}, 401), ({"Authorization": "Bearer nope"}, 401), ({"Authorization": "Basic abc"}, 401)])
 def test_patient_data_needs_a_valid_token(bench: Workbench, headers: dict[str, str], status: int) -> None:

@@ -56,6 +56,7 @@ def cohort_command(
         read_rows,
     )
     from rrall.cohort.summary import summarise, write_html
+    from rrall.cohort.survival_workers import SurvivalWorkers, wants_survival
     from rrall.cohort.table import ResultsWriter, refuse_duplicate_ids
     from rrall.knowledge.load import default_knowledge, load_knowledge
 
@@ -67,6 +68,7 @@ def cohort_command(
     # reported with all the others and nothing is assessed (exit 2).
     problems = []
     total = 0
+    headers: list[Any] = []  # each table's first row (source, line, cells): its columns
     for path in inputs:
         if path.is_dir() and not any(f.is_file() for f in path.glob("*.ndjson")):
             problems.append(f"{path}: a folder without .ndjson files (allowed: a FHIR Bulk Data export)")
@@ -78,7 +80,8 @@ def cohort_command(
             if path.is_dir() or path.suffix.lower() == ".ndjson":
                 total += sum(1 for _ in read_rows(path))  # one row per patient
             else:
-                next(iter(read_rows(path)), None)  # the columns (and their types), before any row
+                # the columns (and their types), before any row
+                headers.append(next(iter(read_rows(path)), None))
                 tabular = path.suffix.lower() in (".csv", ".parquet")
                 total += vector.count_rows(path) if tabular else sum(1 for _ in read_rows(path))
         except CohortInputError as exc:
@@ -111,6 +114,9 @@ def cohort_command(
         raise typer.Exit(ExitCode.BAD_INPUT)
     out.mkdir(parents=True, exist_ok=True)
     _clear_outputs(out)
+    # Started now, so that the survival stack is imported while the cases are assessed
+    # (closed at the end of the run, or by the interpreter on the way out).
+    fitting = SurvivalWorkers() if wants_survival(headers) else None
     writer = ResultsWriter(out, kb)
     seen: set[str] = set()
     bad = assessed = 0
@@ -160,7 +166,9 @@ def cohort_command(
               *(f"{fw}_{part}" for fw in kb.frameworks for part in ("status", "group"))]
     frame = pl.scan_parquet(out / "results.parquet").select(needed).collect()
     synthetic = any(p.with_name(p.name + ".synthetic.json").is_file() for p in inputs)
-    summary = summarise(frame, bad, kb, __version__, out / "figures", synthetic)
+    summary = summarise(frame, bad, kb, __version__, out / "figures", synthetic, fitting)
+    if fitting is not None:
+        fitting.close()
     write_html(summary, out / "summary.html")
     if summary["follow_up_problems"]:
         listed = "\n".join(summary["follow_up_problems"]) + "\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -20,6 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rrall.assessment import NOTICE
 from rrall.knowledge.load import KnowledgeBase
 from rrall.knowledge.model import Framework
+
+if TYPE_CHECKING:
+    from rrall.cohort.survival_workers import SurvivalWorkers
 
 TIERS = ("standard", "intermediate", "high")
 # A pair in which one framework has no intermediate tier is compared on high / not high.
@@ -124,17 +127,20 @@ def crosswalk(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def summarise(frame: pl.DataFrame, errors: int, kb: KnowledgeBase,
-              engine_version: str, figures: Path | None = None, synthetic: bool = False) -> dict[str, Any]:
+              engine_version: str, figures: Path | None = None, synthetic: bool = False,
+              workers: SurvivalWorkers | None = None) -> dict[str, Any]:
     """Everything the report shows; survival only when follow-up columns are present.
     `synthetic`: the cohort is SYNTHETIC (rrall synth's sidecar, or every id SYNTHETIC-...),
-    which the report says at the top."""
+    which the report says at the top. `workers`: processes that fit and draw each framework's
+    curves in parallel (else here, one after the other)."""
     from rrall.cohort.survival import by_group, follow_up
     from rrall.report.words import field_words
 
     ok = frame.filter(pl.col("error").is_null())
     data, problems = follow_up(frame)
-    survival = [by_group(data, fw, figures, kb.frameworks[fw].short_name) for fw in kb.frameworks] \
-        if data.height else []
+    jobs = [(fw, kb.frameworks[fw].short_name) for fw in kb.frameworks] if data.height else []
+    survival = workers.by_group(data, jobs, figures) if workers is not None and jobs else [
+        by_group(data, fw, figures, label) for fw, label in jobs]
     synthetic = synthetic or (frame.height > 0 and bool(
         frame["case_id"].cast(pl.String).fill_null("").str.starts_with("SYNTHETIC-").all()))
     words = kb.glossary

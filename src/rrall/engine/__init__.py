@@ -166,6 +166,26 @@ class Engine:
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]
         )
+        # The prognosis figures are decided together under the bands of every fact they read
+        # (few distinct rows), keeping only the figures whose population may fit.
+        self._prognosis_pick = picker(
+            sorted({self.fact_index[f] for c in self.prognosis for f in c.reads if f in self.fact_index})
+        )
+        self._reading = {
+            fact: [(c, t) for c, t in zip(self.options, self.therapies, strict=True) if fact in c.reads]
+            for fact in self.facts
+        }
+        self._generation = -1
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Fetch the memo's tables again after it renewed them (between cases)."""
+        memo = self.memo
+        self._decisions = [memo.table(c.index) for c in self._conclusions]
+        self._prognosis_table = memo.table("prognosis-block")
+        self._band_ids = [memo.ids(("band", i)) for i in range(len(self.facts))]
+        self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
+        self._generation = memo.generation
 
     def _add(
         self,
@@ -198,7 +218,8 @@ class Engine:
 
     def assess(self, case: Case, *, anthracycline_table: str | None = None) -> Assessment:
         memo, glossary = self.memo, self.ev.words.glossary
-        memo.renew_if_full()
+        if memo.renew_if_full() or self._generation != memo.generation:
+            self._refresh()
         classified, doses = self.ev.classify(case, anthracycline_table, timing=self._timing)
         one = self._case(classified.facts, doses)
         risk = tuple(self._conclude(c, one) for c in self.frameworks)
@@ -223,7 +244,7 @@ class Engine:
             *(c for w in classified.warnings for c in w.citations),
         ]
         for c, item in zip(self.workup, self.kb.workup, strict=True):
-            if self._conclude(c, one) == [False]:
+            if self._decision(c, one) == [False]:
                 continue
             for field in gaps(item, case):
                 sources += item.citations
@@ -252,34 +273,54 @@ class Engine:
         bands, quotes = [], []
         for i, fact in enumerate(self.facts):
             value = facts[fact]
-            bands.append(memo.id_of(("band", i), of(fact, value)))
-            quotes.append(memo.id_of(("quote", i), _exact(value, fact, precision)))
+            if value.__class__ is str or value.__class__ is bool:
+                band: Hashable = value  # a text or yes/no fact is its own band and quote
+                quote: Hashable = value
+            else:
+                band, quote = of(fact, value), _exact(value, fact, precision)
+            bands.append(_number(self._band_ids[i], band, memo))
+            quotes.append(_number(self._quote_ids[i], quote, memo))
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 
-    def _conclude(self, c: Conclusion, one: Case_) -> Any:
-        """A conclusion's decision, shared by the facts it reads, then its words, shared by
-        the exact values they quote (and the anthracycline block where it quotes that)."""
-        memo = self.memo
-        if not memo.enabled:
-            return c.render(c.decide(one.world), one.world, one.doses)
-        decisions = memo.table(c.index)
+    def _entry(self, c: Conclusion, one: Case_) -> list[Any]:
+        """A conclusion's decision for the case, shared by every case whose read facts fall
+        in the same bands: [decision, the picker of the quotes its words read, its words]."""
+        decisions = self._decisions[c.index]
         key = c.pick(one.bands)
-        decision = decisions.get(key)
-        if decision is None:
-            decision = decisions[key] = c.decide(one.world)
-            memo.kept += 1
-        facts = c.quoted(decision)
-        pick = self._pickers.get(facts)
-        if pick is None:
-            pick = self._pickers[facts] = picker([self.fact_index[f] for f in facts if f in self.fact_index])
-        words = memo.table(("words", c.index))
-        said = (id(decision), pick(one.quotes), one.dose_id if c.doses else None)
+        entry: list[Any] | None = decisions.get(key)
+        if entry is None:
+            decision = c.decide(one.world)
+            facts = c.quoted(decision)
+            pick = self._pickers.get(facts)
+            if pick is None:
+                places = [self.fact_index[f] for f in facts if f in self.fact_index]
+                pick = self._pickers[facts] = picker(places)
+            entry = decisions[key] = [decision, pick, {}]
+            self.memo.kept += 1
+        return entry
+
+    def _words(self, c: Conclusion, entry: list[Any], one: Case_) -> Any:
+        """The decision in words, shared by every case quoting the same values (and the same
+        anthracycline block where the words quote it)."""
+        said = entry[1](one.quotes)
+        if c.doses:
+            said = (said, one.dose_id)
+        words = entry[2]
         found = words.get(said)
-        if found is None:  # the table holds the decision too, so its id stays its own
-            found = words[said] = (c.render(decision, one.world, one.doses), decision)
-            memo.kept += 1
-        return found[0]
+        if found is None:
+            found = words[said] = c.render(entry[0], one.world, one.doses)
+            self.memo.kept += 1
+        return found
+
+    def _decision(self, c: Conclusion, one: Case_) -> Any:
+        return self._entry(c, one)[0] if self.memo.enabled else c.decide(one.world)
+
+    def _conclude(self, c: Conclusion, one: Case_) -> Any:
+        """A conclusion's result for the case: its decision, then its words."""
+        if not self.memo.enabled:
+            return c.render(c.decide(one.world), one.world, one.doses)
+        return self._words(c, self._entry(c, one), one)
 
     def _list(self, kind: str, found: tuple[R, ...], order: Callable[[list[R]], list[R]]) -> tuple[R, ...]:
         """Results in reading order, made once for each distinct set of results (the memo
@@ -297,15 +338,27 @@ class Engine:
 
     def _prognosis(self, one: Case_) -> tuple[PrognosisResult, ...]:
         """Figures whose population fits, those that surely apply first, most specific first."""
-        found = tuple(self._conclude(c, one) for c in self.prognosis)
+        if not self.memo.enabled:
+            every = [(i, self._conclude(c, one)) for i, c in enumerate(self.prognosis)]
+            return self._ordered(tuple((i, r) for i, r in every if r is not None))[0]
+        key = self._prognosis_pick(one.bands)
+        fitting = self._prognosis_table.get(key)
+        if fitting is None:
+            fitting = self._prognosis_table[key] = tuple(
+                (i, c, entry)
+                for i, c in enumerate(self.prognosis)
+                if (entry := self._entry(c, one))[0][0] is not False
+            )
+            self.memo.kept += 1
+        found = tuple((i, self._words(c, entry, one)) for i, c, entry in fitting)
         return self.memo.get(
-            self.memo.table("lists"), ("prognosis", *map(id, found)), partial(self._ordered, found)
+            self.memo.table("lists"), ("prognosis", *(id(r) for _, r in found)), partial(self._ordered, found)
         )[0]
 
     def _ordered(
-        self, found: tuple[PrognosisResult | None, ...]
-    ) -> tuple[tuple[PrognosisResult, ...], tuple[PrognosisResult | None, ...]]:
-        ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in enumerate(found) if r]
+        self, found: tuple[tuple[int, PrognosisResult], ...]
+    ) -> tuple[tuple[PrognosisResult, ...], tuple[tuple[int, PrognosisResult], ...]]:
+        ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in found]
         return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3])), found
 
     def _trials(self, one: Case_, include_closed: bool, today: date) -> tuple[TrialMatch, ...]:
@@ -318,7 +371,13 @@ class Engine:
         a relapse without a recorded reinduction outcome is not yet refractory); say which
         options would change if it took the other value, so that reading is visible."""
         other = not one.facts[fact]
-        world = self.ev.world({**one.facts, fact: other})
+        worlds: list[World] = []  # made only if some status must be worked out afresh
+
+        def status(therapy: Therapy) -> str:
+            if not worlds:
+                worlds.append(self.ev.world({**one.facts, fact: other}))
+            return _status(therapy, worlds[0])
+
         bands = list(one.bands)
         bands[self.fact_index[fact]] = self.memo.id_of(
             ("band", self.fact_index[fact]), self.keys.of(fact, other)
@@ -326,11 +385,10 @@ class Engine:
         now = {o.id: o.status for o in options}
         table = self.memo.table("what-if")
         changed: list[tuple[Therapy, str]] = []
-        for c, therapy in zip(self.options, self.therapies, strict=True):
-            if fact in c.reads:
-                after = self.memo.get(table, (c.index, c.pick(bands)), partial(_status, therapy, world))
-                if after != now[therapy.id]:
-                    changed.append((therapy, after))
+        for c, therapy in self._reading[fact]:
+            after = self.memo.get(table, (c.index, c.pick(bands)), partial(status, therapy))
+            if after != now[therapy.id]:
+                changed.append((therapy, after))
         if not changed:
             return []
         glossary, words = self.ev.words.glossary, self.ev.words
@@ -357,7 +415,8 @@ class Engine:
         return [of(f, facts[f]) for f in self.facts]
 
     def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
-        self.memo.renew_if_full()
+        if self.memo.renew_if_full() or self._generation != self.memo.generation:
+            self._refresh()
         classified, doses = self.ev.classify(case, timing=self._timing)
         return self._trials(self._case(classified.facts, doses), include_closed, case.as_of)
 
@@ -389,6 +448,15 @@ class Engine:
         """Per option, the values of a list fact whose presence its requirement excludes
         (the kinase-domain mutations that rule out each TKI), read off the criteria."""
         return {t.id: excluded_values(t.requires.test, fact) for t in self.therapies}
+
+
+def _number(ids: dict[Hashable, int], key: Hashable, memo: Memo) -> int:
+    """The small number standing for `key` in its table, given on first sight."""
+    found = ids.get(key)
+    if found is None:
+        found = ids[key] = len(ids)
+        memo.kept += 1
+    return found
 
 
 def _exact(value: Value, fact: str, precision: Callable[[str, Decimal | int], object]) -> Hashable:

@@ -22,15 +22,20 @@ class Memo:
         self.size = size
         self.enabled = enabled
         self.kept = 0
+        self.generation = 0  # counts renewals: a table fetched in an older one is stale
         self._tables: dict[Hashable, dict[Hashable, Any]] = {}
         self._ids: dict[Hashable, dict[Hashable, int]] = {}
 
-    def renew_if_full(self) -> None:
-        """Called between cases: clear every table once the engine keeps `size` results."""
-        if self.kept >= self.size:
-            self._tables.clear()
-            self._ids.clear()
-            self.kept = 0
+    def renew_if_full(self) -> bool:
+        """Called between cases: clear every table once the engine keeps `size` results
+        (True when it did)."""
+        if self.kept < self.size:
+            return False
+        self._tables.clear()
+        self._ids.clear()
+        self.kept = 0
+        self.generation += 1
+        return True
 
     def table(self, name: Hashable) -> dict[Hashable, Any]:
         found = self._tables.get(name)
@@ -47,11 +52,16 @@ class Memo:
             self.kept += 1
         return found  # type: ignore[no-any-return]
 
-    def id_of(self, name: Hashable, value: Hashable) -> int:
-        """The small id of a value in one id table (one per fact and kind)."""
+    def ids(self, name: Hashable) -> dict[Hashable, int]:
+        """One id table (one per fact and kind): value -> small id."""
         ids = self._ids.get(name)
         if ids is None:
             ids = self._ids[name] = {}
+        return ids
+
+    def id_of(self, name: Hashable, value: Hashable) -> int:
+        """The small id of a value in one id table (one per fact and kind)."""
+        ids = self.ids(name)
         found = ids.get(value)
         if found is None:
             found = ids[value] = len(ids)

@@ -27,7 +27,7 @@ OptionStatus = Literal["standard", "consider", "clinical_trial", "not_recommende
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Outcome(_Data):

@@ -27,7 +27,7 @@ HSCT_VALUES = ("indicated", "not_indicated", "depends_on_backbone")
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class FactDef(_Data):

@@ -20,7 +20,7 @@ LABELS = ("title", "notice", "what", "plan", "plan_intro", "plan_explain", "choi
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Readability(_Data):

@@ -16,7 +16,7 @@ _INDEX = re.compile(r"\[-?\d+\]")
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class FieldLabel(_Data):

@@ -146,7 +146,7 @@ def _write_cache(path: Path | None, data: Any) -> None:
         return
     try:
         body = orjson.dumps(data)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(body)
         partial.replace(path)  # atomic: a reader never sees half a file
@@ -179,7 +179,16 @@ def validation_problems(where: str, exc: ValidationError) -> list[str]:
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:
-    """Read and validate every file under `root`; raise KnowledgeError listing all problems."""
+    """Read and validate every file under `root`; raise KnowledgeError listing all problems.
+    A knowledge base read before comes from its snapshot, keyed by the SHA-256 of every file
+    under `root` (knowledge/snapshot.py)."""
+    from rrall.knowledge.snapshot import snapshot
+
+    files = [path for path in root.rglob("*") if path.is_file()]
+    return snapshot("knowledge", root, files, lambda: _build(root))
+
+
+def _build(root: Path) -> KnowledgeBase:
     problems: list[str] = []
     manifest = parse_file(Manifest, root / "manifest.yaml", problems)
     facts = parse_file(FactsFile, root / "facts.yaml", problems)

@@ -22,7 +22,7 @@ HsctValue = Literal["indicated", "not_indicated", "depends_on_backbone"]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Manifest(_Data):

@@ -15,15 +15,21 @@ if TYPE_CHECKING:
 class JsonRenderer:
     """`lines=True`: one object per line. Otherwise one object, or an array for several."""
 
-    def __init__(self, lines: bool) -> None:
+    def __init__(self, lines: bool, detail: str = "full") -> None:
         self.lines = lines
+        self.detail = detail  # full, or summary (report/detail.py)
         self.items: list[bytes] = []
         self.out = sys.stdout.buffer
 
     def assessment(self, assessment: Assessment) -> None:
-        from rrall.report.fastjson import assessment_json
+        if self.detail == "summary":
+            from rrall.report.detail import summary_json
 
-        self._emit(assessment_json(assessment))
+            self._emit(summary_json(assessment))
+        else:
+            from rrall.report.fastjson import assessment_json
+
+            self._emit(assessment_json(assessment))
 
     def error(self, error: CaseInputError) -> None:
         self._emit(orjson.dumps(error.record()))

@@ -6,6 +6,7 @@ cannot miss a change. Audit details hold ids and field names, never case content
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,10 +67,19 @@ class NewDecision:
     meeting_id: int | None = None
 
 
+# A token's user is looked up once per this many seconds, not on every call: the lookup
+# was a quarter of an API call's time. The price: a token revoked (or a user disabled)
+# from another process, e.g. `rrall users revoke-tokens`, still works for up to this long.
+TOKEN_SECONDS = 5.0
+TOKENS_KEPT = 1024
+
+
 class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # token SHA-256 -> (monotonic time it was read, its user); valid tokens only
+        self._tokens: dict[str, tuple[float, User]] = {}
 
     @contextmanager
     def _tx(self) -> Iterator[OrmSession]:
@@ -132,6 +142,12 @@ class Repository:
         return token
 
     def revoke_tokens(self, username: str, actor: str = "cli") -> int:
+        try:
+            return self._revoke_tokens(username, actor)
+        finally:
+            self._tokens.clear()  # after the commit: no call in between can keep the old answer
+
+    def _revoke_tokens(self, username: str, actor: str) -> int:
         with self._tx() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
@@ -142,6 +158,12 @@ class Repository:
             return int(getattr(done, "rowcount", 0))
 
     def set_disabled(self, username: str, disabled: bool, actor: str = "cli") -> None:
+        try:
+            self._set_disabled(username, disabled, actor)
+        finally:
+            self._tokens.clear()
+
+    def _set_disabled(self, username: str, disabled: bool, actor: str) -> None:
         with self._tx() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
@@ -162,10 +184,20 @@ class Repository:
             self._audit(s, actor, "user.password", "user", user.id)
 
     def user_for_token(self, token: str) -> User | None:
+        digest = token_sha256(token)
+        seen = self._tokens.get(digest)
+        if seen is not None and time.monotonic() - seen[0] < TOKEN_SECONDS:
+            return seen[1]
         with self._tx() as s:
-            return s.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-                ApiToken.token_sha256 == token_sha256(token), ApiToken.revoked_at.is_(None),
-                User.disabled.is_(False)))
+            user = s.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+                ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None), User.disabled.is_(False)))
+        if user is None:
+            self._tokens.pop(digest, None)
+            return None
+        if len(self._tokens) >= TOKENS_KEPT:
+            self._tokens.clear()
+        self._tokens[digest] = (time.monotonic(), user)
+        return user
 
     def open_session(self, user: User, token_hmac: str, hours: int) -> None:
         with self._tx() as s:

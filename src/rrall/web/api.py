@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -11,6 +11,8 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from rrall.case.model import IsoDate
 from rrall.errors import ApiError
+from rrall.report.detail import summary_json
+from rrall.report.fastjson import assessment_json
 from rrall.store.repository import NewDecision, StaleVersionError
 from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
 from rrall.web.auth import api_user
@@ -157,10 +159,13 @@ def _decision(d: Decision) -> DecisionOut:
 
 
 @router.post("/assess", openapi_extra=CASE_BODY, tags=["assess"],
-             summary="Assess a case without storing it (the same JSON as `rrall assess --format json`)",
+             summary="Assess a case without storing it (the same JSON as `rrall assess --format json`; "
+             "`detail=summary` gives the summary shape of `--detail summary`)",
              responses=errors(400, 401, 403, 413, 422))
-async def assess_case(request: Request, user: Viewer) -> Response:
-    _result, body = _wb(request).assess(_document(await _json(request)))
+async def assess_case(request: Request, user: Viewer,
+                      detail: Annotated[Literal["full", "summary"], Query()] = "full") -> Response:
+    result = _wb(request).result(_document(await _json(request)))
+    body = summary_json(result) if detail == "summary" else assessment_json(result)
     return Response(body, media_type="application/json")
 
 

@@ -27,8 +27,11 @@ class Workbench:
         """The case, or CaseInputError with every problem and its field path."""
         return parse_case(document, self.kb, today)
 
+    def result(self, document: Any) -> Assessment:
+        return assess(self.validate(document), self.kb)
+
     def assess(self, document: Any) -> tuple[Assessment, bytes]:
-        result = assess(self.validate(document), self.kb)
+        result = self.result(document)
         return result, assessment_json(result)
 
     def create(self, document: dict[str, Any], actor: str) -> tuple[CaseRecord, AssessmentRecord]:
