@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +16,7 @@ from rrall.errors import ExitCode
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from rrall.knowledge.glossary import Glossary
     from rrall.results import TrialMatch
     from rrall.trials.model import Trial
 
@@ -181,40 +183,45 @@ def match_command(
         data = {"case_id": case.id, "assessment_date": case.as_of.isoformat(), "trials": listed}
         sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
         return
-    print_matches(case.id, matches)
+    print_matches(case.id, matches, kb.glossary)
 
 
-def print_matches(case_id: str, matches: Sequence[TrialMatch]) -> None:
+def print_matches(case_id: str, matches: Sequence[TrialMatch], glossary: Glossary) -> None:
     from rich.console import Console
 
+    from rrall.report.words import field_words
+
     out = Console(highlight=False)
-    out.print(
-        "[dim]Decision support for qualified clinicians, for research and education; rrall does not "
-        "prescribe. Check every status and criterion with the trial team.[/dim]"
-    )
-    out.print(f"[bold]{case_id}[/bold]: {len(matches)} trial(s)")
     mark = {"met": "[green]✓[/green]", "not_met": "[red]✗[/red]", "unknown": "[magenta]?[/magenta]"}
     heading = {"open": "Open to enrolment", "status_unknown": "Status unknown: confirm the status first",
                "closed": "Not open to enrolment"}
+    grouped = any(x.status_group != "open" for x in matches)
+    lines = ["[dim]Decision support for qualified clinicians, for research and education; rrall does not "
+             "prescribe. Check every status and criterion with the trial team.[/dim]",
+             f"[bold]{_escape(case_id)}[/bold]: {len(matches)} trial(s)"]
     shown = None
     for m in matches:
         group = m.status_group
-        if group != shown and any(x.status_group != "open" for x in matches):
-            out.print(f"\n[bold underline]{heading[group]}[/bold underline]")
+        if group != shown and grouped:
+            lines.append(f"\n[bold underline]{heading[group]}[/bold underline]")
         shown = group
         as_of = f"as of {m.status_as_of.isoformat()}" if m.status_as_of else "status undated"
         origin = "curated" if m.curated else "imported, not curated"
-        out.print(
+        lines.append(
             f"\n[bold]{m.status.replace('_', ' ')}[/bold] · {m.id} · {m.phase or 'phase not given'} · "
             f"{m.trial_status.replace('_', ' ')} ({as_of}) · {origin}"
         )
-        out.print(f"  {_escape(m.title)}")
+        lines.append(f"  {_escape(m.title)}")
         if m.status_warning:
-            out.print(f"  [yellow]{_escape(m.status_warning)}[/yellow]")
-        for c in m.criteria:
-            out.print(f"  {mark[c.result]} {_escape(c.detail)}")
+            lines.append(f"  [yellow]{_escape(m.status_warning)}[/yellow]")
+        lines += [f"  {mark[c.result]} {_escape(c.detail)}" for c in m.criteria]
         if m.missing:
-            out.print(f"  [magenta]would decide: {', '.join(m.missing)}[/magenta]")
+            said = ", ".join(field_words(f, glossary) for f in m.missing)
+            lines.append(f"  [magenta]would decide: {_escape(said)}[/magenta]")
+    if out.is_terminal and len(matches) <= RICH_UP_TO:
+        out.print("\n".join(lines))
+    else:  # piped, or a registry's worth: plain text (rich took seconds per 1,000 trials)
+        sys.stdout.write(_plain("\n".join(lines)) + "\n")
 
 
 def audit_view(t: Trial) -> dict[str, Any]:
@@ -244,15 +251,24 @@ def _escape(text: str) -> str:
     return text.replace("[", r"\[")
 
 
+RICH_UP_TO = 200  # trials listed with colours on a terminal; more are written as plain text
+_MARKUP = re.compile(r"(?<!\\)\[/?(?:bold underline|bold|dim|green|red|magenta|yellow)\]")
+
+
+def _plain(text: str) -> str:
+    """The listing without its colour markup (and with escaped brackets as brackets)."""
+    return _MARKUP.sub("", text).replace(r"\[", "[")
+
+
 def _registry(folder: Path | None, knowledge: Path | None) -> Any:
     """The curated trials of the knowledge base plus those imported into `folder`."""
     from rrall.knowledge.load import default_knowledge, load_knowledge
-    from rrall.trials.registry import Registry, imported_dir, load_curated, load_imported
+    from rrall.trials.registry import Registry, imported_dir, imported_trials, load_curated
 
     if folder is not None and not folder.is_dir():
         why = "is a file, not a folder" if folder.exists() else "does not exist"
         typer.echo(f"error: --registry {folder}: {why}", err=True)
         raise typer.Exit(ExitCode.BAD_INPUT)
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
-    imported, problems = load_imported(folder or imported_dir(), kb.grammar)
+    imported, problems = imported_trials(folder or imported_dir(), kb)
     return Registry.merge(load_curated(kb.root / "trials", kb.grammar), imported, problems)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from rrall._version import __version__
@@ -25,10 +26,11 @@ from rrall.criteria.evaluator import Evaluator
 from rrall.criteria.keys import Keys
 from rrall.engine.memo import Memo, picker
 from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
+from rrall.engine.trials import TrialIndex
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
-from rrall.logic.criteria import Bound
+from rrall.logic.criteria import Bound, Criterion
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Members, Open, Value
 from rrall.logic.world import World
@@ -37,6 +39,7 @@ from rrall.options.workup import gaps
 from rrall.prognosis.match import decide_estimate, render_estimate, specificity
 from rrall.results import (
     Assessment,
+    CriterionResult,
     CumulativeAnthracycline,
     FrameworkResult,
     FrozenMap,
@@ -48,9 +51,9 @@ from rrall.results import (
 )
 from rrall.risk.evaluate import decide as decide_framework
 from rrall.risk.evaluate import render as render_framework
-from rrall.trials.match import decide_trial, rank, render_trial
+from rrall.trials.match import decide_parts, parts, render_parts
+from rrall.trials.model import Trial
 from rrall.trials.registry import Registry, default_registry
-from rrall.trials.status import dated
 
 NOTICE = (
     "Decision support for qualified clinicians, for research and education. "
@@ -147,22 +150,7 @@ class Engine:
         self.workup = [
             self._add(w.id, [w.when], partial(_outcomes, w.when), _nothing, _as_is) for w in kb.workup
         ]
-        self.trials = [
-            self._add(
-                t.id,
-                [t.eligibility],
-                partial(decide_trial, t),
-                self._constant([t.eligibility]),
-                partial(_render_trial, self.describer, t),
-            )
-            for t in self.registry.trials
-        ]
-        # Shown by default: open trials and, in their own marked group, those of unknown status.
-        self.open_trials = [
-            c
-            for c, t in zip(self.trials, self.registry.trials, strict=True)
-            if t.open or t.status == "unknown"
-        ]
+        self.trials = TrialIndex(self.registry.trials, self._eligibility)
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]
         )
@@ -361,10 +349,18 @@ class Engine:
         ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in found]
         return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3])), found
 
+    def _eligibility(self, trial: Trial) -> Conclusion:
+        items = parts(trial)
+        return self._add(f"eligibility:{trial.id}", [trial.eligibility], partial(decide_parts, items),
+                         self._constant([trial.eligibility]), partial(_render_parts, self.describer, items))
+
     def _trials(self, one: Case_, include_closed: bool, today: date) -> tuple[TrialMatch, ...]:
-        found = tuple(self._conclude(c, one) for c in (self.trials if include_closed else self.open_trials))
-        ranked = self._list("trials", found, partial(sorted, key=rank))
-        return dated(ranked, today, self.kb.trial_status_max_age)
+        index = self.trials
+        which = index.every if include_closed else index.shown
+        found = index.matches(which, partial(self._conclude, one=one), self.memo, today,
+                              self.kb.trial_status_max_age)
+        ranked = [m for _, m in sorted(found, key=itemgetter(0))]  # ranks end with the unique trial id
+        return self._list("trials", tuple(m for _, m in found), lambda _found: ranked)
 
     def _what_if(self, one: Case_, fact: str, options: tuple[OptionResult, ...]) -> list[MissingData]:
         """A fact the case leaves unrecorded is read as its assumed value (knowledge/facts.yaml:
@@ -510,10 +506,11 @@ def _render_estimate(
     return render_estimate(describer, estimate, decision, world)
 
 
-def _render_trial(
-    describer: Describer, trial: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
-) -> TrialMatch:
-    return render_trial(describer, trial, decision, world)
+def _render_parts(
+    describer: Describer, items: tuple[Criterion, ...], decision: Any, world: World,
+    _doses: CumulativeAnthracycline
+) -> tuple[CriterionResult, ...]:
+    return render_parts(describer, items, decision, world)
 
 
 def _status(therapy: Therapy, world: World) -> str:

@@ -37,10 +37,19 @@ def cache_root() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rrall"
 
 
-def source_key(kind: str, root: Path, files: Iterable[Path]) -> str:
+def source_key(kind: str, root: Path, files: Iterable[Path], stamped: Iterable[Path] = ()) -> str:
     """The SHA-256 of what a snapshot is built from: versions, kind, folder, and each
-    file's path and bytes (a missing file counts as missing, not as empty)."""
+    file's path and bytes (a missing file counts as missing, not as empty); for the
+    `stamped` files (many small records a program writes whole, e.g. 10,000 imported
+    trials), their path, size, inode and modification time instead of their bytes."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{kind}\0{root.resolve()}\0".encode())
+    for path in sorted(stamped):
+        try:
+            info = path.stat()
+        except OSError:
+            digest.update(f"{path}\0missing\0".encode())
+            continue
+        digest.update(f"{path}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\0".encode())
     for path in sorted(files):
         digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode() + b"\0")
         try:
@@ -52,12 +61,13 @@ def source_key(kind: str, root: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def snapshot(kind: str, root: Path, files: Iterable[Path], build: Callable[[], T]) -> T:
+def snapshot(kind: str, root: Path, files: Iterable[Path], build: Callable[[], T],
+             stamped: Iterable[Path] = ()) -> T:
     """`build()`, or the same object from the snapshot of exactly these files."""
     folder = cache_root()
     if folder is None:
         return build()
-    path = folder / f"{kind}-{source_key(kind, root, files)[:40]}.pickle"
+    path = folder / f"{kind}-{source_key(kind, root, files, stamped)[:40]}.pickle"
     try:
         raw = path.read_bytes()
         body = memoryview(raw)[_DIGEST:]

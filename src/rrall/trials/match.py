@@ -32,35 +32,59 @@ def parts(trial: Trial) -> tuple[Criterion, ...]:
     return test.items if isinstance(test, All) else (test,) if test.reads else ()
 
 
-def decide_trial(trial: Trial, world: World) -> Decision:
+def decide_parts(items: tuple[Criterion, ...], world: World) -> Decision:
     out = []
-    for part in parts(trial):
+    for part in items:
         fits = resolve(world, part.test)
         result = ("met" if fits.outcome else "not_met") if fits.settled else "unknown"
         out.append((result, ", ".join(dict.fromkeys(q.field for q in fits.questions())) or None))
     return tuple(out)
 
 
-def render_trial(describe: Describer, trial: Trial, decision: Decision, world: World) -> TrialMatch:
-    results = [
+def decide_trial(trial: Trial, world: World) -> Decision:
+    return decide_parts(parts(trial), world)
+
+
+def render_parts(describe: Describer, items: tuple[Criterion, ...], decision: Decision,
+                 world: World) -> tuple[CriterionResult, ...]:
+    """The structured criteria's results in words: the same for every trial whose
+    eligibility is written the same way (the engine shares them)."""
+    return tuple(
         CriterionResult(
             criterion=_name(part),
             result=result,
             detail="; ".join(describe.criterion(part, world)),
             field=field,
         )
-        for part, (result, field) in zip(parts(trial), decision, strict=True)
-    ]
-    # A criterion kept only in the source's words is not known to be met: a person checks it.
-    results += [
+        for part, (result, field) in zip(items, decision, strict=True)
+    )
+
+
+def free_text_results(trial: Trial) -> tuple[CriterionResult, ...]:
+    """A criterion kept only in the source's words is not known to be met: a person checks it."""
+    return tuple(
         CriterionResult(criterion=FREE_TEXT, result="unknown", detail=f"check with the trial team: {text}")
         for text in trial.free_text
-    ]
-    data = any(r.result == "unknown" and r.field for r in results)
-    verdicts = {r.result for r in results}
+    )
+
+
+Verdicts = tuple[frozenset[str], tuple[str, ...]]  # the results present; the fields that would tell
+
+
+def verdicts(structured: tuple[CriterionResult, ...]) -> Verdicts:
+    """What the structured results add up to (shared by every trial written the same way)."""
+    return (frozenset(r.result for r in structured),
+            tuple(dict.fromkeys(r.field for r in structured if r.result == "unknown" and r.field)))
+
+
+def trial_match(trial: Trial, structured: tuple[CriterionResult, ...], free: tuple[CriterionResult, ...],
+                status_warning: str | None = None, summary: Verdicts | None = None) -> TrialMatch:
+    """The trial's match from its criteria's results (structured, then in the source's
+    words: those have no field, so they only ever ask for review)."""
+    found, missing = summary or verdicts(structured)
     overall = (
-        "not_met" if "not_met" in verdicts else "unknown" if data else "review" if "unknown" in verdicts
-        else "met"
+        "not_met" if "not_met" in found else "unknown" if missing else
+        "review" if free or "unknown" in found else "met"
     )
     return TrialMatch(
         id=trial.id,
@@ -69,15 +93,21 @@ def render_trial(describe: Describer, trial: Trial, decision: Decision, world: W
         phase=trial.phase,
         trial_status=trial.status,
         status_as_of=trial.status_as_of,
+        status_warning=status_warning,
         open=trial.open,
         status_group=status_group(trial.status),
         curated=trial.curated,
         status=FIT[overall],
-        criteria=tuple(results),
-        missing=tuple(dict.fromkeys(r.field for r in results if r.result == "unknown" and r.field)),
+        criteria=(*structured, *free),
+        missing=missing,
         review=tuple(trial.free_text),
         sources=tuple(trial.sources),
     )
+
+
+def render_trial(describe: Describer, trial: Trial, decision: Decision, world: World) -> TrialMatch:
+    items = parts(trial)
+    return trial_match(trial, render_parts(describe, items, decision, world), free_text_results(trial))
 
 
 def match_trial(ev: Evaluator, trial: Trial, world: World) -> TrialMatch:
@@ -92,7 +122,10 @@ def _name(part: Criterion) -> str:
     return type(inner).__name__.lower()
 
 
-def rank(m: TrialMatch) -> tuple[int, int, int, int, bool, str]:
+Rank = tuple[int, int, int, int, bool, str]
+
+
+def rank(m: TrialMatch) -> Rank:
     """Open trials, then those of unknown status, then closed ones; in each, best fit first:
     potentially eligible, then needing review, then the fewest unknowns, then ineligible;
     curated records before imported ones."""

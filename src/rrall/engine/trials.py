@@ -1,0 +1,72 @@
+"""The registry's trials grouped by how their eligibility is written.
+
+A registry of imported studies repeats itself: 10,000 ClinicalTrials.gov records have a
+few hundred distinct structured criteria (ages, sex). Each distinct eligibility is one
+conclusion of the engine, decided and put in words once for a case; a trial's match is
+its own record (title, status, criteria in the source's words) around those shared
+results, kept under the identity of the shared results and the status warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date
+from functools import partial
+from typing import Any
+
+from rrall.engine.memo import Memo
+from rrall.results import CriterionResult, TrialMatch
+from rrall.trials.match import Rank, Verdicts, free_text_results, rank, trial_match, verdicts
+from rrall.trials.model import Trial
+from rrall.trials.status import status_warning
+
+Structured = tuple[CriterionResult, ...]
+
+
+class TrialIndex:
+    def __init__(self, trials: Sequence[Trial], add: Callable[[Trial], Any]) -> None:
+        """`add(trial)`: the engine's conclusion deciding that trial's structured criteria
+        (called once per distinct eligibility)."""
+        self.trials = tuple(trials)
+        by_test: dict[Hashable, Any] = {}
+        self.rules = []
+        for trial in self.trials:
+            rule = by_test.get(trial.eligibility.test)
+            if rule is None:
+                rule = by_test[trial.eligibility.test] = add(trial)
+            self.rules.append(rule)
+        self.distinct = len(by_test)
+        self.every = tuple(range(len(self.trials)))
+        # Shown by default: open trials and, in their own marked group, those of unknown status.
+        self.shown = tuple(i for i, t in enumerate(self.trials) if t.open or t.status == "unknown")
+        self._free: dict[int, Structured] = {}  # a trial's criteria in its source's words, made on first use
+
+    def matches(self, which: Sequence[int], conclude: Callable[[Any], Structured], memo: Memo,
+                today: date, max_months: int) -> list[tuple[Rank, TrialMatch]]:
+        """Each trial's match with its place in the reading order (trials.match.rank)."""
+        table = memo.table("trial-matches")
+        said: dict[int, tuple[Structured, Verdicts]] = {}  # per distinct eligibility, for this case
+        warned: dict[date | None, str | None] = {}
+        out = []
+        for i in which:
+            rule, trial = self.rules[i], self.trials[i]
+            shared = said.get(rule.index)
+            if shared is None:
+                found = conclude(rule)
+                shared = said[rule.index] = (found, verdicts(found))
+            structured, summary = shared
+            as_of = trial.status_as_of
+            if as_of not in warned:
+                warned[as_of] = status_warning(as_of, today, max_months)
+            warning = warned[as_of]
+            make = partial(self._match, i, structured, warning, summary)
+            out.append(memo.get(table, (i, id(structured), warning), make))
+        return out
+
+    def _match(self, i: int, structured: Structured, warning: str | None,
+               summary: Verdicts) -> tuple[Rank, TrialMatch]:
+        free = self._free.get(i)
+        if free is None:
+            free = self._free[i] = free_text_results(self.trials[i])
+        match = trial_match(self.trials[i], structured, free, warning, summary)
+        return rank(match), match
