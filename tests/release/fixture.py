@@ -28,22 +28,30 @@ AFFECTED = {
 }
 EDITS = {
     "frameworks/bfm.yaml": [
-        ("when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {at_least: 0.1 %}}",
-         "when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {at_least: 0.01 %}}"),
-        ("when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {below: 0.1 %}}",
-         "when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {below: 0.01 %}}"),
+        (
+            "when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {at_least: 0.1 %}}",
+            "when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {at_least: 0.01 %}}",
+        ),
+        (
+            "when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {below: 0.1 %}}",
+            "when: {group: S2, marrow_involved: true, mrd_end_of_reinduction: {below: 0.01 %}}",
+        ),
     ],
     "therapies.yaml": [
-        ("      - id: blinatumomab.later-relapse\n        when: {relapse_number: {at_least: 2}}\n"
-         "        status: consider",
-         "      - id: blinatumomab.later-relapse\n        when: {relapse_number: {at_least: 2}}\n"
-         "        status: standard"),
+        (
+            "      - id: blinatumomab.later-relapse\n        when: {relapse_number: {at_least: 2}}\n"
+            "        status: consider",
+            "      - id: blinatumomab.later-relapse\n        when: {relapse_number: {at_least: 2}}\n"
+            "        status: standard",
+        ),
     ],
     "prognosis.yaml": [
-        ('population_text: "First relapse of hypodiploid ALL"\n    endpoint: OS\n    timepoint: "5 years"\n'
-         "    value_percent: 14.2",
-         'population_text: "First relapse of hypodiploid ALL"\n    endpoint: OS\n    timepoint: "5 years"\n'
-         "    value_percent: 16.0"),
+        (
+            'population_text: "First relapse of hypodiploid ALL"\n    endpoint: OS\n'
+            '    timepoint: "5 years"\n    value_percent: 14.2',
+            'population_text: "First relapse of hypodiploid ALL"\n    endpoint: OS\n'
+            '    timepoint: "5 years"\n    value_percent: 16.0',
+        ),
     ],
 }
 
@@ -62,14 +70,18 @@ def make_release(into: Path, source: Path | None = None) -> Path:
     manifest = into / "manifest.yaml"
     text = manifest.read_text(encoding="utf-8")
     old_version = text.split('knowledge_version: "')[1].split('"')[0]
-    manifest.write_text(text.replace(f'knowledge_version: "{old_version}"',
-                                     f'knowledge_version: "{NEW_VERSION}"'), encoding="utf-8")
+    manifest.write_text(
+        text.replace(f'knowledge_version: "{old_version}"', f'knowledge_version: "{NEW_VERSION}"'),
+        encoding="utf-8",
+    )
     changelog = into / "CHANGELOG.md"
     lines = changelog.read_text(encoding="utf-8").split("\n## ", 1)
-    entry = (f"## {NEW_VERSION} (2027-01-15)\n"
-             "- BFM transplant rule for S2 relapses involving the marrow: MRD threshold 0.01 % (was 0.1 %).\n"
-             "- Blinatumomab in a second or later relapse: standard (was consider).\n"
-             "- 5-year OS after a first relapse of hypodiploid ALL: 16.0 % (was 14.2 %).\n\n")
+    entry = (
+        f"## {NEW_VERSION} (2027-01-15)\n"
+        "- BFM transplant rule for S2 relapses involving the marrow: MRD threshold 0.01 % (was 0.1 %).\n"
+        "- Blinatumomab in a second or later relapse: standard (was consider).\n"
+        "- 5-year OS after a first relapse of hypodiploid ALL: 16.0 % (was 14.2 %).\n\n"
+    )
     changelog.write_text(lines[0] + "\n" + entry + "## " + lines[1], encoding="utf-8")
     write_manifest(into)
     return into

@@ -43,8 +43,9 @@ def _listed(engine: Engine) -> dict[tuple[str, str], Conclusion]:
 class _Side:
     """One case as one engine sees it, with its world made only when a decision is new."""
 
-    def __init__(self, engine: Engine, facts: dict[str, Value], doses: CumulativeAnthracycline,
-                 needed: list[int]) -> None:
+    def __init__(
+        self, engine: Engine, facts: dict[str, Value], doses: CumulativeAnthracycline, needed: list[int]
+    ) -> None:
         self.engine, self.facts, self.doses = engine, facts, doses
         memo, of, names = engine.memo, engine.keys.of, engine.facts
         self.bands = [0] * len(names)
@@ -79,8 +80,9 @@ class SideBySide(Generic[S]):
     """Compare every case under two engines; `summarize(kind, old, new)` turns a pair of
     rendered results (None where absent) into what changed, or a false value when nothing did."""
 
-    def __init__(self, old: Engine, new: Engine, summarize: Callable[[str, Any, Any], S],
-                 same_facts: bool = False) -> None:
+    def __init__(
+        self, old: Engine, new: Engine, summarize: Callable[[str, Any, Any], S], same_facts: bool = False
+    ) -> None:
         self.old, self.new, self.summarize = old, new, summarize
         self.same_facts = same_facts and old.facts == new.facts
         before, after = _listed(old), _listed(new)
@@ -113,12 +115,17 @@ class SideBySide(Generic[S]):
             old_decision = before.decision(pair.old) if pair.old else None
             new_decision = after.decision(pair.new) if pair.new else None
             doses = bool((pair.old and pair.old.doses) or (pair.new and pair.new.doses))
-            key = (number, id(old_decision), id(new_decision),
-                   (before.dose_id, after.dose_id) if doses else None)
+            key = (
+                number,
+                id(old_decision),
+                id(new_decision),
+                (before.dose_id, after.dose_id) if doses else None,
+            )
             kept = self._kept.get(key)
             if kept is None or kept[0] is not old_decision or kept[1] is not new_decision:
-                said = self.summarize(pair.kind, before.render(pair.old, old_decision),
-                                      after.render(pair.new, new_decision))
+                said = self.summarize(
+                    pair.kind, before.render(pair.old, old_decision), after.render(pair.new, new_decision)
+                )
                 kept = self._kept[key] = (old_decision, new_decision, said)
                 self.distinct += 1
             if kept[2]:

@@ -55,8 +55,10 @@ def resolve_release(name: str, home: Path | None = None) -> Path:
     if name in ("bundled", bundled_version()):
         return default_knowledge_dir()
     known = ", ".join(["bundled", *installed_versions(home)])
-    raise ReleaseError(f"{name}: not a knowledge folder, an archive ({', '.join(ARCHIVES)}) or a release "
-                       f"id; the releases known here are: {known}")
+    raise ReleaseError(
+        f"{name}: not a knowledge folder, an archive ({', '.join(ARCHIVES)}) or a release "
+        f"id; the releases known here are: {known}"
+    )
 
 
 def unpack(archive: Path, into: Path) -> Path:
@@ -78,8 +80,9 @@ def unpack(archive: Path, into: Path) -> Path:
                     if member.isdir():
                         continue
                     if not member.isfile():
-                        raise ReleaseError(f"{archive}: {member.name} is a link or device; a release holds "
-                                           "plain files only")
+                        raise ReleaseError(
+                            f"{archive}: {member.name} is a link or device; a release holds plain files only"
+                        )
                     total += member.size
                     _bounded(archive, total)
                     handle = tarred.extractfile(member)
@@ -101,8 +104,10 @@ def unpack(archive: Path, into: Path) -> Path:
 
 def _bounded(archive: Path, total: int) -> None:
     if total > MAX_ARCHIVE_BYTES:
-        raise ReleaseError(f"{archive}: unpacks to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB; "
-                           "a knowledge release is far smaller")
+        raise ReleaseError(
+            f"{archive}: unpacks to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB; "
+            "a knowledge release is far smaller"
+        )
 
 
 def same_files(a: Path, b: Path, names: tuple[str, ...]) -> bool:
@@ -113,15 +118,19 @@ def same_files(a: Path, b: Path, names: tuple[str, ...]) -> bool:
         return False
 
 
-def changelog_since(new_root: Path, old_version: str) -> str:
-    """The CHANGELOG sections of the new release above the old release's own section."""
-    path = new_root / "CHANGELOG.md"
+def changelog_since(old_root: Path, new_root: Path) -> str:
+    """The CHANGELOG sections of the new release that the old release does not have."""
+    old = _sections(old_root / "CHANGELOG.md")
+    return "\n\n".join(s for s in _sections(new_root / "CHANGELOG.md") if s not in old)
+
+
+def _sections(path: Path) -> list[str]:
     if not path.is_file():
-        return ""
-    kept: list[str] = []
+        return []
+    found: list[list[str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## ") and old_version and line[3:].strip().startswith(old_version):
-            break
-        if line.startswith("## ") or kept:
-            kept.append(line)
-    return "\n".join(kept).strip()
+        if line.startswith("## "):
+            found.append([line])
+        elif found:
+            found[-1].append(line)
+    return ["\n".join(lines).strip() for lines in found]

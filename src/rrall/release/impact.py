@@ -79,11 +79,16 @@ class ImpactReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "old_version": self.old_version, "new_version": self.new_version, "cases": self.cases,
-            "cases_changed": len(self.changed), "errors": [e.record() for e in self.errors],
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "cases": self.cases,
+            "cases_changed": len(self.changed),
+            "errors": [e.record() for e in self.errors],
             "summary": {kind: self.by_kind.get(kind, 0) for kind in KINDS},
-            "changed": [{"case_id": c.case_id,
-                         "changes": [{**asdict(x), "label": x.label} for x in c.changes]} for c in self.changed],
+            "changed": [
+                {"case_id": c.case_id, "changes": [{**asdict(x), "label": x.label} for x in c.changes]}
+                for c in self.changed
+            ],
         }
 
 
@@ -97,9 +102,11 @@ class Summarizer:
     def __call__(self, kind: str, old: Any, new: Any) -> tuple[Change, ...]:
         if old == new:
             return ()
-        method = {"framework": self._framework, "option": self._option, "prognosis": self._prognosis,
-                  "trial": self._trial}[kind]
-        return method(old, new)
+        if kind == "framework":
+            return self._framework(old, new)
+        if kind == "option":
+            return self._option(old, new)
+        return self._prognosis(old, new) if kind == "prognosis" else self._trial(old, new)
 
     def _group(self, r: FrameworkResult | None) -> str:
         if r is None:
@@ -127,11 +134,20 @@ class Summarizer:
         either = new or old
         assert either is not None
         name = either.name.split(" (")[0]
-        status = [self.words.value("option_status", r.status) if r else "not in this release" for r in (old, new)]
+        status = [
+            self.words.value("option_status", r.status) if r else "not in this release" for r in (old, new)
+        ]
         found = []
         if status[0] != status[1]:
-            found.append(Change("option_status", name, status[0], status[1],
-                                *_sides(old, new, lambda r: (r.rule,), lambda r: r.citations)))
+            found.append(
+                Change(
+                    "option_status",
+                    name,
+                    status[0],
+                    status[1],
+                    *_sides(old, new, lambda r: (r.rule,), lambda r: r.citations),
+                )
+            )
         return (*found, *_cautions(name, old, new))
 
     def _figure(self, r: PrognosisResult | None) -> str:
@@ -145,8 +161,15 @@ class Summarizer:
         either = new or old
         assert either is not None
         subject = f"{self.words.value('endpoint', either.endpoint)}, {either.cohort}"
-        return (Change("prognosis_figure", subject, self._figure(old), self._figure(new),
-                       *_sides(old, new, lambda r: (r.id,), lambda r: (r.citation,))),)
+        return (
+            Change(
+                "prognosis_figure",
+                subject,
+                self._figure(old),
+                self._figure(new),
+                *_sides(old, new, lambda r: (r.id,), lambda r: (r.citation,)),
+            ),
+        )
 
     def _fit(self, r: TrialMatch | None) -> str:
         if r is None:
@@ -159,22 +182,39 @@ class Summarizer:
         either = new or old
         assert either is not None
         subject = f"{either.nct_id or either.id}: {either.title}"
-        return (Change("trial_status", subject, self._fit(old), self._fit(new),
-                       *_sides(old, new, lambda r: (r.id,), lambda r: r.sources)),)
+        return (
+            Change(
+                "trial_status",
+                subject,
+                self._fit(old),
+                self._fit(new),
+                *_sides(old, new, lambda r: (r.id,), lambda r: r.sources),
+            ),
+        )
 
 
 def _sides(old: Any, new: Any, rules: Any, citations: Any) -> tuple[tuple[str, ...], ...]:
-    return (tuple(rules(old)) if old else (), tuple(rules(new)) if new else (),
-            tuple(citations(old)) if old else (), tuple(citations(new)) if new else ())
+    return (
+        tuple(rules(old)) if old else (),
+        tuple(rules(new)) if new else (),
+        tuple(citations(old)) if old else (),
+        tuple(citations(new)) if new else (),
+    )
 
 
 def _cautions(name: str, old: Any, new: Any) -> list[Change]:
     before = {c.rule: c for c in (old.cautions if old else ())}
     after = {c.rule: c for c in (new.cautions if new else ())}
-    found = [Change("caution_added", name, "", c.text, (), (c.rule,), (), c.citations)
-             for rule, c in after.items() if rule not in before]
-    return found + [Change("caution_removed", name, c.text, "", (c.rule,), (), c.citations, ())
-                    for rule, c in before.items() if rule not in after]
+    found = [
+        Change("caution_added", name, "", c.text, (), (c.rule,), (), c.citations)
+        for rule, c in after.items()
+        if rule not in before
+    ]
+    return found + [
+        Change("caution_removed", name, c.text, "", (c.rule,), (), c.citations, ())
+        for rule, c in before.items()
+        if rule not in after
+    ]
 
 
 def curated_registry(kb: KnowledgeBase) -> Registry:
@@ -188,8 +228,16 @@ class Impact:
     def __init__(self, old: KnowledgeBase, new: KnowledgeBase) -> None:
         self.old, self.new = old, new
         self.sides = SideBySide(
-            Engine(old, curated_registry(old)), Engine(new, curated_registry(new)), Summarizer(new.glossary, {f.id: f.short_name for f in (*old.frameworks.values(), *new.frameworks.values())}),
-            same_facts=same_files(old.root, new.root, ("facts.yaml", "classification.yaml", "anthracyclines.yaml")))
+            Engine(old, curated_registry(old)),
+            Engine(new, curated_registry(new)),
+            Summarizer(
+                new.glossary,
+                {f.id: f.short_name for f in (*old.frameworks.values(), *new.frameworks.values())},
+            ),
+            same_facts=same_files(
+                old.root, new.root, ("facts.yaml", "classification.yaml", "anthracyclines.yaml")
+            ),
+        )
         self.report = ImpactReport(old.version, new.version)
 
     def add(self, item: Case | CaseInputError) -> CaseImpact | None:

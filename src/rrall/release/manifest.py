@@ -73,24 +73,31 @@ class Verification:
         return not (self.changed or self.missing or self.unlisted)
 
     def problems(self) -> list[str]:
-        return ([f"{rel}: its contents differ from the manifest" for rel in self.changed]
-                + [f"{rel}: listed in the manifest but missing" for rel in self.missing]
-                + [f"{rel}: not listed in the manifest" for rel in self.unlisted])
+        return (
+            [f"{rel}: its contents differ from the manifest" for rel in self.changed]
+            + [f"{rel}: listed in the manifest but missing" for rel in self.missing]
+            + [f"{rel}: not listed in the manifest" for rel in self.unlisted]
+        )
 
     def __str__(self) -> str:
         if self.ok:
             return f"{self.root}: all files match the manifest"
-        return (f"{self.root}: the files do not match {SUMS} (if the change is meant, regenerate it with "
-                f"`{REGENERATE}` and say what changed in CHANGELOG.md):"
-                + "".join(f"\n  - {p}" for p in self.problems()))
+        return (
+            f"{self.root}: the files do not match {SUMS} (if the change is meant, regenerate it with "
+            f"`{REGENERATE}` and say what changed in CHANGELOG.md):"
+            + "".join(f"\n  - {p}" for p in self.problems())
+        )
 
 
 def verify_manifest(root: Path) -> Verification:
     listed = read_manifest(root)
     present = set(release_files(root))
-    changed = tuple(rel for rel in sorted(listed) if rel in present and file_sha256(root / rel) != listed[rel])
-    return Verification(root, changed, tuple(sorted(set(listed) - present)),
-                        tuple(sorted(present - set(listed))))
+    changed = tuple(
+        rel for rel in sorted(listed) if rel in present and file_sha256(root / rel) != listed[rel]
+    )
+    return Verification(
+        root, changed, tuple(sorted(set(listed) - present)), tuple(sorted(present - set(listed)))
+    )
 
 
 def require_verified(root: Path) -> None:

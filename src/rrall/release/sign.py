@@ -31,8 +31,10 @@ def sign_release(root: Path, private_key_pem: Path) -> Path:
     except (ValueError, TypeError, OSError) as exc:
         raise ReleaseError(f"{private_key_pem}: not an unencrypted PEM private key ({exc})") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ReleaseError(f"{private_key_pem}: not an Ed25519 key; make one with "
-                           "`openssl genpkey -algorithm ed25519 -out curator.pem`")
+        raise ReleaseError(
+            f"{private_key_pem}: not an Ed25519 key; make one with "
+            "`openssl genpkey -algorithm ed25519 -out curator.pem`"
+        )
     signature = key.sign((root / SUMS).read_bytes())
     path = root / SIGNATURE
     path.write_bytes(base64.b64encode(signature) + b"\n")
@@ -53,13 +55,17 @@ def verify_signature(root: Path, public_key_pem: Path) -> None:
         raise ReleaseError(f"{public_key_pem}: not an Ed25519 public key")
     sig_path = root / SIGNATURE
     if not sig_path.is_file():
-        raise ReleaseError(f"{root}: the release is not signed ({SIGNATURE} is missing) and this site "
-                           "requires signed releases; ask the curator for the signed release")
+        raise ReleaseError(
+            f"{root}: the release is not signed ({SIGNATURE} is missing) and this site "
+            "requires signed releases; ask the curator for the signed release"
+        )
     try:
         key.verify(base64.b64decode(sig_path.read_bytes().strip(), validate=True), (root / SUMS).read_bytes())
     except (InvalidSignature, binascii.Error, ValueError):
-        raise ReleaseError(f"{root}: the signature does not match the manifest for this site's key; "
-                           "the release was changed after signing or signed with another key") from None
+        raise ReleaseError(
+            f"{root}: the signature does not match the manifest for this site's key; "
+            "the release was changed after signing or signed with another key"
+        ) from None
 
 
 def site_public_key() -> Path | None:
