@@ -151,14 +151,23 @@ def impact(
 ) -> None:
     """Which cases' conclusions change from OLD to NEW: per case, each change with the rules and
     sources on both sides, and a summary by kind of change."""
+    from rrall.case.load import iter_cases
     from rrall.release.impact import Impact
+    from rrall.release.parallel import run_jsonl
 
     before, after = _load(old), _load(new)
     if not cases and not store:
         _fail("give case files or folders, or --store for the workbench's cases")
     started = time.perf_counter()
     run = Impact(before, after)
-    report = run.run(_impact_cases(cases or [], store, after))
+    for path in _case_files(cases or []):
+        if path.suffix == ".jsonl" and path.is_file():
+            run_jsonl(run, path)
+        else:
+            run.run(iter_cases(path, after))
+    if store:
+        run.run(_stored_cases(after))
+    report = run.finish()
     report.seconds = time.perf_counter() - started
     if fmt is OutFormat.json:
         typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
@@ -168,19 +177,14 @@ def impact(
         _fail(f"{len(report.errors)} case(s) could not be read; see the errors above.")
 
 
-def _impact_cases(paths: list[Path], store: bool, kb: KnowledgeBase) -> Iterator[Case | CaseInputError]:
-    from rrall.case.load import CASE_SUFFIXES, iter_cases
+def _case_files(paths: list[Path]) -> Iterator[Path]:
+    from rrall.case.load import CASE_SUFFIXES
 
     for path in paths:
-        found = (
-            sorted(p for p in path.iterdir() if p.suffix in (*CASE_SUFFIXES, ".jsonl"))
-            if path.is_dir()
-            else [path]
-        )
-        for one in found:
-            yield from iter_cases(one, kb)
-    if store:
-        yield from _stored_cases(kb)
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix in (*CASE_SUFFIXES, ".jsonl"))
+        else:
+            yield path
 
 
 def _stored_cases(kb: KnowledgeBase) -> Iterator[Case | CaseInputError]:
@@ -232,8 +236,7 @@ def impact_text(report: ImpactReport) -> str:
         f"{report.cases} cases in {report.seconds:.1f} s ({report.distinct} distinct pairs of "
         "decisions compared).",
     ]
-    for error in report.errors:
-        lines.append(f"error: {error}")
+    lines += [f"error: {error}" for error in report.errors]
     return "\n".join(lines)
 
 

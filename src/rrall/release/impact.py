@@ -24,6 +24,9 @@ from rrall.release.files import same_files
 from rrall.results import FrameworkResult, OptionResult, PrognosisResult, TrialMatch
 from rrall.trials.registry import Registry, load_curated
 
+# The files from which a case's facts are derived: when both releases have the same ones, a
+# case is classified once and only the conclusions whose data changed are compared.
+SAME_FACTS = ("facts.yaml", "classification.yaml", "anthracyclines.yaml")
 # What can change, in the order a board reads it; the words are the report's column heads.
 KINDS = {
     "framework_group": "framework group",
@@ -71,7 +74,8 @@ class ImpactReport:
     old_version: str
     new_version: str
     cases: int = 0
-    errors: list[CaseInputError] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # cases that could not be read, in words
+    error_records: list[dict[str, Any]] = field(default_factory=list)
     changed: list[CaseImpact] = field(default_factory=list)
     by_kind: Counter[str] = field(default_factory=Counter)  # cases with at least one change of a kind
     seconds: float = 0.0
@@ -83,7 +87,7 @@ class ImpactReport:
             "new_version": self.new_version,
             "cases": self.cases,
             "cases_changed": len(self.changed),
-            "errors": [e.record() for e in self.errors],
+            "errors": self.error_records,
             "summary": {kind: self.by_kind.get(kind, 0) for kind in KINDS},
             "changed": [
                 {"case_id": c.case_id, "changes": [{**asdict(x), "label": x.label} for x in c.changes]}
@@ -217,6 +221,61 @@ def _cautions(name: str, old: Any, new: Any) -> list[Change]:
     ]
 
 
+def _framework_facts(fw_id: str) -> set[str]:
+    return {f"{fw_id}.status", f"{fw_id}.group", f"{fw_id}.hsct_in_cr2"}
+
+
+def suspects(
+    old: KnowledgeBase, new: KnowledgeBase, old_trials: Registry, new_trials: Registry
+) -> tuple[set[tuple[str, str]] | None, dict[tuple[str, str], frozenset[str]]]:
+    """The conclusions whose result may differ: those whose own data changed, and those that
+    read the output of a framework whose data changed (with those frameworks: `through`).
+    The others decide the same way under both releases and need not be evaluated. None: the
+    releases derive facts differently (facts, classification or anthracycline files), so
+    every conclusion may differ."""
+    if not same_files(old.root, new.root, SAME_FACTS):
+        return None, {}
+    changed: dict[str, str] = {}  # a framework output fact -> its framework
+    for fw_id in {*old.frameworks, *new.frameworks}:
+        if old.frameworks.get(fw_id) != new.frameworks.get(fw_id):
+            changed.update(dict.fromkeys(_framework_facts(fw_id), fw_id))
+    growing = True
+    while growing:  # a framework reading another's output changes with it
+        growing = False
+        for fw_id, fw in new.frameworks.items():
+            reads = set().union(*(r.when.reads for r in fw.rules()))
+            if reads & changed.keys() and fw_id not in changed.values():
+                changed.update(dict.fromkeys(_framework_facts(fw_id), fw_id))
+                growing = True
+    only = {("framework", f) for f in set(changed.values())}
+    through: dict[tuple[str, str], frozenset[str]] = {}
+
+    def consider(key: tuple[str, str], before: Any, after: Any, reads: set[str]) -> None:
+        if before != after:
+            only.add(key)
+        elif reads & changed.keys():
+            only.add(key)
+            through[key] = frozenset(changed[f] for f in reads & changed.keys())
+
+    for t_id in {*old.therapies, *new.therapies}:
+        before, after = old.therapies.get(t_id), new.therapies.get(t_id)
+        either = after or before
+        assert either is not None
+        criteria = [either.requires, *(r.when for r in either.rules), *(c.when for c in either.cautions)]
+        consider(("option", t_id), before, after, set().union(*(w.reads for w in criteria)))
+    figures = [{p.id: p for p in kb.prognosis} for kb in (old, new)]
+    for p_id in {*figures[0], *figures[1]}:
+        estimate = figures[1].get(p_id) or figures[0][p_id]
+        consider(
+            ("prognosis", p_id), figures[0].get(p_id), figures[1].get(p_id), set(estimate.population.reads)
+        )
+    trials = [{t.id: t for t in r.trials} for r in (old_trials, new_trials)]
+    for t_id in {*trials[0], *trials[1]}:
+        trial = trials[1].get(t_id) or trials[0][t_id]
+        consider(("trial", t_id), trials[0].get(t_id), trials[1].get(t_id), set(trial.eligibility.reads))
+    return only, through
+
+
 def curated_registry(kb: KnowledgeBase) -> Registry:
     """A release's own trials (a site's imported trials are the same under both releases)."""
     return Registry.merge(load_curated(kb.root / "trials", kb.grammar), [], [])
@@ -227,24 +286,28 @@ class Impact:
 
     def __init__(self, old: KnowledgeBase, new: KnowledgeBase) -> None:
         self.old, self.new = old, new
+        old_trials, new_trials = curated_registry(old), curated_registry(new)
+        only, through = suspects(old, new, old_trials, new_trials)
         self.sides = SideBySide(
-            Engine(old, curated_registry(old)),
-            Engine(new, curated_registry(new)),
+            Engine(old, old_trials),
+            Engine(new, new_trials),
             Summarizer(
                 new.glossary,
                 {f.id: f.short_name for f in (*old.frameworks.values(), *new.frameworks.values())},
             ),
-            same_facts=same_files(
-                old.root, new.root, ("facts.yaml", "classification.yaml", "anthracyclines.yaml")
-            ),
+            same_facts=same_files(old.root, new.root, SAME_FACTS),
+            only=only,
+            through=through,
         )
         self.report = ImpactReport(old.version, new.version)
+        self.extra_distinct = 0  # pairs compared in forked workers (release/parallel.py)
 
     def add(self, item: Case | CaseInputError) -> CaseImpact | None:
         report = self.report
         report.cases += 1
         if isinstance(item, CaseInputError):
-            report.errors.append(item)
+            report.errors.append(str(item))
+            report.error_records.append(item.record())
             return None
         changes = tuple(c for _pair, said in self.sides.compare(item) for c in said)
         if not changes:
@@ -257,5 +320,8 @@ class Impact:
     def run(self, items: Iterable[Case | CaseInputError]) -> ImpactReport:
         for item in items:
             self.add(item)
-        self.report.distinct = self.sides.distinct
+        return self.finish()
+
+    def finish(self) -> ImpactReport:
+        self.report.distinct = self.sides.distinct + self.extra_distinct
         return self.report
