@@ -142,7 +142,8 @@ def impact(
     new: Release,
     cases: Annotated[
         list[Path] | None,
-        typer.Argument(help="Case files (.json, .yaml, .jsonl) or folders.", show_default=False),
+        typer.Argument(help="Case files (.json, .yaml, .jsonl), cohort tables (.csv, .parquet) or folders.",
+                       show_default=False),
     ] = None,
     store: Annotated[
         bool, typer.Option("--store", help="Also every case stored in the workbench (its latest version).")
@@ -160,15 +161,20 @@ def impact(
         _fail("give case files or folders, or --store for the workbench's cases")
     started = time.perf_counter()
     run = Impact(before, after)
+    classes = 0
     for path in _case_files(cases or []):
-        if path.suffix == ".jsonl" and path.is_file():
+        if path.suffix in (".csv", ".parquet") and path.is_file():
+            from rrall.cohort.impact import impact_table
+
+            classes += impact_table(run, path)
+        elif path.suffix == ".jsonl" and path.is_file():
             run_jsonl(run, path)
         else:
             run.run(iter_cases(path, after))
     if store:
         run.run(_stored_cases(after))
     report = run.finish()
-    report.seconds = time.perf_counter() - started
+    report.seconds, report.classes = time.perf_counter() - started, classes
     if fmt is OutFormat.json:
         typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -182,7 +188,8 @@ def _case_files(paths: list[Path]) -> Iterator[Path]:
 
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix in (*CASE_SUFFIXES, ".jsonl"))
+            found = (*CASE_SUFFIXES, ".jsonl", ".csv", ".parquet")
+            yield from sorted(p for p in path.iterdir() if p.suffix in found)
         else:
             yield path
 
@@ -230,11 +237,12 @@ def impact_text(report: ImpactReport) -> str:
     width = max(len(label) for label in KINDS.values())
     lines += ["", f"{'What changes':<{width}}  Cases"]
     lines += [f"{label:<{width}}  {report.by_kind.get(kind, 0)}" for kind, label in KINDS.items()]
+    classes = f"; {report.classes} classes of cohort rows, one case each" if report.classes else ""
     lines += [
         f"{'any change':<{width}}  {len(report.changed)}",
         "",
         f"{report.cases} cases in {report.seconds:.1f} s ({report.distinct} distinct pairs of "
-        "decisions compared).",
+        f"decisions compared{classes}).",
     ]
     lines += [f"error: {error}" for error in report.errors]
     return "\n".join(lines)

@@ -80,6 +80,7 @@ class ImpactReport:
     by_kind: Counter[str] = field(default_factory=Counter)  # cases with at least one change of a kind
     seconds: float = 0.0
     distinct: int = 0
+    classes: int = 0  # classes of cohort-table rows compared (one case each)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -309,12 +310,21 @@ class Impact:
             report.errors.append(str(item))
             report.error_records.append(item.record())
             return None
-        changes = tuple(c for _pair, said in self.sides.compare(item) for c in said)
+        return self.record(item.id, self.changes(item), counted=True)
+
+    def changes(self, case: Case) -> tuple[Change, ...]:
+        """What changes for one case (the report is not touched)."""
+        return tuple(c for _pair, said in self.sides.compare(case) for c in said)
+
+    def record(self, case_id: str, changes: tuple[Change, ...], counted: bool = False) -> CaseImpact | None:
+        """Count a case compared, with its changes (from `changes`, or shared by its class)."""
+        if not counted:
+            self.report.cases += 1
         if not changes:
             return None
-        found = CaseImpact(item.id, changes)
-        report.changed.append(found)
-        report.by_kind.update({c.kind for c in changes})
+        found = CaseImpact(case_id, changes)
+        self.report.changed.append(found)
+        self.report.by_kind.update({c.kind for c in changes})
         return found
 
     def run(self, items: Iterable[Case | CaseInputError]) -> ImpactReport:
