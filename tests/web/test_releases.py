@@ -122,6 +122,19 @@ def test_install_refuses_a_release_that_does_not_match_its_manifest(
     app.state.repo.engine.dispose()
 
 
+def test_the_workbench_refuses_a_kept_release_changed_after_install(
+    kb: KnowledgeBase, home: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/rrall.db"
+    app = create_app(settings_for(url), kb)
+    install_release(app.state.repo, str(make_release(tmp_path / "new")))
+    app.state.repo.engine.dispose()
+    kept = home / "knowledge" / "2027.1.0" / "prognosis.yaml"
+    kept.write_text(kept.read_text().replace("value_percent: 16.0", "value_percent: 61.0"))
+    with pytest.raises(ReleaseError, match=r"prognosis\.yaml: its contents differ"):
+        create_app(settings_for(url))
+
+
 def test_install_from_an_archive(kb: KnowledgeBase, home: Path, tmp_path: Path) -> None:
     app = create_app(settings_for(f"sqlite:///{tmp_path}/rrall.db"), kb)
     release = make_release(tmp_path / "rrall-knowledge-2027.1.0")

@@ -34,11 +34,21 @@ class Shelf:
             return default_knowledge_dir()
         return None
 
-    def load(self, version: str) -> KnowledgeBase:
-        """The release of that version (loaded once per process)."""
+    def load(self, version: str, manifest_sha256: str | None = None) -> KnowledgeBase:
+        """The release of that version (loaded once per process). With `manifest_sha256`
+        (recorded at install), the kept files are checked first: a release changed after it
+        was installed is refused."""
         found = self._loaded.get(version)
         if found is not None:
             return found
+        if manifest_sha256 is not None:
+            kept = self.folder / version
+            require_verified(kept)
+            if file_sha256(kept / SUMS) != manifest_sha256:
+                raise ReleaseError(
+                    f"{kept}: its manifest is not the one installed; reinstall the release "
+                    "with `rrall knowledge install`"
+                )
         if version == default_knowledge().version and not (self.folder / version).is_dir():
             found = default_knowledge()
         else:

@@ -70,7 +70,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
         active = Releases(repo).active()
         if active is None:
             shelf.keep_bundled()
-        kb = shelf.load(active.version) if active else default_knowledge()
+        kb = shelf.load(active.version, active.manifest_sha256) if active else default_knowledge()
     app = FastAPI(title="rrall workbench API", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
                   redirect_slashes=False,
