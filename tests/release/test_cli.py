@@ -126,3 +126,21 @@ def test_install_and_releases(tmp_path: Path, new_release: Path, monkeypatch: py
     assert "2027.1.0" in runner.invoke(app, ["knowledge", "releases"]).output
     nobody = runner.invoke(app, ["knowledge", "install", str(new_release), "--by", "nobody"])
     assert nobody.exit_code == 2 and "needs an administrator" in nobody.output
+
+
+def test_impact_on_the_stored_cases(
+    tmp_path: Path, new_release: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rrall.web.app import create_app
+    from rrall.web.settings import load_settings
+    from tests.web.conftest import example
+
+    monkeypatch.setenv("RRALL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RRALL_DATABASE_URL", f"sqlite:///{tmp_path}/rrall.db")
+    web = create_app(load_settings(), kb)
+    for name in ("second-relapse", "t-marrow-early"):
+        web.state.workbench.create(example(name), "loader")
+    web.state.repo.engine.dispose()
+    done = runner.invoke(app, ["knowledge", "impact", "bundled", str(new_release), "--store"])
+    assert done.exit_code == 0, done.output
+    assert "2 case(s) compared, 1 would change" in done.output and "Case second-relapse" in done.output
