@@ -87,6 +87,8 @@ def test_install_flags_cases_and_reassessment_keeps_both(
         diff = client.get(f"/knowledge/diff?old={kb.version}&new=2027.1.0")
         assert diff.status_code == 200 and "0.01 %" in diff.text
         assert client.get(f"/cases/{pks['t-marrow-early']}/knowledge-changes").status_code == 404
+        outside = client.get(f"/knowledge/diff?old=../../{kb.version}&new=2027.1.0")  # never a path
+        assert outside.status_code == 404
 
         token = client.cookies.get("rrall_csrf") or ""
         import re

@@ -8,6 +8,7 @@ byte from its case version (the engine is one per release: engine_for keeps a fe
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +17,8 @@ from rrall.errors import ReleaseError
 from rrall.knowledge.load import KnowledgeBase, default_knowledge, default_knowledge_dir, load_knowledge
 from rrall.release.files import installed_versions, releases_dir
 from rrall.release.manifest import SUMS, file_sha256, require_verified, write_manifest
+
+VERSION = re.compile(r"\d{4}\.\d{1,2}\.\d+")
 
 
 class Shelf:
@@ -27,6 +30,9 @@ class Shelf:
         return installed_versions(self.folder.parent)
 
     def path(self, version: str) -> Path | None:
+        """The folder of a kept release (None for anything but a version number: never a path)."""
+        if not VERSION.fullmatch(version):
+            return None
         kept = self.folder / version
         if (kept / "manifest.yaml").is_file():
             return kept
@@ -41,6 +47,8 @@ class Shelf:
         found = self._loaded.get(version)
         if found is not None:
             return found
+        if not VERSION.fullmatch(version):
+            raise ReleaseError(f"{version!r} is not a knowledge version (YEAR.MONTH.N)")
         if manifest_sha256 is not None:
             kept = self.folder / version
             require_verified(kept)
@@ -65,6 +73,8 @@ class Shelf:
     def keep(self, root: Path, version: str) -> Path:
         """Copy a verified release into the shelf (once; the same version again must have the
         same manifest). Written to a temporary folder first, then moved into place."""
+        if not VERSION.fullmatch(version):
+            raise ReleaseError(f"{version!r} is not a knowledge version (YEAR.MONTH.N)")
         target = self.folder / version
         if target.is_dir():
             if file_sha256(target / SUMS) != file_sha256(root / SUMS):
