@@ -64,6 +64,17 @@ class _Release:
         self.keys = Keys(criteria, bounds(criteria))
         self.needed = sorted({engine.fact_index[f] for c in compared for f in c.reads})
         self.decisions: dict[Hashable, Any] = {}
+        self._keyed: dict[Hashable, Hashable] = {}
+
+    def key_of(self, fact: str, value: Value) -> Hashable:
+        """Where a fact's value falls among the bounds, kept per value (the same values recur)."""
+        try:
+            return self._keyed[(fact, type(value), value)]
+        except KeyError:
+            found = self._keyed[(fact, type(value), value)] = self.keys.of(fact, value)
+            return found
+        except TypeError:  # a value that cannot be a dictionary key
+            return self.keys.of(fact, value)
 
 
 class _Side:
@@ -71,7 +82,7 @@ class _Side:
 
     def __init__(self, release: _Release, facts: dict[str, Value], doses: CumulativeAnthracycline) -> None:
         self.release, self.facts, self.doses = release, facts, doses
-        names, of = release.engine.facts, release.keys.of
+        names, of = release.engine.facts, release.key_of
         self.row: list[Hashable] = [None] * len(names)
         for i in release.needed:
             self.row[i] = of(names[i], facts[names[i]])
@@ -146,6 +157,8 @@ class SideBySide(Generic[S]):
             self._same.clear()
             self._old.decisions.clear()
             self._new.decisions.clear()
+            self._old._keyed.clear()
+            self._new._keyed.clear()
         before, after = self._sides(case)
         found: list[tuple[Pair, S]] = []
         differs: set[str] = set()  # frameworks that decide differently for this case
