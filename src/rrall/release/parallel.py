@@ -13,7 +13,9 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from rrall.case.load import _one, iter_cases, parse_json
+from rrall.case.load import iter_cases, parse_case, parse_json, read_or_error
+from rrall.case.model import Case
+from rrall.errors import CaseInputError
 from rrall.release.impact import Impact, ImpactReport
 
 CHUNK = 1_000
@@ -29,9 +31,19 @@ def _run(start: int, source: str, today: date) -> ImpactReport:
     before = impact.sides.distinct
     for number, line in enumerate(_LINES[start : start + CHUNK], start=start + 1):
         if line.strip():
-            impact.add(_one(partial(parse_json, line), impact.new, today, source, number))
+            impact.add(_case(line, impact, today, source, number))
     report.distinct = impact.sides.distinct - before
     return report
+
+
+def _case(line: bytes, impact: Impact, today: date, source: str, number: int) -> Case | CaseInputError:
+    raw = read_or_error(partial(parse_json, line), source, number)
+    if isinstance(raw, CaseInputError):
+        return raw
+    try:
+        return parse_case(raw, impact.new, today, source, number)
+    except CaseInputError as exc:
+        return exc
 
 
 def run_jsonl(impact: Impact, path: Path, workers: int | None = None) -> None:
