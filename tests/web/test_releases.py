@@ -80,6 +80,9 @@ def test_install_flags_cases_and_reassessment_keeps_both(
         assert listed.count("knowledge 2027.1.0 changes") == 3
         agenda = client.get(f"/meetings/{meeting.id}").text
         assert agenda.count("knowledge 2027.1.0 changes") == 3
+        case_page = client.get(f"/cases/{pks['b-marrow-late']}").text
+        assert "knowledge 2027.1.0 changes: HSCT rule (BFM)" in case_page
+        assert "this assessment is unchanged until you assess again" in case_page
         page = client.get(f"/cases/{pks['b-marrow-late']}/knowledge-changes")
         assert page.status_code == 200
         assert "not indicated" in page.text and "bfm.hsct.s2_marrow_mrd_high" in page.text
