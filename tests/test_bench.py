@@ -18,10 +18,10 @@ import pytest
 from bench import harness
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-SMOKES = ["cds.py", "cohort.py", "load.py", "run.py", "trials.py"]
+SMOKES = ["cds.py", "cohort.py", "impact.py", "load.py", "run.py", "trials.py"]
 NOT_BENCHMARKS = {
     "harness.py": "what the benchmarks share",
-    "generate_cases.py": "writes run.py's and cohort.py's input; their smoke runs run it",
+    "generate_cases.py": "writes run.py's, cohort.py's and impact.py's input; their smoke runs run it",
 }
 
 

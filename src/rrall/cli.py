@@ -20,6 +20,7 @@ from rrall._version import __version__
 from rrall.cohort.cli import cohort_command, synth_command
 from rrall.errors import ExitCode
 from rrall.fhir.cli import fhir_app
+from rrall.release_cli import add_commands as add_release_commands
 from rrall.trials_cli import trials_app
 from rrall.web.cdscli import cds_app
 from rrall.web.cli import report_command, serve_command, users_app
@@ -46,7 +47,8 @@ class InOrder(TyperGroup):
 app = typer.Typer(cls=InOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="rrall: decision support for relapsed and refractory childhood ALL. "
                   "For qualified clinicians, research and education; it does not prescribe.")
-knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base.")
+knowledge_app = typer.Typer(no_args_is_help=True, help="Inspect and check the knowledge base, compare "
+                            "releases, install one in the workbench.")
 
 
 class Format(StrEnum):
@@ -282,12 +284,14 @@ def knowledge_references(
     show_references(_knowledge(knowledge), as_json=fmt is ShowFormat.json)
 
 
+add_release_commands(knowledge_app)
+
 # The extra that provides each package a command may need (pyproject.toml): the core install
 # is the engine and the command line; the rest is asked for by name.
 EXTRAS = {"fastapi": "web", "uvicorn": "web", "sqlalchemy": "web", "alembic": "web", "jwt": "web",
           "multipart": "web", "jinja2": "report", "weasyprint": "report", "matplotlib": "report",
           "fhir": "fhir", "httpx": "fhir", "polars": "cohort", "numpy": "cohort", "lifelines": "cohort",
-          "dask": "dask", "distributed": "dask", "psycopg": "postgres"}
+          "dask": "dask", "distributed": "dask", "psycopg": "postgres", "cryptography": "sign"}
 
 
 # `rrall --help` lists the commands in the order a new user meets them, each with one line.
@@ -299,7 +303,8 @@ app.command("serve", short_help="Start the tumor-board workbench in the foregrou
     serve_command)
 app.add_typer(users_app, name="users", help="Workbench users, passwords and API tokens.")
 app.add_typer(knowledge_app, name="knowledge",
-              help="Check the knowledge base, show an option or the sources.")
+              help="Check the knowledge base, show an option or the sources; compare, verify and install "
+              "releases.")
 app.add_typer(trials_app, name="trials", help="The trial registry: match a case, import, list.")
 app.command("cohort", short_help="Assess a cohort table: results, errors and a summary report.")(
     cohort_command)

@@ -6,6 +6,8 @@ the Assessment, never exceptions.
     ├── CohortInputError    a cohort input as a whole (columns, format), before any row
     ├── KnowledgeError      the knowledge base does not load or lint
     │   └── TableError      a decision table matched no row or several at run time
+    ├── ReleaseError        a knowledge release that cannot be used as given (manifest, signature,
+    │                       archive, unknown release id): the message says which and what to do
     ├── StudyError          a ClinicalTrials.gov record that cannot become a trial
     ├── FetchError          a FHIR server could not be read
     │   └── UnsafeServer    a FHIR server address rrall will not read from
@@ -95,6 +97,12 @@ class TableError(KnowledgeError):
 
     def __init__(self, message: str) -> None:
         super().__init__([message])
+
+
+class ReleaseError(RrallError):
+    """A knowledge release refused as given: its files do not match its manifest, its
+    signature does not verify, its archive is unsafe, or no release has that id. Bad input
+    (exit status 2); the message says which file and the command that fixes it."""
 
 
 class CohortInputError(RrallError):

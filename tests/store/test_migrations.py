@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 from rrall.store.db import downgrade, open_engine, upgrade
 
 TABLES = {"users", "api_tokens", "sessions", "cases", "case_versions", "assessments", "meetings",
-          "meeting_cases", "decisions", "audit_log"}
+          "meeting_cases", "decisions", "audit_log", "knowledge_releases", "release_impacts"}
 
 
 def test_upgrade_downgrade_upgrade(db_url: str) -> None:

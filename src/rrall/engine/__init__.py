@@ -76,6 +76,7 @@ class Conclusion:
     quoted: Callable[[Any], tuple[str, ...]]  # the case facts a decision's words quote
     render: Callable[[Any, World, CumulativeAnthracycline], Any]
     doses: bool = False  # its words depend on the anthracycline block too
+    criteria: tuple[When, ...] = ()  # its own criteria (not those of the facts it derives)
 
 
 @dataclass
@@ -194,6 +195,7 @@ class Engine:
             quoted,
             render,
             doses,
+            tuple(criteria),
         )
         self._conclusions.append(found)
         return found

@@ -10,6 +10,7 @@ results, kept under the identity of the shared results and the status warning.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from typing import Any
@@ -41,6 +42,12 @@ class TrialIndex:
         self.shown = tuple(i for i, t in enumerate(self.trials) if t.open or t.status == "unknown")
         self._free: dict[int, Structured] = {}  # a trial's criteria in its source's words, made on first use
 
+    def each_shown(self) -> list[Any]:
+        """Each trial shown by default as a conclusion of its own: its eligibility's decision,
+        put in words as the whole trial's match (to compare two releases trial by trial)."""
+        return [replace(self.rules[i], id=self.trials[i].id,
+                        render=partial(_whole, self.trials[i], self.rules[i].render)) for i in self.shown]
+
     def matches(self, which: Sequence[int], conclude: Callable[[Any], Structured], memo: Memo,
                 today: date, max_months: int) -> list[tuple[Rank, TrialMatch]]:
         """Each trial's match with its place in the reading order (trials.match.rank)."""
@@ -70,3 +77,8 @@ class TrialIndex:
             free = self._free[i] = free_text_results(self.trials[i])
         match = trial_match(self.trials[i], structured, free, warning, summary)
         return rank(match), match
+
+
+def _whole(trial: Trial, render: Callable[..., Structured], decision: Any, world: Any,
+           doses: Any) -> TrialMatch:
+    return trial_match(trial, render(decision, world, doses), free_text_results(trial))

@@ -25,6 +25,16 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
+class Reviewer(_Data):
+    """Someone who reviewed and approved a release: a person's name and role, as data."""
+
+    name: Annotated[str, Field(min_length=2, max_length=200)]
+    role: Annotated[str, Field(min_length=2, max_length=200)]
+    institution: str | None = None
+    approved: date
+    scope: str | None = None  # what the review covered, when not the whole release
+
+
 class Manifest(_Data):
     format_version: Literal[1]
     knowledge_version: Annotated[str, Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")]
@@ -34,6 +44,8 @@ class Manifest(_Data):
     trial_status_max_age_months: Annotated[int, Field(ge=1, le=60)] = Field(
         default=6, description="A trial status older than this is shown with a warning to re-check it."
     )
+    reviewers: list[Reviewer] = Field(default_factory=list, description="Who approved this release.")
+    review_note: str | None = None  # the state of review in words, e.g. that none has taken place
 
 
 class Reference(_Data):

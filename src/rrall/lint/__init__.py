@@ -127,6 +127,15 @@ def _manifest(kb: KnowledgeBase) -> Iterable[str]:
         yield f"manifest.yaml: framework {name!r} has no file in frameworks/"
     for name in sorted(found - listed):
         yield f"frameworks/{name}.yaml: not listed in manifest.yaml frameworks"
+    names = Counter(r.name.casefold() for r in kb.manifest.reviewers)
+    for reviewer in kb.manifest.reviewers:
+        if names[reviewer.name.casefold()] > 1:
+            yield f"manifest.yaml: reviewer {reviewer.name!r} is listed more than once"
+        if reviewer.approved > kb.manifest.released:
+            yield (f"manifest.yaml: reviewer {reviewer.name!r} approved on {reviewer.approved}, after the "
+                   f"release date {kb.manifest.released}; approval comes before release")
+    if not kb.manifest.reviewers and not kb.manifest.review_note:
+        yield "manifest.yaml: no reviewers are listed; say so in review_note (who has reviewed it, if anyone)"
 
 
 def _framework(kb: KnowledgeBase, fw: Framework) -> Iterable[str]:

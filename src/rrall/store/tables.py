@@ -144,3 +144,27 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class KnowledgeRelease(Base):
+    """A knowledge release installed in the workbench; the newest is used for new assessments."""
+
+    __tablename__ = "knowledge_releases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    signed: Mapped[bool] = mapped_column()
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    installed_by: Mapped[str] = mapped_column(String(100))
+
+
+class ReleaseImpact(Base):
+    """A case whose latest assessment (at install time) the release would change, and how."""
+
+    __tablename__ = "release_impacts"
+    __table_args__ = (UniqueConstraint("release_id", "case_pk"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("knowledge_releases.id"), index=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

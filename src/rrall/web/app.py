@@ -13,9 +13,11 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from rrall._version import __version__
 from rrall.assessment import NOTICE
 from rrall.knowledge.load import KnowledgeBase, default_knowledge
+from rrall.release.shelf import Shelf
 from rrall.store.db import open_engine, upgrade
+from rrall.store.releases import Releases
 from rrall.store.repository import Repository
-from rrall.web import api, cds, errors, meetings, pages
+from rrall.web import api, cds, errors, meetings, pages, releases
 from rrall.web.auth import FailedLogins, LoginRequired, password_check_limiter
 from rrall.web.cdsauth import CdsClients
 from rrall.web.openapi import openapi_schema
@@ -57,17 +59,25 @@ def field_id(name: str) -> str:
 
 
 def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
-    kb = kb or default_knowledge()
+    """`kb`: the knowledge base new assessments use; by default the newest release installed
+    with `rrall knowledge install`, else the bundled one (kept under RRALL_HOME too, so its
+    assessments stay reproducible after an upgrade of rrall)."""
     engine = open_engine(settings.database_url)
     upgrade(engine)
     repo = Repository(engine)
+    shelf = Shelf()
+    if kb is None:
+        active = Releases(repo).active()
+        if active is None:
+            shelf.keep_bundled()
+        kb = shelf.load(active.version, active.manifest_sha256) if active else default_knowledge()
     app = FastAPI(title="rrall workbench API", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
                   redirect_slashes=False,
                   description="Decision support for relapsed and refractory childhood ALL. " + NOTICE)
     app.state.settings = settings
     app.state.repo = repo
-    app.state.workbench = Workbench(repo, kb)
+    app.state.workbench = Workbench(repo, kb, shelf)
     app.state.templates = templates()
     app.state.failed_logins = FailedLogins()
     app.state.password_checks = password_check_limiter()
@@ -81,6 +91,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(meetings.router)
+    app.include_router(releases.router)
     app.include_router(cds.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if settings.allowed_origins:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rrall.store.tables import User
 from rrall.web.auth import checked_form, page_user
+from rrall.web.flags import current_flags
 from rrall.web.params import Pk, form_id
 from rrall.web.view import html
 from rrall.web.workbench import Workbench, result_of
@@ -73,7 +74,9 @@ def meeting(request: Request, meeting_id: Pk, user: Viewer) -> HTMLResponse:
     found = repo.meeting(meeting_id)
     listed = {r["case"].id for r in _rows(request, meeting_id)}
     _total, all_cases = repo.cases(limit=500)
-    return html(request, "meeting.html.j2", meeting=found, rows=_rows(request, meeting_id),
+    rows = _rows(request, meeting_id)
+    return html(request, "meeting.html.j2", meeting=found, rows=rows,
+                flags=current_flags(request, [r["case"].id for r in rows]),
                 candidates=[c for c in all_cases if c.id not in listed])
 
 

@@ -25,6 +25,7 @@ from rrall.web.auth import (
     page_user,
     session_token,
 )
+from rrall.web.flags import current_flags
 from rrall.web.params import OptionalId, PageNumber, Pk, form_id
 from rrall.web.view import assessment_context, html, report_context, safe_next
 from rrall.web.workbench import Workbench, result_of
@@ -106,7 +107,9 @@ def case_list(request: Request, user: Viewer, q: str = "", page: PageNumber = 0,
     rows = [] if len(wanted) > CASE_ID_MAX else select_rows(case_rows(wb.repo, wb.kb, wb.kb.glossary), wanted,
                                                            sort, dir == "desc")
     page = max(page, 0)
-    return html(request, "cases.html.j2", items=rows[page * PAGE:(page + 1) * PAGE], total=len(rows), q=q,
+    shown = rows[page * PAGE:(page + 1) * PAGE]
+    return html(request, "cases.html.j2", items=shown, flags=current_flags(request, [r.pk for r in shown]),
+                total=len(rows), q=q,
                 page=page, pages=(len(rows) + PAGE - 1) // PAGE, sort=sort, desc=dir == "desc")
 
 

@@ -13,6 +13,7 @@ from rrall.report.family import languages
 from rrall.report.html import Identifiers, ReportContext
 from rrall.store.tables import AssessmentRecord
 from rrall.web.auth import template_globals
+from rrall.web.flags import current_flags
 from rrall.web.workbench import Workbench, result_of
 
 
@@ -82,6 +83,7 @@ def assessment_context(request: Request, pk: int, record: AssessmentRecord,
         "decide_link": "#decision-form" if getattr(request.state, "user", None) and
         request.state.user.role != "viewer" else "",
         "current_knowledge": wb.kb.version,
+        "knowledge_flag": current_flags(request, [pk]).get(pk, ""),
         "decision_errors": decision_errors or {},
         "decision_values": decision_values or {},
         "outdated": record.case_version != case.latest_version,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -13,6 +13,7 @@ from rrall.case.load import parse_case
 from rrall.case.model import Case
 from rrall.case.untrusted import as_json_document as as_json_document  # where bench/ finds it
 from rrall.knowledge.load import KnowledgeBase
+from rrall.release.shelf import Shelf
 from rrall.report.fastjson import assessment_json
 from rrall.store.repository import Repository, StoredAssessment
 from rrall.store.tables import AssessmentRecord, CaseRecord
@@ -21,7 +22,8 @@ from rrall.store.tables import AssessmentRecord, CaseRecord
 @dataclass
 class Workbench:
     repo: Repository
-    kb: KnowledgeBase
+    kb: KnowledgeBase  # the release new assessments use: the newest installed, else the bundled one
+    shelf: Shelf = field(default_factory=Shelf)  # every release kept, for reproducing old assessments
 
     def validate(self, document: Any, today: date | None = None) -> Case:
         """The case, or CaseInputError with every problem and its field path."""
@@ -50,6 +52,14 @@ class Workbench:
         """Assess the latest version again, e.g. after a knowledge-base update."""
         version = self.repo.version(pk)
         return self.repo.add_assessment(pk, version.version, self._stored(version.document), actor)
+
+    def reproduce(self, assessment_id: int) -> bytes:
+        """A stored assessment made again from its case version and knowledge version (the
+        release it names, loaded from the shelf); equal to the stored JSON byte for byte."""
+        record = self.repo.assessment(assessment_id)
+        kb = self.shelf.load(record.knowledge_version)
+        document = self.repo.version(record.case_pk, record.case_version).document
+        return assessment_json(assess(parse_case(document, kb), kb))
 
     def _stored(self, document: Any) -> StoredAssessment:
         result, body = self.assess(document)

@@ -1,0 +1,79 @@
+"""In Debian's Chromium: after a knowledge release is installed, the case it changes is flagged
+on the case list, the changes are one click away, and an explicit re-assessment keeps both
+assessments in the history (axe finds no accessibility violation on the changes page)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from rrall.knowledge.load import KnowledgeBase
+from rrall.web.app import create_app
+from rrall.web.releases import install_release
+from tests.release.fixture import make_release
+from tests.web.conftest import PASSWORD, example, settings_for
+from tests.web.test_browser import ARGS, CHROMIUM, _accessible, _free_port
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def upgraded(tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("RRALL_HOME", str(tmp_path / "home"))
+    url = f"sqlite:///{tmp_path}/rrall.db"
+    before = create_app(settings_for(url), kb)
+    before.state.repo.add_user("dr.lee", PASSWORD, "clinician")
+    for name in ("b-marrow-late", "t-marrow-early"):
+        before.state.workbench.create(example(name), "loader")
+    install_release(before.state.repo, str(make_release(tmp_path / "new")), actor="cli")
+    before.state.repo.engine.dispose()
+    app = create_app(settings_for(url))  # restarted: the newest release is in use
+    port = _free_port()
+    runner = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not runner.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert runner.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    runner.should_exit = True
+    thread.join(timeout=10)
+    app.state.repo.engine.dispose()
+
+
+def test_flag_changes_and_explicit_reassessment(upgraded: str) -> None:
+    server = upgraded
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(server + "/cases")
+        page.get_by_label("User name").fill("dr.lee")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(server + "/cases")
+        flag = page.get_by_role("link", name="knowledge 2027.1.0 changes: HSCT rule (BFM)")
+        assert flag.count() == 1  # b-marrow-late only; t-marrow-early is unchanged
+        flag.click()
+        page.wait_for_selector("h1:has-text('what knowledge 2027.1.0 changes')")
+        table = page.locator("table.changes").inner_text()
+        assert "HSCT rule" in table and "not indicated" in table and "bfm.hsct.s2_marrow_mrd_high" in table
+        _accessible(page, "knowledge changes")
+        page.get_by_role("button", name="Assess again with knowledge 2027.1.0").click()
+        page.wait_for_selector("h1:has-text('Case b-marrow-late')")
+        assert "knowledge base 2027.1.0" in page.locator("p.meta").inner_text()
+        history = page.locator("details.part:has-text('Earlier assessments')").inner_text()
+        assert "Earlier assessments of this case (2)" in history
+        page.goto(server + "/cases")
+        assert page.get_by_role("link", name="knowledge 2027.1.0 changes: HSCT rule (BFM)").count() == 0
+        browser.close()
