@@ -18,7 +18,7 @@ import pytest
 from bench import harness
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-SMOKES = ["cds.py", "cohort.py", "impact.py", "load.py", "run.py", "trials.py"]
+SMOKES = ["cds.py", "cohort.py", "impact.py", "load.py", "login.py", "run.py", "trials.py"]
 NOT_BENCHMARKS = {
     "harness.py": "what the benchmarks share",
     "generate_cases.py": "writes run.py's, cohort.py's and impact.py's input; their smoke runs run it",

@@ -17,7 +17,7 @@ from rrall.web.app import create_app
 from rrall.web.releases import install_release
 from tests.release.fixture import make_release
 from tests.web.conftest import PASSWORD, example, settings_for
-from tests.web.test_browser import ARGS, CHROMIUM, _accessible, _free_port
+from tests.web.test_browser import ARGS, CHROMIUM, _accessible, _free_port, _shots
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -67,8 +67,17 @@ def test_flag_changes_and_explicit_reassessment(upgraded: str) -> None:
         flag.click()
         page.wait_for_selector("h1:has-text('what knowledge 2027.1.0 changes')")
         table = page.locator("table.changes").inner_text()
-        assert "HSCT rule" in table and "not indicated" in table and "bfm.hsct.s2_marrow_mrd_high" in table
+        assert "HSCT rule" in table and "not indicated" in table
+        assert "bfm.hsct.s2_marrow_mrd_high" not in table, "rule ids wait behind their toggle"
+        page.locator("table.changes summary", has_text="Rule ids").last.click()
+        assert "bfm.hsct.s2_marrow_mrd_high" in page.locator("table.changes").inner_text()
         _accessible(page, "knowledge changes")
+        shots = _shots()
+        if shots:
+            for width in (1280, 768):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=str(shots / f"knowledge-changes-{width}.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
         page.get_by_role("button", name="Assess again with knowledge 2027.1.0").click()
         page.wait_for_selector("h1:has-text('Case b-marrow-late')")
         assert "knowledge base 2027.1.0" in page.locator("p.meta").inner_text()

@@ -128,6 +128,7 @@ def case_changes(request: Request, pk: Pk, user: Viewer) -> HTMLResponse:
         stored=stored,
         version=wb.kb.version,
         changes=_changes(flag),
+        refs=wb.kb.references,
         title=headline(wb.kb.version, flag.changes),
     )
 
