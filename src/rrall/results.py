@@ -182,6 +182,7 @@ class PrognosisResult(_Out):
     endpoint: Endpoint
     timepoint: str | None
     value_percent: Decimal
+    range_percent: tuple[Decimal, Decimal] | None = None  # a published range; value_percent is its low end
     ci_percent: tuple[Decimal, Decimal] | None
     plus_minus: Decimal | None
     figure: str

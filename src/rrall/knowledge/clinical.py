@@ -74,6 +74,9 @@ class PrognosisEstimate(_Data):
     endpoint: Endpoint
     timepoint: str | None = None
     value_percent: Annotated[Decimal, Field(ge=0, le=100)]
+    range_percent: tuple[Decimal, Decimal] | None = Field(
+        default=None, description="a published range ('40-50%'), shown as a range; value_percent is its lower bound"
+    )
     ci_percent: tuple[Decimal, Decimal] | None = None
     plus_minus: Decimal | None = None
     n: Annotated[int, Field(ge=1)] | None = None
