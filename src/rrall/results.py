@@ -23,6 +23,19 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+# How every item the sources leave unverified reads, followed by why.
+UNVERIFIED = "Unverified: check against the protocol — "
+
+
+def unverified(why: str) -> str:
+    """An uncertain item in words: "Unverified: check against the protocol — <why>" (a plain
+    first word of `why` is lower-cased; names such as Ph-positive or CD19 keep their case)."""
+    why = why.strip()
+    first = why.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].isalpha() and first[1:].islower():
+        why = why[0].lower() + why[1:]
+    return UNVERIFIED + why
+
 class FrozenMap(Mapping[K, V], Generic[K, V]):
     """A read-only mapping (serialised as a JSON object)."""
 

@@ -30,7 +30,7 @@ DonorType = Literal[
     "none_identified",
 ]
 
-# Recurrent lesions named in the brief (sections 8.4 and 4.8-4.11). Fusions use the
+# Recurrent lesions that change relapse treatment or prognosis (docs/decisions.md). Fusions use the
 # HGNC "::" notation; KMT2A means any KMT2A rearrangement.
 GeneticLesion = Literal[
     "ETV6::RUNX1",

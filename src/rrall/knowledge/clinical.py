@@ -1,8 +1,8 @@
 """Schema of the clinical knowledge: evidence items, therapy options, prognosis estimates
 and anthracycline conversion tables (format version 1).
 
-Every claim names its source (an id in references.yaml) and says whether the brief marks
-it UNCERTAIN; the engine shows uncertain items as cautions, never as settled fact.
+Every claim names its source (an id in references.yaml) and says whether the sources leave
+it unverified; the engine shows uncertain items as cautions, never as settled fact.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class PrognosisEstimate(_Data):
     timepoint: str | None = None
     value_percent: Annotated[Decimal, Field(ge=0, le=100)]
     range_percent: tuple[Decimal, Decimal] | None = Field(
-        default=None, description="a published range ('40-50%'), shown as a range; value_percent is its lower bound"
+        default=None, description="a published range ('40-50%'), shown as a range (value_percent: low end)"
     )
     ci_percent: tuple[Decimal, Decimal] | None = None
     plus_minus: Decimal | None = None
@@ -127,7 +127,7 @@ class Therapy(_Data):
     id: Id
     name: str
     phase: Phase
-    description: str = Field(description="what it is, with doses only where the brief gives them")
+    description: str = Field(description="what it is, with doses only where a source gives them")
     requires: CriteriaField = Field(default_factory=always, description="must hold, else not_eligible")
     requires_citations: list[Id] = Field(default_factory=list)
     rules: list[StatusRule] = Field(default_factory=list)

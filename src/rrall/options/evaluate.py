@@ -18,7 +18,15 @@ from rrall.knowledge.clinical import EvidenceItem, OptionCaution, Therapy
 from rrall.logic.resolve import Resolution, resolve
 from rrall.logic.values import Question
 from rrall.logic.world import World
-from rrall.results import Branch, Caution, CumulativeAnthracycline, EvidenceRef, Missing, OptionResult
+from rrall.results import (
+    Branch,
+    Caution,
+    CumulativeAnthracycline,
+    EvidenceRef,
+    Missing,
+    OptionResult,
+    unverified,
+)
 
 STATUS_ORDER: dict[str, int] = {
     "standard": 0,
@@ -111,8 +119,7 @@ def render_option(
             if source.uncertain:
                 cautions.append(
                     Caution(
-                        text="Unverified: check against the protocol — "
-                        + (source.uncertain_note or "the sources read do not confirm this rule."),
+                        text=unverified(source.uncertain_note or "the sources read do not confirm it."),
                         uncertain=True,
                         rule=rid if rule else f"{therapy.id}.default",
                         citations=tuple(source.citations),
@@ -145,7 +152,7 @@ def render_option(
         )
         cautions.append(
             Caution(
-                text=prefix + caution.text.strip(),
+                text=prefix + (unverified(caution.text) if caution.uncertain else caution.text.strip()),
                 uncertain=caution.uncertain,
                 rule=caution.id,
                 citations=tuple(caution.citations),
