@@ -122,7 +122,7 @@ class TextRenderer:
                 label = escape(field_words(m["field"], words))
                 out.print(f"  [magenta]needs {label}[/magenta]: {self._prose(m['decides'])}")
             for caution in x["cautions"]:
-                mark = "uncertain: " if caution["uncertain"] else ""
+                mark = "uncertain: " if caution["uncertain"] and "Unverified" not in caution["text"] else ""
                 out.print(f"  [yellow]! {mark}{self._prose(caution['text'])}[/yellow]")
             out.print(f"  [dim]sources: {escape(', '.join(x['citations']))}[/dim]")
         self._options(r)
