@@ -1,4 +1,4 @@
-"""The closed vocabularies of the case format (v1).
+"""The closed vocabularies of the case format (v1.1).
 
 Every value a clinician may enter for an enumerated field is listed here once; the
 case model, the JSON Schema and docs/case-format.md are all built from these lists.
@@ -6,7 +6,7 @@ case model, the JSON Schema and docs/case-format.md are all built from these lis
 
 from typing import Literal, get_args
 
-CASE_FORMAT_VERSION = "1"
+CASE_FORMAT_VERSION = "1.1"
 
 Sex = Literal["male", "female"]
 Immunophenotype = Literal["B", "T"]
@@ -76,6 +76,16 @@ PriorAgent = Literal[
     "other",
 ]
 
+# Germline conditions that change relapse treatment choices (case format v1.1): TP53 is a
+# germline TP53 variant (Li-Fraumeni syndrome).
+GermlinePredisposition = Literal[
+    "TP53",
+    "constitutional_mismatch_repair_deficiency",
+    "ataxia_telangiectasia",
+    "nijmegen_breakage_syndrome",
+    "other",
+]
+
 AgentResponse = Literal["mrd_negative_remission", "complete_remission", "no_response", "not_evaluable"]
 
 
@@ -97,6 +107,6 @@ VOCABULARIES: dict[str, object] = {
     "reinduction_outcome": ReinductionOutcome, "mrd_timepoint": MrdTimepoint, "mrd_unit": MrdUnit,
     "mrd_method": MrdMethod, "hsct_type": HsctType, "anthracycline": Anthracycline,
     "performance_scale": PerformanceScale, "donor_type": DonorType, "genetic_lesion": GeneticLesion,
-    "prior_agent": PriorAgent, "agent_response": AgentResponse, "disease_state": DiseaseState,
+    "prior_agent": PriorAgent, "agent_response": AgentResponse, "germline_predisposition": GermlinePredisposition, "disease_state": DiseaseState,
     "site_category": SiteCategory, "timing": TimingCategory,
 }
