@@ -256,3 +256,15 @@ def test_long_table_rows_are_named_in_errors_and_unmatched_ids_go_to_a_file(tmp_
     assert errors[0]["case_id"] == "c1" and errors[0]["long_table_rows"] == [2]
     assert "nobody" not in result.output  # ids never on the terminal
     assert "long.csv row 3: id 'nobody'" in (out / "long_table_unmatched.txt").read_text()
+
+
+def test_the_constitutional_columns_fill_the_case_format_v1_1_block() -> None:
+    from rrall.case.load import parse_case
+    from rrall.cohort.columns import row_to_case
+
+    row = GOOD | {"id": "ds", "down_syndrome": "yes", "germline_predisposition": "TP53; ataxia_telangiectasia"}
+    case = parse_case(row_to_case(row))
+    assert case.constitutional is not None and case.constitutional.down_syndrome is True
+    assert case.constitutional.germline_predisposition == ["TP53", "ataxia_telangiectasia"]
+    assert "constitutional" not in row_to_case(GOOD)  # empty cells: not recorded
+    assert row_to_case(GOOD | {"germline_predisposition": "none"})["constitutional"] == {"germline_predisposition": []}
