@@ -107,6 +107,7 @@ VOCABULARIES: dict[str, object] = {
     "reinduction_outcome": ReinductionOutcome, "mrd_timepoint": MrdTimepoint, "mrd_unit": MrdUnit,
     "mrd_method": MrdMethod, "hsct_type": HsctType, "anthracycline": Anthracycline,
     "performance_scale": PerformanceScale, "donor_type": DonorType, "genetic_lesion": GeneticLesion,
-    "prior_agent": PriorAgent, "agent_response": AgentResponse, "germline_predisposition": GermlinePredisposition, "disease_state": DiseaseState,
+    "prior_agent": PriorAgent, "agent_response": AgentResponse,
+    "germline_predisposition": GermlinePredisposition, "disease_state": DiseaseState,
     "site_category": SiteCategory, "timing": TimingCategory,
 }

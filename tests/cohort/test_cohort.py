@@ -262,9 +262,11 @@ def test_the_constitutional_columns_fill_the_case_format_v1_1_block() -> None:
     from rrall.case.load import parse_case
     from rrall.cohort.columns import row_to_case
 
-    row = GOOD | {"id": "ds", "down_syndrome": "yes", "germline_predisposition": "TP53; ataxia_telangiectasia"}
+    row = GOOD | {"id": "ds", "down_syndrome": "yes",
+                  "germline_predisposition": "TP53; ataxia_telangiectasia"}
     case = parse_case(row_to_case(row))
     assert case.constitutional is not None and case.constitutional.down_syndrome is True
     assert case.constitutional.germline_predisposition == ["TP53", "ataxia_telangiectasia"]
     assert "constitutional" not in row_to_case(GOOD)  # empty cells: not recorded
-    assert row_to_case(GOOD | {"germline_predisposition": "none"})["constitutional"] == {"germline_predisposition": []}
+    none_known = row_to_case(GOOD | {"germline_predisposition": "none"})
+    assert none_known["constitutional"] == {"germline_predisposition": []}

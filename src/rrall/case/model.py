@@ -174,7 +174,7 @@ class Constitutional(_Strict):
 
     down_syndrome: bool | None = Field(
         default=None,
-        description="Constitutional trisomy 21 (Down syndrome); absent: not recorded (read as no, and said so).",
+        description="Constitutional trisomy 21 (Down syndrome); absent: not recorded (read as no, said so).",
     )
     germline_predisposition: list[GermlinePredisposition] | None = Field(
         default=None,

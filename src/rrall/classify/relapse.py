@@ -137,7 +137,7 @@ class Classifier:
             age_at_assessment_years=age_in_years(case.date_of_birth, case.as_of),
         )
         # A relapse whose reinduction outcome is not recorded is read as not (yet) refractory.
-        assumed = ("refractory",) if relapse and relapse.reinduction_outcome is None else ()
+        assumed: tuple[str, ...] = ("refractory",) if relapse and relapse.reinduction_outcome is None else ()
         if case.constitutional is None or case.constitutional.down_syndrome is None:
             assumed += ("down_syndrome",)
         return Classified(
