@@ -56,6 +56,13 @@ class Format(StrEnum):
     fhir = "fhir"
 
 
+class Region(StrEnum):
+    """The regulatory region whose label status leads (knowledge/labels.yaml)."""
+
+    US = "US"
+    EU = "EU"
+
+
 KnowledgeOption = Annotated[
     Path | None,
     typer.Option("--knowledge", help="Knowledge base folder (default: the bundled release).",
@@ -119,6 +126,9 @@ def assess(
         "base's, PanCareFollowUp).", show_default=False)] = None,
     full: Annotated[bool, typer.Option("--full", help="Text: everything (reasons, every option, prognosis, "
                                        "trials, sources), not only the one-screen summary.")] = False,
+    region: Annotated[Region, typer.Option(
+        "--region", envvar="RRALL_REGION",
+        help="Text: the region whose label status leads where labels differ.")] = Region.US,
 ) -> None:
     """Assess cases: the one-screen summary (frameworks, HSCT, options, missing tests), or JSON."""
     from functools import partial
@@ -137,7 +147,7 @@ def assess(
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", ExitCode.BAD_INPUT)
         return
-    render = _renderer(fmt, kb, full) if fmt is not Format.fhir else None
+    render = _renderer(fmt, kb, full, region.value) if fmt is not Format.fhir else None
     fhir = None
     if render is None:
         from rrall.fhir.render import FhirRenderer
@@ -186,11 +196,11 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     return bad
 
 
-def _renderer(fmt: Format, kb: KnowledgeBase, full: bool) -> Renderer:
+def _renderer(fmt: Format, kb: KnowledgeBase, full: bool, region: str = "US") -> Renderer:
     if fmt is Format.text:
         from rrall.report.text import TextRenderer
 
-        return TextRenderer(kb, full=full)
+        return TextRenderer(kb, full=full, region=region)
     from rrall.report.jsonout import JsonRenderer
 
     return JsonRenderer(lines=False)

@@ -157,6 +157,18 @@ class EvidenceRef(_Out):
     uncertain: bool
 
 
+class LabelStatus(_Out):
+    """Whether the case falls within a therapy's label in one region."""
+
+    region: str
+    region_name: str
+    status: Literal["on_label", "off_label", "insufficient_data"]
+    indication: str
+    date: date
+    missing: tuple[str, ...]  # the case fields that would tell, when undecided
+    citations: tuple[str, ...]
+
+
 class OptionResult(_Out):
     id: str
     name: str
@@ -169,6 +181,7 @@ class OptionResult(_Out):
     citations: tuple[str, ...]
     missing: tuple[Missing, ...]
     branches: tuple[Branch, ...] = ()
+    labels: tuple[LabelStatus, ...] = ()  # the label status in each region, where labels are recorded
 
 
 class AgentDose(_Out):

@@ -36,6 +36,9 @@ def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
     for framework, ids in expect.get("risk_cautions", {}).items():
         shown = {c.rule for c in out.risk[framework].cautions}
         assert set(ids) <= shown, (row["proves"], framework, shown)
+    for option_id, by_region in expect.get("labels", {}).items():
+        shown = {x.region: x.status for x in options[option_id].labels}
+        assert shown == {**shown, **by_region}, (row["proves"], option_id, shown)
     figures = {p.id for p in out.prognosis}
     assert not set(expect.get("prognosis_absent", [])) & figures, row["proves"]
     assert set(expect.get("prognosis_present", [])) <= figures, (row["proves"], figures)

@@ -7,6 +7,7 @@ it unverified; the engine shows uncertain items as cautions, never as settled fa
 
 from __future__ import annotations
 
+from datetime import date as date_
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -134,6 +135,27 @@ class Therapy(_Data):
     default: DefaultStatus
     cautions: list[OptionCaution] = Field(default_factory=list)
     contains_anthracycline: bool = False
+
+
+Region = Literal["US", "EU"]
+
+
+class Label(_Data):
+    """One regulatory label of one therapy in one region, with its date and source."""
+
+    id: Id
+    therapy: Id
+    region: Region
+    date: date_
+    indication: str
+    covers: CriteriaField = Field(description="the relapses the labelled indication covers")
+    citations: list[Id] = Field(min_length=1)
+
+
+class LabelFile(_Data):
+    format_version: Literal[1]
+    regions: dict[Region, str]
+    labels: list[Label]
 
 
 class TherapyFile(_Data):

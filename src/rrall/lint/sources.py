@@ -18,7 +18,7 @@ from rrall.knowledge.model import Reference
 CANONICAL_HOSTS = frozenset({
     "doi.org", "pubmed.ncbi.nlm.nih.gov", "pmc.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov",
     "clinicaltrials.gov", "www.clinicaltrials.gov", "www.cancer.gov", "cancer.gov",
-    "www.fda.gov", "fda.gov", "www.ema.europa.eu", "ema.europa.eu", "www.isrctn.com",
+    "www.fda.gov", "fda.gov", "www.ema.europa.eu", "ema.europa.eu", "ec.europa.eu", "www.isrctn.com",
 })
 CANONICAL_SUFFIXES = (".fda.gov", ".cancer.gov")
 IDENTIFIERS = ("pmid", "pmcid", "doi", "nct")
@@ -35,9 +35,9 @@ def lint_sources(references: Iterable[Reference]) -> Iterable[str]:
     for ref in references:
         where = f"references.yaml: {ref.id}"
         if not canonical(ref.url) and not ref.url_reason:
-            yield (f"{where}: url {ref.url!r} is not a canonical link (DOI, PubMed, PMC, ClinicalTrials.gov, "
-                   "cancer.gov, FDA, EMA); link the canonical record and keep this one as read_at, or say "
-                   "why in url_reason")
+            yield (f"{where}: url {ref.url!r} is not a canonical link (DOI, PubMed, PMC, "
+                   "ClinicalTrials.gov, cancer.gov, FDA, EMA or the EU register); link the canonical "
+                   "record and keep this one as read_at, or say why in url_reason")
         if ref.read_at and ref.read_at == ref.url:
             yield f"{where}: read_at repeats url; keep read_at for a secondary copy only"
         for field in IDENTIFIERS:
