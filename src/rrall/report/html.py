@@ -142,7 +142,8 @@ class ReportContext:
 
         words = self.kb.glossary
         decisions = tuple(decision_view(d, self.result) for d in self.decisions)
-        return {"r": _region_first(self.result, self.region), "doc": self.document, "words": words, "kb": self.kb,
+        return {"r": _region_first(self.result, self.region), "doc": self.document, "words": words,
+                "kb": self.kb,
                 "s": summarise(self.result, self.kb, self.decisions, words),
                 "decisions": decisions, "who": self.identifiers, "region": self.region,
                 **(drawn or self.charts())}
