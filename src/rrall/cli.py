@@ -207,7 +207,7 @@ def _renderer(fmt: Format, kb: KnowledgeBase, full: bool, region: str = "US") ->
 
 
 def schema() -> None:
-    """Print the JSON Schema of the case format (v1)."""
+    """Print the JSON Schema of the case format (v1.1)."""
     import json
 
     from rrall.case.schema import case_json_schema
