@@ -270,3 +270,15 @@ def test_the_constitutional_columns_fill_the_case_format_v1_1_block() -> None:
     assert "constitutional" not in row_to_case(GOOD)  # empty cells: not recorded
     none_known = row_to_case(GOOD | {"germline_predisposition": "none"})
     assert none_known["constitutional"] == {"germline_predisposition": []}
+
+
+def test_every_region_s_label_status_is_a_results_column(tmp_path: Path) -> None:
+    rows = [GOOD | {"id": "after-hsct", "cd19": "positive", "cd22": "positive",
+                    "prior_allogeneic_hsct_date": "2019-01-01"}]
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out",
+                                 str(tmp_path / "out"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    table = pl.read_parquet(tmp_path / "out" / "results.parquet").row(0, named=True)
+    assert table["label_us_tisagenlecleucel"] == "off_label"
+    assert table["label_eu_tisagenlecleucel"] == "on_label"
+    assert table["label_eu_inotuzumab_ozogamicin"] == "off_label"
