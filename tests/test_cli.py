@@ -178,3 +178,17 @@ def test_every_error_rrall_raises_on_purpose_is_in_one_tree() -> None:
     for path in sources.rglob("*.py"):
         text = path.read_text()
         assert "EXIT_BAD_INPUT =" not in text and "typer.Exit(2)" not in text, path
+
+
+def test_region_picks_the_label_that_leads_where_labels_differ(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    case = str(ROOT / "examples" / "cases" / "post-allo-hsct-relapse.yaml")
+    us = runner.invoke(app, ["assess", case])
+    eu = runner.invoke(app, ["assess", case, "--region", "EU"])
+    assert us.exit_code == 0 and eu.exit_code == 0
+    us_text, eu_text = " ".join(us.output.split()), " ".join(eu.output.split())
+    assert "Tisagenlecleucel (CD19 CAR-T): outside the US label" in us_text
+    assert "Tisagenlecleucel (CD19 CAR-T): within the EU label" in eu_text
+    monkeypatch.setenv("RRALL_REGION", "EU")
+    assert "CAR-T): within the EU label" in " ".join(runner.invoke(app, ["assess", case]).output.split())
+    bad = runner.invoke(app, ["assess", case, "--region", "UK"])
+    assert bad.exit_code == 2

@@ -50,7 +50,7 @@ def test_every_golden_has_an_example() -> None:
 
 
 def test_examples_cover_every_framework_cell() -> None:
-    """18 cells of DECISIONS.md's table plus the five special cases the issue names."""
+    """18 cells of the framework table (docs/decisions.md) plus the five special cases the issue names."""
     names = {p.stem for p in EXAMPLES}
     cells = {f"{lin}-{site}-{timing}" for lin in "bt" for site in ("iem", "combined", "marrow")
              for timing in ("very-early", "early", "late")}

@@ -63,6 +63,13 @@ class Detail(StrEnum):
     summary = "summary"
 
 
+class Region(StrEnum):
+    """The regulatory region whose label status leads (knowledge/labels.yaml)."""
+
+    US = "US"
+    EU = "EU"
+
+
 KnowledgeOption = Annotated[
     Path | None,
     typer.Option("--knowledge", help="Knowledge base folder (default: the bundled release).",
@@ -129,6 +136,9 @@ def assess(
     detail: Annotated[Detail, typer.Option(
         "--detail", help="JSON and JSON Lines: everything (full), or ids, classification, groups, HSCT "
         "rules, option statuses, missing fields and citations by id (summary).")] = Detail.full,
+    region: Annotated[Region, typer.Option(
+        "--region", envvar="RRALL_REGION",
+        help="Text: the region whose label status leads where labels differ.")] = Region.US,
 ) -> None:
     """Assess cases: the one-screen summary (frameworks, HSCT, options, missing tests), or JSON."""
     from functools import partial
@@ -150,7 +160,7 @@ def assess(
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", ExitCode.BAD_INPUT)
         return
-    render = _renderer(fmt, kb, full, detail) if fmt is not Format.fhir else None
+    render = _renderer(fmt, kb, full, detail, region.value) if fmt is not Format.fhir else None
     fhir = None
     if render is None:
         from rrall.fhir.render import FhirRenderer
@@ -199,11 +209,12 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     return bad
 
 
-def _renderer(fmt: Format, kb: KnowledgeBase, full: bool, detail: Detail = Detail.full) -> Renderer:
+def _renderer(fmt: Format, kb: KnowledgeBase, full: bool, detail: Detail = Detail.full,
+              region: str = "US") -> Renderer:
     if fmt is Format.text:
         from rrall.report.text import TextRenderer
 
-        return TextRenderer(kb, full=full)
+        return TextRenderer(kb, full=full, region=region)
     from rrall.report.jsonout import JsonRenderer
 
     return JsonRenderer(lines=False, detail=detail.value)
@@ -215,7 +226,7 @@ def schema(
     detail: Annotated[Detail, typer.Option("--detail", help="With --output: the full or the summary "
                                            "shape.")] = Detail.full,
 ) -> None:
-    """Print the JSON Schema of the case format (v1), or with --output of the assessment output."""
+    """Print the JSON Schema of the case format (v1.1), or with --output of the assessment output."""
     import json
 
     if output:

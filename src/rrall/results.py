@@ -23,6 +23,19 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+# How every item the sources leave unverified reads, followed by why.
+UNVERIFIED = "Unverified: check against the protocol — "
+
+
+def unverified(why: str) -> str:
+    """An uncertain item in words: "Unverified: check against the protocol — <why>" (a plain
+    first word of `why` is lower-cased; names such as Ph-positive or CD19 keep their case)."""
+    why = why.strip()
+    first = why.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].isalpha() and first[1:].islower():
+        why = why[0].lower() + why[1:]
+    return UNVERIFIED + why
+
 class FrozenMap(Mapping[K, V], Generic[K, V]):
     """A read-only mapping (serialised as a JSON object)."""
 
@@ -145,6 +158,18 @@ class EvidenceRef(_Out):
     uncertain: bool
 
 
+class LabelStatus(_Out):
+    """Whether the case falls within a therapy's label in one region."""
+
+    region: str
+    region_name: str
+    status: Literal["on_label", "off_label", "insufficient_data"]
+    indication: str
+    date: date
+    missing: tuple[str, ...]  # the case fields that would tell, when undecided
+    citations: tuple[str, ...]
+
+
 class OptionResult(_Out):
     id: str
     name: str
@@ -157,6 +182,7 @@ class OptionResult(_Out):
     citations: tuple[str, ...]
     missing: tuple[Missing, ...]
     branches: tuple[Branch, ...] = ()
+    labels: tuple[LabelStatus, ...] = ()  # the label status in each region, where labels are recorded
 
 
 class AgentDose(_Out):
@@ -183,6 +209,7 @@ class PrognosisResult(_Out):
     endpoint: Endpoint
     timepoint: str | None
     value_percent: Decimal
+    range_percent: tuple[Decimal, Decimal] | None = None  # a published range; value_percent is its low end
     ci_percent: tuple[Decimal, Decimal] | None
     plus_minus: Decimal | None
     figure: str

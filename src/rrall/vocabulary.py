@@ -1,4 +1,4 @@
-"""The closed vocabularies of the case format (v1).
+"""The closed vocabularies of the case format (v1.1).
 
 Every value a clinician may enter for an enumerated field is listed here once; the
 case model, the JSON Schema and docs/case-format.md are all built from these lists.
@@ -30,7 +30,7 @@ DonorType = Literal[
     "none_identified",
 ]
 
-# Recurrent lesions named in the brief (sections 8.4 and 4.8-4.11). Fusions use the
+# Recurrent lesions that change relapse treatment or prognosis (docs/decisions.md). Fusions use the
 # HGNC "::" notation; KMT2A means any KMT2A rearrangement.
 GeneticLesion = Literal[
     "ETV6::RUNX1",
@@ -78,6 +78,16 @@ PriorAgent = Literal[
     "other",
 ]
 
+# Germline conditions that change relapse treatment choices (case format v1.1): TP53 is a
+# germline TP53 variant (Li-Fraumeni syndrome).
+GermlinePredisposition = Literal[
+    "TP53",
+    "constitutional_mismatch_repair_deficiency",
+    "ataxia_telangiectasia",
+    "nijmegen_breakage_syndrome",
+    "other",
+]
+
 AgentResponse = Literal["mrd_negative_remission", "complete_remission", "no_response", "not_evaluable"]
 
 
@@ -99,6 +109,7 @@ VOCABULARIES: dict[str, object] = {
     "reinduction_outcome": ReinductionOutcome, "mrd_timepoint": MrdTimepoint, "mrd_unit": MrdUnit,
     "mrd_method": MrdMethod, "hsct_type": HsctType, "anthracycline": Anthracycline,
     "performance_scale": PerformanceScale, "donor_type": DonorType, "genetic_lesion": GeneticLesion,
-    "prior_agent": PriorAgent, "agent_response": AgentResponse, "disease_state": DiseaseState,
+    "prior_agent": PriorAgent, "agent_response": AgentResponse,
+    "germline_predisposition": GermlinePredisposition, "disease_state": DiseaseState,
     "site_category": SiteCategory, "timing": TimingCategory,
 }

@@ -256,3 +256,29 @@ def test_long_table_rows_are_named_in_errors_and_unmatched_ids_go_to_a_file(tmp_
     assert errors[0]["case_id"] == "c1" and errors[0]["long_table_rows"] == [2]
     assert "nobody" not in result.output  # ids never on the terminal
     assert "long.csv row 3: id 'nobody'" in (out / "long_table_unmatched.txt").read_text()
+
+
+def test_the_constitutional_columns_fill_the_case_format_v1_1_block() -> None:
+    from rrall.case.load import parse_case
+    from rrall.cohort.columns import row_to_case
+
+    row = GOOD | {"id": "ds", "down_syndrome": "yes",
+                  "germline_predisposition": "TP53; ataxia_telangiectasia"}
+    case = parse_case(row_to_case(row))
+    assert case.constitutional is not None and case.constitutional.down_syndrome is True
+    assert case.constitutional.germline_predisposition == ["TP53", "ataxia_telangiectasia"]
+    assert "constitutional" not in row_to_case(GOOD)  # empty cells: not recorded
+    none_known = row_to_case(GOOD | {"germline_predisposition": "none"})
+    assert none_known["constitutional"] == {"germline_predisposition": []}
+
+
+def test_every_region_s_label_status_is_a_results_column(tmp_path: Path) -> None:
+    rows = [GOOD | {"id": "after-hsct", "cd19": "positive", "cd22": "positive",
+                    "prior_allogeneic_hsct_date": "2019-01-01"}]
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out",
+                                 str(tmp_path / "out"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    table = pl.read_parquet(tmp_path / "out" / "results.parquet").row(0, named=True)
+    assert table["label_us_tisagenlecleucel"] == "off_label"
+    assert table["label_eu_tisagenlecleucel"] == "on_label"
+    assert table["label_eu_inotuzumab_ozogamicin"] == "off_label"

@@ -229,3 +229,26 @@ def test_a_relapse_only_in_clinical_status_is_named() -> None:
     imported = import_case(_collection(unrecorded))
     assert [e.path for e in imported.errors] == ["relapses"]
     assert "no relapse of ALL" in imported.errors[0].message
+
+
+def test_a_down_syndrome_condition_is_read_into_the_constitutional_block() -> None:
+    """Case format v1.1: an ICD-10-CM Q90 Condition says Down syndrome; nothing else is guessed."""
+    entries = _entries("b-marrow-late")
+    _add(entries, {"resourceType": "Condition", "id": "ds",
+                   "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "Q90.9",
+                                        "display": "Down syndrome, unspecified"}]}})
+    imported = import_case(_collection(entries))
+    assert not imported.errors, imported.errors
+    assert imported.document["constitutional"] == {"down_syndrome": True}
+    assert not any("Condition/ds" in w for w in imported.warnings), imported.warnings
+
+
+def test_down_syndrome_survives_case_to_bundle_to_case() -> None:
+    from rrall.fhir.export import case_bundle
+
+    case = load_case(ROOT / "examples" / "cases" / "b-marrow-late.yaml")
+    with_ds = case.model_copy(update={"constitutional": parse_case(
+        {**case.model_dump(mode="json", exclude_none=True), "constitutional": {"down_syndrome": True}}
+    ).constitutional})
+    imported = import_case(case_bundle(with_ds))
+    assert imported.document["constitutional"] == {"down_syndrome": True}

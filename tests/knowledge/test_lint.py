@@ -37,6 +37,20 @@ BROKEN = {
         ),
         "'Nobody2099', which is not in",
     ),
+    "link that is not canonical": (
+        _edit("references.yaml", 'url: "https://pmc.ncbi.nlm.nih.gov/articles/PMC3374496"',
+              'url: "https://www.scribd.com/document/1/copy"'),
+        "is not a canonical link",
+    ),
+    "identifier repeated in the citation": (
+        _edit("references.yaml", "Blood 2022;139(12):1785-1793.",
+              "Blood 2022;139(12):1785-1793. doi 10.1182/blood.2021012328."),
+        "the citation repeats its doi",
+    ),
+    "publication identifier in two references": (
+        _edit("references.yaml", 'pmid: "22494120"', 'pmid: "21967976"'),
+        "is given by",
+    ),
     "unused reference": (
         _edit("frameworks/bfm.yaml", "[Hunger-table, Tallen2010, NCT00114348]", "[Hunger-table, Tallen2010]"),
         "'NCT00114348' is not cited",

@@ -189,7 +189,7 @@ def test_pdf_rendering_logs_no_report_text(kb: KnowledgeBase, logscan: LogScan) 
     logscan.forbid(case_id)
     document = example("b-marrow-early") | {"id": case_id}
     result: dict[str, Any] = orjson.loads(assessment_json(assess(parse_case(document, kb), kb)))
-    pdf = to_pdf(clinician_html(ReportContext(result, document))
+    pdf = to_pdf(clinician_html(ReportContext(result, document, kb))
                  + '<img src="http://127.0.0.1:9/Patient/123">')  # never fetched: data: URLs only
     assert pdf.startswith(b"%PDF")
     said = [r.getMessage() for r in logscan.records if r.name == "rrall.report"]

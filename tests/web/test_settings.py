@@ -37,3 +37,13 @@ def test_database_url_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("RRALL_DATABASE_URL", url)
     with pytest.raises(ValidationError):
         load_settings(tmp_path)
+
+
+def test_region_leads_the_labels_and_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RRALL_REGION", raising=False)
+    assert load_settings(tmp_path).region == "US"
+    monkeypatch.setenv("RRALL_REGION", "EU")
+    assert load_settings(tmp_path).region == "EU"
+    monkeypatch.setenv("RRALL_REGION", "UK")
+    with pytest.raises(ValidationError):
+        load_settings(tmp_path)

@@ -1,4 +1,4 @@
-"""The Case: one child's relapsed or refractory ALL history, as entered (format v1).
+"""The Case: one child's relapsed or refractory ALL history, as entered (format v1.1).
 
 Field names here are the public contract documented in docs/case-format.md. The model
 checks each field on its own; checks that relate fields to each other (dates in order,
@@ -22,6 +22,7 @@ from rrall.vocabulary import (
     CnsStatus,
     DonorType,
     GeneticLesion,
+    GermlinePredisposition,
     HsctType,
     Immunophenotype,
     InductionOutcome,
@@ -172,6 +173,20 @@ class PriorTherapy(_Strict):
     testicular_radiation_gy: Annotated[float, Field(ge=0, le=60)] | None = None
 
 
+class Constitutional(_Strict):
+    """What the child was born with that changes relapse treatment (format v1.1)."""
+
+    down_syndrome: bool | None = Field(
+        default=None,
+        description="Constitutional trisomy 21 (Down syndrome); absent: not recorded (read as no, said so).",
+    )
+    germline_predisposition: list[GermlinePredisposition] | None = Field(
+        default=None,
+        description="Germline cancer-predisposition conditions found (TP53 = Li-Fraumeni syndrome); "
+        "[] or absent: none known.",
+    )
+
+
 class Donor(_Strict):
     type: DonorType
     hla_match: Annotated[str, Field(pattern=r"^\d{1,2}/\d{1,2}$")] | None = None
@@ -208,6 +223,9 @@ class Case(_Strict):
     relapses: list[Relapse] = Field(default_factory=list)
     mrd: list[MrdMeasurement] = Field(default_factory=list)
     prior_therapy: PriorTherapy = Field(default_factory=PriorTherapy)
+    constitutional: Constitutional | None = Field(
+        default=None, description="Down syndrome and germline predisposition (format v1.1)."
+    )
     donor: Donor | None = None
     performance: Performance | None = None
     hsct_eligible: bool | None = Field(

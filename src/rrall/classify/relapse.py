@@ -109,6 +109,7 @@ class Classifier:
             **trial_facts(case, relapse, q),
             "doxorubicin_equivalent": self._doses(doses),
             **self._prior(case),
+            **self._constitutional(case),
             **self._relapse(case, relapse, site, months_dx, end, months_end, warnings),
             **self._markers(case, relapse, bcr_abl1),
         }
@@ -140,7 +141,9 @@ class Classifier:
             age_at_assessment_years=age_in_years(case.date_of_birth, case.as_of),
         )
         # A relapse whose reinduction outcome is not recorded is read as not (yet) refractory.
-        assumed = ("refractory",) if relapse and relapse.reinduction_outcome is None else ()
+        assumed: tuple[str, ...] = ("refractory",) if relapse and relapse.reinduction_outcome is None else ()
+        if case.constitutional is None or case.constitutional.down_syndrome is None:
+            assumed += ("down_syndrome",)
         return Classified(
             classification,
             facts,
@@ -237,6 +240,16 @@ class Classifier:
             "prior_responses": self._members(
                 "prior_responses", frozenset(responses), frozenset(open_responses - responses)
             ),
+        }
+
+    def _constitutional(self, case: Case) -> dict[str, Value]:
+        """Down syndrome not recorded is read as absent (said in the assessment, facts.yaml
+        `assumed`); a predisposition list not recorded means none known."""
+        born = case.constitutional
+        found = frozenset(born.germline_predisposition or []) if born else frozenset()
+        return {
+            "down_syndrome": bool(born and born.down_syndrome),
+            "germline_predisposition": self._members("germline_predisposition", found, frozenset()),
         }
 
     def _members(self, fact: str, present: frozenset[str], maybe: frozenset[str] | None) -> Members:

@@ -51,6 +51,8 @@ COLUMNS: dict[str, str] = {
     "prior_agents": "agent or agent:response, ';'-separated (e.g. blinatumomab:no_response)",
     **{column: f"cumulative {agent}, mg/m²" for column, agent in ANTHRACYCLINES.items()},
     "cranial_radiation_gy": "prior cranial radiation, Gy",
+    "down_syndrome": "true | false (empty: not recorded, read as no)",
+    "germline_predisposition": "TP53; ataxia_telangiectasia; ... ';'-separated (empty or 'none': none known)",
     "last_follow_up_date": "YYYY-MM-DD (follow-up, for survival)",
     "vital_status": "alive | dead",
     "event_date": "YYYY-MM-DD of the first event after the relapse",
@@ -143,7 +145,20 @@ def row_to_case(row: Mapping[str, Any]) -> dict[str, Any]:
     therapy = _prior_therapy(row)
     if therapy:
         case["prior_therapy"] = therapy
+    born = _constitutional(row)
+    if born:
+        case["constitutional"] = born
     return case
+
+
+def _constitutional(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Case format v1.1: Down syndrome and germline predisposition, when the row gives them."""
+    born: dict[str, Any] = {}
+    if _cell(row, "down_syndrome") is not None:
+        born["down_syndrome"] = _bool(_cell(row, "down_syndrome"))
+    if _cell(row, "germline_predisposition") is not None:
+        born["germline_predisposition"] = _list(_cell(row, "germline_predisposition"))
+    return born
 
 
 def _relapses(row: Mapping[str, Any]) -> list[dict[str, Any]] | None:

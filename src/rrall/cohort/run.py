@@ -202,6 +202,8 @@ def result_row(a: Assessment, follow_up: dict[str, Any]) -> dict[str, Any]:
         row[f"{name}_hsct_in_cr2"] = r.hsct_in_cr2
     for option in a.options:
         row[f"option_{option.id}"] = option.status
+        for label in option.labels:  # every region's label status, so no region need be chosen
+            row[f"label_{label.region.lower()}_{option.id}"] = label.status
     row["trials_potentially_eligible"] = sum(t.status == "potentially_eligible" for t in a.trials)
     row["trials_needs_review"] = sum(t.status == "needs_review" for t in a.trials)
     row["trials_needs_data"] = sum(t.status == "needs_data" for t in a.trials)

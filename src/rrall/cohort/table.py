@@ -27,6 +27,8 @@ def schema(kb: KnowledgeBase) -> dict[str, Any]:
         columns.update({f"{name}_status": pl.String, f"{name}_group": pl.String,
                         f"{name}_hsct_in_cr2": pl.String})
     columns.update({f"option_{therapy}": pl.String for therapy in kb.therapies})
+    columns.update({f"label_{label.region.lower()}_{therapy}": pl.String
+                    for therapy, labels in kb.labels.items() for label in labels})
     columns.update({"trials_potentially_eligible": pl.Int64, "trials_needs_review": pl.Int64,
                     "trials_needs_data": pl.Int64,
                     "missing_fields": pl.String, "input_warnings": pl.String})

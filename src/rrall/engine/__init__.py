@@ -128,7 +128,12 @@ class Engine:
         self.options = [
             self._add(
                 t.id,
-                [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)],
+                [
+                    t.requires,
+                    *(r.when for r in t.rules),
+                    *(c.when for c in t.cautions),
+                    *(label.covers for label in kb.labels.get(t.id, ())),
+                ],
                 partial(decide_option, ev, t),
                 _decision_facts,
                 partial(_render_option, ev, self.describer, t),

@@ -15,13 +15,14 @@ def input_sha256(case: Case) -> str:
     """Hash of the validated case in canonical form: the same case gives the same hash
     whether it came as JSON or YAML, with any key order. Fields added in format 1.1 count
     only when given, so a 1.0 case keeps its hash."""
-    exclude: dict[str, Any] = {"hsct_eligible": True} if case.hsct_eligible is None else {}
+    exclude: dict[str, Any] = {f: True for f in NEW_CASE_FIELDS if getattr(case, f) is None}
     unset = {i: {f for f in NEW_RELAPSE_FIELDS if getattr(r, f) is None} for i, r in enumerate(case.relapses)}
     if any(unset.values()):
         exclude["relapses"] = {i: fields for i, fields in unset.items() if fields}
     return hashlib.sha256(case.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
+NEW_CASE_FIELDS = ("hsct_eligible", "constitutional")  # case fields added in case format 1.1
 NEW_RELAPSE_FIELDS = ("cd7", "cd7_blasts_percent")  # relapse fields added in case format 1.1
 
 

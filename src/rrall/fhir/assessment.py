@@ -118,6 +118,8 @@ def _caution(caution: dict[str, Any]) -> str:
     """"Uncertain: ..." or "Caution: ...", once: the knowledge's text may already begin with
     its own UNCERTAIN flag and rule id."""
     text = FLAG.sub("", caution["text"]) if caution["uncertain"] else caution["text"]
+    if caution["uncertain"] and "Unverified:" in text:
+        return text  # already says so, with why
     return ("Uncertain: " if caution["uncertain"] else "Caution: ") + text
 
 

@@ -46,6 +46,11 @@ DIAGNOSIS_CODES = {(SNOMED, "91857003"), (ICD10CM, "C91.0"), (ICD10CM, "C91.00")
 RELAPSE_CODES = {(SNOMED, "1259237005"), (ICD10CM, "C91.02"), (RRALL, "relapse")}
 RELAPSE_OUT = [(SNOMED, "1259237005", "Recurrent malignant neoplasm"),
                (ICD10CM, "C91.02", "Acute lymphoblastic leukemia, in relapse")]
+# Down syndrome (constitutional trisomy 21), case format v1.1: the ICD-10-CM Q90 category
+# (Q90.0 meiotic nondisjunction, Q90.1 mosaicism, Q90.2 translocation, Q90.9 unspecified).
+# No SNOMED CT or Li-Fraumeni code was confirmed in a source read, so none is imported.
+DOWN_SYNDROME_OUT = (ICD10CM, "Q90.9", "Down syndrome, unspecified")
+DOWN_SYNDROME_CODES = {(ICD10CM, "Q90.0"), (ICD10CM, "Q90.1"), (ICD10CM, "Q90.2"), (ICD10CM, "Q90.9")}
 SITES = {"bone_marrow": (SNOMED, "14016003", "Bone marrow structure"),
          "cns": (SNOMED, "389079005", "Brain and spinal cord structure"),
          "testis": (SNOMED, "40689003", "Testis structure"),

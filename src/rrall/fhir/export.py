@@ -43,6 +43,9 @@ def case_bundle(case: Case) -> dict[str, Any]:
         "resourceType": "Patient", "id": w.patient, "identifier": [{"system": C.CASE_ID, "value": case.id}],
         "gender": case.sex, "birthDate": str(case.date_of_birth)}})
     _diagnosis(w, case)
+    if case.constitutional and case.constitutional.down_syndrome:
+        w.add("down-syndrome", {"resourceType": "Condition", "code": concept(C.DOWN_SYNDROME_OUT),
+                                "category": [concept(C.PROBLEM_LIST_ITEM)]})
     relapse_ids = [_relapse(w, i, r) for i, r in enumerate(case.relapses, start=1)]
     for i, m in enumerate(case.mrd):
         _mrd(w, i, m, relapse_ids)

@@ -125,6 +125,8 @@ def _conditions(found: Resources, out: Draft) -> tuple[dict[str, Any] | None, li
             relapses.append(cond)
         elif kinds & C.DIAGNOSIS_CODES:
             diagnoses.append(cond)
+        elif kinds & C.DOWN_SYNDROME_CODES:
+            out.set("constitutional.down_syndrome", True, cond)
         else:
             out.warn(cond, "code", "not an ALL diagnosis or relapse code rrall knows; not used")
     for obs in found.by_type.get("Observation", []):  # mCODE disease status: worsened = relapse

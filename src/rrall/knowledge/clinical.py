@@ -1,12 +1,13 @@
 """Schema of the clinical knowledge: evidence items, therapy options, prognosis estimates
 and anthracycline conversion tables (format version 1).
 
-Every claim names its source (an id in references.yaml) and says whether the brief marks
-it UNCERTAIN; the engine shows uncertain items as cautions, never as settled fact.
+Every claim names its source (an id in references.yaml) and says whether the sources leave
+it unverified; the engine shows uncertain items as cautions, never as settled fact.
 """
 
 from __future__ import annotations
 
+from datetime import date as date_
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -74,6 +75,9 @@ class PrognosisEstimate(_Data):
     endpoint: Endpoint
     timepoint: str | None = None
     value_percent: Annotated[Decimal, Field(ge=0, le=100)]
+    range_percent: tuple[Decimal, Decimal] | None = Field(
+        default=None, description="a published range ('40-50%'), shown as a range (value_percent: low end)"
+    )
     ci_percent: tuple[Decimal, Decimal] | None = None
     plus_minus: Decimal | None = None
     n: Annotated[int, Field(ge=1)] | None = None
@@ -124,13 +128,34 @@ class Therapy(_Data):
     id: Id
     name: str
     phase: Phase
-    description: str = Field(description="what it is, with doses only where the brief gives them")
+    description: str = Field(description="what it is, with doses only where a source gives them")
     requires: CriteriaField = Field(default_factory=always, description="must hold, else not_eligible")
     requires_citations: list[Id] = Field(default_factory=list)
     rules: list[StatusRule] = Field(default_factory=list)
     default: DefaultStatus
     cautions: list[OptionCaution] = Field(default_factory=list)
     contains_anthracycline: bool = False
+
+
+Region = Literal["US", "EU"]
+
+
+class Label(_Data):
+    """One regulatory label of one therapy in one region, with its date and source."""
+
+    id: Id
+    therapy: Id
+    region: Region
+    date: date_
+    indication: str
+    covers: CriteriaField = Field(description="the relapses the labelled indication covers")
+    citations: list[Id] = Field(min_length=1)
+
+
+class LabelFile(_Data):
+    format_version: Literal[1]
+    regions: dict[Region, str]
+    labels: list[Label]
 
 
 class TherapyFile(_Data):

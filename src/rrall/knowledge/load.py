@@ -19,6 +19,8 @@ from rrall.knowledge.clinical import (
     AnthracyclineFile,
     EvidenceFile,
     EvidenceItem,
+    Label,
+    LabelFile,
     PrognosisEstimate,
     PrognosisFile,
     Therapy,
@@ -63,6 +65,9 @@ class KnowledgeBase:
     # Every bound a criterion compares each numeric fact with, sorted (for showing
     # thresholds; the engine derives its own from the criteria it runs).
     thresholds: dict[str, tuple[Decimal, ...]] = field(default_factory=dict)
+    # Regulatory labels by therapy (labels.yaml; optional) and the regions' names.
+    labels: dict[str, tuple[Label, ...]] = field(default_factory=dict)
+    regions: dict[str, str] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -88,6 +93,7 @@ class KnowledgeBase:
         found += [r.when for fw in self.frameworks.values() for r in fw.rules()]
         for t in self.therapies.values():
             found += [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)]
+            found += [label.covers for label in self.labels.get(t.id, ())]
         found += [p.population for p in self.prognosis]
         return found + [w.when for w in self.workup]
 
@@ -229,6 +235,8 @@ def _build(root: Path) -> KnowledgeBase:
     prognosis = parse_file(PrognosisFile, root / "prognosis.yaml", problems, context)
     anthracyclines = parse_file(AnthracyclineFile, root / "anthracyclines.yaml", problems)
     workup = parse_file(WorkupFile, root / "workup.yaml", problems, context)
+    has_labels = (root / "labels.yaml").exists()
+    labels = parse_file(LabelFile, root / "labels.yaml", problems, context) if has_labels else None
     glossaries = _glossaries(root, problems)
     parts = (manifest, references, classification, therapies, evidence, prognosis, anthracyclines, workup)
     if problems or any(part is None for part in parts):
@@ -254,9 +262,18 @@ def _build(root: Path) -> KnowledgeBase:
         anthracyclines=anthracyclines,
         workup=workup.workup,
         glossaries=glossaries,
+        labels=_by_therapy(labels),
+        regions={str(k): v for k, v in labels.regions.items()} if labels else {},
     )
     object.__setattr__(kb, "thresholds", bounds(kb.criteria()))
     return kb
+
+
+def _by_therapy(found: LabelFile | None) -> dict[str, tuple[Label, ...]]:
+    out: dict[str, list[Label]] = {}
+    for label in found.labels if found else []:
+        out.setdefault(label.therapy, []).append(label)
+    return {therapy: tuple(labels) for therapy, labels in out.items()}
 
 
 def bounds(criteria: list[When]) -> dict[str, tuple[Decimal, ...]]:

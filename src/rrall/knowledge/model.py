@@ -57,12 +57,16 @@ class Reference(_Data):
     nct: Annotated[str, Field(pattern=r"^NCT\d{8}$")] | None = None
     other_id: str | None = None
     url: str
+    url_reason: str | None = Field(
+        default=None, description="why the link is not a canonical one (DOI, PubMed, PMC, registry, agency)"
+    )
+    read_at: str | None = Field(default=None, description="a secondary copy that was read, when it differs")
     supports: str
     note: str | None = None
 
     @cached_property
     def source(self) -> Source:
-        return Source(**self.model_dump(exclude={"supports"}))
+        return Source(**self.model_dump(exclude={"supports", "url_reason", "read_at"}))
 
 
 class Source(_Data):

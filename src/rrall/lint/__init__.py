@@ -22,6 +22,7 @@ from rrall.knowledge.load import KnowledgeBase, load_knowledge, read_yaml
 from rrall.knowledge.model import Framework, Rule
 from rrall.lint.clinical import clinical_citations, lint_clinical
 from rrall.lint.glossary import lint_glossary
+from rrall.lint.sources import lint_sources
 from rrall.logic.criteria import All, Criterion, Has, Not
 from rrall.logic.values import NA, Alternative, Members, Open, Question, Value, member_fact
 from rrall.logic.world import World
@@ -34,6 +35,7 @@ def lint(root: Path) -> list[str]:
         return exc.problems
     problems: list[str] = []
     problems += _references(kb)
+    problems += lint_sources(kb.references.values())
     problems += _unique_ids(kb)
     problems += _manifest(kb)
     problems += lint_clinical(kb, _raw_ids(root))

@@ -25,6 +25,8 @@ def clinical_citations(kb: KnowledgeBase) -> list[tuple[str, str]]:
     cited += [(f"anthracyclines.yaml: {t.id}", c) for t in doses.tables for c in t.citations]
     cited += [(f"anthracyclines.yaml: {t.id}", c) for t in doses.thresholds for c in t.citations]
     cited += [(f"workup.yaml: {w.id}", c) for w in kb.workup for c in w.citations]
+    labels = [label for found in kb.labels.values() for label in found]
+    cited += [(f"labels.yaml: {label.id}", c) for label in labels for c in label.citations]
     return cited
 
 
@@ -45,6 +47,12 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
             yield f"therapies.yaml: {t.id}: requirements need requires_citations (the source of the limits)"
         if not kb.evidence_for(t.id):
             yield f"therapies.yaml: {t.id}: no evidence item in evidence.yaml links to this option"
+    for therapy_id, labels in kb.labels.items():
+        if therapy_id not in kb.therapies:
+            yield f"labels.yaml: {', '.join(label.id for label in labels)}: unknown therapy {therapy_id!r}"
+        for label in labels:
+            if label.region not in kb.regions:
+                yield f"labels.yaml: {label.id}: region {label.region} is not listed under regions"
     for e in kb.evidence.values():
         for therapy in e.therapies:
             if therapy not in kb.therapies:

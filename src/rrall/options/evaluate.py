@@ -18,7 +18,16 @@ from rrall.knowledge.clinical import EvidenceItem, OptionCaution, Therapy
 from rrall.logic.resolve import Resolution, resolve
 from rrall.logic.values import Question
 from rrall.logic.world import World
-from rrall.results import Branch, Caution, CumulativeAnthracycline, EvidenceRef, Missing, OptionResult
+from rrall.options.labels import Verdict, decide_labels, label_statuses
+from rrall.results import (
+    Branch,
+    Caution,
+    CumulativeAnthracycline,
+    EvidenceRef,
+    Missing,
+    OptionResult,
+    unverified,
+)
 
 STATUS_ORDER: dict[str, int] = {
     "standard": 0,
@@ -56,6 +65,7 @@ class Decision:
         tuple[OptionCaution, tuple[str, ...] | None], ...
     ]  # shown; None: surely, else the open fields
     facts: tuple[str, ...]  # the case facts the words quote
+    labels: tuple[Verdict, ...] = ()  # each regulatory label: within it, outside it, or open
 
 
 def decide_option(ev: Evaluator, therapy: Therapy, world: World) -> Decision:
@@ -74,7 +84,8 @@ def decide_option(ev: Evaluator, therapy: Therapy, world: World) -> Decision:
     rules = {r.id: r for r in therapy.rules}
     described = [therapy.requires, *(rules[i].when for i in used if i in rules)]
     facts = tuple(sorted({leaf.fact for c in described for leaf in c.test.leaves()}))
-    return Decision(statuses, used, tuple(shown), facts)
+    labels = decide_labels(ev.kb.labels.get(therapy.id, ()), world)
+    return Decision(statuses, used, tuple(shown), facts, labels)
 
 
 def render_option(
@@ -111,8 +122,7 @@ def render_option(
             if source.uncertain:
                 cautions.append(
                     Caution(
-                        text="Unverified: check against the protocol — "
-                        + (source.uncertain_note or "the sources read do not confirm this rule."),
+                        text=unverified(source.uncertain_note or "the sources read do not confirm it."),
                         uncertain=True,
                         rule=rid if rule else f"{therapy.id}.default",
                         citations=tuple(source.citations),
@@ -145,7 +155,7 @@ def render_option(
         )
         cautions.append(
             Caution(
-                text=prefix + caution.text.strip(),
+                text=prefix + (unverified(caution.text) if caution.uncertain else caution.text.strip()),
                 uncertain=caution.uncertain,
                 rule=caution.id,
                 citations=tuple(caution.citations),
@@ -154,7 +164,9 @@ def render_option(
     if therapy.contains_anthracycline and status not in ("not_eligible", "not_recommended"):
         cautions += [c for c in doses.cautions if c.rule != doses.table]
         citations += doses.citations
+    labels = label_statuses(decision.labels, ev.kb.regions)
     every = [*citations, *(c for k in cautions for c in k.citations)]
+    every += [c for x in labels for c in x.citations]
     return OptionResult(
         id=therapy.id,
         name=therapy.name,
@@ -167,6 +179,7 @@ def render_option(
         citations=tuple(dict.fromkeys(every)),
         missing=gaps,
         branches=branches,
+        labels=labels,
     )
 
 

@@ -39,6 +39,7 @@ def render_estimate(
         endpoint=estimate.endpoint,
         timepoint=estimate.timepoint,
         value_percent=estimate.value_percent,
+        range_percent=estimate.range_percent,
         ci_percent=estimate.ci_percent,
         plus_minus=estimate.plus_minus,
         figure=figure(estimate),
@@ -64,7 +65,10 @@ def specificity(estimate: PrognosisEstimate) -> int:
 
 
 def figure(e: PrognosisEstimate) -> str:
-    text = f"{e.endpoint} {e.value_percent:f}%"
+    if e.range_percent is not None:
+        text = f"{e.endpoint} {e.range_percent[0]:f}–{e.range_percent[1]:f}%"
+    else:
+        text = f"{e.endpoint} {e.value_percent:f}%"
     if e.plus_minus is not None:
         text += f" ± {e.plus_minus:f}"
     if e.ci_percent is not None:

@@ -126,6 +126,7 @@ class ReportContext:
     decisions: tuple[dict[str, Any], ...] = ()
     case_url: str = ""
     identifiers: Identifiers = field(default_factory=Identifiers)
+    region: str = "US"  # the region whose label status leads where labels differ
 
     def charts(self) -> dict[str, Chart | None]:
         from rrall.report import charts
@@ -141,9 +142,18 @@ class ReportContext:
 
         words = self.kb.glossary
         decisions = tuple(decision_view(d, self.result) for d in self.decisions)
-        return {"r": self.result, "doc": self.document, "words": words, "kb": self.kb,
+        return {"r": _region_first(self.result, self.region), "doc": self.document, "words": words,
+                "kb": self.kb,
                 "s": summarise(self.result, self.kb, self.decisions, words),
-                "decisions": decisions, "who": self.identifiers, **(drawn or self.charts())}
+                "decisions": decisions, "who": self.identifiers, "region": self.region,
+                **(drawn or self.charts())}
+
+
+def _region_first(result: dict[str, Any], region: str) -> dict[str, Any]:
+    """The result with each option's labels in reading order: the chosen region first."""
+    options = [{**o, "labels": sorted(o.get("labels") or [], key=lambda x: x["region"] != region)}
+               for o in result.get("options", [])]
+    return {**result, "options": options}
 
 
 def clinician_html(ctx: ReportContext, *, appendix: bool = True) -> str:

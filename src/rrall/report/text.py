@@ -24,13 +24,26 @@ if TYPE_CHECKING:
     from rrall.knowledge.glossary import Glossary
     from rrall.knowledge.load import KnowledgeBase
 
+def label_words(label: dict[str, Any], words: Glossary) -> str:
+    """One region's label status in words, e.g. "within the EU label (2018-08-22)"."""
+    where = f"{label['region']} label ({label['region_name']}, {label['date']})"
+    if label["status"] == "on_label":
+        return f"within the {where}"
+    if label["status"] == "off_label":
+        return f"outside the {where}"
+    fields = ", ".join(field_words(f, words) for f in label["missing"])
+    return f"{where}: depends on {fields}"
+
+
 STATUS_STYLE = {"standard": "bold green", "consider": "cyan", "clinical_trial": "blue",
                 "insufficient_data": "magenta", "not_recommended": "red", "not_eligible": "dim"}
 
 
 class TextRenderer:
-    def __init__(self, kb: KnowledgeBase, console: Console | None = None, *, full: bool = False) -> None:
+    def __init__(self, kb: KnowledgeBase, console: Console | None = None, *, full: bool = False,
+                 region: str = "US") -> None:
         self.kb = kb
+        self.region = region
         self.words: Glossary = kb.glossary
         self.full = full
         self.console = console or Console(highlight=False, soft_wrap=False, emoji=False)
@@ -56,10 +69,22 @@ class TextRenderer:
         out.print(f"[dim]rrall {a.engine_version} · knowledge base {a.knowledge_version} · "
                   f"input SHA-256 {a.input_sha256[:12]}…[/dim]")
         self._summary(s)
+        self._labels(result)
         if self.full:
             self._details(result)
         else:
             out.print("[dim]Reasons, every option, prognosis, trials and sources: rrall assess --full[/dim]")
+
+    def _labels(self, r: dict[str, Any]) -> None:
+        """Options whose label status differs between regions: the chosen region first."""
+        for o in r["options"]:
+            labels = o.get("labels") or []
+            if o["status"] == "not_eligible" or len({x["status"] for x in labels}) < 2:
+                continue
+            ordered = sorted(labels, key=lambda x: x["region"] != self.region)
+            said = "; ".join(label_words(x, self.words) for x in ordered)
+            name = escape(o["name"])
+            self.console.print(f"[yellow]Label differs by region[/yellow] {name}: {escape(said)}")
 
     def _summary(self, s: Summary) -> None:
         out = self.console
@@ -122,7 +147,7 @@ class TextRenderer:
                 label = escape(field_words(m["field"], words))
                 out.print(f"  [magenta]needs {label}[/magenta]: {self._prose(m['decides'])}")
             for caution in x["cautions"]:
-                mark = "uncertain: " if caution["uncertain"] else ""
+                mark = "uncertain: " if caution["uncertain"] and "Unverified" not in caution["text"] else ""
                 out.print(f"  [yellow]! {mark}{self._prose(caution['text'])}[/yellow]")
             out.print(f"  [dim]sources: {escape(', '.join(x['citations']))}[/dim]")
         self._options(r)

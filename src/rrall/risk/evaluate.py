@@ -18,7 +18,7 @@ from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule,
 from rrall.logic.resolve import Resolution, resolve
 from rrall.logic.values import NA, Members, Open, Question
 from rrall.logic.world import World
-from rrall.results import Branch, Caution, FrameworkResult, FrozenMap
+from rrall.results import Branch, Caution, FrameworkResult, FrozenMap, unverified
 
 Key = tuple[str, str | None, str | None, tuple[str, ...]]  # status, group, HSCT, rule ids
 View = tuple[str, str | None, str | None]  # what a reader compares: status, group, HSCT rule
@@ -226,14 +226,14 @@ def _cautions(used: list[Rule], raised: tuple[tuple[str, ...], ...]) -> list[Cau
             prefix = "" if everywhere else "Depending on the missing data: "
             out.append(
                 Caution(
-                    text=prefix + rule.text,
+                    text=prefix + (unverified(rule.text) if rule.uncertain else rule.text),
                     uncertain=rule.uncertain,
                     rule=rule.id,
                     citations=tuple(rule.citations),
                 )
             )
         elif rule.uncertain:
-            text = f"Unverified: check against the protocol — {rule.note or 'this row is not confirmed'}"
+            text = unverified(rule.note or "this row is not confirmed")
             if text not in {c.text for c in out}:
                 out.append(Caution(text=text, uncertain=True, rule=rule.id, citations=tuple(rule.citations)))
     return out

@@ -4,6 +4,7 @@ RRALL_DATABASE_URL  SQLAlchemy URL (default: SQLite at RRALL_HOME/rrall.db)
 RRALL_SECRET_KEY    key for session tokens and CSRF (default: generated once, kept in RRALL_HOME)
 RRALL_ALLOWED_ORIGINS  comma-separated origins allowed to call the API from a browser
 RRALL_CDS_CLIENTS   a JSON file: each CDS Hooks client's issuer -> its JWKS (public keys)
+RRALL_REGION        US or EU: the region whose label status leads where labels differ (default US)
 RRALL_SETTINGS      a TOML file with the same keys in lower case (database_url, ...)
 """
 
@@ -13,7 +14,7 @@ import os
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,6 +32,7 @@ class Settings(BaseModel):
     public_url: str = ""  # how clinicians reach the workbench, for links in reports and cards
     cds_clients: str = ""  # JSON file: CDS Hooks client issuer -> its JWKS
     care_team_contact: str = Field(default="", max_length=500)  # the family summary's "who to call" box
+    region: Literal["US", "EU"] = "US"  # the region whose label status leads where labels differ
 
     @field_validator("database_url")
     @classmethod
@@ -49,7 +51,7 @@ class Settings(BaseModel):
 
 
 ENV_KEYS = ("database_url", "secret_key", "allowed_origins", "max_body_bytes", "session_hours",
-            "secure_cookies", "public_url", "cds_clients", "care_team_contact")
+            "secure_cookies", "public_url", "cds_clients", "care_team_contact", "region")
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:

@@ -47,7 +47,8 @@ def report_context(request: Request, pk: int, record: AssessmentRecord, case_url
     decisions = tuple(decision_dict(d) for d in wb.repo.decisions(pk=pk) if d.assessment_id == record.id)
     meta = wb.repo.identifiers(pk)
     return ReportContext(result_of(record), document, wb.kb, decisions, case_url,
-                         Identifiers(meta.get("name", ""), meta.get("mrn", "")))
+                         Identifiers(meta.get("name", ""), meta.get("mrn", "")),
+                         request.app.state.settings.region)
 
 
 CHART_CACHE = 64  # assessments whose charts are kept (an assessment never changes)
