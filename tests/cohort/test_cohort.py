@@ -100,7 +100,7 @@ def test_parallel_run_equals_sequential(tmp_path: Path, kb: KnowledgeBase,
     parallel = list(run.assess_rows(run.read_rows(path), kb, TODAY, workers=2))
     assert parallel == sequential
     rows = [r for results, _ in sequential for r in results]
-    assert len(rows) == 24 and sum(r["error"] is not None for r in rows) == 1
+    assert len(rows) == 25 and sum(r["error"] is not None for r in rows) == 1
 
 
 @pytest.mark.parametrize(("pairs", "kappa"), [

@@ -5,9 +5,9 @@ effect on the example cases is worked out from the tables (docs/knowledge-releas
    after reinduction with 0.01 % instead of 0.1 %. Only b-marrow-late (BFM S2, marrow,
    MRD 0.03 %) falls between the two bounds; b-combined-early (0.2 %) and b-combined-late
    (0.005 %) stay on their side, cases without MRD stay "depends on MRD".
-2. an option status: blinatumomab in a second or later relapse becomes standard instead of
-   consider. Only second-relapse reaches that rule (ph-positive-t315i stops at the
-   Ph-positive rule; the others are first relapses or not CD19-positive B-ALL).
+2. an option status: blinatumomab in Ph-positive disease becomes standard instead of
+   consider. Only ph-positive-t315i is BCR::ABL1-positive; second-relapse and
+   third-relapse-after-car-t stop earlier, at the rule for a relapse after blinatumomab.
 3. a prognosis figure: 5-year OS after a first relapse of hypodiploid ALL 14.2 % -> 16.0 %.
    Only post-allo-hsct-relapse is hypodiploid.
 """
@@ -23,7 +23,7 @@ from rrall.release.manifest import write_manifest
 NEW_VERSION = "2027.1.0"
 AFFECTED = {
     "b-marrow-late": {"hsct_rule"},
-    "second-relapse": {"option_status"},
+    "ph-positive-t315i": {"option_status"},
     "post-allo-hsct-relapse": {"prognosis_figure"},
 }
 EDITS = {
@@ -39,10 +39,8 @@ EDITS = {
     ],
     "therapies.yaml": [
         (
-            "      - id: blinatumomab.later-relapse\n        when: {relapse_number: {at_least: 2}}\n"
-            "        status: consider",
-            "      - id: blinatumomab.later-relapse\n        when: {relapse_number: {at_least: 2}}\n"
-            "        status: standard",
+            "      - id: blinatumomab.ph-positive\n        when: {bcr_abl1: true}\n        status: consider",
+            "      - id: blinatumomab.ph-positive\n        when: {bcr_abl1: true}\n        status: standard",
         ),
     ],
     "prognosis.yaml": [

@@ -65,7 +65,7 @@ def test_diff_text_and_json(new_release: Path) -> None:
 def test_impact_text_and_json(new_release: Path) -> None:
     text = runner.invoke(app, ["knowledge", "impact", "bundled", str(new_release), EXAMPLES])
     assert text.exit_code == 0, text.output
-    assert "23 case(s) compared, 3 would change" in text.output
+    assert "24 case(s) compared, 3 would change" in text.output
     assert "HSCT rule, BFM: not indicated -> indicated" in text.output
     assert "option status, Blinatumomab: Consider -> Standard" in text.output
     data = json.loads(
@@ -88,7 +88,7 @@ def test_impact_on_json_lines_in_parallel_agrees(
     lines = [
         json.dumps({**json.loads(json.dumps(_example(n))), "id": f"{n}-{i}"})
         for i in range(120)
-        for n in ("b-marrow-late", "second-relapse", "t-marrow-early", "b-iem-late")
+        for n in ("b-marrow-late", "ph-positive-t315i", "t-marrow-early", "b-iem-late")
     ]
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(lines) + "\n{not json\n")
@@ -102,7 +102,7 @@ def test_impact_on_json_lines_in_parallel_agrees(
         parallel.CHUNK, parallel.PARALLEL_FROM = old_chunk, old_from
     report = run.finish()
     assert report.cases == 481 and len(report.errors) == 1
-    assert {c.case_id.rsplit("-", 1)[0] for c in report.changed} == {"b-marrow-late", "second-relapse"}
+    assert {c.case_id.rsplit("-", 1)[0] for c in report.changed} == {"b-marrow-late", "ph-positive-t315i"}
     assert len(report.changed) == 240
 
 
@@ -138,9 +138,9 @@ def test_impact_on_the_stored_cases(
     monkeypatch.setenv("RRALL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RRALL_DATABASE_URL", f"sqlite:///{tmp_path}/rrall.db")
     web = create_app(load_settings(), kb)
-    for name in ("second-relapse", "t-marrow-early"):
+    for name in ("ph-positive-t315i", "t-marrow-early"):
         web.state.workbench.create(example(name), "loader")
     web.state.repo.engine.dispose()
     done = runner.invoke(app, ["knowledge", "impact", "bundled", str(new_release), "--store"])
     assert done.exit_code == 0, done.output
-    assert "2 case(s) compared, 1 would change" in done.output and "Case second-relapse" in done.output
+    assert "2 case(s) compared, 1 would change" in done.output and "Case ph-positive-t315i" in done.output

@@ -19,7 +19,7 @@ def test_diff_lists_the_three_changes_by_file_and_id(
     assert [(c.what, c.before, c.after) for c in high.fields] == [
         ("when, MRD at the end of reinduction, at least", "0.1 %", "0.01 %")
     ]
-    status = by_file["therapies.yaml"]["blinatumomab.later-relapse"]
+    status = by_file["therapies.yaml"]["blinatumomab.ph-positive"]
     assert status.kinds == ["status"] and status.fields[0].after == "standard"
     figure = by_file["prognosis.yaml"]["rheingold2024-hypodiploid-os"]
     assert figure.kinds == ["prognosis figure"] and (figure.fields[0].before, figure.fields[0].after) == (

@@ -40,10 +40,10 @@ def test_each_change_names_rules_and_sources_on_both_sides(kb: KnowledgeBase, ne
     )
     assert "Tallen2010" in hsct.citations_before and "Tallen2010" in hsct.citations_after
     assert hsct.headline() == "HSCT rule (BFM)"
-    (blina,) = changes["second-relapse"]
+    (blina,) = changes["ph-positive-t315i"]
     assert (blina.subject, blina.before, blina.after) == ("Blinatumomab", "Consider", "Standard")
-    assert blina.rules_before == blina.rules_after == ("blinatumomab.later-relapse",)
-    assert "RIALTO" in blina.citations_after and blina.headline() == "Blinatumomab status"
+    assert blina.rules_before == blina.rules_after == ("blinatumomab.ph-positive",)
+    assert "NCCN-Patients-ALL" in blina.citations_after and blina.headline() == "Blinatumomab status"
     (figure,) = changes["post-allo-hsct-relapse"]
     assert "14.2%" in figure.before and "16.0%" in figure.after
     assert figure.citations_before == figure.citations_after == ("Rheingold2024",)

@@ -21,7 +21,7 @@ from rrall.web.releases import install_release
 from tests.release.fixture import make_release
 from tests.web.conftest import PASSWORD, example, settings_for
 
-CASES = ("b-marrow-late", "second-relapse", "post-allo-hsct-relapse", "b-combined-late", "t-marrow-early")
+CASES = ("b-marrow-late", "ph-positive-t315i", "post-allo-hsct-relapse", "b-combined-late", "t-marrow-early")
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_install_flags_cases_and_reassessment_keeps_both(
     wb = restarted.state.workbench
     assert wb.kb.version == "2027.1.0"
     assert set(Releases(wb.repo).flags("2027.1.0")) == {
-        pks[n] for n in ("b-marrow-late", "second-relapse", "post-allo-hsct-relapse")
+        pks[n] for n in ("b-marrow-late", "ph-positive-t315i", "post-allo-hsct-relapse")
     }
     with TestClient(restarted) as client:
         _login(client, "clinician")

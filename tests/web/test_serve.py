@@ -49,7 +49,7 @@ def test_serve_with_the_examples(tmp_path: Path) -> None:
                                    text=True, check=True).stdout.strip()
             listed = httpx.get(base + "/api/v1/cases", params={"limit": 100},
                                headers={"Authorization": f"Bearer {token}"}).json()
-            assert listed["total"] == 23
+            assert listed["total"] == 24
             case = httpx.get(base + f"/api/v1/cases/{listed['items'][0]['id']}",
                              headers={"Authorization": f"Bearer {token}"})
             assert case.status_code == 200
@@ -64,7 +64,7 @@ def test_serve_with_the_examples(tmp_path: Path) -> None:
     assert len(password) >= 16 and password not in text
     assert password_file.stat().st_mode & 0o777 == 0o600
     assert f"its password is in {password_file} (readable by this account only)" in " ".join(text.split())
-    assert "Loaded 23 case(s)" in text
+    assert "Loaded 24 case(s)" in text
     assert "GET /api/v1/cases/{pk} 200" in text
     assert "b-marrow-early" not in text and "ph-positive" not in text
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
