@@ -17,7 +17,7 @@ from rrall.case.load import parse_case
 from rrall.criteria.evaluator import Evaluator
 from rrall.engine import Engine
 from rrall.knowledge.load import default_knowledge
-from rrall.trials.match import match_trial
+from rrall.trials.match import match_trial, parts
 from rrall.trials.model import Trial
 from rrall.trials.registry import Registry, imported_trials, load_curated
 from rrall.trials_cli import _plain
@@ -46,6 +46,8 @@ def test_trials_written_the_same_way_share_one_decision() -> None:
     engine = Engine(KB, REPEATED)
     distinct = {t.eligibility.test for t in REPEATED.trials}
     assert engine.trials.distinct == len(distinct) < len(REPEATED.trials)
+    every_part = [p for t in REPEATED.trials for p in parts(t)]
+    assert engine.trials.distinct_parts == len(set(every_part)) < len(every_part)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

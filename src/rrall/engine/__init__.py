@@ -156,7 +156,7 @@ class Engine:
         self.workup = [
             self._add(w.id, [w.when], partial(_outcomes, w.when), _nothing, _as_is) for w in kb.workup
         ]
-        self.trials = TrialIndex(self.registry.trials, self._eligibility)
+        self.trials = TrialIndex(self.registry.trials, self._eligibility, self._part)
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]
         )
@@ -355,6 +355,12 @@ class Engine:
     ) -> tuple[tuple[PrognosisResult, ...], tuple[tuple[int, PrognosisResult], ...]]:
         ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in found]
         return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3])), found
+
+    def _part(self, part: Criterion) -> Conclusion:
+        items = (part,)
+        when = When(source=None, test=part)
+        return self._add(f"criterion:{len(self._conclusions)}", [when], partial(decide_parts, items),
+                         self._constant([when]), partial(_render_parts, self.describer, items))
 
     def _eligibility(self, trial: Trial) -> Conclusion:
         items = parts(trial)

@@ -16,8 +16,9 @@ from functools import partial
 from typing import Any
 
 from rrall.engine.memo import Memo
+from rrall.logic.criteria import Criterion
 from rrall.results import CriterionResult, TrialMatch
-from rrall.trials.match import Rank, Verdicts, free_text_results, rank, trial_match, verdicts
+from rrall.trials.match import Rank, Verdicts, free_text_results, parts, rank, trial_match, verdicts
 from rrall.trials.model import Trial
 from rrall.trials.status import status_warning
 
@@ -25,18 +26,31 @@ Structured = tuple[CriterionResult, ...]
 
 
 class TrialIndex:
-    def __init__(self, trials: Sequence[Trial], add: Callable[[Trial], Any]) -> None:
+    def __init__(self, trials: Sequence[Trial], add: Callable[[Trial], Any],
+                 add_part: Callable[[Criterion], Any]) -> None:
         """`add(trial)`: the engine's conclusion deciding that trial's structured criteria
-        (called once per distinct eligibility)."""
+        together (called once per distinct eligibility; to compare releases); `add_part(part)`:
+        its conclusion deciding one part (called once per distinct part: 231 parts of the 42
+        curated trials are 70 distinct ones)."""
         self.trials = tuple(trials)
         by_test: dict[Hashable, Any] = {}
+        by_part: dict[Hashable, Any] = {}
         self.rules = []
+        self.parts: list[tuple[Any, ...]] = []
         for trial in self.trials:
             rule = by_test.get(trial.eligibility.test)
             if rule is None:
                 rule = by_test[trial.eligibility.test] = add(trial)
             self.rules.append(rule)
+            mine = []
+            for part in parts(trial):
+                found = by_part.get(part)
+                if found is None:
+                    found = by_part[part] = add_part(part)
+                mine.append(found)
+            self.parts.append(tuple(mine))
         self.distinct = len(by_test)
+        self.distinct_parts = len(by_part)
         self.every = tuple(range(len(self.trials)))
         # Shown by default: open trials and, in their own marked group, those of unknown status.
         self.shown = tuple(i for i, t in enumerate(self.trials) if t.open or t.status == "unknown")
@@ -51,17 +65,20 @@ class TrialIndex:
     def matches(self, which: Sequence[int], conclude: Callable[[Any], Structured], memo: Memo,
                 today: date, max_months: int) -> list[tuple[Rank, TrialMatch]]:
         """Each trial's match with its place in the reading order (trials.match.rank)."""
-        table = memo.table("trial-matches")
-        said: dict[int, tuple[Structured, Verdicts]] = {}  # per distinct eligibility, for this case
+        table, combined = memo.table("trial-matches"), memo.table("trial-criteria")
+        said: dict[int, CriterionResult] = {}  # per distinct part, for this case
         warned: dict[date | None, str | None] = {}
         out = []
         for i in which:
-            rule, trial = self.rules[i], self.trials[i]
-            shared = said.get(rule.index)
-            if shared is None:
-                found = conclude(rule)
-                shared = said[rule.index] = (found, verdicts(found))
-            structured, summary = shared
+            results = []
+            for part in self.parts[i]:
+                found = said.get(part.index)
+                if found is None:
+                    found = said[part.index] = conclude(part)[0]
+                results.append(found)
+            # The same results (the same objects) give the same tuple and verdicts.
+            structured, summary = memo.get(combined, tuple(map(id, results)), partial(_together, results))
+            trial = self.trials[i]
             as_of = trial.status_as_of
             if as_of not in warned:
                 warned[as_of] = status_warning(as_of, today, max_months)
@@ -82,3 +99,8 @@ class TrialIndex:
 def _whole(trial: Trial, render: Callable[..., Structured], decision: Any, world: Any,
            doses: Any) -> TrialMatch:
     return trial_match(trial, render(decision, world, doses), free_text_results(trial))
+
+
+def _together(results: list[CriterionResult]) -> tuple[Structured, Verdicts]:
+    structured = tuple(results)
+    return structured, verdicts(structured)
