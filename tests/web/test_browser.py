@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -49,6 +50,11 @@ def server(tmp_path: Path, kb: KnowledgeBase) -> Iterator[str]:
     app.state.repo.add_user("dr.lee", PASSWORD, "clinician")
     app.state.workbench.create(example("t-marrow-early"), "loader")
     app.state.workbench.create(example("ph-positive-t315i"), "loader")
+    yield from serve(app)
+
+
+def serve(app: Any) -> Iterator[str]:
+    """The app on a free loopback port in a thread, its base URL until the test ends."""
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     runner = uvicorn.Server(config)

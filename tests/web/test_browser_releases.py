@@ -4,20 +4,17 @@ assessments in the history (axe finds no accessibility violation on the changes 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from rrall.knowledge.load import KnowledgeBase
 from rrall.web.app import create_app
 from rrall.web.releases import install_release
 from tests.release.fixture import make_release
 from tests.web.conftest import PASSWORD, example, settings_for
-from tests.web.test_browser import ARGS, CHROMIUM, _accessible, _free_port, _shots
+from tests.web.test_browser import ARGS, CHROMIUM, _accessible, _shots, serve
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -36,20 +33,7 @@ def upgraded(tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch)
     install_release(before.state.repo, str(make_release(tmp_path / "new")), actor="cli")
     before.state.repo.engine.dispose()
     app = create_app(settings_for(url))  # restarted: the newest release is in use
-    port = _free_port()
-    runner = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not runner.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert runner.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    runner.should_exit = True
-    thread.join(timeout=10)
-    app.state.repo.engine.dispose()
+    yield from serve(app)
 
 
 def test_flag_changes_and_explicit_reassessment(upgraded: str) -> None:
