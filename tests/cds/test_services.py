@@ -44,35 +44,21 @@ def test_patient_view_with_prefetch(cds: TestClient, alg: str) -> None:
     assert all(set(c) >= {"uuid", "summary", "indicator", "source"} for c in cards)
 
 
+def _claims(jti: str) -> dict[str, object]:
+    """Claims the service would accept from a configured client (the signing is what is wrong)."""
+    now = int(time.time())
+    return {"iss": ISSUER, "aud": SERVICE, "exp": now + 60, "iat": now, "jti": jti}
+
+
 @pytest.mark.parametrize(
     ("make", "why"),
     [
         (
-            lambda: jwt.encode(
-                {
-                    "iss": ISSUER,
-                    "aud": SERVICE,
-                    "exp": int(time.time()) + 60,
-                    "iat": int(time.time()),
-                    "jti": "x",
-                },
-                None,
-                algorithm="none",
-            ),
+            lambda: jwt.encode(_claims("x"), None, algorithm="none"),
             "algorithm 'none' is refused",
         ),
         (
-            lambda: jwt.encode(
-                {
-                    "iss": ISSUER,
-                    "aud": SERVICE,
-                    "exp": int(time.time()) + 60,
-                    "iat": int(time.time()),
-                    "jti": "y",
-                },
-                "a-shared-secret-of-enough-length-for-hmac",
-                algorithm="HS256",
-            ),
+            lambda: jwt.encode(_claims("y"), "a-shared-secret-of-enough-length-for-hmac", algorithm="HS256"),
             "algorithm 'HS256' is refused",
         ),
         (lambda: token(aud="https://elsewhere.example/cds-services/rrall-relapsed-all"), "audience"),
@@ -82,17 +68,7 @@ def test_patient_view_with_prefetch(cds: TestClient, alg: str) -> None:
         (lambda: token(jti=None), "jti"),
         (lambda: token(kid="nope"), "no key 'nope'"),
         (
-            lambda: jwt.encode(
-                {
-                    "iss": ISSUER,
-                    "aud": SERVICE,
-                    "exp": int(time.time()) + 60,
-                    "iat": int(time.time()),
-                    "jti": "z",
-                },
-                RSA_KEY,
-                algorithm="RS384",
-            ),
+            lambda: jwt.encode(_claims("z"), RSA_KEY, algorithm="RS384"),
             "kid is required",
         ),
         (lambda: "not-a-jwt", "cannot be read"),

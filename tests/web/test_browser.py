@@ -209,19 +209,8 @@ def every_example(tmp_path_factory: pytest.TempPathFactory,
     app = create_app(settings_for(f"sqlite:///{folder}/rrall.db"), kb)
     app.state.repo.add_user("dr.lee", PASSWORD, "clinician")
     ids = {name: app.state.workbench.create(example(name), "loader")[0].id for name in EXAMPLES}
-    port = _free_port()
-    runner = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not runner.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert runner.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", ids
-    runner.should_exit = True
-    thread.join(timeout=10)
-    app.state.repo.engine.dispose()
+    for base in serve(app):
+        yield base, ids
 
 
 Served = tuple[str, dict[str, int]]

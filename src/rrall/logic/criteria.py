@@ -7,6 +7,7 @@ being decided. A fact that does not exist for the case (NA) meets no comparison,
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,18 +16,18 @@ from rrall.logic.values import NA, Members, Open, Question, Scalar, Verdict
 from rrall.logic.world import World
 
 
-class Criterion:
+class Criterion(ABC):
     """Base of every kind. `reads` is the set of facts the criterion reads."""
 
     __slots__ = ()
     reads: frozenset[str]
 
-    def test(self, world: World) -> Verdict:
-        raise NotImplementedError  # every kind below defines it
+    @abstractmethod
+    def test(self, world: World) -> Verdict: ...
 
+    @abstractmethod
     def leaves(self) -> Iterator[Comparison | Has]:
         """The tests of single facts inside, in reading order."""
-        raise NotImplementedError  # every kind below defines it
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,8 @@ class Comparison(Criterion):
             return self.open(value)
         return self.compare(value)  # type: ignore[arg-type]
 
-    def compare(self, value: Scalar) -> bool:
-        raise NotImplementedError  # every comparison kind defines it
+    @abstractmethod
+    def compare(self, value: Scalar) -> bool: ...
 
     def open(self, value: Open) -> Verdict:
         return value.question
