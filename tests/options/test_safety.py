@@ -53,7 +53,8 @@ def test_safety_rules_hold_for_any_case(case: dict[str, Any]) -> None:
     if tisa in OFFERED:
         assert c.age_at_assessment_years < 26 and (c.refractory or c.relapse_number >= 2)
     if c.disease_state == "first_relapse" and not c.refractory:
-        assert tisa in {"clinical_trial", "not_eligible", "insufficient_data"}
+        # Not offered outside a trial; "not recommended" (after no response to CAR-T) is stricter still.
+        assert tisa in {"clinical_trial", "not_eligible", "insufficient_data", "not_recommended"}
     for tki in TKIS:
         if c.bcr_abl1 is not True:
             assert o[tki].status not in OFFERED, tki

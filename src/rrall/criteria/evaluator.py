@@ -16,7 +16,7 @@ from rrall.knowledge.load import KnowledgeBase, bounds
 from rrall.knowledge.words import Words
 from rrall.logic.values import Value
 from rrall.logic.world import Derive, World
-from rrall.results import CumulativeAnthracycline, Timing
+from rrall.results import CumulativeAnthracycline, EvidenceRef, Timing
 
 
 class Evaluator:
@@ -33,6 +33,16 @@ class Evaluator:
             self.derive.update(framework_facts(fw))
         self._direct = self._direct_reads()
         self.base_facts = tuple(sorted(kb.facts.facts))
+        # Each therapy's evidence as result items, made once (results are immutable).
+        self.evidence: dict[str, tuple[EvidenceRef, ...]] = {
+            t: tuple(
+                EvidenceRef(
+                    id=e.id, level=e.level, claim=e.statement, citation=e.citation, uncertain=e.uncertain
+                )
+                for e in kb.evidence_for(t)
+            )
+            for t in kb.therapies
+        }
 
     def classify(
         self,

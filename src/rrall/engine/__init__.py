@@ -34,7 +34,7 @@ from rrall.logic.criteria import Bound, Criterion
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Members, Open, Value
 from rrall.logic.world import World
-from rrall.options.evaluate import decide, decide_option, render_option, sort_options
+from rrall.options.evaluate import decide_option, render_option, sort_options
 from rrall.options.workup import gaps
 from rrall.prognosis.match import decide_estimate, render_estimate, specificity
 from rrall.results import (
@@ -380,22 +380,18 @@ class Engine:
         a relapse without a recorded reinduction outcome is not yet refractory); say which
         options would change if it took the other value, so that reading is visible."""
         other = not one.facts[fact]
-        worlds: list[World] = []  # made only if some status must be worked out afresh
-
-        def status(therapy: Therapy) -> str:
-            if not worlds:
-                worlds.append(self.ev.world({**one.facts, fact: other}))
-            return _status(therapy, worlds[0])
-
         bands = list(one.bands)
         bands[self.fact_index[fact]] = self.memo.id_of(
             ("band", self.fact_index[fact]), self.keys.of(fact, other)
         )
+        # The other value's case: its decisions are the same table's as any case's.
+        facts = {**one.facts, fact: other}
+        flipped = Case_(facts, self.ev.world(facts), bands, one.quotes, one.doses, one.dose_id)
         now = {o.id: o.status for o in options}
-        table = self.memo.table("what-if")
         changed: list[tuple[Therapy, str]] = []
         for c, therapy in self._reading[fact]:
-            after = self.memo.get(table, (c.index, c.pick(bands)), partial(status, therapy))
+            statuses = self._decision(c, flipped).statuses
+            after = statuses.outcome if statuses.settled else "insufficient_data"
             if after != now[therapy.id]:
                 changed.append((therapy, after))
         if not changed:
@@ -524,11 +520,6 @@ def _render_parts(
     _doses: CumulativeAnthracycline
 ) -> tuple[CriterionResult, ...]:
     return render_parts(describer, items, decision, world)
-
-
-def _status(therapy: Therapy, world: World) -> str:
-    statuses = resolve(world, partial(decide, therapy)).map(lambda k: k[0])
-    return statuses.outcome if statuses.settled else "insufficient_data"
 
 
 _ENGINES: OrderedDict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = OrderedDict()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
 from rrall.criteria.outcome import conditions, missing
-from rrall.knowledge.clinical import EvidenceItem, OptionCaution, Therapy
+from rrall.knowledge.clinical import OptionCaution, Therapy
 from rrall.logic.resolve import Resolution, resolve
 from rrall.logic.values import Question
 from rrall.logic.world import World
@@ -175,7 +175,7 @@ def render_option(
         rule=rule_id,
         reasons=tuple(reasons),
         cautions=tuple(cautions),
-        evidence=_evidence(ev.kb.evidence_for(therapy.id), set(every), status),
+        evidence=_evidence(ev.evidence[therapy.id], set(every), status),
         citations=tuple(dict.fromkeys(every)),
         missing=gaps,
         branches=branches,
@@ -190,17 +190,13 @@ def evaluate_option(
     return render_option(ev, Describer(ev.words), therapy, decide_option(ev, therapy, world), world, doses)
 
 
-def _evidence(items: tuple[EvidenceItem, ...], basis: set[str], status: str) -> tuple[EvidenceRef, ...]:
+def _evidence(items: tuple[EvidenceRef, ...], basis: set[str], status: str) -> tuple[EvidenceRef, ...]:
     # The evidence shown is the evidence behind this answer: the items from the sources its
     # rule and cautions cite (`rrall knowledge show` lists all of an option's evidence). An
     # option the child is not eligible for lists why, not the evidence for giving it.
     if status == "not_eligible":
         return ()
-    return tuple(
-        EvidenceRef(id=e.id, level=e.level, claim=e.statement, citation=e.citation, uncertain=e.uncertain)
-        for e in items
-        if e.citation in basis
-    )
+    return tuple(e for e in items if e.citation in basis)
 
 
 def sort_options(options: list[OptionResult]) -> list[OptionResult]:
