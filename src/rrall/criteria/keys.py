@@ -42,7 +42,7 @@ class Keys:
     def of(self, fact: str, value: Value) -> Hashable:
         if isinstance(value, (bool, str)) or value is NA:
             return value
-        if isinstance(value, int | Decimal):
+        if isinstance(value, (int, Decimal)):
             if value in self._points.get(fact, ()):
                 return ("=", value)
             return bisect_right(self._bounds.get(fact, ()), value)

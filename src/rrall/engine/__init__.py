@@ -34,7 +34,15 @@ from rrall.logic.criteria import Bound, Criterion
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Members, Open, Value
 from rrall.logic.world import World
-from rrall.options.evaluate import decide_option, render_option, sort_options
+from rrall.options.evaluate import (
+    decide_cautions,
+    decide_option,
+    decide_statuses,
+    join_option,
+    render_option,
+    sort_options,
+)
+from rrall.options.labels import decide_labels
 from rrall.options.workup import gaps
 from rrall.prognosis.match import decide_estimate, render_estimate, specificity
 from rrall.results import (
@@ -77,6 +85,10 @@ class Conclusion:
     render: Callable[[Any, World, CumulativeAnthracycline], Any]
     doses: bool = False  # its words depend on the anthracycline block too
     criteria: tuple[When, ...] = ()  # its own criteria (not those of the facts it derives)
+    # Parts decided apart, each kept under the bands of the facts it reads (fewer than the
+    # whole's), and joined into the decision: (picker, decide) each, then the join.
+    parts: tuple[tuple[Callable[[Sequence[int]], tuple[int, ...]], Callable[[World], Any]], ...] = ()
+    join: Callable[..., Any] | None = None
 
 
 @dataclass
@@ -138,6 +150,15 @@ class Engine:
                 _decision_facts,
                 partial(_render_option, ev, self.describer, t),
                 doses=t.contains_anthracycline,
+                parts=[
+                    ([t.requires, *(r.when for r in t.rules)], partial(decide_statuses, t)),
+                    ([c.when for c in t.cautions], partial(decide_cautions, t)),
+                    (
+                        [label.covers for label in kb.labels.get(t.id, ())],
+                        partial(decide_labels, kb.labels.get(t.id, ())),
+                    ),
+                ],
+                join=partial(join_option, t),
             )
             for t in kb.therapies.values()
         ]
@@ -165,8 +186,14 @@ class Engine:
         self._prognosis_pick = picker(
             sorted({self.fact_index[f] for c in self.prognosis for f in c.reads if f in self.fact_index})
         )
+        # An option's status reads only its requirement and decision list (its first part),
+        # so what an assumed fact would change is looked up in that part's table.
         self._reading = {
-            fact: [(c, t) for c, t in zip(self.options, self.therapies, strict=True) if fact in c.reads]
+            fact: [
+                (c, t)
+                for c, t in zip(self.options, self.therapies, strict=True)
+                if fact in self.ev.reads([t.requires, *(r.when for r in t.rules)])
+            ]
             for fact in self.facts
         }
         self._generation = -1
@@ -189,8 +216,11 @@ class Engine:
         quoted: Callable[[Any], tuple[str, ...]],
         render: Callable[..., Any],
         doses: bool = False,
+        parts: Sequence[tuple[list[When], Callable[[World], Any]]] = (),
+        join: Callable[..., Any] | None = None,
     ) -> Conclusion:
         reads = self.ev.reads(criteria)
+        picked = tuple((picker([self.fact_index[f] for f in self.ev.reads(c)]), d) for c, d in parts)
         found = Conclusion(
             len(self._conclusions),
             ident,
@@ -201,6 +231,8 @@ class Engine:
             render,
             doses,
             tuple(criteria),
+            picked,
+            join,
         )
         self._conclusions.append(found)
         return found
@@ -285,7 +317,17 @@ class Engine:
         key = c.pick(one.bands)
         entry: list[Any] | None = decisions.get(key)
         if entry is None:
-            decision = c.decide(one.world)
+            if c.join is None:
+                decision = c.decide(one.world)
+            else:
+                decision = c.join(
+                    *(
+                        self.memo.get(
+                            self.memo.table(("part", c.index, k)), pick(one.bands), partial(decide, one.world)
+                        )
+                        for k, (pick, decide) in enumerate(c.parts)
+                    )
+                )
             facts = c.quoted(decision)
             pick = self._pickers.get(facts)
             if pick is None:
@@ -359,19 +401,30 @@ class Engine:
     def _part(self, part: Criterion) -> Conclusion:
         items = (part,)
         when = When(source=None, test=part)
-        return self._add(f"criterion:{len(self._conclusions)}", [when], partial(decide_parts, items),
-                         self._constant([when]), partial(_render_parts, self.describer, items))
+        return self._add(
+            f"criterion:{len(self._conclusions)}",
+            [when],
+            partial(decide_parts, items),
+            self._constant([when]),
+            partial(_render_parts, self.describer, items),
+        )
 
     def _eligibility(self, trial: Trial) -> Conclusion:
         items = parts(trial)
-        return self._add(f"eligibility:{trial.id}", [trial.eligibility], partial(decide_parts, items),
-                         self._constant([trial.eligibility]), partial(_render_parts, self.describer, items))
+        return self._add(
+            f"eligibility:{trial.id}",
+            [trial.eligibility],
+            partial(decide_parts, items),
+            self._constant([trial.eligibility]),
+            partial(_render_parts, self.describer, items),
+        )
 
     def _trials(self, one: Case_, include_closed: bool, today: date) -> tuple[TrialMatch, ...]:
         index = self.trials
         which = index.every if include_closed else index.shown
-        found = index.matches(which, partial(self._conclude, one=one), self.memo, today,
-                              self.kb.trial_status_max_age)
+        found = index.matches(
+            which, partial(self._conclude, one=one), self.memo, today, self.kb.trial_status_max_age
+        )
         ranked = [m for _, m in sorted(found, key=itemgetter(0))]  # ranks end with the unique trial id
         return self._list("trials", tuple(m for _, m in found), lambda _found: ranked)
 
@@ -380,17 +433,25 @@ class Engine:
         a relapse without a recorded reinduction outcome is not yet refractory); say which
         options would change if it took the other value, so that reading is visible."""
         other = not one.facts[fact]
+        worlds: list[World] = []  # made only if some status must be worked out afresh
+
+        def decided(decide_part: Callable[[World], Any]) -> Any:
+            if not worlds:
+                worlds.append(self.ev.world({**one.facts, fact: other}))
+            return decide_part(worlds[0])
+
         bands = list(one.bands)
         bands[self.fact_index[fact]] = self.memo.id_of(
             ("band", self.fact_index[fact]), self.keys.of(fact, other)
         )
-        # The other value's case: its decisions are the same table's as any case's.
-        facts = {**one.facts, fact: other}
-        flipped = Case_(facts, self.ev.world(facts), bands, one.quotes, one.doses, one.dose_id)
         now = {o.id: o.status for o in options}
         changed: list[tuple[Therapy, str]] = []
         for c, therapy in self._reading[fact]:
-            statuses = self._decision(c, flipped).statuses
+            pick, decide_part = c.parts[0]
+            found = self.memo.get(
+                self.memo.table(("part", c.index, 0)), pick(bands), partial(decided, decide_part)
+            )
+            statuses = found.map(itemgetter(0))
             after = statuses.outcome if statuses.settled else "insufficient_data"
             if after != now[therapy.id]:
                 changed.append((therapy, after))
@@ -432,8 +493,12 @@ class Engine:
     def fact_label(self, fact: str) -> str:
         """A fact's name in words ("IntReALL group", "CD19 at relapse"); `any`/`all` for a
         combination of facts."""
-        combined = {"any": "one of several conditions", "all": "several conditions", "not": "a condition",
-                    "free_text": "criterion in the trial's words"}
+        combined = {
+            "any": "one of several conditions",
+            "all": "several conditions",
+            "not": "a condition",
+            "free_text": "criterion in the trial's words",
+        }
         return combined.get(fact) or self.ev.words.label(fact)
 
     def framework_bounds(self, fact: str) -> dict[Decimal, list[str]]:
@@ -471,7 +536,7 @@ def _exact(value: Value, fact: str, precision: Callable[[str, Decimal | int], ob
     if isinstance(value, Open):
         q = value.question
         return ("open", q.id, tuple(a.value for a in q.alternatives), value.low, value.high)
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return ("number", precision(fact, value))
     return value
 
@@ -516,8 +581,11 @@ def _render_estimate(
 
 
 def _render_parts(
-    describer: Describer, items: tuple[Criterion, ...], decision: Any, world: World,
-    _doses: CumulativeAnthracycline
+    describer: Describer,
+    items: tuple[Criterion, ...],
+    decision: Any,
+    world: World,
+    _doses: CumulativeAnthracycline,
 ) -> tuple[CriterionResult, ...]:
     return render_parts(describer, items, decision, world)
 

@@ -93,8 +93,11 @@ class Bound(Comparison):
         return low if low == high else value.question
 
 
+_NUMBERS = (int, Decimal)
+
+
 def _number(value: Scalar) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+    return isinstance(value, _NUMBERS) and value.__class__ is not bool
 
 
 @dataclass(frozen=True, slots=True)

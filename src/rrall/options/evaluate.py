@@ -10,6 +10,7 @@ the conditional answers (branches) and, for each open field, what its values wou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
@@ -69,23 +70,47 @@ class Decision:
 
 
 def decide_option(ev: Evaluator, therapy: Therapy, world: World) -> Decision:
-    resolution = resolve(world, lambda w: decide(therapy, w))
+    return join_option(
+        therapy,
+        decide_statuses(therapy, world),
+        decide_cautions(therapy, world),
+        decide_labels(ev.kb.labels.get(therapy.id, ()), world),
+    )
+
+
+# The three parts of an option's decision each read their own facts (the engine keeps each
+# under the bands of those facts only, so they are shared by more cases than the whole).
+def decide_statuses(therapy: Therapy, world: World) -> Resolution[Key]:
+    """The requirement and decision list over the worlds of the open facts."""
+    return resolve(world, partial(decide, therapy))
+
+
+Shown = tuple[tuple[OptionCaution, tuple[str, ...] | None], ...]
+
+
+def decide_cautions(therapy: Therapy, world: World) -> Shown:
+    """Each caution that surely applies (None) or may (the fields that would tell)."""
+    shown: list[tuple[OptionCaution, tuple[str, ...] | None]] = []
+    for caution in therapy.cautions:
+        when = resolve(world, caution.when.test.test)
+        if when.settled:
+            if when.outcome:
+                shown.append((caution, None))
+        else:
+            shown.append((caution, tuple(dict.fromkeys(q.field for q in when.questions()))))
+    return tuple(shown)
+
+
+def join_option(
+    therapy: Therapy, resolution: Resolution[Key], cautions: Shown, labels: tuple[Verdict, ...]
+) -> Decision:
     statuses = resolution.map(lambda key: key[0])
     used = tuple(dict.fromkeys(key[1] for key in resolution.outcomes()))
-    shown: list[tuple[OptionCaution, tuple[str, ...] | None]] = []
-    if not (statuses.settled and statuses.outcome == "not_eligible"):
-        for caution in therapy.cautions:
-            when = resolve(world, caution.when.test.test)
-            if when.settled:
-                if when.outcome:
-                    shown.append((caution, None))
-            else:
-                shown.append((caution, tuple(dict.fromkeys(q.field for q in when.questions()))))
+    shown = () if statuses.settled and statuses.outcome == "not_eligible" else cautions
     rules = {r.id: r for r in therapy.rules}
     described = [therapy.requires, *(rules[i].when for i in used if i in rules)]
     facts = tuple(sorted({leaf.fact for c in described for leaf in c.test.leaves()}))
-    labels = decide_labels(ev.kb.labels.get(therapy.id, ()), world)
-    return Decision(statuses, used, tuple(shown), facts, labels)
+    return Decision(statuses, used, shown, facts, labels)
 
 
 def render_option(
