@@ -30,6 +30,7 @@ from rrall.knowledge.load import KnowledgeBase
 from rrall.report.detail import summary_json
 from rrall.report.fastjson import assessment_json
 from rrall.results import Assessment
+from rrall.runtime import freeze_loaded
 
 CHUNK = 400
 WARM_UP = 100
@@ -106,6 +107,7 @@ def assess_jsonl(path: Path, kb: KnowledgeBase, today: date | None = None,
     for chunk in chunks[:1] if parallel else chunks:  # the first chunk warms the shared memos
         yield from work(chunk)
     if parallel:
+        freeze_loaded()
         with _fork().Pool(workers) as pool:
             for records in pool.imap(work, chunks[1:]):
                 yield from records
@@ -128,6 +130,7 @@ def write_jsonl(path: Path, kb: KnowledgeBase, out: BinaryIO, today: date | None
         bad += failed
     if not parallel:
         return bad
+    freeze_loaded()
     context, fd = _fork(), _file_descriptor(out)
     if fd is None:  # not a real file (e.g. in memory): blocks come back through the parent
         with context.Pool(workers) as pool:

@@ -21,6 +21,7 @@ from rrall.cohort.cli import cohort_command, synth_command
 from rrall.errors import ExitCode
 from rrall.fhir.cli import fhir_app
 from rrall.release_cli import add_commands as add_release_commands
+from rrall.runtime import few_full_collections
 from rrall.trials_cli import trials_app
 from rrall.web.cdscli import cds_app
 from rrall.web.cli import report_command, serve_command, users_app
@@ -327,6 +328,7 @@ app.command("schema", short_help="Print the JSON Schema of the case format.")(sc
 
 
 def main() -> None:
+    few_full_collections()
     try:
         app()
     except ModuleNotFoundError as exc:

@@ -39,7 +39,9 @@ from rrall.options.evaluate import (
     decide_option,
     decide_statuses,
     join_option,
+    option_frame,
     render_option,
+    reword_option,
     sort_options,
 )
 from rrall.options.labels import decide_labels
@@ -89,6 +91,10 @@ class Conclusion:
     # whole's), and joined into the decision: (picker, decide) each, then the join.
     parts: tuple[tuple[Callable[[Sequence[int]], tuple[int, ...]], Callable[[World], Any]], ...] = ()
     join: Callable[..., Any] | None = None
+    # Words made in two steps: a frame from the decision (and the anthracycline block),
+    # kept with the decision, then reworded with the case's values.
+    frame: Callable[[Any, CumulativeAnthracycline], Any] | None = None
+    reword: Callable[[Any, Any, World], Any] | None = None
 
 
 @dataclass
@@ -159,6 +165,8 @@ class Engine:
                     ),
                 ],
                 join=partial(join_option, t),
+                frame=partial(option_frame, ev, t),
+                reword=partial(reword_option, self.describer, t),
             )
             for t in kb.therapies.values()
         ]
@@ -218,6 +226,8 @@ class Engine:
         doses: bool = False,
         parts: Sequence[tuple[list[When], Callable[[World], Any]]] = (),
         join: Callable[..., Any] | None = None,
+        frame: Callable[[Any, CumulativeAnthracycline], Any] | None = None,
+        reword: Callable[[Any, Any, World], Any] | None = None,
     ) -> Conclusion:
         reads = self.ev.reads(criteria)
         picked = tuple((picker([self.fact_index[f] for f in self.ev.reads(c)]), d) for c, d in parts)
@@ -233,6 +243,8 @@ class Engine:
             tuple(criteria),
             picked,
             join,
+            frame,
+            reword,
         )
         self._conclusions.append(found)
         return found
@@ -333,7 +345,7 @@ class Engine:
             if pick is None:
                 places = [self.fact_index[f] for f in facts if f in self.fact_index]
                 pick = self._pickers[facts] = picker(places)
-            entry = decisions[key] = [decision, pick, {}]
+            entry = decisions[key] = [decision, pick, {}, {}]
             self.memo.kept += 1
         return entry
 
@@ -346,7 +358,15 @@ class Engine:
         words = entry[2]
         found = words.get(said)
         if found is None:
-            found = words[said] = c.render(entry[0], one.world, one.doses)
+            if c.frame is None or c.reword is None:
+                found = c.render(entry[0], one.world, one.doses)
+            else:
+                frames, dose_key = entry[3], one.dose_id if c.doses else None
+                frame = frames.get(dose_key)
+                if frame is None:
+                    frame = frames[dose_key] = c.frame(entry[0], one.doses)
+                found = c.reword(frame, entry[0], one.world)
+            words[said] = found
             self.memo.kept += 1
         return found
 

@@ -56,7 +56,15 @@ class Resolution(Generic[T]):
 
     def outcomes(self) -> list[T]:
         """Every distinct outcome some world gives, in tree order."""
-        return list(dict.fromkeys(b.outcome for b in self.branches()))
+        if not isinstance(self.tree, Split):
+            return [self.tree]
+        # Compared, not hashed: outcomes may hold whole table rows, costly to hash, while
+        # equal outcomes are mostly the same objects.
+        found: list[T] = []
+        for branch in self.branches():
+            if branch.outcome not in found:
+                found.append(branch.outcome)
+        return found
 
     def branches(self) -> list[Branch[T]]:
         return list(_branches(self.tree, ()))
@@ -99,8 +107,9 @@ def _tree(world: World, decide: Callable[[World], T | Question]) -> Tree[T]:
 
 def _split(question: Question, subtrees: list[tuple[tuple[Alternative, ...], Tree[T]]]) -> Tree[T]:
     """A split, or the one subtree when every answer leads to it."""
-    if len({t for _, t in subtrees}) == 1:
-        return subtrees[0][1]
+    first = subtrees[0][1]
+    if all(t == first for _, t in subtrees[1:]):
+        return first
     parts: list[tuple[tuple[Alternative, ...], Tree[T]]] = []
     for alts, subtree in subtrees:
         # Merge with an earlier group when the subtree is the same (for numeric bands

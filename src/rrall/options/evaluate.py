@@ -121,6 +121,38 @@ def render_option(
     world: World,
     doses: CumulativeAnthracycline,
 ) -> OptionResult:
+    return reword_option(describe, therapy, option_frame(ev, therapy, decision, doses), decision, world)
+
+
+def reword_option(
+    describe: Describer, therapy: Therapy, frame: OptionResult, decision: Decision, world: World
+) -> OptionResult:
+    """The frame with its reasons quoting this case (the only part that reads the case's
+    values, so the engine keeps one frame per decision and rewords it per case)."""
+    if not decision.statuses.settled:
+        return frame
+    used = decision.used
+    rules = {r.id: r for r in therapy.rules}
+    reasons = list(frame.reasons[:1]) if len(used) > 1 else []
+    for rid in used:
+        if rid == "requires":
+            said = describe.criterion(therapy.requires.test, world)
+            reasons.append("Not eligible: " + "; ".join([p for p in said if "needs" in p] or said))
+            continue
+        rule = rules.get(rid)
+        source = rule or therapy.default
+        said = describe.criterion(therapy.requires.test, world)
+        if rule:
+            said += describe.criterion(rule.when.test, world)
+        reasons.append(("" if len(used) == 1 else "In some possible cases: ") + source.reason.strip())
+        reasons += list(dict.fromkeys(said))
+    return frame.model_copy(update={"reasons": tuple(reasons)})
+
+
+def option_frame(
+    ev: Evaluator, therapy: Therapy, decision: Decision, doses: CumulativeAnthracycline
+) -> OptionResult:
+    """Everything of the option's result but the reasons quoting the case (reword_option)."""
     statuses, used = decision.statuses, list(decision.used)
     rules = {r.id: r for r in therapy.rules}
     glossary = ev.words.glossary
@@ -133,16 +165,9 @@ def render_option(
         reasons: list[str] = []
         for rid in used:
             if rid == "requires":
-                said = describe.criterion(therapy.requires.test, world)
-                reasons.append("Not eligible: " + "; ".join([p for p in said if "needs" in p] or said))
                 continue
             rule = rules.get(rid)
             source = rule or therapy.default
-            said = describe.criterion(therapy.requires.test, world)
-            if rule:
-                said += describe.criterion(rule.when.test, world)
-            reasons.append(("" if len(used) == 1 else "In some possible cases: ") + source.reason.strip())
-            reasons += list(dict.fromkeys(said))
             citations += source.citations
             if source.uncertain:
                 cautions.append(

@@ -149,17 +149,16 @@ def show_first_password(password: str, home: Path, address: str, stdout: TextIO 
 def _warm_up(workbench) -> None:  # type: ignore[no-untyped-def]
     """Build the engine's shared tables before the first request, then move everything
     loaded so far out of the garbage collector's way (fewer long pauses under load)."""
-    import gc
-
     from rrall.case.model import Case
+    from rrall.runtime import few_full_collections, freeze_loaded
 
     example = Case.model_validate({"id": "warm-up", "sex": "female", "date_of_birth": "2015-01-01",
                                    "assessment_date": "2024-01-01",
                                    "diagnosis": {"date": "2018-01-01", "immunophenotype": "B"},
                                    "relapses": [{"date": "2023-06-01", "sites": ["bone_marrow"]}]})
     workbench.assess(example.model_dump(mode="json", exclude_none=True))
-    gc.collect()
-    gc.freeze()
+    few_full_collections()
+    freeze_loaded()
 
 
 def _db_kind(url: str) -> str:
