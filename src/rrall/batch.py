@@ -28,7 +28,7 @@ from rrall.case.load import parse_case, parse_json, read_or_error
 from rrall.errors import CaseInputError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report.detail import summary_json
-from rrall.report.fastjson import assessment_json
+from rrall.report.fastjson import AssessmentJson, assessment_json
 from rrall.results import Assessment
 from rrall.runtime import freeze_loaded
 
@@ -37,7 +37,11 @@ WARM_UP = 100
 PARALLEL_FROM = 2000  # below this many lines, starting workers costs more than it saves
 _KB: KnowledgeBase | None = None
 _JSON: Callable[[Assessment], bytes] = assessment_json  # the shape asked for (--detail)
-_SHAPES: dict[str, Callable[[Assessment], bytes]] = {"full": assessment_json, "summary": summary_json}
+
+
+def _shape(detail: str) -> Callable[[Assessment], bytes]:
+    """The writer of one batch (forked workers each carry on with their copy)."""
+    return {"full": AssessmentJson, "summary": lambda: summary_json}[detail]()
 _TURN: Any = None  # (Condition, Value): the index of the next chunk to write
 
 
@@ -100,7 +104,7 @@ def assess_jsonl(path: Path, kb: KnowledgeBase, today: date | None = None,
                  detail: str = "full") -> Iterator[tuple[bytes, bool]]:
     """(JSON record, ok) per non-empty line of `path`, in order; `detail`: full or summary."""
     global _KB, _JSON
-    _KB, _JSON = kb, _SHAPES[detail]
+    _KB, _JSON = kb, _shape(detail)
     chunks, parallel = _plan(path, workers)
     work = partial(_run_chunk, source=str(path), today=today or date.today(),
                    anthracycline_table=anthracycline_table)
@@ -119,7 +123,7 @@ def write_jsonl(path: Path, kb: KnowledgeBase, out: BinaryIO, today: date | None
     """Write one JSON record per non-empty line of `path` to `out`, in order; return the
     number of bad lines (their records are error records). `detail`: full or summary."""
     global _KB, _TURN, _JSON
-    _KB, _JSON = kb, _SHAPES[detail]
+    _KB, _JSON = kb, _shape(detail)
     chunks, parallel = _plan(path, workers)
     block = partial(_block, source=str(path), today=today or date.today(),
                     anthracycline_table=anthracycline_table)

@@ -1,4 +1,6 @@
-"""The fast JSON writer produces the same document as pydantic's own serialisation."""
+"""The JSON writers produce pydantic's own serialisation, byte for byte: the plain one, and
+the one that keeps each shared sub-result's bytes (used by batches and the service), also
+when it has written other cases before and when its store is cleared."""
 
 from __future__ import annotations
 
@@ -10,17 +12,22 @@ from hypothesis import HealthCheck, given, settings
 from rrall.assessment import Assessment, assess
 from rrall.case.load import load_case, parse_case
 from rrall.knowledge.load import default_knowledge
-from rrall.report.fastjson import assessment_json
+from rrall.report.fastjson import AssessmentJson, assessment_json
 from tests.conftest import ROOT, TODAY
 from tests.strategies import cases
 
 KB = default_knowledge()
+WRITER = AssessmentJson()  # shared by every case below, as in a batch
+SMALL = AssessmentJson(size=3)  # cleared often
 
 
 def same(a: Assessment) -> None:
-    fast = assessment_json(a)
-    assert orjson.loads(fast) == orjson.loads(a.model_dump_json())
-    assert list(orjson.loads(fast)) == list(Assessment.model_fields)
+    expected = a.model_dump_json().encode()
+    assert assessment_json(a) == expected
+    assert WRITER(a) == expected
+    assert WRITER(a) == expected  # the second time from kept fragments
+    assert SMALL(a) == expected
+    assert list(orjson.loads(expected)) == list(Assessment.model_fields)
 
 
 def test_examples() -> None:

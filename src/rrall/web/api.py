@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, Field
 from rrall.case.model import IsoDate
 from rrall.errors import ApiError
 from rrall.report.detail import summary_json
-from rrall.report.fastjson import assessment_json
 from rrall.store.repository import NewDecision, StaleVersionError
 from rrall.store.tables import AssessmentRecord, CaseRecord, Decision, Meeting, User
 from rrall.web.auth import api_user
@@ -164,8 +163,9 @@ def _decision(d: Decision) -> DecisionOut:
              responses=errors(400, 401, 403, 413, 422))
 async def assess_case(request: Request, user: Viewer,
                       detail: Annotated[Literal["full", "summary"], Query()] = "full") -> Response:
-    result = _wb(request).result(_document(await _json(request)))
-    body = summary_json(result) if detail == "summary" else assessment_json(result)
+    workbench = _wb(request)
+    result = workbench.result(_document(await _json(request)))
+    body = summary_json(result) if detail == "summary" else workbench.json(result)
     return Response(body, media_type="application/json")
 
 

@@ -14,7 +14,7 @@ from rrall.case.model import Case
 from rrall.case.untrusted import as_json_document as as_json_document  # where bench/ finds it
 from rrall.knowledge.load import KnowledgeBase
 from rrall.release.shelf import Shelf
-from rrall.report.fastjson import assessment_json
+from rrall.report.fastjson import AssessmentJson, assessment_json
 from rrall.store.repository import Repository, StoredAssessment
 from rrall.store.tables import AssessmentRecord, CaseRecord
 
@@ -24,6 +24,7 @@ class Workbench:
     repo: Repository
     kb: KnowledgeBase  # the release new assessments use: the newest installed, else the bundled one
     shelf: Shelf = field(default_factory=Shelf)  # every release kept, for reproducing old assessments
+    json: AssessmentJson = field(default_factory=AssessmentJson, repr=False, compare=False)
 
     def validate(self, document: Any, today: date | None = None) -> Case:
         """The case, or CaseInputError with every problem and its field path."""
@@ -34,7 +35,7 @@ class Workbench:
 
     def assess(self, document: Any) -> tuple[Assessment, bytes]:
         result = self.result(document)
-        return result, assessment_json(result)
+        return result, self.json(result)
 
     def create(self, document: dict[str, Any], actor: str) -> tuple[CaseRecord, AssessmentRecord]:
         record, stored = self.repo.create_case(document, actor, self._stored(document))
