@@ -60,7 +60,9 @@ from rrall.results import (
     TrialMatch,
 )
 from rrall.risk.evaluate import decide as decide_framework
+from rrall.risk.evaluate import frame as frame_framework
 from rrall.risk.evaluate import render as render_framework
+from rrall.risk.evaluate import reword as reword_framework
 from rrall.trials.match import decide_parts, parts, render_parts
 from rrall.trials.model import Trial
 from rrall.trials.registry import Registry, default_registry
@@ -140,6 +142,8 @@ class Engine:
                 partial(decide_framework, ev, fw),
                 _decision_facts,
                 partial(_render_framework, ev, self.describer, fw),
+                frame=partial(_framework_frame, ev, fw),
+                reword=partial(reword_framework, ev, self.describer, fw),
             )
             for fw in kb.frameworks.values()
         ]
@@ -581,6 +585,12 @@ def _render_framework(
     ev: Evaluator, describer: Describer, fw: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
 ) -> FrameworkResult:
     return render_framework(ev, describer, fw, decision, world)
+
+
+def _framework_frame(
+    ev: Evaluator, fw: Any, decision: Any, _doses: CumulativeAnthracycline
+) -> FrameworkResult:
+    return frame_framework(ev, fw, decision)
 
 
 def _render_option(

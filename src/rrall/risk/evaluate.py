@@ -70,6 +70,28 @@ def render(
     ev: Evaluator, describer: Describer, fw: Framework, decision: Decision, world: World
 ) -> FrameworkResult:
     """The decision in words, quoting this case's values."""
+    return reword(ev, describer, fw, frame(ev, fw, decision), decision, world)
+
+
+def reword(
+    ev: Evaluator,
+    describer: Describer,
+    fw: Framework,
+    framed: FrameworkResult,
+    decision: Decision,
+    world: World,
+) -> FrameworkResult:
+    """The frame with the reasons and inputs quoting this case (the only parts that read
+    the case's values, so the engine keeps one frame per decision)."""
+    view, used = decision.view, list(decision.used)
+    found = view.outcomes()
+    settled = len({(k[0], k[1]) for k in found}) == 1
+    reasons = _reasons(ev, fw, used, world, describer, settled, len({k[2] for k in found}) == 1, view)
+    return framed.model_copy(update={"reasons": tuple(reasons), "inputs": FrozenMap(_inputs(used, world))})
+
+
+def frame(ev: Evaluator, fw: Framework, decision: Decision) -> FrameworkResult:
+    """Everything of the framework's result but its reasons and inputs (reword)."""
     view, used, words = decision.view, list(decision.used), ev.words
     found = view.outcomes()
     groups = {(k[0], k[1]) for k in found}
@@ -89,11 +111,9 @@ def render(
         status=status,
         group=group,
         hsct_in_cr2="depends_on_mrd" if only_mrd else hsct,
-        reasons=tuple(
-            _reasons(ev, fw, used, world, describer, settled, len({k[2] for k in found}) == 1, view)
-        ),
+        reasons=(),
         rules=tuple(r.id for r in used),
-        inputs=FrozenMap(_inputs(used, world)),
+        inputs=FrozenMap({}),
         missing=missing(ev.questions, view, fw.short_name, say) if not view.settled else (),
         cautions=tuple(_cautions(used, decision.caution_ids)),
         citations=tuple(dict.fromkeys([*fw.citations, *(c for r in used for c in r.citations)])),
