@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -24,34 +23,22 @@ from rrall.case.model import Case
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
 from rrall.criteria.keys import Keys
+from rrall.engine.conclusion import Case_, Conclusion, Conclusions, exact
 from rrall.engine.memo import Memo, picker
 from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
 from rrall.engine.trials import TrialIndex
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
-from rrall.logic.criteria import Bound, Criterion
-from rrall.logic.resolve import resolve
-from rrall.logic.values import Members, Open, Value
+from rrall.logic.criteria import Bound
+from rrall.logic.values import Value
 from rrall.logic.world import World
-from rrall.options.evaluate import (
-    decide_cautions,
-    decide_option,
-    decide_statuses,
-    join_option,
-    option_frame,
-    render_option,
-    reword_option,
-    sort_options,
-)
-from rrall.options.labels import decide_labels
+from rrall.options.evaluate import sort_options
 from rrall.options.workup import gaps
-from rrall.prognosis.match import decide_estimate, render_estimate, specificity
+from rrall.prognosis.match import specificity
 from rrall.results import (
     Assessment,
-    CriterionResult,
     CumulativeAnthracycline,
-    FrameworkResult,
     FrozenMap,
     MissingData,
     OptionResult,
@@ -59,12 +46,6 @@ from rrall.results import (
     Timing,
     TrialMatch,
 )
-from rrall.risk.evaluate import decide as decide_framework
-from rrall.risk.evaluate import frame as frame_framework
-from rrall.risk.evaluate import render as render_framework
-from rrall.risk.evaluate import reword as reword_framework
-from rrall.trials.match import decide_parts, parts, render_parts
-from rrall.trials.model import Trial
 from rrall.trials.registry import Registry, default_registry
 
 NOTICE = (
@@ -73,42 +54,6 @@ NOTICE = (
 )
 R = TypeVar("R")
 __all__ = ["NOTICE", "Engine", "engine_for", "excluded_values", "input_sha256"]
-
-
-@dataclass(frozen=True)
-class Conclusion:
-    """One thing the engine concludes (a framework, an option, ...): how it is decided and
-    put in words, and the places of the facts it reads in a case's row."""
-
-    index: int
-    id: str
-    reads: frozenset[str]
-    pick: Callable[[Sequence[int]], tuple[int, ...]]
-    decide: Callable[[World], Any]
-    quoted: Callable[[Any], tuple[str, ...]]  # the case facts a decision's words quote
-    render: Callable[[Any, World, CumulativeAnthracycline], Any]
-    doses: bool = False  # its words depend on the anthracycline block too
-    criteria: tuple[When, ...] = ()  # its own criteria (not those of the facts it derives)
-    # Parts decided apart, each kept under the bands of the facts it reads (fewer than the
-    # whole's), and joined into the decision: (picker, decide) each, then the join.
-    parts: tuple[tuple[Callable[[Sequence[int]], tuple[int, ...]], Callable[[World], Any]], ...] = ()
-    join: Callable[..., Any] | None = None
-    # Words made in two steps: a frame from the decision (and the anthracycline block),
-    # kept with the decision, then reworded with the case's values.
-    frame: Callable[[Any, CumulativeAnthracycline], Any] | None = None
-    reword: Callable[[Any, Any, World], Any] | None = None
-
-
-@dataclass
-class Case_:
-    """One case as the engine sees it: its facts, world, and rows of ids."""
-
-    facts: dict[str, Value]
-    world: World
-    bands: list[int]
-    quotes: list[int]
-    doses: CumulativeAnthracycline
-    dose_id: int
 
 
 class Engine:
@@ -130,66 +75,15 @@ class Engine:
         self.fact_index = {f: i for i, f in enumerate(self.facts)}
         self._pickers: dict[tuple[str, ...], Callable[[Sequence[int]], tuple[int, ...]]] = {}
         schemes = {s.fact: s for s in kb.classification.timing_schemes}
-        self._conclusions: list[Conclusion] = []
-        self.frameworks = [
-            self._add(
-                fw.id,
-                [
-                    *(r.when for r in fw.rules()),
-                    schemes[fw.timing_fact].scope,
-                    *(r.when for r in schemes[fw.timing_fact].rules),
-                ],
-                partial(decide_framework, ev, fw),
-                _decision_facts,
-                partial(_render_framework, ev, self.describer, fw),
-                frame=partial(_framework_frame, ev, fw),
-                reword=partial(reword_framework, ev, self.describer, fw),
-            )
-            for fw in kb.frameworks.values()
-        ]
-        self.options = [
-            self._add(
-                t.id,
-                [
-                    t.requires,
-                    *(r.when for r in t.rules),
-                    *(c.when for c in t.cautions),
-                    *(label.covers for label in kb.labels.get(t.id, ())),
-                ],
-                partial(decide_option, ev, t),
-                _decision_facts,
-                partial(_render_option, ev, self.describer, t),
-                doses=t.contains_anthracycline,
-                parts=[
-                    ([t.requires, *(r.when for r in t.rules)], partial(decide_statuses, t)),
-                    ([c.when for c in t.cautions], partial(decide_cautions, t)),
-                    (
-                        [label.covers for label in kb.labels.get(t.id, ())],
-                        partial(decide_labels, kb.labels.get(t.id, ())),
-                    ),
-                ],
-                join=partial(join_option, t),
-                frame=partial(option_frame, ev, t),
-                reword=partial(reword_option, self.describer, t),
-            )
-            for t in kb.therapies.values()
-        ]
+        made = Conclusions(ev, self.fact_index, self.describer)
+        self._conclusions = made.all
+        self.frameworks = made.frameworks(kb)
+        self.options = made.options(kb)
         self.therapies = list(kb.therapies.values())
-        self.prognosis = [
-            self._add(
-                p.id,
-                [p.population],
-                partial(decide_estimate, p),
-                self._constant([p.population]),
-                partial(_render_estimate, self.describer, p),
-            )
-            for p in kb.prognosis
-        ]
+        self.prognosis = made.prognosis(kb)
         self._specificity = [specificity(p) for p in kb.prognosis]
-        self.workup = [
-            self._add(w.id, [w.when], partial(_outcomes, w.when), _nothing, _as_is) for w in kb.workup
-        ]
-        self.trials = TrialIndex(self.registry.trials, self._eligibility, self._part)
+        self.workup = made.workup(kb)
+        self.trials = TrialIndex(self.registry.trials, made.eligibility, made.part)
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]
         )
@@ -219,43 +113,6 @@ class Engine:
         self._band_ids = [memo.ids(("band", i)) for i in range(len(self.facts))]
         self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
         self._generation = memo.generation
-
-    def _add(
-        self,
-        ident: str,
-        criteria: list[When],
-        decide: Callable[[World], Any],
-        quoted: Callable[[Any], tuple[str, ...]],
-        render: Callable[..., Any],
-        doses: bool = False,
-        parts: Sequence[tuple[list[When], Callable[[World], Any]]] = (),
-        join: Callable[..., Any] | None = None,
-        frame: Callable[[Any, CumulativeAnthracycline], Any] | None = None,
-        reword: Callable[[Any, Any, World], Any] | None = None,
-    ) -> Conclusion:
-        reads = self.ev.reads(criteria)
-        picked = tuple((picker([self.fact_index[f] for f in self.ev.reads(c)]), d) for c, d in parts)
-        found = Conclusion(
-            len(self._conclusions),
-            ident,
-            frozenset(reads),
-            picker([self.fact_index[f] for f in reads]),
-            decide,
-            quoted,
-            render,
-            doses,
-            tuple(criteria),
-            picked,
-            join,
-            frame,
-            reword,
-        )
-        self._conclusions.append(found)
-        return found
-
-    def _constant(self, criteria: list[When]) -> Callable[[Any], tuple[str, ...]]:
-        facts = tuple(sorted({leaf.fact for c in criteria for leaf in c.test.leaves()} & set(self.facts)))
-        return lambda _decision: facts
 
     # -- one case ----------------------------------------------------------------------
 
@@ -320,7 +177,7 @@ class Engine:
                 band: Hashable = value  # a text or yes/no fact is its own band and quote
                 quote: Hashable = value
             else:
-                band, quote = of(fact, value), _exact(value, fact, precision)
+                band, quote = of(fact, value), exact(value, fact, precision)
             bands.append(_number(self._band_ids[i], band, memo))
             quotes.append(_number(self._quote_ids[i], quote, memo))
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
@@ -421,27 +278,6 @@ class Engine:
     ) -> tuple[tuple[PrognosisResult, ...], tuple[tuple[int, PrognosisResult], ...]]:
         ranked = [(r.match != "applies", -self._specificity[i], i, r) for i, r in found]
         return tuple(r for *_, r in sorted(ranked, key=lambda item: item[:3])), found
-
-    def _part(self, part: Criterion) -> Conclusion:
-        items = (part,)
-        when = When(source=None, test=part)
-        return self._add(
-            f"criterion:{len(self._conclusions)}",
-            [when],
-            partial(decide_parts, items),
-            self._constant([when]),
-            partial(_render_parts, self.describer, items),
-        )
-
-    def _eligibility(self, trial: Trial) -> Conclusion:
-        items = parts(trial)
-        return self._add(
-            f"eligibility:{trial.id}",
-            [trial.eligibility],
-            partial(decide_parts, items),
-            self._constant([trial.eligibility]),
-            partial(_render_parts, self.describer, items),
-        )
 
     def _trials(self, one: Case_, include_closed: bool, today: date) -> tuple[TrialMatch, ...]:
         index = self.trials
@@ -551,73 +387,6 @@ def _number(ids: dict[Hashable, int], key: Hashable, memo: Memo) -> int:
         found = ids[key] = len(ids)
         memo.kept += 1
     return found
-
-
-def _exact(value: Value, fact: str, precision: Callable[[str, Decimal | int], object]) -> Hashable:
-    """A fact's value as finely as the words quote it."""
-    if isinstance(value, Members):
-        return ("members", value.present, value.maybe)
-    if isinstance(value, Open):
-        q = value.question
-        return ("open", q.id, tuple(a.value for a in q.alternatives), value.low, value.high)
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return ("number", precision(fact, value))
-    return value
-
-
-def _decision_facts(decision: Any) -> tuple[str, ...]:
-    return decision.facts  # type: ignore[no-any-return]
-
-
-def _nothing(_decision: object) -> tuple[str, ...]:
-    return ()
-
-
-def _as_is(decision: R, _world: World, _doses: CumulativeAnthracycline) -> R:
-    return decision
-
-
-def _outcomes(when: When, world: World) -> list[bool]:
-    return resolve(world, when.test.test).outcomes()
-
-
-def _render_framework(
-    ev: Evaluator, describer: Describer, fw: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
-) -> FrameworkResult:
-    return render_framework(ev, describer, fw, decision, world)
-
-
-def _framework_frame(
-    ev: Evaluator, fw: Any, decision: Any, _doses: CumulativeAnthracycline
-) -> FrameworkResult:
-    return frame_framework(ev, fw, decision)
-
-
-def _render_option(
-    ev: Evaluator,
-    describer: Describer,
-    therapy: Therapy,
-    decision: Any,
-    world: World,
-    doses: CumulativeAnthracycline,
-) -> OptionResult:
-    return render_option(ev, describer, therapy, decision, world, doses)
-
-
-def _render_estimate(
-    describer: Describer, estimate: Any, decision: Any, world: World, _doses: CumulativeAnthracycline
-) -> PrognosisResult | None:
-    return render_estimate(describer, estimate, decision, world)
-
-
-def _render_parts(
-    describer: Describer,
-    items: tuple[Criterion, ...],
-    decision: Any,
-    world: World,
-    _doses: CumulativeAnthracycline,
-) -> tuple[CriterionResult, ...]:
-    return render_parts(describer, items, decision, world)
 
 
 _ENGINES: OrderedDict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = OrderedDict()

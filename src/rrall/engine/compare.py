@@ -19,7 +19,8 @@ from typing import Any, Generic, TypeVar
 
 from rrall.case.model import Case
 from rrall.criteria.keys import Keys
-from rrall.engine import Conclusion, Engine
+from rrall.engine import Engine
+from rrall.engine.conclusion import Conclusion
 from rrall.knowledge.facts import When
 from rrall.knowledge.load import bounds
 from rrall.logic.values import Value
