@@ -64,8 +64,10 @@ class TrialIndex:
 
     def matches(self, which: Sequence[int], conclude: Callable[[Any], Structured], memo: Memo,
                 today: date, max_months: int) -> list[tuple[Rank, TrialMatch]]:
-        """Each trial's match with its place in the reading order (trials.match.rank)."""
-        table, combined = memo.table("trial-matches"), memo.table("trial-criteria")
+        """Each trial's match with its place in the reading order (trials.match.rank), kept
+        under the trial, its status warning and the identity of its parts' shared results
+        (the match holds those results, so their ids stay theirs while it is kept)."""
+        table = memo.table("trial-matches")
         said: dict[int, CriterionResult] = {}  # per distinct part, for this case
         warned: dict[date | None, str | None] = {}
         out = []
@@ -76,15 +78,19 @@ class TrialIndex:
                 if found is None:
                     found = said[part.index] = conclude(part)[0]
                 results.append(found)
-            # The same results (the same objects) give the same tuple and verdicts.
-            structured, summary = memo.get(combined, tuple(map(id, results)), partial(_together, results))
-            trial = self.trials[i]
-            as_of = trial.status_as_of
+            as_of = self.trials[i].status_as_of
             if as_of not in warned:
                 warned[as_of] = status_warning(as_of, today, max_months)
             warning = warned[as_of]
-            make = partial(self._match, i, structured, warning, summary)
-            out.append(memo.get(table, (i, id(structured), warning), make))
+            key = (i, warning, *map(id, results))
+            match = table.get(key) if memo.enabled else None
+            if match is None:
+                structured = tuple(results)
+                match = self._match(i, structured, warning, verdicts(structured))
+                if memo.enabled:
+                    table[key] = match
+                    memo.kept += 1
+            out.append(match)
         return out
 
     def _match(self, i: int, structured: Structured, warning: str | None,
@@ -99,8 +105,3 @@ class TrialIndex:
 def _whole(trial: Trial, render: Callable[..., Structured], decision: Any, world: Any,
            doses: Any) -> TrialMatch:
     return trial_match(trial, render(decision, world, doses), free_text_results(trial))
-
-
-def _together(results: list[CriterionResult]) -> tuple[Structured, Verdicts]:
-    structured = tuple(results)
-    return structured, verdicts(structured)
