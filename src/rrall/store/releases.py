@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from rrall.errors import ConflictError
-from rrall.store.repository import Repository, now
+from rrall.store.repository import Repository
 from rrall.store.tables import KnowledgeRelease, ReleaseImpact
+from rrall.store.transactions import now
 
 
 @dataclass(frozen=True)

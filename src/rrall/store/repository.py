@@ -1,45 +1,33 @@
 """The one storage interface: every read and write the service makes goes through here.
 
 Each change is written in one transaction together with its audit entry, so the audit log
-cannot miss a change. Audit details hold ids and field names, never case contents.
+cannot miss a change (store/transactions.py). Audit details hold ids and field names, never
+case contents.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import sessionmaker
 
 from rrall.case.model import CASE_ID_MAX
 from rrall.errors import ConflictError, NotFoundError
-from rrall.store.passwords import check_password, hash_password, new_token, token_sha256
+from rrall.store.accounts import Accounts
 from rrall.store.tables import (
-    ApiToken,
     AssessmentRecord,
-    AuditEntry,
     CaseRecord,
     CaseVersion,
     Decision,
     Meeting,
     MeetingCase,
-    Session,
-    User,
 )
-
-ROLES = ("viewer", "clinician", "admin")
-_DUMMY_HASH = hash_password("not a real password")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+from rrall.store.transactions import now
 
 
 class StaleVersionError(ConflictError):
@@ -67,157 +55,9 @@ class NewDecision:
     meeting_id: int | None = None
 
 
-# A token's user is looked up once per this many seconds, not on every call: the lookup
-# was a quarter of an API call's time. The price: a token revoked (or a user disabled)
-# from another process, e.g. `rrall users revoke-tokens`, still works for up to this long.
-TOKEN_SECONDS = 5.0
-TOKENS_KEPT = 1024
-
-
-class Repository:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        # token SHA-256 -> (monotonic time it was read, its user); valid tokens only
-        self._tokens: dict[str, tuple[float, User]] = {}
-
-    @contextmanager
-    def _tx(self) -> Iterator[OrmSession]:
-        with self._sessions.begin() as session:
-            yield session
-
-    @staticmethod
-    def _audit(s: OrmSession, actor: str, action: str, object_type: str, object_id: object,
-               **detail: Any) -> None:
-        s.add(AuditEntry(at=now(), actor=actor, action=action, object_type=object_type,
-                         object_id=None if object_id is None else str(object_id), detail=detail))
-
-    # -- users, tokens, sessions -------------------------------------------------
-    def add_user(self, username: str, password: str, role: str, actor: str = "cli") -> User:
-        if role not in ROLES:
-            raise ConflictError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        user = User(username=username, password_hash=hash_password(password), role=role,
-                    created_at=now(), disabled=False)
-        try:
-            with self._tx() as s:
-                s.add(user)
-                s.flush()
-                self._audit(s, actor, "user.add", "user", user.id, role=role)
-        except IntegrityError:
-            raise ConflictError(f"user {username!r} already exists") from None
-        return user
-
-    def count_users(self) -> int:
-        with self._tx() as s:
-            return s.scalar(select(func.count(User.id))) or 0
-
-    def users(self) -> Sequence[User]:
-        with self._tx() as s:
-            return s.scalars(select(User).order_by(User.username)).all()
-
-    def authenticate(self, username: str, password: str) -> User | None:
-        with self._tx() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            # The same scrypt work whether or not the user exists: no timing hint.
-            matches = check_password(password, user.password_hash if user else _DUMMY_HASH)
-            ok = user is not None and not user.disabled and matches
-            self._audit(s, username if ok else "anonymous", "login" if ok else "login.failed", "user",
-                        user.id if user else None)
-            return user if ok else None
-
-    def login_throttled(self, username: str) -> None:
-        """A login refused unchecked, after too many failures for the name (no scrypt work)."""
-        with self._tx() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            self._audit(s, "anonymous", "login.throttled", "user", user.id if user else None)
-
-    def issue_token(self, username: str, name: str, actor: str = "cli") -> str:
-        token = new_token()
-        with self._tx() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFoundError("user", username)
-            s.add(ApiToken(user_id=user.id, token_sha256=token_sha256(token), name=name, created_at=now()))
-            self._audit(s, actor, "token.issue", "user", user.id, name=name)
-        return token
-
-    def revoke_tokens(self, username: str, actor: str = "cli") -> int:
-        try:
-            return self._revoke_tokens(username, actor)
-        finally:
-            self._tokens.clear()  # after the commit: no call in between can keep the old answer
-
-    def _revoke_tokens(self, username: str, actor: str) -> int:
-        with self._tx() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFoundError("user", username)
-            live = (ApiToken.user_id == user.id) & ApiToken.revoked_at.is_(None)
-            done = s.execute(update(ApiToken).where(live).values(revoked_at=now()))
-            self._audit(s, actor, "token.revoke", "user", user.id)
-            return int(getattr(done, "rowcount", 0))
-
-    def set_disabled(self, username: str, disabled: bool, actor: str = "cli") -> None:
-        try:
-            self._set_disabled(username, disabled, actor)
-        finally:
-            self._tokens.clear()
-
-    def _set_disabled(self, username: str, disabled: bool, actor: str) -> None:
-        with self._tx() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFoundError("user", username)
-            user.disabled = disabled
-            if disabled:
-                s.execute(delete(Session).where(Session.user_id == user.id))
-            self._audit(s, actor, "user.disable" if disabled else "user.enable", "user", user.id)
-
-    def set_password(self, username: str, password: str, actor: str = "cli") -> None:
-        """A new password; the user's open sessions end (their tokens are kept: revoke them apart)."""
-        with self._tx() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFoundError("user", username)
-            user.password_hash = hash_password(password)
-            s.execute(delete(Session).where(Session.user_id == user.id))
-            self._audit(s, actor, "user.password", "user", user.id)
-
-    def user_for_token(self, token: str) -> User | None:
-        digest = token_sha256(token)
-        seen = self._tokens.get(digest)
-        if seen is not None and time.monotonic() - seen[0] < TOKEN_SECONDS:
-            return seen[1]
-        with self._tx() as s:
-            user = s.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-                ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None), User.disabled.is_(False)))
-        if user is None:
-            self._tokens.pop(digest, None)
-            return None
-        if len(self._tokens) >= TOKENS_KEPT:
-            self._tokens.clear()
-        self._tokens[digest] = (time.monotonic(), user)
-        return user
-
-    def open_session(self, user: User, token_hmac: str, hours: int) -> None:
-        with self._tx() as s:
-            s.add(Session(user_id=user.id, token_hmac=token_hmac, created_at=now(),
-                          expires_at=now() + timedelta(hours=hours)))
-
-    def user_for_session(self, token_hmac: str) -> User | None:
-        with self._tx() as s:
-            row = s.execute(select(User, Session.expires_at).join(Session, Session.user_id == User.id)
-                            .where(Session.token_hmac == token_hmac)).first()
-        if row is None or row[0].disabled or row[1] < now():
-            return None
-        return row[0]
-
-    def close_session(self, token_hmac: str, actor: str) -> None:
-        with self._tx() as s:
-            found = s.scalar(select(Session).where(Session.token_hmac == token_hmac))
-            if found is not None:
-                s.delete(found)
-                self._audit(s, actor, "logout", "user", found.user_id)
+class Repository(Accounts):
+    """Accounts (store/accounts.py), then cases, their versions and assessments, tumor-board
+    decisions and meetings."""
 
     # -- cases -------------------------------------------------------------------
     def create_case(self, document: dict[str, Any], actor: str,
@@ -437,17 +277,5 @@ class Repository:
                              .where(MeetingCase.meeting_id == meeting_id).order_by(MeetingCase.id)).all()
 
     # -- audit ---------------------------------------------------------------------
-    def record(self, actor: str, action: str, object_type: str, object_id: object = None,
-               **detail: Any) -> None:
-        """An audit entry for a read or an export (changes are audited where they are made)."""
-        with self._tx() as s:
-            self._audit(s, actor, action, object_type, object_id, **detail)
-
-    def audit_log(self, limit: int = 200, offset: int = 0) -> Sequence[AuditEntry]:
-        with self._tx() as s:
-            return s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-                             .offset(offset)).all()
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

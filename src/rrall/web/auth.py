@@ -16,8 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
 from rrall.errors import ApiError
+from rrall.store.accounts import ROLES
 from rrall.store.passwords import keyed
-from rrall.store.repository import ROLES
 from rrall.store.tables import User
 
 SESSION_COOKIE = "rrall_session"

@@ -201,7 +201,7 @@ def users_add(
 ) -> None:
     """Add a user who can log in to the workbench."""
     from rrall.errors import ConflictError
-    from rrall.store.repository import ROLES
+    from rrall.store.accounts import ROLES
 
     if role not in ROLES:
         raise _fail(f"--role: {role!r} is not a role; allowed: {', '.join(ROLES)}")
