@@ -285,8 +285,10 @@ class Engine:
         found = index.matches(
             which, partial(self._conclude, one=one), self.memo, today, self.kb.trial_status_max_age
         )
-        ranked = [m for _, m in sorted(found, key=itemgetter(0))]  # ranks end with the unique trial id
-        return self._list("trials", tuple(m for _, m in found), lambda _found: ranked)
+        def ranked(_found: list[TrialMatch]) -> list[TrialMatch]:
+            return [m for _, m in sorted(found, key=itemgetter(0))]  # ranks end with the unique trial id
+
+        return self._list("trials", tuple(m for _, m in found), ranked)
 
     def _what_if(self, one: Case_, fact: str, options: tuple[OptionResult, ...]) -> list[MissingData]:
         """A fact the case leaves unrecorded is read as its assumed value (knowledge/facts.yaml:

@@ -9,7 +9,7 @@ results, kept under the identity of the shared results and the status warning.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -18,7 +18,17 @@ from typing import Any
 from rrall.engine.memo import Memo
 from rrall.logic.criteria import Criterion
 from rrall.results import CriterionResult, TrialMatch
-from rrall.trials.match import Rank, Verdicts, free_text_results, parts, rank, trial_match, verdicts
+from rrall.trials.match import (
+    Rank,
+    Verdicts,
+    fill,
+    free_text_results,
+    parts,
+    rank,
+    trial_frame,
+    trial_match,
+    verdicts,
+)
 from rrall.trials.model import Trial
 from rrall.trials.status import status_warning
 
@@ -49,12 +59,14 @@ class TrialIndex:
                     found = by_part[part] = add_part(part)
                 mine.append(found)
             self.parts.append(tuple(mine))
+        self.signature = [tuple(part.index for part in mine) for mine in self.parts]
         self.distinct = len(by_test)
         self.distinct_parts = len(by_part)
         self.every = tuple(range(len(self.trials)))
         # Shown by default: open trials and, in their own marked group, those of unknown status.
         self.shown = tuple(i for i, t in enumerate(self.trials) if t.open or t.status == "unknown")
         self._free: dict[int, Structured] = {}  # a trial's criteria in its source's words, made on first use
+        self._frames: dict[tuple[int, str | None], TrialMatch] = {}  # per trial and status warning
 
     def each_shown(self) -> list[Any]:
         """Each trial shown by default as a conclusion of its own: its eligibility's decision,
@@ -65,40 +77,66 @@ class TrialIndex:
     def matches(self, which: Sequence[int], conclude: Callable[[Any], Structured], memo: Memo,
                 today: date, max_months: int) -> list[tuple[Rank, TrialMatch]]:
         """Each trial's match with its place in the reading order (trials.match.rank), kept
-        under the trial, its status warning and the identity of its parts' shared results
-        (the match holds those results, so their ids stay theirs while it is kept)."""
-        table = memo.table("trial-matches")
+        under the trial and its group: the trials with the same parts and the same status
+        date share one group per case, named by a small id kept under the identity of the
+        parts' shared results and the status warning (the entry holds those results, so
+        their ids stay theirs while it is kept)."""
+        if not memo.enabled:
+            each = self._each(which, conclude, today, max_months)
+            return [self._match(i, s, w, verdicts(s), keep=False) for i, s, w in each]
+        table, groups = memo.table("trial-matches"), memo.table("trial-groups")
         said: dict[int, CriterionResult] = {}  # per distinct part, for this case
-        warned: dict[date | None, str | None] = {}
+        named: dict[tuple[tuple[int, ...], date | None], tuple[int, Structured, str | None]] = {}
         out = []
         for i in which:
-            results = []
-            for part in self.parts[i]:
-                found = said.get(part.index)
-                if found is None:
-                    found = said[part.index] = conclude(part)[0]
-                results.append(found)
-            as_of = self.trials[i].status_as_of
-            if as_of not in warned:
-                warned[as_of] = status_warning(as_of, today, max_months)
-            warning = warned[as_of]
-            key = (i, warning, *map(id, results))
-            match = table.get(key) if memo.enabled else None
-            if match is None:
-                structured = tuple(results)
-                match = self._match(i, structured, warning, verdicts(structured))
-                if memo.enabled:
-                    table[key] = match
+            trial = self.trials[i]
+            group = named.get((self.signature[i], trial.status_as_of))
+            if group is None:
+                results = tuple(self._said(part, said, conclude) for part in self.parts[i])
+                warning = status_warning(trial.status_as_of, today, max_months)
+                key = (warning, *map(id, results))
+                kept = groups.get(key)
+                if kept is None:
+                    kept = groups[key] = (len(groups), results)
                     memo.kept += 1
+                group = named[(self.signature[i], trial.status_as_of)] = (kept[0], results, warning)
+            match = table.get((i, group[0]))
+            if match is None:
+                match = table[(i, group[0])] = self._match(i, group[1], group[2], verdicts(group[1]))
+                memo.kept += 1
             out.append(match)
         return out
 
+    @staticmethod
+    def _said(part: Any, said: dict[int, CriterionResult],
+              conclude: Callable[[Any], Structured]) -> CriterionResult:
+        found = said.get(part.index)
+        if found is None:
+            found = said[part.index] = conclude(part)[0]
+        return found
+
+    def _each(self, which: Sequence[int], conclude: Callable[[Any], Structured], today: date,
+              max_months: int) -> Iterator[tuple[int, Structured, str | None]]:
+        said: dict[int, CriterionResult] = {}
+        for i in which:
+            yield (i, tuple(self._said(part, said, conclude) for part in self.parts[i]),
+                   status_warning(self.trials[i].status_as_of, today, max_months))
+
     def _match(self, i: int, structured: Structured, warning: str | None,
-               summary: Verdicts) -> tuple[Rank, TrialMatch]:
-        free = self._free.get(i)
+               summary: Verdicts, keep: bool = True) -> tuple[Rank, TrialMatch]:
+        """`keep`: keep the trial's criteria in its source's words and its frame (per status
+        warning) for the next case; False computes them afresh (an engine without caches)."""
+        free = self._free.get(i) if keep else None
         if free is None:
-            free = self._free[i] = free_text_results(self.trials[i])
-        match = trial_match(self.trials[i], structured, free, warning, summary)
+            free = free_text_results(self.trials[i])
+            if keep:
+                self._free[i] = free
+        frame = self._frames.get((i, warning)) if keep else None
+        if frame is None:
+            frame = trial_frame(self.trials[i], warning)
+            if keep:
+                self._frames[(i, warning)] = frame
+        match = fill(frame, structured, free, summary)
         return rank(match), match
 
 

@@ -81,11 +81,12 @@ def trial_match(trial: Trial, structured: tuple[CriterionResult, ...], free: tup
                 status_warning: str | None = None, summary: Verdicts | None = None) -> TrialMatch:
     """The trial's match from its criteria's results (structured, then in the source's
     words: those have no field, so they only ever ask for review)."""
-    found, missing = summary or verdicts(structured)
-    overall = (
-        "not_met" if "not_met" in found else "unknown" if missing else
-        "review" if free or "unknown" in found else "met"
-    )
+    return fill(trial_frame(trial, status_warning), structured, free, summary)
+
+
+def trial_frame(trial: Trial, status_warning: str | None = None) -> TrialMatch:
+    """What a trial's match says whatever the case (its record and status); `fill` adds
+    the case's results (the engine keeps one frame per trial and warning)."""
     return TrialMatch(
         id=trial.id,
         nct_id=trial.nct_id,
@@ -97,12 +98,23 @@ def trial_match(trial: Trial, structured: tuple[CriterionResult, ...], free: tup
         open=trial.open,
         status_group=status_group(trial.status),
         curated=trial.curated,
-        status=FIT[overall],
-        criteria=(*structured, *free),
-        missing=missing,
+        status="needs_review",  # replaced by fill
+        criteria=(),
+        missing=(),
         review=tuple(trial.free_text),
         sources=tuple(trial.sources),
     )
+
+
+def fill(frame: TrialMatch, structured: tuple[CriterionResult, ...], free: tuple[CriterionResult, ...],
+         summary: Verdicts | None = None) -> TrialMatch:
+    found, missing = summary or verdicts(structured)
+    overall = (
+        "not_met" if "not_met" in found else "unknown" if missing else
+        "review" if free or "unknown" in found else "met"
+    )
+    update = {"status": FIT[overall], "criteria": (*structured, *free), "missing": missing}
+    return frame.model_copy(update=update)
 
 
 def render_trial(describe: Describer, trial: Trial, decision: Decision, world: World) -> TrialMatch:
