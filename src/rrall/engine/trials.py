@@ -92,7 +92,13 @@ class TrialIndex:
             trial = self.trials[i]
             group = named.get((self.signature[i], trial.status_as_of))
             if group is None:
-                results = tuple(self._said(part, said, conclude) for part in self.parts[i])
+                found = []
+                for part in self.parts[i]:
+                    result = said.get(part.index)
+                    if result is None:
+                        result = said[part.index] = conclude(part)[0]
+                    found.append(result)
+                results = tuple(found)
                 warning = status_warning(trial.status_as_of, today, max_months)
                 key = (warning, *map(id, results))
                 kept = groups.get(key)
