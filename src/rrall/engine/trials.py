@@ -113,19 +113,11 @@ class TrialIndex:
             out.append(match)
         return out
 
-    @staticmethod
-    def _said(part: Any, said: dict[int, CriterionResult],
-              conclude: Callable[[Any], Structured]) -> CriterionResult:
-        found = said.get(part.index)
-        if found is None:
-            found = said[part.index] = conclude(part)[0]
-        return found
-
     def _each(self, which: Sequence[int], conclude: Callable[[Any], Structured], today: date,
               max_months: int) -> Iterator[tuple[int, Structured, str | None]]:
-        said: dict[int, CriterionResult] = {}
+        """Each trial's parts' results and status warning, made afresh (no memo)."""
         for i in which:
-            yield (i, tuple(self._said(part, said, conclude) for part in self.parts[i]),
+            yield (i, tuple(conclude(part)[0] for part in self.parts[i]),
                    status_warning(self.trials[i].status_as_of, today, max_months))
 
     def _match(self, i: int, structured: Structured, warning: str | None,
