@@ -19,12 +19,21 @@ MIDDLE = 50  # young collections per middle one (default 10)
 OLD = 100  # middle collections before a full one is considered (default 10)
 
 
+_OWNED = False  # set by the process's own entry point (the CLI, the service)
+
+
 def few_full_collections() -> None:
+    """Called by an entry point rrall owns: its process's collector settings are rrall's."""
+    global _OWNED
+    _OWNED = True
     gc.set_threshold(YOUNG, MIDDLE, OLD)
 
 
 def freeze_loaded() -> None:
     """Move everything alive now out of the collector's scans (also keeps a forked
-    worker's copy of those pages shared with its parent)."""
+    worker's copy of those pages shared with its parent). Only in a process rrall owns
+    (after `few_full_collections`): a library caller's heap is left as it is."""
+    if not _OWNED:
+        return
     gc.collect()
     gc.freeze()

@@ -66,7 +66,7 @@ class TrialIndex:
         # Shown by default: open trials and, in their own marked group, those of unknown status.
         self.shown = tuple(i for i, t in enumerate(self.trials) if t.open or t.status == "unknown")
         self._free: dict[int, Structured] = {}  # a trial's criteria in its source's words, made on first use
-        self._frames: dict[tuple[int, str | None], TrialMatch] = {}  # per trial and status warning
+        self._frames: dict[int, TrialMatch] = {}  # per trial (one per trial, like the free text)
 
     def each_shown(self) -> list[Any]:
         """Each trial shown by default as a conclusion of its own: its eligibility's decision,
@@ -122,19 +122,19 @@ class TrialIndex:
 
     def _match(self, i: int, structured: Structured, warning: str | None,
                summary: Verdicts, keep: bool = True) -> tuple[Rank, TrialMatch]:
-        """`keep`: keep the trial's criteria in its source's words and its frame (per status
-        warning) for the next case; False computes them afresh (an engine without caches)."""
+        """`keep`: keep the trial's criteria in its source's words and its frame for the next
+        case; False computes them afresh (an engine without caches)."""
         free = self._free.get(i) if keep else None
         if free is None:
             free = free_text_results(self.trials[i])
             if keep:
                 self._free[i] = free
-        frame = self._frames.get((i, warning)) if keep else None
+        frame = self._frames.get(i) if keep else None
         if frame is None:
-            frame = trial_frame(self.trials[i], warning)
+            frame = trial_frame(self.trials[i])
             if keep:
-                self._frames[(i, warning)] = frame
-        match = fill(frame, structured, free, summary)
+                self._frames[i] = frame
+        match = fill(frame, structured, free, summary, warning)
         return rank(match), match
 
 

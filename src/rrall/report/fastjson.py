@@ -27,10 +27,11 @@ def assessment_json(a: Assessment) -> bytes:
 
 
 class AssessmentJson:
-    """Writes assessments as JSON, keeping each shared sub-result's bytes (bounded; one
-    writer per batch, worker or service)."""
+    """Writes assessments as JSON, keeping each shared sub-result's bytes (one writer per
+    batch, worker or service). Bounded by `size` items, about 2 KB each (so about 40 MB),
+    and cleared whole when full; an item kept here stays alive until then."""
 
-    def __init__(self, size: int = 100_000) -> None:
+    def __init__(self, size: int = 20_000) -> None:
         self.size = size
         self._kept: dict[int, tuple[BaseModel, bytes]] = {}
 

@@ -81,12 +81,13 @@ def trial_match(trial: Trial, structured: tuple[CriterionResult, ...], free: tup
                 status_warning: str | None = None, summary: Verdicts | None = None) -> TrialMatch:
     """The trial's match from its criteria's results (structured, then in the source's
     words: those have no field, so they only ever ask for review)."""
-    return fill(trial_frame(trial, status_warning), structured, free, summary)
+    return fill(trial_frame(trial), structured, free, summary, status_warning)
 
 
-def trial_frame(trial: Trial, status_warning: str | None = None) -> TrialMatch:
+def trial_frame(trial: Trial) -> TrialMatch:
     """What a trial's match says whatever the case (its record and status); `fill` adds
-    the case's results (the engine keeps one frame per trial and warning)."""
+    the case's results and the warning on the status's age (the engine keeps one frame per
+    trial)."""
     return TrialMatch(
         id=trial.id,
         nct_id=trial.nct_id,
@@ -94,7 +95,7 @@ def trial_frame(trial: Trial, status_warning: str | None = None) -> TrialMatch:
         phase=trial.phase,
         trial_status=trial.status,
         status_as_of=trial.status_as_of,
-        status_warning=status_warning,
+        status_warning=None,  # set by fill
         open=trial.open,
         status_group=status_group(trial.status),
         curated=trial.curated,
@@ -107,13 +108,14 @@ def trial_frame(trial: Trial, status_warning: str | None = None) -> TrialMatch:
 
 
 def fill(frame: TrialMatch, structured: tuple[CriterionResult, ...], free: tuple[CriterionResult, ...],
-         summary: Verdicts | None = None) -> TrialMatch:
+         summary: Verdicts | None = None, status_warning: str | None = None) -> TrialMatch:
     found, missing = summary or verdicts(structured)
     overall = (
         "not_met" if "not_met" in found else "unknown" if missing else
         "review" if free or "unknown" in found else "met"
     )
-    update = {"status": FIT[overall], "criteria": (*structured, *free), "missing": missing}
+    update = {"status_warning": status_warning, "status": FIT[overall], "criteria": (*structured, *free),
+              "missing": missing}
     return frame.model_copy(update=update)
 
 
