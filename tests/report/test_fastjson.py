@@ -18,7 +18,7 @@ from tests.strategies import cases
 
 KB = default_knowledge()
 WRITER = AssessmentJson()  # shared by every case below, as in a batch
-SMALL = AssessmentJson(size=3)  # cleared often
+SMALL = AssessmentJson(size=3000)  # cleared often (3,000 bytes)
 
 
 def same(a: Assessment) -> None:

@@ -28,11 +28,12 @@ def assessment_json(a: Assessment) -> bytes:
 
 class AssessmentJson:
     """Writes assessments as JSON, keeping each shared sub-result's bytes (one writer per
-    batch, worker or service). Bounded by `size` items, about 2 KB each (so about 40 MB),
-    and cleared whole when full; an item kept here stays alive until then."""
+    batch, worker or service). Bounded by `size` bytes of kept fragments (64 MB), cleared
+    whole when full; an item kept here stays alive until then."""
 
-    def __init__(self, size: int = 20_000) -> None:
+    def __init__(self, size: int = 64 * 2**20) -> None:
         self.size = size
+        self._bytes = 0
         self._kept: dict[int, tuple[BaseModel, bytes]] = {}
 
     def __call__(self, a: Assessment) -> bytes:
@@ -43,8 +44,9 @@ class AssessmentJson:
             pieces[b'"%s":[]' % name.encode()] = b'"%s":[%s]' % (name.encode(), self._join(getattr(a, name)))
         for name in _MAPS:
             pieces[b'"%s":{}' % name.encode()] = b'"%s":{%s}' % (name.encode(), self._pairs(getattr(a, name)))
-        if len(self._kept) > self.size:
+        if self._bytes > self.size:
             self._kept.clear()
+            self._bytes = 0
         if any(raw.count(token) != 1 for token in pieces):  # never guess where a field is
             return assessment_json(a)
         places = sorted((raw.index(token), token) for token in pieces)
@@ -62,6 +64,7 @@ class AssessmentJson:
             return kept[1]
         data = item.__pydantic_serializer__.to_json(item)
         self._kept[id(item)] = (item, data)
+        self._bytes += len(data)
         return data
 
     def _join(self, items: Iterable[BaseModel]) -> bytes:
