@@ -30,7 +30,7 @@ DonorType = Literal[
     "none_identified",
 ]
 
-# Recurrent lesions that change relapse treatment or prognosis (docs/decisions.md). Fusions use the
+# Recurrent lesions that change relapse treatment or prognosis. Fusions use the
 # HGNC "::" notation; KMT2A means any KMT2A rearrangement.
 GeneticLesion = Literal[
     "ETV6::RUNX1",

@@ -1,4 +1,4 @@
-"""Calendar-month arithmetic, once (docs/decisions.md, Clocks).
+"""Calendar-month arithmetic, written once: every clock in rrall counts calendar months.
 
 N whole months have passed from A to B when B is on or after the same day of the month
 N months after A, clipped to that month's last day: 2015-01-14 -> 2016-07-14 is 18 months,

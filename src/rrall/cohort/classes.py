@@ -3,7 +3,7 @@
 Two rows whose cells give the same case except for exact dates, ages and measurements
 get the same assessment when every derived quantity falls on the same side of every
 bound any rule compares it with. This module computes, for a whole batch at once with
-polars and numpy, the derived quantities (calendar months as docs/decisions.md counts them),
+polars and numpy, the derived quantities (calendar months, counted as classify/months.py counts them),
 the bounds the knowledge base and the trial registry use, and a class key per row:
 
 - every categorical cell exactly as given (so a class never mixes spellings);

@@ -14,7 +14,7 @@ Derive = Callable[["World"], Value]
 
 
 class World:
-    __slots__ = ("_base", "_children", "_derive", "_memo", "chosen", "overlay")
+    __slots__ = ("_base", "_derive", "_memo", "chosen", "overlay")
 
     def __init__(
         self,
@@ -29,9 +29,6 @@ class World:
         for _, alternative in chosen:
             self.overlay.update(alternative.facts)  # type: ignore[arg-type]  # facts are Values
         self._memo: dict[str, Value] = {}
-        # The worlds reached from this one by one more answer, made once: every conclusion
-        # of a case walks the same worlds, so their derived facts are computed once.
-        self._children: dict[tuple[str, str], World] = {}
 
     def get(self, fact: str) -> Value:
         found = self.overlay.get(fact, _ABSENT)
@@ -68,14 +65,9 @@ class World:
         return members.ask(value) if held is None else held
 
     def choose(self, question: Question, alternative: Alternative) -> World:
-        key = (question.id, alternative.value)
-        found = self._children.get(key)
-        if found is not None and found.chosen[-1] == (question, alternative):
-            return found
         if any(q.id == question.id for q, _ in self.chosen):
             raise RuntimeError(f"question {question.id!r} was already answered in this world")
-        found = self._children[key] = World(self._base, self._derive, (*self.chosen, (question, alternative)))
-        return found
+        return World(self._base, self._derive, (*self.chosen, (question, alternative)))
 
 
 _ABSENT = object()
