@@ -178,8 +178,8 @@ class Engine:
                 quote: Hashable = value
             else:
                 band, quote = of(fact, value), exact(value, fact, precision)
-            bands.append(_number(self._band_ids[i], band, memo))
-            quotes.append(_number(self._quote_ids[i], quote, memo))
+            bands.append(memo.number(self._band_ids[i], band))
+            quotes.append(memo.number(self._quote_ids[i], quote))
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 
@@ -380,15 +380,6 @@ class Engine:
         """Per option, the values of a list fact whose presence its requirement excludes
         (the kinase-domain mutations that rule out each TKI), read off the criteria."""
         return {t.id: excluded_values(t.requires.test, fact) for t in self.therapies}
-
-
-def _number(ids: dict[Hashable, int], key: Hashable, memo: Memo) -> int:
-    """The small number standing for `key` in its table, given on first sight."""
-    found = ids.get(key)
-    if found is None:
-        found = ids[key] = len(ids)
-        memo.kept += 1
-    return found
 
 
 _ENGINES: OrderedDict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = OrderedDict()

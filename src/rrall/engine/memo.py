@@ -61,7 +61,10 @@ class Memo:
 
     def id_of(self, name: Hashable, value: Hashable) -> int:
         """The small id of a value in one id table (one per fact and kind)."""
-        ids = self.ids(name)
+        return self.number(self.ids(name), value)
+
+    def number(self, ids: dict[Hashable, int], value: Hashable) -> int:
+        """The small id of a value in an id table already fetched (given on first sight)."""
         found = ids.get(value)
         if found is None:
             found = ids[value] = len(ids)
