@@ -21,7 +21,7 @@ from rrall.cohort.cli import cohort_command, synth_command
 from rrall.errors import ExitCode
 from rrall.fhir.cli import fhir_app
 from rrall.release_cli import add_commands as add_release_commands
-from rrall.runtime import few_full_collections
+from rrall.runtime import few_full_collections, freeze_at_exit
 from rrall.trials_cli import trials_app
 from rrall.web.cdscli import cds_app
 from rrall.web.cli import report_command, serve_command, users_app
@@ -328,6 +328,9 @@ app.command("schema", short_help="Print the JSON Schema of the case format.")(sc
 
 
 def main() -> None:
+    # A third-party pydantic plugin would see every value validated, and a case is patient
+    # data: rrall's own processes load none (this also skips their discovery at start-up).
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     few_full_collections()
     try:
         app()
@@ -345,3 +348,5 @@ def main() -> None:
         typer.echo(f"rrall: internal error: {type(exc).__name__}: {said} "
                    "(set RRALL_DEBUG=1 for details)", err=True)
         sys.exit(ExitCode.INTERNAL)
+    finally:
+        freeze_at_exit()

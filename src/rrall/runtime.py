@@ -7,7 +7,10 @@ one process they took 4.8 s of 26 s while finding almost nothing, since the resu
 immutable and rarely form cycles. So full collections are made rare; young objects are
 still collected, every 50,000 allocations instead of every 700; and a batch or the
 service freezes what is loaded before the work starts (the knowledge base, the warm
-engine) out of every scan.
+engine) out of every scan. When a command ends, everything alive is frozen too, so that
+the interpreter's last full collection at exit does not walk it (about 0.1 s of a 0.45 s
+one-case run, 0.35 s at the end of a cohort); memory still goes back with the process,
+and objects still close when their last reference goes.
 """
 
 from __future__ import annotations
@@ -37,3 +40,11 @@ def freeze_loaded() -> None:
         return
     gc.collect()
     gc.freeze()
+
+
+def freeze_at_exit() -> None:
+    """Called as a command of a process rrall owns ends: the exit's full collection then
+    skips everything alive (only objects kept alive by nothing but a cycle are left to the
+    operating system instead of being collected)."""
+    if _OWNED:
+        gc.freeze()
