@@ -1,10 +1,12 @@
 """Worker processes for the survival analysis and its figures.
 
-The survival stack (lifelines, matplotlib) takes seconds to import and each framework's
-fits and figures take about a second more. The workers are started before the cohort is
-assessed, so they import that stack while the parent assesses, and then fit and draw one
-framework each, in parallel. Spawned (not forked): the parent runs polars' thread pool,
-which a fork would copy mid-flight.
+The survival stack (lifelines, matplotlib) takes more than a second to import and each
+framework's fits and figures take about half a second more. The workers are started before
+the cohort is assessed. They come from a fork server that imports the stack once, while
+the parent assesses, and then forks the workers, which fit and draw one framework each, in
+parallel. Never forked from the parent itself: the parent runs polars' thread pool, which
+a fork would copy mid-flight. The fork server is a fresh process; its children leave with
+`os._exit`, without the seconds-long clean-up of everything the stack imported.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,15 +29,8 @@ FIT_COLUMNS = ("os_months", "os_event", "efs_months", "efs_event", "code")
 FOLLOW_UP_COLUMN = "last_follow_up_date"
 
 
-def warm() -> None:
-    """A worker's first job: import what fitting and drawing need."""
-    import lifelines  # noqa: F401
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot
-
-    import rrall.cohort.survival  # noqa: F401
+# Imported once by the fork server (survival_stack imports lifelines and matplotlib).
+PRELOAD = ["rrall.cohort.survival_stack"]
 
 
 def _fit(data: pl.DataFrame, framework: str, figures: Path | None, label: str) -> Survival:
@@ -44,15 +40,18 @@ def _fit(data: pl.DataFrame, framework: str, figures: Path | None, label: str) -
 
 
 class SurvivalWorkers:
-    """At most `size` worker processes, started now and warming up; `by_group` then runs
-    each framework's fits and figures on them; `close` when done."""
+    """At most `size` worker processes. The fork server starts now and imports the survival
+    stack; `by_group` forks the workers from it and runs each framework's fits and figures
+    on them; `close` when done."""
 
     def __init__(self, size: int | None = None) -> None:
         size = size or min(4, os.cpu_count() or 1)
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=warm)
-        # A job per worker makes the pool start them all now, not on first use.
-        self._started: list[Future[int]] = [self._pool.submit(int) for _ in range(size)]
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        # Starts the server without waiting for it; a worker's start would wait for the
+        # server's imports, so the workers are started only when there is work.
+        forkserver.ensure_running()
+        self._pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
 
     def by_group(self, data: pl.DataFrame, jobs: Sequence[tuple[str, str]],
                  figures: Path | None) -> list[Survival]:
