@@ -66,6 +66,7 @@ class TrialIndex:
         # Shown by default: open trials and, in their own marked group, those of unknown status.
         self.shown = tuple(i for i, t in enumerate(self.trials) if t.open or t.status == "unknown")
         self._free: dict[int, Structured] = {}  # a trial's criteria in its source's words, made on first use
+        self._words: dict[str, CriterionResult] = {}  # one result per wording, shared between trials
         self._frames: dict[int, TrialMatch] = {}  # per trial (one per trial, like the free text)
 
     def each_shown(self) -> list[Any]:
@@ -86,7 +87,7 @@ class TrialIndex:
             return [self._match(i, s, w, verdicts(s), keep=False) for i, s, w in each]
         table, groups = memo.table("trial-matches"), memo.table("trial-groups")
         said: dict[int, CriterionResult] = {}  # per distinct part, for this case
-        named: dict[tuple[tuple[int, ...], date | None], tuple[int, Structured, str | None]] = {}
+        named: dict[tuple[tuple[int, ...], date | None], tuple[int, Structured, str | None, Verdicts]] = {}
         out = []
         for i in which:
             trial = self.trials[i]
@@ -105,10 +106,11 @@ class TrialIndex:
                 if kept is None:
                     kept = groups[key] = (len(groups), results)
                     memo.kept += 1
-                group = named[(self.signature[i], trial.status_as_of)] = (kept[0], results, warning)
+                group = named[(self.signature[i], trial.status_as_of)] = (kept[0], results, warning,
+                                                                           verdicts(results))
             match = table.get((i, group[0]))
             if match is None:
-                match = table[(i, group[0])] = self._match(i, group[1], group[2], verdicts(group[1]))
+                match = table[(i, group[0])] = self._match(i, group[1], group[2], group[3])
                 memo.kept += 1
             out.append(match)
         return out
@@ -126,7 +128,7 @@ class TrialIndex:
         case; False computes them afresh (an engine without caches)."""
         free = self._free.get(i) if keep else None
         if free is None:
-            free = free_text_results(self.trials[i])
+            free = free_text_results(self.trials[i], self._words if keep else None)
             if keep:
                 self._free[i] = free
         frame = self._frames.get(i) if keep else None

@@ -37,15 +37,15 @@ def cache_root() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rrall"
 
 
-def source_key(kind: str, root: Path, files: Iterable[Path], stamped: Iterable[Path] = ()) -> str:
+def source_key(kind: str, root: Path, files: Iterable[Path], stamped: Iterable[str | Path] = ()) -> str:
     """The SHA-256 of what a snapshot is built from: versions, kind, folder, and each
     file's path and bytes (a missing file counts as missing, not as empty); for the
     `stamped` files (many small records a program writes whole, e.g. 10,000 imported
     trials), their path, size, inode and modification time instead of their bytes."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{kind}\0{root.resolve()}\0".encode())
-    for path in sorted(stamped):
+    for path in sorted(stamped, key=str):  # strings: Path objects are slow on 10,000 records
         try:
-            info = path.stat()
+            info = os.stat(path)  # noqa: PTH116 (the same: a string need not become a Path)
         except OSError:
             digest.update(f"{path}\0missing\0".encode())
             continue
@@ -62,7 +62,7 @@ def source_key(kind: str, root: Path, files: Iterable[Path], stamped: Iterable[P
 
 
 def snapshot(kind: str, root: Path, files: Iterable[Path], build: Callable[[], T],
-             stamped: Iterable[Path] = ()) -> T:
+             stamped: Iterable[str | Path] = ()) -> T:
     """`build()`, or the same object from the snapshot of exactly these files."""
     folder = cache_root()
     if folder is None:

@@ -60,12 +60,24 @@ def render_parts(describe: Describer, items: tuple[Criterion, ...], decision: De
     )
 
 
-def free_text_results(trial: Trial) -> tuple[CriterionResult, ...]:
+def free_text_result(text: str) -> CriterionResult:
     """A criterion kept only in the source's words is not known to be met: a person checks it."""
-    return tuple(
-        CriterionResult(criterion=FREE_TEXT, result="unknown", detail=f"check with the trial team: {text}")
-        for text in trial.free_text
-    )
+    return CriterionResult(criterion=FREE_TEXT, result="unknown", detail=f"check with the trial team: {text}")
+
+
+def free_text_results(trial: Trial,
+                      said: dict[str, CriterionResult] | None = None) -> tuple[CriterionResult, ...]:
+    """The trial's criteria in its source's words; `said` keeps each wording's result, shared
+    by every trial that uses the same words (results are immutable)."""
+    if said is None:
+        return tuple(free_text_result(text) for text in trial.free_text)
+    out = []
+    for text in trial.free_text:
+        result = said.get(text)
+        if result is None:
+            result = said[text] = free_text_result(text)
+        out.append(result)
+    return tuple(out)
 
 
 Verdicts = tuple[frozenset[str], tuple[str, ...]]  # the results present; the fields that would tell

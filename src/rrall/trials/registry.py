@@ -122,7 +122,10 @@ def imported_trials(folder: Path, kb: KnowledgeBase) -> tuple[list[Trial], list[
     import` writes whole files), added or removed, or the knowledge base changes."""
     from rrall.knowledge.snapshot import snapshot
 
-    records = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    # os.scandir and string order: pathlib's glob and Path comparisons took a tenth of a
+    # second on 10,000 records.
+    records = sorted(e.path for e in os.scandir(folder)
+                     if e.name.endswith(".json") and not e.name.startswith(".")) if folder.is_dir() else []
     if not records:
         return [], []
     knowledge = [path for path in kb.root.rglob("*") if path.is_file()]
