@@ -103,11 +103,10 @@ class TrialIndex:
                 warning = status_warning(trial.status_as_of, today, max_months)
                 key = (warning, *map(id, results))
                 kept = groups.get(key)
-                if kept is None:
-                    kept = groups[key] = (len(groups), results)
+                if kept is None:  # what the results add up to is kept with them
+                    kept = groups[key] = (len(groups), results, verdicts(results))
                     memo.kept += 1
-                group = named[(self.signature[i], trial.status_as_of)] = (kept[0], results, warning,
-                                                                           verdicts(results))
+                group = named[(self.signature[i], trial.status_as_of)] = (kept[0], results, warning, kept[2])
             match = table.get((i, group[0]))
             if match is None:
                 match = table[(i, group[0])] = self._match(i, group[1], group[2], group[3])
