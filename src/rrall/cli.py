@@ -4,7 +4,6 @@ Heavy modules (the engine, rich) are imported inside the commands that need them
 that `rrall --version` and a one-case `rrall assess` start quickly.
 """
 
-from __future__ import annotations
 
 import os
 import sys
@@ -92,7 +91,7 @@ def main_options(
     """rrall command line."""
 
 
-def _knowledge(path: Path | None) -> KnowledgeBase:
+def _knowledge(path: Path | None) -> "KnowledgeBase":
     from rrall.errors import KnowledgeError
     from rrall.knowledge.load import default_knowledge, load_knowledge
 
@@ -117,7 +116,7 @@ def _case_files(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _cases(paths: list[Path], kb: KnowledgeBase) -> Iterator[Case | CaseInputError]:
+def _cases(paths: list[Path], kb: "KnowledgeBase") -> "Iterator[Case | CaseInputError]":
     from rrall.case.load import iter_cases
 
     for path in _case_files(paths):
@@ -184,7 +183,7 @@ def assess(
         _fail(f"{bad} case(s) could not be assessed; see the errors above.", ExitCode.BAD_INPUT)
 
 
-def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None, detail: Detail) -> int:
+def _assess_jsonl_fast(paths: list[Path], kb: "KnowledgeBase", factors: str | None, detail: Detail) -> int:
     """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
     from rrall.assessment import assess
     from rrall.batch import write_jsonl
@@ -210,8 +209,8 @@ def _assess_jsonl_fast(paths: list[Path], kb: KnowledgeBase, factors: str | None
     return bad
 
 
-def _renderer(fmt: Format, kb: KnowledgeBase, full: bool, detail: Detail = Detail.full,
-              region: str = "US") -> Renderer:
+def _renderer(fmt: Format, kb: "KnowledgeBase", full: bool, detail: Detail = Detail.full,
+              region: str = "US") -> "Renderer":
     if fmt is Format.text:
         from rrall.report.text import TextRenderer
 

@@ -2,7 +2,6 @@
 the command line. Exit codes: 0 done (for verify: the files match), 1 internal failure,
 2 bad input (a release that does not verify, an unknown release, a case that cannot be read)."""
 
-from __future__ import annotations
 
 import time
 from collections.abc import Iterator
@@ -52,7 +51,7 @@ def _root(folder: Path | None) -> Path:
     return folder or default_knowledge_dir()
 
 
-def _load(name: str) -> KnowledgeBase:
+def _load(name: str) -> "KnowledgeBase":
     from rrall.errors import KnowledgeError
     from rrall.knowledge.load import load_knowledge
     from rrall.release.files import resolve_release
@@ -194,7 +193,7 @@ def _case_files(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _stored_cases(kb: KnowledgeBase) -> Iterator[Case | CaseInputError]:
+def _stored_cases(kb: "KnowledgeBase") -> "Iterator[Case | CaseInputError]":
     from rrall.case.load import parse_case
     from rrall.errors import CaseInputError
     from rrall.store.db import open_engine, upgrade
@@ -215,7 +214,7 @@ def _stored_cases(kb: KnowledgeBase) -> Iterator[Case | CaseInputError]:
         engine.dispose()
 
 
-def impact_text(report: ImpactReport) -> str:
+def impact_text(report: "ImpactReport") -> str:
     from rrall.release.impact import KINDS
 
     lines = [

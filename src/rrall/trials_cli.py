@@ -1,6 +1,5 @@
 """`rrall trials import | list | match`: the registry on the command line."""
 
-from __future__ import annotations
 
 import re
 import sys
@@ -186,7 +185,7 @@ def match_command(
     print_matches(case.id, matches, kb.glossary)
 
 
-def print_matches(case_id: str, matches: Sequence[TrialMatch], glossary: Glossary) -> None:
+def print_matches(case_id: str, matches: "Sequence[TrialMatch]", glossary: "Glossary") -> None:
     from rich.console import Console
 
     from rrall.report.words import field_words
@@ -224,7 +223,7 @@ def print_matches(case_id: str, matches: Sequence[TrialMatch], glossary: Glossar
         sys.stdout.write(_plain("\n".join(lines)) + "\n")
 
 
-def audit_view(t: Trial) -> dict[str, Any]:
+def audit_view(t: "Trial") -> dict[str, Any]:
     """The structured eligibility under trials.json's key names (read off the criteria), the
     criteria as written and in words, then everything else."""
     from rrall.engine import engine_for

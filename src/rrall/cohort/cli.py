@@ -1,6 +1,5 @@
 """`rrall cohort INPUT... --out DIR`: a cohort through the engine, with a summary report."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date

@@ -94,12 +94,10 @@ class Engine:
         )
         # An option's status reads only its requirement and decision list (its first part),
         # so what an assumed fact would change is looked up in that part's table.
+        status_reads = [self.ev.reads([t.requires, *(r.when for r in t.rules)]) for t in self.therapies]
         self._reading = {
-            fact: [
-                (c, t)
-                for c, t in zip(self.options, self.therapies, strict=True)
-                if fact in self.ev.reads([t.requires, *(r.when for r in t.rules)])
-            ]
+            fact: [(c, t) for c, t, reads in zip(self.options, self.therapies, status_reads, strict=True)
+                   if fact in reads]
             for fact in self.facts
         }
         self._generation = -1

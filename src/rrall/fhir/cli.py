@@ -1,6 +1,5 @@
 """`rrall fhir import` and `rrall fhir export`."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

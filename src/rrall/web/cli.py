@@ -1,6 +1,5 @@
 """`rrall serve`, `rrall users ...` and `rrall report`: the workbench from the command line."""
 
-from __future__ import annotations
 
 import logging
 import os
@@ -26,7 +25,7 @@ def _fail(message: str, code: int = ExitCode.BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit() -> "Settings":
     """The settings, or a clear message (field, problem) and exit 2: never a traceback."""
     import tomllib
 
@@ -46,7 +45,7 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(ExitCode.BAD_INPUT) from None
 
 
-def _repo() -> Repository:
+def _repo() -> "Repository":
     from rrall.store.db import open_engine, upgrade
     from rrall.store.repository import Repository
 
