@@ -18,7 +18,10 @@ import pytest
 from bench import harness
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-SMOKES = ["cds.py", "cohort.py", "impact.py", "load.py", "login.py", "run.py", "trials.py"]
+SMOKES = ["cds.py", "cohort.py", "compare.py", "impact.py", "load.py", "login.py", "run.py", "trials.py"]
+# What a benchmark needs besides --smoke: compare.py times one case on HEAD against this tree.
+ARGUMENTS = {"compare.py": ["--before", "HEAD", "--", "assess",
+                            str(BENCH.parent / "examples" / "cases" / "b-marrow-early.yaml")]}
 NOT_BENCHMARKS = {
     "harness.py": "what the benchmarks share",
     "generate_cases.py": "writes run.py's, cohort.py's and impact.py's input; their smoke runs run it",
@@ -34,12 +37,15 @@ def expected_numbers(script: str) -> set[str]:
         return {f"load-{d}-smoke.json" for d in ("httpx", "wrk") if d == "httpx" or shutil.which(d)}
     if script == "cohort.py":
         return {"cohort-200-parquet-smoke.json"}
+    if script == "compare.py":
+        return {"compare-assess-smoke.json"}
     return {script.replace(".py", "-smoke.json")}
 
 
 @pytest.mark.parametrize("script", SMOKES)
 def test_smoke_run_exits_0_and_writes_its_numbers(script: str, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(BENCH / script), "--smoke", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, str(BENCH / script), "--smoke", "--out", str(tmp_path),
+                           *ARGUMENTS.get(script, [])],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     printed = {Path(line.removeprefix("numbers: ")) for line in done.stdout.splitlines()

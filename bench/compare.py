@@ -1,0 +1,94 @@
+"""Before and after in one run: a `rrall` command timed on an earlier commit and on this
+checkout, alternately, on the same machine in the same minutes.
+
+    python bench/compare.py --before 5b03848 --runs 10 -- assess examples/cases/b-marrow-early.yaml
+    python bench/compare.py --before 5b03848 --runs 5 --name cohort-200 -- cohort \\
+        examples/cohort/synthetic-200.csv --long examples/cohort/long.csv --out /tmp/cohort
+
+The earlier commit is checked out in a temporary git worktree (removed at the end) and run
+from its own source with this environment's packages; both sides' modules are compiled
+first, as an installed package's are. One untimed run of each side builds its knowledge
+snapshots. The runs alternate (before, after, before, ...) so that a busy minute slows
+both. A machine this noisy (the same command varies by a quarter between runs) is
+compared by the medians of the same minutes, not by numbers taken hours apart.
+
+What it checks, so that it never times failures: every run must exit 0, and each run's
+standard output must equal the first run's of its side; `--same-output` also requires
+the two sides to print the same bytes (for changes that must not change an answer).
+Writes bench/out/compare-NAME.json.
+"""
+
+from __future__ import annotations
+
+import compileall
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import ROOT, RRALL, fail, options, timed, write_numbers
+
+
+def checkout(revision: str, folder: Path) -> Path:
+    done = subprocess.run(["git", "worktree", "add", "--detach", str(folder), revision], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        fail(f"git worktree add {revision}: {done.stderr.strip()}")
+    return folder / "src"
+
+
+def main() -> None:
+    parser = options(__doc__)
+    parser.add_argument("--before", required=True, help="the earlier commit (any git revision)")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs of each side")
+    parser.add_argument("--name", default=None,
+                        help="the numbers file's name (default: the rrall command's name)")
+    parser.add_argument("--same-output", action="store_true",
+                        help="fail unless both sides print the same bytes")
+    parser.add_argument("command", nargs="+", help="the rrall command and its arguments, after --")
+    args = parser.parse_args()
+    runs = 1 if args.smoke else args.runs
+    name = args.name or args.command[0]
+    scratch = Path(tempfile.mkdtemp(prefix="rrall-compare-"))
+    tree = scratch / "before"
+    try:
+        sides = {"before": checkout(args.before, tree), "after": ROOT / "src"}
+        for source in sides.values():
+            compileall.compile_dir(source, quiet=1)
+        environments = {side: {**os.environ, "PYTHONPATH": str(source)} for side, source in sides.items()}
+        for env in environments.values():
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        printed: dict[str, str] = {}
+        for side, env in environments.items():  # untimed: builds the snapshots
+            _, out = timed([*RRALL, *args.command], env=env, capture=True)
+            printed[side] = hashlib.sha256(out.encode()).hexdigest()
+        if args.same_output and printed["before"] != printed["after"]:
+            fail(f"the two sides printed different output for `rrall {' '.join(args.command)}`")
+        seconds: dict[str, list[float]] = {"before": [], "after": []}
+        for _ in range(runs):
+            for side, env in environments.items():
+                took, out = timed([*RRALL, *args.command], env=env, capture=True)
+                if hashlib.sha256(out.encode()).hexdigest() != printed[side]:
+                    fail(f"{side}: a run printed other output than its first run")
+                seconds[side].append(took)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True,
+                       check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+    numbers = {"command": ["rrall", *args.command], "before": args.before, "runs": runs,
+               "same_output": printed["before"] == printed["after"]}
+    for side, took in seconds.items():
+        numbers[side] = {"median_seconds": round(statistics.median(took), 3),
+                         "min_seconds": round(min(took), 3),
+                         "max_seconds": round(max(took), 3), "runs_seconds": [round(t, 3) for t in took]}
+        print(f"{side}: median {statistics.median(took):.3f} s, min {min(took):.3f} s ({runs} runs)",
+              file=sys.stderr)
+    write_numbers(args.out, f"compare-{name}", numbers, args.smoke)
+
+
+if __name__ == "__main__":
+    main()
