@@ -28,9 +28,28 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from harness import ROOT, RRALL, fail, options, timed, write_numbers
+from harness import ROOT, RRALL, SHOWN, command, fail, options, write_numbers
+
+
+def hashed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Seconds a successful run took (whole process) and the SHA-256 of its standard output,
+    read as it comes (a batch prints gigabytes)."""
+    digest = hashlib.sha256()
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        while chunk := process.stdout.read(1 << 20):
+            digest.update(chunk)
+        code = process.wait()
+        took = time.perf_counter() - start
+        if code != 0:
+            errors.seek(0)
+            fail(f"`{command(cmd)}` exited {code}: {errors.read().decode(errors='replace')[-SHOWN:].strip()}")
+    return took, digest.hexdigest()
 
 
 def checkout(revision: str, folder: Path) -> Path:
@@ -64,15 +83,14 @@ def main() -> None:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
         printed: dict[str, str] = {}
         for side, env in environments.items():  # untimed: builds the snapshots
-            _, out = timed([*RRALL, *args.command], env=env, capture=True)
-            printed[side] = hashlib.sha256(out.encode()).hexdigest()
+            printed[side] = hashed_run([*RRALL, *args.command], env)[1]
         if args.same_output and printed["before"] != printed["after"]:
             fail(f"the two sides printed different output for `rrall {' '.join(args.command)}`")
         seconds: dict[str, list[float]] = {"before": [], "after": []}
         for _ in range(runs):
             for side, env in environments.items():
-                took, out = timed([*RRALL, *args.command], env=env, capture=True)
-                if hashlib.sha256(out.encode()).hexdigest() != printed[side]:
+                took, digest = hashed_run([*RRALL, *args.command], env)
+                if digest != printed[side]:
                     fail(f"{side}: a run printed other output than its first run")
                 seconds[side].append(took)
     finally:
