@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,20 @@ def _fit(data: pl.DataFrame, framework: str, figures: Path | None, label: str) -
     return by_group(data, framework, figures, label)
 
 
+def _context() -> BaseContext:
+    """The fork server, started now without waiting for it (a worker's start waits for the
+    server's imports, so the workers are started only when there is work); where there is
+    no fork server (Windows) or it cannot start, spawned workers that import the stack on
+    their first job."""
+    try:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        forkserver.ensure_running()
+    except (ValueError, OSError):
+        return multiprocessing.get_context("spawn")
+    return context
+
+
 class SurvivalWorkers:
     """At most `size` worker processes. The fork server starts now and imports the survival
     stack; `by_group` forks the workers from it and runs each framework's fits and figures
@@ -46,12 +61,7 @@ class SurvivalWorkers:
 
     def __init__(self, size: int | None = None) -> None:
         size = size or min(4, os.cpu_count() or 1)
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        # Starts the server without waiting for it; a worker's start would wait for the
-        # server's imports, so the workers are started only when there is work.
-        forkserver.ensure_running()
-        self._pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+        self._pool = ProcessPoolExecutor(max_workers=size, mp_context=_context())
 
     def by_group(self, data: pl.DataFrame, jobs: Sequence[tuple[str, str]],
                  figures: Path | None) -> list[Survival]:
