@@ -24,7 +24,8 @@ class Evaluator:
         """`more`: criteria beyond the knowledge base's own (the trial registry's)."""
         self.kb = kb
         self.words = Words(kb)
-        self.criteria: list[When] = [*kb.criteria(), *more]
+        # Each criterion once: a registry's trials with equal eligibility share one object.
+        self.criteria: list[When] = [*kb.criteria(), *{id(w): w for w in more}.values()]
         self.bounds = bounds(self.criteria)
         self.questions = Questions(kb, self.bounds, self.words)
         self.classifier = Classifier(kb, self.questions)

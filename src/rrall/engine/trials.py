@@ -47,18 +47,24 @@ class TrialIndex:
         by_part: dict[Hashable, Any] = {}
         self.rules = []
         self.parts: list[tuple[Any, ...]] = []
+        # An imported registry's equal eligibilities are one object (load_imported), so each
+        # object is looked up by value once: hashing a criterion walks its whole tree.
+        seen: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         for trial in self.trials:
-            rule = by_test.get(trial.eligibility.test)
-            if rule is None:
-                rule = by_test[trial.eligibility.test] = add(trial)
-            self.rules.append(rule)
-            mine = []
-            for part in parts(trial):
-                found = by_part.get(part)
-                if found is None:
-                    found = by_part[part] = add_part(part)
-                mine.append(found)
-            self.parts.append(tuple(mine))
+            known = seen.get(id(trial.eligibility))
+            if known is None:
+                rule = by_test.get(trial.eligibility.test)
+                if rule is None:
+                    rule = by_test[trial.eligibility.test] = add(trial)
+                mine = []
+                for part in parts(trial):
+                    found = by_part.get(part)
+                    if found is None:
+                        found = by_part[part] = add_part(part)
+                    mine.append(found)
+                known = seen[id(trial.eligibility)] = (rule, tuple(mine))
+            self.rules.append(known[0])
+            self.parts.append(known[1])
         self.signature = [tuple(part.index for part in mine) for mine in self.parts]
         self.distinct = len(by_test)
         self.distinct_parts = len(by_part)
