@@ -103,3 +103,22 @@ def test_imported_records_come_from_a_snapshot_rebuilt_when_one_is_written(
 def test_a_long_listing_is_plain_text() -> None:
     assert _plain(r"[bold]needs review[/bold] · [green]✓[/green] age \[years] [dim]x[/dim]") == \
         "needs review · ✓ age [years] x"
+
+
+def test_the_snapshot_stamps_exactly_the_files_the_loader_reads(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose name starts with a dot (an editor's lock file, say) is read like any
+    other record, with or without the snapshot, and a change to it is seen."""
+    from rrall.trials.registry import load_imported
+
+    monkeypatch.setenv("RRALL_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "trials"
+    folder.mkdir()
+    _record(folder, REPEATED.trials[len(CURATED)])
+    (folder / ".#NCT01.json").write_text("{not a record")
+    direct = load_imported(folder, KB.grammar)
+    assert len(direct[0]) == 1 and len(direct[1]) == 1 and ".#NCT01.json" in direct[1][0]
+    snapshotted = imported_trials(folder, KB)
+    assert [t.id for t in snapshotted[0]] == [t.id for t in direct[0]] and snapshotted[1] == direct[1]
+    (folder / ".#NCT01.json").unlink()
+    assert imported_trials(folder, KB)[1] == []
