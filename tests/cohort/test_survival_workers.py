@@ -4,6 +4,9 @@ server can start, from spawned processes."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,47 @@ def test_without_a_fork_server_spawned_workers_fit_the_same(tmp_path: Path,
     monkeypatch.setattr(survival_workers.forkserver, "ensure_running", refuse)
     assert survival_workers._context().get_start_method() == "spawn"
     fitted_here_and_there(tmp_path)
+
+
+def run_python(script: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, **env}, cwd=tmp_path, check=False)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc")
+def test_the_fork_server_does_not_hold_the_callers_output_open(tmp_path: Path) -> None:
+    """Otherwise a reader of `rrall cohort ... | ...` waits for the server's clean-up."""
+    done = run_python(
+        "import os\n"
+        "from multiprocessing import forkserver\n"
+        "from rrall.cohort.survival_workers import SurvivalWorkers\n"
+        "SurvivalWorkers(size=1)\n"
+        "pid = forkserver._forkserver._forkserver_pid\n"
+        "print(os.readlink(f'/proc/{pid}/fd/1'), os.readlink(f'/proc/{pid}/fd/2'))\n"
+        "print(os.readlink('/proc/self/fd/1') != os.devnull)\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [os.devnull, os.devnull, "True"]
+
+
+def test_a_broken_survival_stack_is_reported_by_the_job_not_as_a_dead_server(tmp_path: Path) -> None:
+    """A package that fails on import (not only a missing one) must not kill the fork
+    server: the job that needs it fails with that package's own error."""
+    fake = tmp_path / "fake" / "lifelines"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise RuntimeError('lifelines is broken here')\n")
+    done = run_python(
+        "from pathlib import Path\n"
+        "from rrall.cohort.survival import follow_up\n"
+        "from rrall.cohort.survival_workers import SurvivalWorkers\n"
+        "from tests.cohort.test_survival import cohort\n"
+        "data, _ = follow_up(cohort(50, {'S1': 0.8}))\n"
+        "workers = SurvivalWorkers(size=1)\n"
+        "try:\n"
+        "    workers.by_group(data, [('bfm', 'BFM')], None)\n"
+        "except RuntimeError as exc:\n"
+        "    print('reported:', exc)\n"
+        "finally:\n"
+        "    workers.close()\n", tmp_path,
+        PYTHONPATH=os.pathsep.join([str(tmp_path / "fake"), str(Path(__file__).resolve().parents[2])]))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "reported: lifelines is broken here"

@@ -1,21 +1,26 @@
 """Importing this module loads what the survival fits and figures need (lifelines,
 matplotlib drawing off screen, rrall.cohort.survival) and draws one small figure, so that
 fonts and text layout are loaded too. The survival workers' fork server imports it once,
-before it forks the workers, which then start warm."""
+before it forks the workers, which then start warm.
 
+A failure here is never the server's: a fork server whose preload raises dies, and every
+worker start would then fail with a bare EOFError. So nothing escapes; the workers import
+the stack again on their first job, and a missing or broken package is reported there,
+through the job's result, in the user's words."""
+
+import contextlib
 import io
 
-import lifelines  # noqa: F401
-import matplotlib
 
-matplotlib.use("Agg")
+def _warm() -> None:
+    import lifelines  # noqa: F401
+    import matplotlib
 
-import matplotlib.pyplot as plt
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-import rrall.cohort.survival  # noqa: F401
+    import rrall.cohort.survival  # noqa: F401
 
-
-def _draw_once() -> None:
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.plot([0, 12], [1, 0.5], drawstyle="steps-post")
     ax.set_title("warm-up", fontsize=12)
@@ -25,4 +30,5 @@ def _draw_once() -> None:
     plt.close(fig)
 
 
-_draw_once()
+with contextlib.suppress(Exception):
+    _warm()

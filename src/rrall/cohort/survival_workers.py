@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
@@ -44,14 +45,39 @@ def _context() -> BaseContext:
     """The fork server, started now without waiting for it (a worker's start waits for the
     server's imports, so the workers are started only when there is work); where there is
     no fork server (Windows) or it cannot start, spawned workers that import the stack on
-    their first job."""
+    their first job. The server and its workers keep the environment of the moment it
+    started (one server per process)."""
     try:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
-        forkserver.ensure_running()
+        _without_output(forkserver.ensure_running)
     except (ValueError, OSError):
         return multiprocessing.get_context("spawn")
     return context
+
+
+def _without_output(start: Callable[[], None]) -> None:
+    """`start()` with standard output and error on the null device, so that the process it
+    starts (the fork server outlives the run by its clean-up) does not hold the caller's
+    pipes open: a reader of `rrall cohort ... | ...` would wait for it. A worker's error
+    comes back through its job's result, not its stderr."""
+    try:
+        saved = (os.dup(1), os.dup(2))
+    except OSError:  # no standard output to keep: nothing to hold open either
+        start()
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        start()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
 
 
 class SurvivalWorkers:
