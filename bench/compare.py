@@ -8,9 +8,11 @@ checkout, alternately, on the same machine in the same minutes.
 The earlier commit is checked out in a temporary git worktree (removed at the end) and run
 from its own source with this environment's packages; both sides' modules are compiled
 first, as an installed package's are. One untimed run of each side builds its knowledge
-snapshots. The runs alternate (before, after, before, ...) so that a busy minute slows
-both. A machine this noisy (the same command varies by a quarter between runs) is
-compared by the medians of the same minutes, not by numbers taken hours apart.
+snapshots (in a cache of the run's own, removed with the worktree). The runs alternate
+(before, after, before, ...) so that a busy minute slows both. A machine this noisy (the
+same command varies by a quarter between runs) is compared by the medians of the same
+minutes, not by numbers taken hours apart. Each run is timed until its standard output
+closes, as a reader of a pipe would wait.
 
 What it checks, so that it never times failures: every run must exit 0, and each run's
 standard output must equal the first run's of its side; `--same-output` also requires
@@ -70,15 +72,21 @@ def main() -> None:
                         help="fail unless both sides print the same bytes")
     parser.add_argument("command", nargs="+", help="the rrall command and its arguments, after --")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: at least 1")
     runs = 1 if args.smoke else args.runs
     name = args.name or args.command[0]
+    subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True, check=False)  # a killed run's
     scratch = Path(tempfile.mkdtemp(prefix="rrall-compare-"))
     tree = scratch / "before"
     try:
         sides = {"before": checkout(args.before, tree), "after": ROOT / "src"}
         for source in sides.values():
             compileall.compile_dir(source, quiet=1)
-        environments = {side: {**os.environ, "PYTHONPATH": str(source)} for side, source in sides.items()}
+        # Each side's snapshots in the run's own cache (the "before" tree's path is new each
+        # time, so its snapshots would pile up in the user's cache).
+        environments = {side: {**os.environ, "PYTHONPATH": str(source), "RRALL_CACHE": str(scratch / "cache")}
+                        for side, source in sides.items()}
         for env in environments.values():
             env.pop("PYTHONDONTWRITEBYTECODE", None)
         printed: dict[str, str] = {}
