@@ -69,8 +69,7 @@ def free_text_results(trial: Trial,
                       said: dict[str, CriterionResult] | None = None) -> tuple[CriterionResult, ...]:
     """The trial's criteria in its source's words; `said` keeps each wording's result, shared
     by every trial that uses the same words (results are immutable)."""
-    if said is None:
-        return tuple(free_text_result(text) for text in trial.free_text)
+    said = {} if said is None else said
     out = []
     for text in trial.free_text:
         result = said.get(text)
