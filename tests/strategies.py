@@ -72,7 +72,9 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     }
     if dates and draw(st.booleans()):
         case["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "percent",
-                        "value": draw(st.sampled_from([0, 0.005, 0.01, 0.05, 0.1, 0.5, 5]))}]
+                        # Equal values spelled differently (0, 0.0, "0.00") must read alike.
+                        "value": draw(st.sampled_from([0, 0.0, "0.00", 0.005, "0.0050", 0.01, 0.05,
+                                                       0.1, 0.5, 5, 5.0]))}]
     therapy: dict[str, Any] = {}
     if assessment > diagnosis and draw(st.booleans()):
         hsct = diagnosis + timedelta(days=draw(st.integers(1, (assessment - diagnosis).days)))

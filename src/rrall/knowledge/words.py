@@ -66,6 +66,8 @@ class Words:
         definition = self._facts.facts.get(fact)
         if definition is not None and definition.vocabulary:
             return self.glossary.value(definition.vocabulary, value)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return self.figure(fact, value)
         return str(value).replace("_", " ")
 
     def number(self, fact: str, value: Decimal | int, unit: str = "") -> str:
@@ -93,6 +95,15 @@ class Words:
             return ("years", int(value) // 12)
         return value
 
+    def figure(self, fact: str, value: Decimal | int) -> str:
+        """A number as a result's inputs show it: its digits, the same for every spelling of
+        the same value (0, 0.0, 0.00), or whole years for an age said in years. It shows no
+        more than `precision` keeps, since the engine shares words between cases whose values
+        are equal at that precision."""
+        if isinstance(self.precision(fact, value), tuple):
+            return self.number(fact, value)
+        return _plain(Decimal(value))
+
     def bound(self, fact: str, bound: Decimal, unit: str) -> str:
         """A rule's bound, in the unit its author wrote it in."""
         definition = self._facts.facts.get(fact)
@@ -103,5 +114,6 @@ class Words:
 
 
 def _plain(value: Decimal) -> str:
+    """The digits of a number, one way for every spelling of it (0.50 and 0.5; -0 and 0)."""
     text = f"{value.normalize():f}"
-    return text
+    return "0" if text == "-0" else text

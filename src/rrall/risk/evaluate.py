@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from rrall.classify.timing import timing_rule
@@ -15,6 +16,7 @@ from rrall.criteria.frameworks import outcome
 from rrall.criteria.outcome import conditions, missing
 from rrall.knowledge.model import Caution as CautionRule
 from rrall.knowledge.model import Exclusion, Framework, GroupRow, HsctRow, Rule, TimingRule
+from rrall.knowledge.words import Words
 from rrall.logic.resolve import Resolution, resolve
 from rrall.logic.values import NA, Members, Open, Question
 from rrall.logic.world import World
@@ -87,7 +89,8 @@ def reword(
     found = view.outcomes()
     settled = len({(k[0], k[1]) for k in found}) == 1
     reasons = _reasons(ev, fw, used, world, describer, settled, len({k[2] for k in found}) == 1, view)
-    return framed.model_copy(update={"reasons": tuple(reasons), "inputs": FrozenMap(_inputs(used, world))})
+    inputs = FrozenMap(_inputs(ev.words, used, world))
+    return framed.model_copy(update={"reasons": tuple(reasons), "inputs": inputs})
 
 
 def frame(ev: Evaluator, fw: Framework, decision: Decision) -> FrameworkResult:
@@ -217,8 +220,9 @@ def _depends(ev: Evaluator, what: str, view: Resolution[str], say: Callable[[str
     return f"{what} depends on data the case does not give: " + "; ".join(branches) + "."
 
 
-def _inputs(used: Iterable[Rule], world: World) -> dict[str, str]:
-    """The case's value of each fact the rules used read ("unknown" where it is open)."""
+def _inputs(words: Words, used: Iterable[Rule], world: World) -> dict[str, str]:
+    """The case's value of each fact the rules used read ("unknown" where it is open); a
+    number by its digits, one way for each value (words.figure)."""
     out: dict[str, str] = {}
     for rule in used:
         for leaf in rule.when.test.leaves():
@@ -233,6 +237,8 @@ def _inputs(used: Iterable[Rule], world: World) -> dict[str, str]:
                 out[leaf.fact] = "yes" if value else "no"
             elif isinstance(value, Members):
                 out[leaf.fact] = ", ".join(sorted(value.present)) or "none"
+            elif isinstance(value, int | Decimal):
+                out[leaf.fact] = words.figure(leaf.fact, value)
             else:
                 out[leaf.fact] = f"{value}"
     return out
