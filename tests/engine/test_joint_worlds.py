@@ -45,11 +45,18 @@ def test_joint_worlds(kb: KnowledgeBase, row: dict[str, Any]) -> None:
         got = options[option_id]
         assert got["status"] == wanted["status"], f"{option_id}: {got['status']} ({got['reasons']})"
         assert [b["status"] for b in got["branches"]] == wanted["branches"], f"{option_id} branches"
+        if "branch_labels" in wanted:
+            labels = [[c["label"] for c in b["when"]] for b in got["branches"]]
+            assert labels == wanted["branch_labels"], f"{option_id} branch conditions"
     missing = {item["field"] for item in out["missing_data"]}
     for field in expect.get("missing", []):
         assert field in missing, f"{field} should be asked for"
     for field in expect.get("not_missing", []):
         assert field not in missing, f"{field} decides nothing here"
+    for item in out["missing_data"]:
+        assert len(set(item["affects"])) == len(item["affects"]), f"{item['field']} names an answer twice"
+        if item["field"] in expect.get("affects", {}):
+            assert list(item["affects"]) == expect["affects"][item["field"]], item["field"]
 
 
 def test_missing_data_names_only_outcomes_that_can_happen(kb: KnowledgeBase) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from rrall.logic.criteria import All, Any, AtLeast, Criterion, Equals, Has, Not, OneOf
 from rrall.logic.resolve import resolve
-from rrall.logic.values import Question
+from rrall.logic.values import Alternative, Question, member_fact
 from rrall.logic.world import World
 from tests.logic.toy import COLOURS, OPEN, world
 
@@ -122,3 +122,33 @@ def test_a_question_is_answered_once_per_world() -> None:
     once = world().choose(asked, asked.alternatives[0])
     with pytest.raises(RuntimeError, match="already answered"):
         once.choose(asked, asked.alternatives[1])
+
+
+def _join_tags(first: Question, second: Question) -> Question | None:
+    """A toy joiner: questions on tags become one ("any of them" / "none of them")."""
+    if first.field != "tags" or second.field != "tags":
+        return None
+    ids = f"{first.id}+{second.id}"
+    return Question(ids, "tags", (Alternative(f"any:{ids}", f"any:{ids}", ()),
+                                  Alternative(f"none:{ids}", f"none:{ids}", ())))
+
+
+def test_grouped_says_a_chain_of_list_questions_as_one() -> None:
+    """Tags asked one by one, each present giving the same outcome, read as two branches:
+    any of them (that outcome) or none (the rest). Every world keeps its outcome."""
+    rule = Not(Has("tags", ("round", "heavy", "sharp")))
+    resolution = resolve(world(), rule.test)
+    assert len(resolution.branches()) == 4  # round; not round and heavy; ...; none
+    grouped = resolution.grouped(_join_tags)
+    ids = "+".join(member_fact("tags", tag) for tag in ("round", "heavy", "sharp"))
+    said = [(tuple(a.value for _, alts in b.when for a in alts), b.outcome) for b in grouped.branches()]
+    assert said == [((f"any:{ids}",), False), ((f"none:{ids}",), True)]
+    assert grouped.outcomes() == resolution.outcomes()
+
+
+def test_grouped_keeps_what_cannot_be_joined() -> None:
+    """A chain whose answers differ, or questions the joiner refuses, stay as asked."""
+    differing = resolve(world(), Any((Equals("colour", value="red"), Has("tags", ("round",)))).test)
+    assert differing.grouped(_join_tags) == differing
+    chain = resolve(world(), Not(Has("tags", ("round", "heavy"))).test)
+    assert chain.grouped(lambda first, second: None) == chain

@@ -24,6 +24,8 @@ class Questions:
         self.bounds = bounds
         self._fields = {name: f.field for name, f in kb.facts.facts.items()}
         self._members: dict[tuple[str, str], Question] = {}
+        self._member_of: dict[str, tuple[str, tuple[str, ...]]] = {}  # question id -> list fact, values
+        self._joined: dict[tuple[str, tuple[str, ...]], Question] = {}
         threshold = kb.classification.site.combined_marrow_blasts_percent
         self.site = Question(
             "site",
@@ -141,6 +143,37 @@ class Questions:
                     Alternative("absent", f"{label}: {said} not found", ((member_fact(fact, value), False),)),
                 ),
             )
+            if value != "*":
+                self._member_of[found.id] = (fact, (value,))
+        return found
+
+    def join(self, first: Question, second: Question) -> Question | None:
+        """Two questions on values of the same list fact, said as one for a reader ("any of
+        T315I or V299L found" / "none of T315I or V299L found"); None for any other pair.
+        Made for words only: its first answer is a choice among worlds, not one world."""
+        one, other = self._member_of.get(first.id), self._member_of.get(second.id)
+        if one is None or other is None or one[0] != other[0]:
+            return None
+        fact, values = one[0], tuple(dict.fromkeys((*one[1], *other[1])))
+        key = (fact, values)
+        found = self._joined.get(key)
+        if found is None:
+            label = self.words.label(fact)
+            said = [self.words.plain(fact, v) for v in values]
+            listed = ", ".join(said[:-1]) + f" or {said[-1]}"
+            found = self._joined[key] = Question(
+                f"{fact}:{'|'.join(values)}",
+                self._fields[fact],
+                (
+                    Alternative(f"any_of:{','.join(values)}", f"{label}: any of {listed} found", ()),
+                    Alternative(
+                        f"none_of:{','.join(values)}",
+                        f"{label}: none of {listed} found",
+                        tuple((member_fact(fact, v), False) for v in values),
+                    ),
+                ),
+            )
+            self._member_of[found.id] = key
         return found
 
     def _frontline(self) -> Question:

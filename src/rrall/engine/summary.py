@@ -43,17 +43,14 @@ def cited(
 def missing_data(
     risk: tuple[FrameworkResult, ...], options: tuple[OptionResult, ...], glossary: Glossary
 ) -> tuple[MissingData, ...]:
-    """Each field that would settle some answer: what it affects and what its values give."""
-    fields: dict[str, tuple[list[str], list[str]]] = {}
-    for result in risk:
-        for item in result.missing:
-            affects, decides = fields.setdefault(item.field, ([], []))
-            affects.append(result.framework)
-            decides.append(item.decides)
-    for option in options:
-        for item in option.missing:
-            affects, decides = fields.setdefault(item.field, ([], []))
-            affects.append(f"option:{option.id}")
+    """Each field that would settle some answer: what it affects (each framework or option
+    once, though several of its questions may read the field) and what its values give."""
+    fields: dict[str, tuple[dict[str, None], list[str]]] = {}
+    found = [(r.framework, r.missing) for r in risk] + [(f"option:{o.id}", o.missing) for o in options]
+    for affected, items in found:
+        for item in items:
+            affects, decides = fields.setdefault(item.field, ({}, []))
+            affects[affected] = None
             decides.append(item.decides)
     return tuple(
         MissingData(field=f, affects=tuple(a), decides=tuple(d), test=glossary.test(f))

@@ -75,6 +75,14 @@ class Resolution(Generic[T]):
         _questions(self.tree, found)
         return list(found.values())
 
+    def grouped(self, join: Callable[[Question, Question], Question | None]) -> Resolution[T]:
+        """The same decision with chains of questions said as one, for a reader: where one
+        question's first answer gives X and its second asks another whose first answer
+        gives X too, `join` may make the two one question (its first answer: either first
+        answer; its second: both second answers). Twelve mutations asked one by one, each
+        found giving "not eligible", read as "any of them found" and "none found"."""
+        return Resolution(_grouped(self.tree, join))
+
     def map(self, f: Callable[[T], U]) -> Resolution[U]:
         """The same decision seen through `f`: answers that no longer change it are dropped."""
         return Resolution(_mapped(self.tree, f))
@@ -121,6 +129,34 @@ def _split(question: Question, subtrees: list[tuple[tuple[Alternative, ...], Tre
         else:
             parts.append((alts, subtree))
     return Split(question, tuple(parts))
+
+
+def _grouped(tree: Tree[T], join: Callable[[Question, Question], Question | None]) -> Tree[T]:
+    if not isinstance(tree, Split):
+        return tree
+    parts = tuple((alts, _grouped(subtree, join)) for alts, subtree in tree.parts)
+    chain = _chain(tree.question, parts)
+    if chain is not None:
+        first, rest = chain
+        nested = _chain(rest.question, rest.parts) if isinstance(rest, Split) else None
+        if nested is not None and nested[0] == first:
+            joined = join(tree.question, rest.question)
+            if joined is not None and len(joined.alternatives) == 2:
+                yes, no = joined.alternatives
+                return Split(joined, (((yes,), first), ((no,), nested[1])))
+    return Split(tree.question, parts)
+
+
+def _chain(
+    question: Question, parts: tuple[tuple[tuple[Alternative, ...], Tree[T]], ...]
+) -> tuple[Tree[T], Tree[T]] | None:
+    """A yes/no split's two subtrees (first answer's, second answer's), or None."""
+    if len(question.alternatives) != 2 or len(parts) != 2:
+        return None
+    (first_alts, first), (second_alts, second) = parts
+    if first_alts != question.alternatives[:1] or second_alts != question.alternatives[1:]:
+        return None
+    return first, second
 
 
 def _mapped(tree: Tree[T], f: Callable[[T], U]) -> Tree[U]:

@@ -184,17 +184,17 @@ def option_frame(
             )
     else:
         status, rule_id = "insufficient_data", "undecided"
+        shown = statuses.grouped(ev.questions.join)  # mutations asked one by one, said together
+        branches = tuple(
+            Branch(when=conditions(ev.questions, b.when), status=b.outcome) for b in shown.branches()
+        )
         said = [
-            f"{glossary.value('option_status', b.outcome).lower()} if "
-            + " and ".join(c.label for c in conditions(ev.questions, b.when))
-            for b in statuses.branches()
+            f"{glossary.value('option_status', b.status).lower()} if " + " and ".join(c.label for c in b.when)
+            for b in branches
         ]
         reasons = ["Depends on data the case does not give: " + "; ".join(said) + "."]
-        branches = tuple(
-            Branch(when=conditions(ev.questions, b.when), status=b.outcome) for b in statuses.branches()
-        )
         gaps = missing(
-            ev.questions, statuses, therapy.name, lambda s: glossary.value("option_status", s).lower()
+            ev.questions, shown, therapy.name, lambda s: glossary.value("option_status", s).lower()
         )
         citations += [c for rule in therapy.rules if rule.id in used for c in rule.citations]
     for caution, fields in decision.cautions:

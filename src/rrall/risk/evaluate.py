@@ -101,6 +101,7 @@ def frame(ev: Evaluator, fw: Framework, decision: Decision) -> FrameworkResult:
     settled = len(groups) == 1
     status, group = next(iter(groups)) if settled else ("insufficient_data", None)
     hsct, only_mrd = _hsct(view)
+    shown = view.grouped(ev.questions.join)  # values of one list asked one by one, said together
 
     def say(key: View) -> str:
         if key[0] == "not_applicable":
@@ -117,7 +118,7 @@ def frame(ev: Evaluator, fw: Framework, decision: Decision) -> FrameworkResult:
         reasons=(),
         rules=tuple(r.id for r in used),
         inputs=FrozenMap({}),
-        missing=missing(ev.questions, view, fw.short_name, say) if not view.settled else (),
+        missing=missing(ev.questions, shown, fw.short_name, say) if not view.settled else (),
         cautions=tuple(_cautions(used, decision.caution_ids)),
         citations=tuple(dict.fromkeys([*fw.citations, *(c for r in used for c in r.citations)])),
         branches=()
@@ -129,7 +130,7 @@ def frame(ev: Evaluator, fw: Framework, decision: Decision) -> FrameworkResult:
                 group=b.outcome[1],
                 hsct_in_cr2=b.outcome[2],
             )
-            for b in view.branches()
+            for b in shown.branches()
         ),
     )
 
@@ -215,7 +216,7 @@ def _hsct_words(words: Any, fw: Framework, value: str) -> str:
 def _depends(ev: Evaluator, what: str, view: Resolution[str], say: Callable[[str], str]) -> str:
     branches = [
         f"{say(b.outcome)} if " + " and ".join(c.label for c in conditions(ev.questions, b.when))
-        for b in view.branches()
+        for b in view.grouped(ev.questions.join).branches()
     ]
     return f"{what} depends on data the case does not give: " + "; ".join(branches) + "."
 
