@@ -30,6 +30,7 @@ import pytest
 from rrall import __version__
 from rrall.assessment import assess
 from rrall.case.load import load_case
+from rrall.case.model import Constitutional
 from rrall.fhir.assessment import assessment_bundle
 from rrall.fhir.codesystems import code_systems
 from rrall.fhir.export import case_bundle
@@ -51,6 +52,13 @@ def written() -> dict[str, dict[str, Any]]:
         out[f"{path.stem}: case Bundle"] = case_bundle(case)
         result = orjson.loads(assessment_json(assess(case)))
         out[f"{path.stem}: assessment Bundle"] = assessment_bundle(result, case)
+    # The case format 1.1 fields no example holds (Down syndrome recorded absent, germline
+    # predisposition, HSCT fitness, CD7).
+    v11 = load_case(ROOT / "examples" / "cases" / "t-marrow-early.yaml").model_copy(update={
+        "constitutional": Constitutional(down_syndrome=False, germline_predisposition=["TP53"]),
+        "hsct_eligible": True})
+    v11.relapses[0] = v11.relapses[0].model_copy(update={"cd7": "negative", "cd7_blasts_percent": 12.5})
+    out["case format 1.1 fields: case Bundle"] = case_bundle(v11)
     for name, system in code_systems(default_knowledge(), __version__).items():
         out[f"CodeSystem {name}"] = system
     return out

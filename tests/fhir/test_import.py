@@ -17,7 +17,7 @@ from rrall.cli import app
 from rrall.fhir.build import hgvs_protein, short_protein
 from rrall.fhir.export import case_bundle
 from rrall.fhir.importer import import_case
-from tests.conftest import ROOT
+from tests.conftest import ROOT, set_path
 from tests.web.conftest import EXAMPLES
 
 runner = CliRunner()
@@ -263,3 +263,47 @@ def test_lineage_from_an_immunophenotyping_observation() -> None:
                                              "code": "9837/3"}]}}})
     imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": entries})
     assert imported.errors == [] and imported.document["diagnosis"]["immunophenotype"] == "T"
+
+
+def example_dict(name: str) -> dict[str, Any]:
+    return load_case(ROOT / "examples" / "cases" / f"{name}.yaml").model_dump(mode="json", exclude_none=True)
+
+
+V11_FIELDS = [
+    pytest.param({"constitutional": {"down_syndrome": True, "germline_predisposition": ["TP53", "other"]},
+                  "hsct_eligible": False, "relapses.0.cd7": "negative",
+                  "relapses.0.cd7_blasts_percent": 12.5}, id="present"),
+    pytest.param({"constitutional": {"down_syndrome": False, "germline_predisposition": []},
+                  "hsct_eligible": True, "relapses.0.cd7": "positive"}, id="recorded-absent"),
+    pytest.param({"constitutional": {"germline_predisposition": [
+        "constitutional_mismatch_repair_deficiency"]}}, id="down-syndrome-unrecorded"),
+]
+
+
+@pytest.mark.parametrize("fields", V11_FIELDS)
+def test_case_format_1_1_fields_survive_the_round_trip(fields: dict[str, Any]) -> None:
+    """Down syndrome (present, or recorded absent), germline predisposition (found, or none
+    found), the team's HSCT judgement and CD7 are written and read back, not lost."""
+    raw = example_dict("t-marrow-early")
+    for dotted, value in fields.items():
+        set_path(raw, dotted, value)
+    case = parse_case(raw)
+    b = case_bundle(case)
+    Bundle.model_validate(b)
+    imported = import_case(b)
+    assert imported.errors == [] and imported.warnings == []
+    assert parse_case(imported.document) == case
+
+
+def test_down_syndrome_present_and_recorded_absent_is_a_conflict() -> None:
+    """A Down syndrome Condition beside an Observation recording it absent: an error naming
+    the field, never one of them picked."""
+    raw = example_dict("t-marrow-early")
+    raw["constitutional"] = {"down_syndrome": False}
+    entries = case_bundle(parse_case(raw))["entry"]
+    raw["constitutional"] = {"down_syndrome": True}
+    written = [e for e in case_bundle(parse_case(raw))["entry"] if e["resource"]["resourceType"] != "Patient"]
+    condition = [e for e in written if b"Q90" in orjson.dumps(e["resource"].get("code"))]
+    assert len(condition) == 1
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": [*entries, *condition]})
+    assert [e.path for e in imported.errors] == ["constitutional.down_syndrome"]

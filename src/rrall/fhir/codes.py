@@ -97,7 +97,11 @@ OWN = {"cd22": "CD22 expression at relapse", "marrow-blasts": "Leukemic blasts i
        "Response at the end of reinduction", "donor": "Stem-cell donor", "hla-match": "HLA match",
        "relapse": "Relapse of ALL", "B-ALL": "B-lineage ALL", "T-ALL": "T-lineage ALL",
        "cranial": "Cranial radiation", "testicular": "Testicular radiation",
-       "diagnosis": "Initial diagnosis of ALL"}
+       "diagnosis": "Initial diagnosis of ALL", "cd7": "CD7 expression at relapse",
+       "cd7-blasts": "Share of blasts expressing CD7 at relapse (%)",
+       "hsct-eligible": "Judged able to undergo allogeneic HSCT",
+       "down-syndrome": "Constitutional trisomy 21 (Down syndrome), recorded as present or absent",
+       "germline-predisposition": "Germline cancer-predisposition condition"}
 
 # Procedures
 HSCT = (SNOMED, "234336002", "Hemopoietic stem cell transplant")

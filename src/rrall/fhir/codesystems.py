@@ -68,6 +68,7 @@ def case_code_system(version: str) -> dict[str, Any]:
         AntigenExpression,
         DonorType,
         GeneticLesion,
+        GermlinePredisposition,
         MrdTimepoint,
         PriorAgent,
         values,
@@ -77,7 +78,8 @@ def case_code_system(version: str) -> dict[str, Any]:
     codes = list(OWN)
     vocabularies = (("genetic lesion", GeneticLesion), ("antigen expression", AntigenExpression),
                     ("donor type", DonorType), ("MRD time point", MrdTimepoint), ("prior agent", PriorAgent),
-                    ("anthracycline", Anthracycline), ("agent response", AgentResponse))
+                    ("anthracycline", Anthracycline), ("agent response", AgentResponse),
+                    ("germline predisposition", GermlinePredisposition))
     for name, alias in vocabularies:
         for value in values(alias):
             uses.setdefault(value, []).append(name)

@@ -43,9 +43,7 @@ def case_bundle(case: Case) -> dict[str, Any]:
         "resourceType": "Patient", "id": w.patient, "identifier": [{"system": C.CASE_ID, "value": case.id}],
         "gender": case.sex, "birthDate": str(case.date_of_birth)}})
     _diagnosis(w, case)
-    if case.constitutional and case.constitutional.down_syndrome:
-        w.add("down-syndrome", {"resourceType": "Condition", "code": concept(C.DOWN_SYNDROME_OUT),
-                                "category": [concept(C.PROBLEM_LIST_ITEM)]})
+    _constitutional(w, case)
     relapse_ids = [_relapse(w, i, r) for i, r in enumerate(case.relapses, start=1)]
     for i, m in enumerate(case.mrd):
         _mrd(w, i, m, relapse_ids)
@@ -60,12 +58,33 @@ def case_bundle(case: Case) -> dict[str, Any]:
         code = {"karnofsky": C.KARNOFSKY, "ecog": C.ECOG}.get(case.performance.scale, C.LANSKY)
         w.observation("performance", concept(code), None, case.performance.date,
                       valueInteger=case.performance.score)
+    if case.hsct_eligible is not None:
+        w.observation("hsct-eligible", concept(own("hsct-eligible")), None, None,
+                      valueBoolean=case.hsct_eligible)
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "entry": w.entries}
     if case.assessment_date:
         bundle["timestamp"] = f"{case.assessment_date}T00:00:00Z"
     for entry in bundle["entry"]:  # drop the empty optional parts written as None
         entry["resource"] = {k: v for k, v in entry["resource"].items() if v is not None}
     return bundle
+
+
+def _constitutional(w: _Writer, case: Case) -> None:
+    """Down syndrome as a Condition (ICD-10-CM Q90) when present, as rrall's yes/no
+    Observation when recorded absent; each germline predisposition found (or none found)."""
+    c = case.constitutional
+    if c is None:
+        return
+    if c.down_syndrome:
+        w.add("down-syndrome", {"resourceType": "Condition", "code": concept(C.DOWN_SYNDROME_OUT),
+                                "category": [concept(C.PROBLEM_LIST_ITEM)]})
+    elif c.down_syndrome is False:
+        w.observation("down-syndrome", concept(own("down-syndrome")), None, None, valueBoolean=False)
+    if c.germline_predisposition is not None:
+        written: list[str] = list(c.germline_predisposition) or ["none-found"]
+        for found in written:
+            w.observation(f"germline-{found}", concept(own("germline-predisposition")), None, None,
+                          valueCodeableConcept=concept(own(found)))
 
 
 def _diagnosis(w: _Writer, case: Case) -> None:
@@ -111,11 +130,14 @@ def _relapse(w: _Writer, number: int, r: Relapse) -> str:
     if r.marrow_blasts_percent is not None:
         w.observation(f"{scope}-blasts", concept(own("marrow-blasts")), ident, r.date,
                       valueQuantity=quantity(r.marrow_blasts_percent, "%"))
-    for marker, code in (("cd19", C.CD19), ("cd22", own("cd22"))):
+    for marker, code in (("cd19", C.CD19), ("cd22", own("cd22")), ("cd7", own("cd7"))):
         value = getattr(r, marker)
         if value is not None:
             w.observation(f"{scope}-{marker}", concept(code), ident, r.date,
                           valueCodeableConcept=concept(own(value)))
+    if r.cd7_blasts_percent is not None:
+        w.observation(f"{scope}-cd7-blasts", concept(own("cd7-blasts")), ident, r.date,
+                      valueQuantity=quantity(r.cd7_blasts_percent, "%"))
     if r.bcr_abl1 is not None:
         w.observation(f"{scope}-bcr-abl1", concept(C.BCR_ABL1), ident, r.date, valueBoolean=r.bcr_abl1)
     if r.abl1_kinase_mutations is not None:

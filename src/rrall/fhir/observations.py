@@ -10,9 +10,10 @@ from rrall.fhir import codes as C
 from rrall.fhir.build import short_protein
 from rrall.fhir.mapped import Draft, codes, when
 from rrall.fhir.read import Resources, label
-from rrall.vocabulary import GeneticLesion, values
+from rrall.vocabulary import GeneticLesion, GermlinePredisposition, values
 
 LESIONS = set(values(GeneticLesion))
+GERMLINE = set(values(GermlinePredisposition))
 WBC_UNITS = {"/uL": 1, "/mm3": 1, "10*3/uL": 1000, "10*9/L": 1000, "/L": 1e-6}
 
 
@@ -117,6 +118,14 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
             _lesion(obs, target, value, out)
     elif "mrd" in own:
         _mrd(obs, target if focused else None, target, len(targets.days), out)
+    elif "hsct-eligible" in own or "down-syndrome" in own:
+        path = "hsct_eligible" if "hsct-eligible" in own else "constitutional.down_syndrome"
+        if isinstance(obs.get("valueBoolean"), bool):
+            out.set(path, obs["valueBoolean"], obs)
+        else:
+            out.warn(obs, "value[x]", "read from valueBoolean (true or false)")
+    elif "germline-predisposition" in own:
+        _germline(obs, value, out)
     elif "donor" in own:
         donor = [c for s, c in value if s == C.RRALL]
         out.set("donor.type", donor[0] if donor else None, obs)
@@ -136,8 +145,10 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
         out.warn(obs, "focus", RELAPSE_ONLY)
     elif "marrow-blasts" in own and at_relapse:
         out.set(f"{at_relapse}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
-    elif (kind & {(C.CD19[0], C.CD19[1])} or "cd22" in own) and at_relapse:
-        marker = "cd22" if "cd22" in own else "cd19"
+    elif "cd7-blasts" in own and at_relapse:
+        out.set(f"{at_relapse}.cd7_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
+    elif (kind & {(C.CD19[0], C.CD19[1])} or own & {"cd22", "cd7"}) and at_relapse:
+        marker = "cd22" if "cd22" in own else "cd7" if "cd7" in own else "cd19"
         words = [c for s, c in value if s == C.RRALL and c in ("positive", "dim", "negative", "unknown")]
         if words:
             out.set(f"{at_relapse}.{marker}", words[0], obs)
@@ -157,7 +168,7 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
 
 def _relapse_fact(kind: set[tuple[str, str]], own: set[str]) -> bool:
     markers = {(C.CD19[0], C.CD19[1]), *C.BCR_ABL1_IN}
-    return bool(own & {"marrow-blasts", "cd22"} or kind & markers)
+    return bool(own & {"marrow-blasts", "cd22", "cd7", "cd7-blasts"} or kind & markers)
 
 
 def keep_serial(found: Resources, out: Draft) -> None:
@@ -209,6 +220,29 @@ def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: 
         out.values[path] = ([*current, *(x for x in lesions if x not in current)], obs)  # record order
     else:
         out.warn(obs, "valueCodeableConcept", "not a genetic lesion of the case format")
+
+
+def _germline(obs: dict[str, Any], value: set[tuple[str, str]], out: Draft) -> None:
+    """One germline predisposition found, or none found; the list keeps the record's order."""
+    path = "constitutional.germline_predisposition"
+    previous = out.values.get(path)
+    found = [c for s, c in value if s == C.RRALL and c in GERMLINE]
+    if (C.RRALL, "none-found") in value:
+        if previous is not None and previous[0]:
+            why = f"{label(previous[1])} and {label(obs)} disagree: none found, and a predisposition found"
+            out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
+        else:
+            out.values.setdefault(path, ([], {**obs, "_none": True}))
+    elif found:
+        if previous is not None and previous[1].get("_none"):
+            why = f"{label(previous[1])} and {label(obs)} disagree: none found, and a predisposition found"
+            out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
+            return
+        current = previous[0] if previous else []
+        out.values[path] = ([*current, *(x for x in found if x not in current)], obs)
+    else:
+        out.warn(obs, "valueCodeableConcept", "not a germline predisposition of the case format "
+                                              f"({', '.join(sorted(GERMLINE))})")
 
 
 def _variant(obs: dict[str, Any], target: str | None, value: set[tuple[str, str]], out: Draft) -> None:
