@@ -54,8 +54,9 @@ EDITS = {
 }
 
 
-def make_release(into: Path, source: Path | None = None) -> Path:
-    """Write the fixture release into `into` (a new folder) and return it."""
+def make_release(into: Path, source: Path | None = None, version: str = NEW_VERSION) -> Path:
+    """Write the fixture release into `into` (a new folder) and return it (`version`: its
+    knowledge version, for a second release with the same changes)."""
     source = source or default_knowledge_dir()
     shutil.copytree(source, into)
     for name, edits in EDITS.items():
@@ -69,13 +70,13 @@ def make_release(into: Path, source: Path | None = None) -> Path:
     text = manifest.read_text(encoding="utf-8")
     old_version = text.split('knowledge_version: "')[1].split('"')[0]
     manifest.write_text(
-        text.replace(f'knowledge_version: "{old_version}"', f'knowledge_version: "{NEW_VERSION}"'),
+        text.replace(f'knowledge_version: "{old_version}"', f'knowledge_version: "{version}"'),
         encoding="utf-8",
     )
     changelog = into / "CHANGELOG.md"
     lines = changelog.read_text(encoding="utf-8").split("\n## ", 1)
     entry = (
-        f"## {NEW_VERSION} (2027-01-15)\n"
+        f"## {version} (2027-01-15)\n"
         "- BFM transplant rule for S2 relapses involving the marrow: MRD threshold 0.01 % (was 0.1 %).\n"
         "- Blinatumomab in a second or later relapse: standard (was consider).\n"
         "- 5-year OS after a first relapse of hypodiploid ALL: 16.0 % (was 14.2 %).\n\n"

@@ -151,3 +151,32 @@ def test_install_from_an_archive(kb: KnowledgeBase, home: Path, tmp_path: Path) 
     again = install_release(app.state.repo, str(archive))  # the same release again: nothing new
     assert len(Releases(app.state.repo).releases()) == 1 and again.version == "2027.1.0"
     app.state.repo.engine.dispose()
+
+
+def test_a_running_workbench_uses_a_release_installed_meanwhile(
+    db_url: str, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rrall knowledge install` beside a running workbench: new assessments use the new
+    release without a restart (checked at most every few seconds); a release changed after
+    its install is refused, and the one in use stays in use."""
+    from rrall.web import workbench as workbench_module
+
+    monkeypatch.setattr(workbench_module, "RECHECK_SECONDS", 0.0)
+    app = create_app(settings_for(db_url))  # follows the installed releases (none yet: the bundled one)
+    repo = app.state.repo
+    repo.add_user("clinician", PASSWORD, "clinician")
+    auth = {"Authorization": f"Bearer {repo.issue_token('clinician', 'tests')}"}
+    with TestClient(app) as client:
+        bundled = client.get("/api/v1/knowledge").json()["knowledge_version"]
+        install_release(repo, str(make_release(tmp_path / "new")))  # as the CLI would, meanwhile
+        assert client.get("/api/v1/knowledge").json()["knowledge_version"] == "2027.1.0"
+        made = client.post("/api/v1/assess", json=example("b-marrow-late"), headers=auth)
+        assert made.status_code == 200 and made.json()["knowledge_version"] == "2027.1.0"
+
+        later = make_release(tmp_path / "later", version="2027.2.0")
+        install_release(repo, str(later))
+        kept = home / "knowledge" / "2027.2.0" / "prognosis.yaml"
+        kept.write_text(kept.read_text() + "\n# changed after the install\n")
+        assert client.get("/api/v1/knowledge").json()["knowledge_version"] == "2027.1.0"
+        assert bundled != "2027.1.0"
+    repo.engine.dispose()

@@ -9,6 +9,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rrall._version import __version__
 from rrall.assessment import NOTICE
@@ -58,6 +60,19 @@ def field_id(name: str) -> str:
     return "f-" + name.replace("[", "-").replace("]", "").replace(".", "-")
 
 
+class CurrentRelease:
+    """Before a request, looks for a knowledge release installed since the last look (at most
+    every few seconds, in a worker thread: a database read, and loading the release once)."""
+
+    def __init__(self, app: ASGIApp, workbench: Workbench) -> None:
+        self.app, self.workbench = app, workbench
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.workbench.due():
+            await run_in_threadpool(self.workbench.follow_releases)
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     """`kb`: the knowledge base new assessments use; by default the newest release installed
     with `rrall knowledge install`, else the bundled one (kept under RRALL_HOME too, so its
@@ -66,6 +81,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     upgrade(engine)
     repo = Repository(engine)
     shelf = Shelf()
+    follows, active = kb is None, None
     if kb is None:
         active = Releases(repo).active()
         if active is None:
@@ -77,7 +93,8 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
                   description="Decision support for relapsed and refractory childhood ALL. " + NOTICE)
     app.state.settings = settings
     app.state.repo = repo
-    app.state.workbench = Workbench(repo, kb, shelf)
+    app.state.workbench = Workbench(repo, kb, shelf, follows_releases=follows,
+                                    release_id=active.id if active else None)
     app.state.templates = templates()
     app.state.failed_logins = FailedLogins()
     app.state.password_checks = password_check_limiter()
@@ -98,6 +115,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
                            allow_methods=["GET", "POST", "PUT"],
                            allow_headers=["authorization", "content-type"])
+    app.add_middleware(CurrentRelease, workbench=app.state.workbench)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
                        secure=settings.secure_cookies)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -12,11 +15,16 @@ from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
 from rrall.case.model import Case
 from rrall.case.untrusted import as_json_document as as_json_document  # where bench/ finds it
+from rrall.errors import ReleaseError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.release.shelf import Shelf
 from rrall.report.fastjson import AssessmentJson, assessment_json
+from rrall.store.releases import Releases
 from rrall.store.repository import Repository, StoredAssessment
 from rrall.store.tables import AssessmentRecord, CaseRecord
+
+log = logging.getLogger("rrall.web")
+RECHECK_SECONDS = 2.0  # how often a running workbench looks for a newly installed release
 
 
 @dataclass
@@ -25,13 +33,46 @@ class Workbench:
     kb: KnowledgeBase  # the release new assessments use: the newest installed, else the bundled one
     shelf: Shelf = field(default_factory=Shelf)  # every release kept, for reproducing old assessments
     json: AssessmentJson = field(default_factory=AssessmentJson, repr=False, compare=False)
+    # Set by create_app when it chose `kb` from the installed releases: a release installed
+    # while the workbench runs (`rrall knowledge install`) is then used without a restart.
+    follows_releases: bool = False
+    release_id: int | None = None  # the installed release `kb` is (None: the bundled one, or given)
+    _checked: float = field(default=0.0, repr=False, compare=False)
+    _checking: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def due(self) -> bool:
+        """Whether to look for a newer installed release now (at most every RECHECK_SECONDS)."""
+        return self.follows_releases and time.monotonic() - self._checked >= RECHECK_SECONDS
+
+    def follow_releases(self) -> None:
+        """Use the newest installed release if it is not the one in use. A release that fails
+        its check (changed after it was installed) is not used: the one in use stays, and the
+        log says so once. One thread looks at a time; the others go on with the one in use."""
+        if not self._checking.acquire(blocking=False):
+            return
+        try:
+            self._checked = time.monotonic()
+            active = Releases(self.repo).active()
+            if active is None or active.id == self.release_id:
+                return
+            try:
+                kb = self.shelf.load(active.version, active.manifest_sha256)
+            except ReleaseError as exc:
+                log.warning("knowledge %s was installed but is not used: %s", active.version, exc)
+                self.release_id = active.id  # said once; the release in use stays
+                return
+            self.kb, self.release_id = kb, active.id
+            log.info("knowledge %s installed: new assessments use it", active.version)
+        finally:
+            self._checking.release()
 
     def validate(self, document: Any, today: date | None = None) -> Case:
         """The case, or CaseInputError with every problem and its field path."""
         return parse_case(document, self.kb, today)
 
     def result(self, document: Any) -> Assessment:
-        return assess(self.validate(document), self.kb)
+        kb = self.kb  # read once: a release installed meanwhile applies from the next case
+        return assess(parse_case(document, kb), kb)
 
     def assess(self, document: Any) -> tuple[Assessment, bytes]:
         result = self.result(document)
