@@ -40,6 +40,10 @@ def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
     assert set(result.citations) <= set(kb.references)
     if result.status == "insufficient_data":
         assert result.missing, "an undecided option names the data that would decide it"
+    for words in row.get("says", []):
+        assert words in result.reasons[0], (row["proves"], result.reasons[0])
+    for words in row.get("not_says", []):
+        assert words not in result.reasons[0], (row["proves"], result.reasons[0])
 
 
 def reachable(option_id: str) -> set[str]:

@@ -55,24 +55,27 @@ class Describer:
             return "; ".join(self.rule(i) for i in criterion.items) or "always"
         return ""
 
-    def criterion(self, criterion: Criterion, world: World) -> list[str]:
+    def criterion(self, criterion: Criterion, world: World, unmet: bool = False) -> list[str]:
         """One phrase per part of a conjunction (an empty criterion says nothing); bounds on
-        the same number read as one ("needs at least 0.01 % and below 0.1 %")."""
+        the same number read as one ("needs at least 0.01 % and below 0.1 %"). `unmet`: only
+        the parts the case does not meet (why a requirement fails), else every part."""
         if not self._cache or world.chosen:
-            return self._criterion(criterion, world)
+            return self._criterion(criterion, world, unmet)
         facts = self._facts.get(id(criterion))
         if facts is None:  # criteria live as long as their knowledge base: ids stay theirs
             facts = self._facts[id(criterion)] = tuple(sorted(criterion.reads))
-        key = (id(criterion), tuple(world.get(f) for f in facts))
+        key = (id(criterion), unmet, tuple(world.get(f) for f in facts))
         found = self._said.get(key)
         if found is None:
             if len(self._said) >= self._cache:
                 self._said.clear()
-            found = self._said[key] = self._criterion(criterion, world)
+            found = self._said[key] = self._criterion(criterion, world, unmet)
         return list(found)
 
-    def _criterion(self, criterion: Criterion, world: World) -> list[str]:
+    def _criterion(self, criterion: Criterion, world: World, unmet: bool = False) -> list[str]:
         parts = list(criterion.items if isinstance(criterion, All) else (criterion,))
+        if unmet:
+            parts = [p for p in parts if p.test(world) is False] or parts
         said: list[str] = []
         i = 0
         while i < len(parts):

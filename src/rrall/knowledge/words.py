@@ -79,8 +79,11 @@ class Words:
             return f"{_plain(Decimal(value) * 100)} %"
         if own == "months":
             months = int(value)
-            # Ages are said in completed years from 2 years on, as clinicians say them.
-            if unit in ("year", "years") or (fact.startswith("age") and months >= 24):
+            # Ages are said in completed years from 2 years on, as clinicians say them; a
+            # younger child's age in months even where the rule is in years ("9 months",
+            # never "0 years").
+            age = fact.startswith("age")
+            if (age and months >= 24) or (unit in ("year", "years") and not (age and months < 24)):
                 years = months // 12
                 return f"{years} {self.glossary.unit('year', years)}"
             return f"{months} {self.glossary.unit('month', months)}"

@@ -135,9 +135,9 @@ def reword_option(
     rules = {r.id: r for r in therapy.rules}
     reasons = list(frame.reasons[:1]) if len(used) > 1 else []
     for rid in used:
-        if rid == "requires":
-            said = describe.criterion(therapy.requires.test, world)
-            reasons.append("Not eligible: " + "; ".join([p for p in said if "needs" in p] or said))
+        if rid == "requires":  # only what the child does not meet
+            unmet = describe.criterion(therapy.requires.test, world, unmet=True)
+            reasons.append("Not eligible: " + "; ".join(unmet))
             continue
         rule = rules.get(rid)
         source = rule or therapy.default
