@@ -31,7 +31,7 @@ class Describer:
     def __init__(self, words: Words, cache: int = 0) -> None:
         self.words = words
         self._cache = cache
-        self._said: dict[tuple[int, tuple[object, ...]], list[str]] = {}
+        self._said: dict[tuple[int, bool, tuple[object, ...]], list[str]] = {}
         self._facts: dict[int, tuple[str, ...]] = {}
 
     def rule(self, criterion: Criterion) -> str:
