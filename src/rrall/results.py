@@ -210,6 +210,7 @@ class PrognosisResult(_Out):
     timepoint: str | None
     value_percent: Decimal
     range_percent: tuple[Decimal, Decimal] | None = None  # a published range; value_percent is its low end
+    upper_bound: bool = False  # published as a bound: the figure is below value_percent
     ci_percent: tuple[Decimal, Decimal] | None
     plus_minus: Decimal | None
     figure: str

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
+import yaml
 
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
@@ -68,3 +72,21 @@ def test_figures_with_conditions_rrall_cannot_check_only_may_apply() -> None:
             assert p.match == "may_apply"
     ccg = [p for p in run().prognosis if p.citation == "CCG1952"]
     assert ccg and all("standard risk" in (p.unchecked or "") for p in ccg)
+
+
+SETTLED = yaml.safe_load((Path(__file__).parent / "settled.yaml").read_text())["cases"]
+
+
+@pytest.mark.parametrize("row", SETTLED, ids=[r["name"] for r in SETTLED])
+def test_figures_the_case_settles(row: dict[str, Any]) -> None:
+    """Cases and expectations from the sources, in settled.yaml."""
+    figures = run(**row["case"]).prognosis
+    found = {**{str(p.value_percent): p for p in figures}, **{p.id: p for p in figures}}
+    for value in row.get("shown", []):
+        assert value in found, (row["proves"], sorted(found))
+    for value in row.get("not_shown", []):
+        assert value not in found, (row["proves"], found.get(value))
+    for value, words in row.get("figure", {}).items():
+        assert found[value].figure.startswith(words), found[value].figure
+    for value, words in row.get("unchecked", {}).items():
+        assert found[value].match == "may_apply" and words in (found[value].unchecked or "")

@@ -78,6 +78,9 @@ class PrognosisEstimate(_Data):
     range_percent: tuple[Decimal, Decimal] | None = Field(
         default=None, description="a published range ('40-50%'), shown as a range (value_percent: low end)"
     )
+    upper_bound: bool = Field(
+        default=False, description="published as an upper bound ('survival below 20 %'), shown as one"
+    )
     ci_percent: tuple[Decimal, Decimal] | None = None
     plus_minus: Decimal | None = None
     n: Annotated[int, Field(ge=1)] | None = None

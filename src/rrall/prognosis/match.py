@@ -40,6 +40,7 @@ def render_estimate(
         timepoint=estimate.timepoint,
         value_percent=estimate.value_percent,
         range_percent=estimate.range_percent,
+        upper_bound=estimate.upper_bound,
         ci_percent=estimate.ci_percent,
         plus_minus=estimate.plus_minus,
         figure=figure(estimate),
@@ -65,10 +66,13 @@ def specificity(estimate: PrognosisEstimate) -> int:
 
 
 def figure(e: PrognosisEstimate) -> str:
+    """"EFS 54.5% at 7 years", "OS below 20%"; a figure of another kind ("other": its
+    population text names what was measured) by its number alone."""
+    endpoint = "" if e.endpoint == "other" else f"{e.endpoint} "
     if e.range_percent is not None:
-        text = f"{e.endpoint} {e.range_percent[0]:f}–{e.range_percent[1]:f}%"
+        text = f"{endpoint}{e.range_percent[0]:f}–{e.range_percent[1]:f}%"
     else:
-        text = f"{e.endpoint} {e.value_percent:f}%"
+        text = f"{endpoint}{'below ' if e.upper_bound else ''}{e.value_percent:f}%"
     if e.plus_minus is not None:
         text += f" ± {e.plus_minus:f}"
     if e.ci_percent is not None:
