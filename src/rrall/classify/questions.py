@@ -133,14 +133,18 @@ class Questions:
         key = (fact, value)
         found = self._members.get(key)
         if found is None:
-            said = "any value" if value == "*" else self.words.plain(fact, value)
             label = self.words.label(fact)
+            if value == "*":  # whether the list holds anything at all
+                yes, no = f"{label}: one or more found", f"{label}: none found"
+            else:
+                said = self.words.plain(fact, value)
+                yes, no = f"{label}: {said} found", f"{label}: {said} not found"
             found = self._members[key] = Question(
                 f"{fact}:{value}",
                 self._fields[fact],
                 (
-                    Alternative("present", f"{label}: {said} found", ((member_fact(fact, value), True),)),
-                    Alternative("absent", f"{label}: {said} not found", ((member_fact(fact, value), False),)),
+                    Alternative("present", yes, ((member_fact(fact, value), True),)),
+                    Alternative("absent", no, ((member_fact(fact, value), False),)),
                 ),
             )
             if value != "*":
