@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from rrall import assess
 from rrall.assessment import Assessment
@@ -92,3 +94,18 @@ def test_mrd_of_an_earlier_relapse_does_not_decide(kb: KnowledgeBase) -> None:
     a = run(kb, **changes)
     assert a.classification.disease_state == "second_relapse"
     assert all(r.status == "not_applicable" for r in a.risk.values())
+
+
+CAUTIONS = yaml.safe_load((Path(__file__).parent / "cautions.yaml").read_text())["rows"]
+
+
+@pytest.mark.parametrize("row", CAUTIONS, ids=[r["name"] for r in CAUTIONS])
+def test_framework_cautions(kb: KnowledgeBase, row: dict[str, Any]) -> None:
+    """Rows and expectations written from the sources in cautions.yaml."""
+    a = run(kb, **row["case"])
+    for framework, rules in row.get("has", {}).items():
+        found = {c.rule for c in a.risk[framework].cautions}
+        assert set(rules) <= found, (row["proves"], framework, found)
+    for framework, rules in row.get("has_not", {}).items():
+        found = {c.rule for c in a.risk[framework].cautions}
+        assert not set(rules) & found, (row["proves"], framework, found)
