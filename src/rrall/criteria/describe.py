@@ -109,10 +109,10 @@ class Describer:
             met = [p for p in part.items if p.test(world) is True]
             if met:
                 return self._part(met[0], world)
-            said = [" and ".join(self._part(p, world)) for p in part.items]
-            return [
-                "none of: " + "; ".join(said) if part.test(world) is False else "one of: " + "; ".join(said)
-            ]
+            # Numbered, since an alternative's own words may hold "; needs ...".
+            said = "; ".join(f"({i}) " + " and ".join(self._part(p, world))
+                             for i, p in enumerate(part.items, 1))
+            return ["none of: " + said if part.test(world) is False else "one of: " + said]
         if isinstance(part, All):
             return [p for item in part.items for p in self._part(item, world)]
         return []
