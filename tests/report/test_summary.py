@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from rrall.assessment import assess
-from rrall.case.load import load_case
+from rrall.case.load import load_case, parse_case
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report.fastjson import assessment_json
 from rrall.report.html import ReportContext, clinician_html
@@ -112,3 +112,25 @@ def test_rrall_assess_does_not_import_matplotlib() -> None:
     case = ROOT / "examples" / "cases" / "b-marrow-late.yaml"
     done = subprocess.run([sys.executable, "-c", code, str(case)], capture_output=True, text=True, check=True)
     assert done.stdout.strip().endswith("False"), done.stdout[-300:]
+
+
+def test_the_hsct_line_when_no_framework_indicates_it(kb: KnowledgeBase) -> None:
+    """A late isolated CNS relapse (BFM S1, UK standard, IntReALL standard; COG low with
+    MRD below 0.1 %): none indicates HSCT, said as such, never 'All four ... do not'."""
+    raw = load_case(ROOT / "examples" / "cases" / "b-iem-late.yaml", kb).model_dump(mode="json",
+                                                                                   exclude_none=True)
+    raw["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "percent", "value": 0.001}]
+    raw["relapses"][-1]["bcr_abl1"] = False
+    result: dict[str, Any] = orjson.loads(assessment_json(assess(parse_case(raw, kb), kb)))
+    assert summarise(result, kb).hsct == "None of the four frameworks indicates HSCT in second remission."
+
+
+def test_the_headline_says_when_a_transplant_ended_front_line_therapy(kb: KnowledgeBase) -> None:
+    """An HSCT in first remission ends front-line therapy on its date (the case format):
+    the headline's months after the end of therapy say where that date came from."""
+    raw = load_case(ROOT / "examples" / "cases" / "b-combined-early.yaml", kb).model_dump(mode="json",
+                                                                                         exclude_none=True)
+    raw["diagnosis"].pop("frontline_end_date", None)
+    raw["prior_therapy"]["hsct"] = [{"date": "2020-06-01", "type": "autologous"}]
+    result: dict[str, Any] = orjson.loads(assessment_json(assess(parse_case(raw, kb), kb)))
+    assert "(ended by the HSCT in first remission, 2020-06-01)" in summarise(result, kb).headline

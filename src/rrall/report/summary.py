@@ -126,7 +126,11 @@ def headline(c: dict[str, Any], words: Glossary) -> str:
     if c.get("months_from_diagnosis") is not None:
         parts.append(f"{months_words(c['months_from_diagnosis'])} from diagnosis")
     if c.get("months_from_frontline_end") is not None:
-        parts.append(f"{months_words(c['months_from_frontline_end'])} after the end of front-line therapy")
+        ended = f"{months_words(c['months_from_frontline_end'])} after the end of front-line therapy"
+        if str(c.get("frontline_end_source") or "").startswith("prior_therapy.hsct"):
+            # An HSCT in first remission ends front-line therapy: say the date came from it.
+            ended += f" (ended by the HSCT in first remission, {c['frontline_end']})"
+        parts.append(ended)
     elif c.get("frontline_end") == "not_completed":
         parts.append("during front-line therapy")
     flags = [text for text, on in (("after allogeneic HSCT", c.get("post_hsct")),
@@ -189,12 +193,16 @@ def hsct_line(lines: tuple[FrameworkLine, ...], c: dict[str, Any], words: Glossa
     tail = f" ({join_words(skipped)} {'does' if len(skipped) == 1 else 'do'} not apply.)" if skipped else ""
     if len(by_answer) == 1:
         answer, names = next(iter(by_answer.items()))
+        if not skipped and answer in _NONE:  # "None of the four ...", never "All four ... do not"
+            return f"None of the {_count(len(names))} frameworks {_NONE[answer]}."
         who = f"All {_count(len(names))} frameworks" if not skipped else f"{join_words(names)}"
         return f"{who} {_AGREE.get(answer, 'say: HSCT in second remission ' + answer)}.{tail}"
     said = "; ".join(f"{answer} under {join_words(names)}" for answer, names in by_answer.items())
     return f"The frameworks differ on HSCT in second remission: {said}.{tail}"
 
 
+_NONE = {"not indicated": "indicates HSCT in second remission",
+         "not known yet": "can yet say whether HSCT in second remission is indicated"}
 _AGREE = {"indicated": "indicate HSCT in second remission",
           "not indicated": "do not indicate HSCT in second remission",
           "not known yet": "cannot yet say whether HSCT in second remission is indicated"}
