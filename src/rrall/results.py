@@ -27,11 +27,16 @@ V = TypeVar("V")
 UNVERIFIED = "Unverified: check against the protocol — "
 
 
+_EPONYMS = frozenset({"Down", "Bloom", "Fanconi", "Nijmegen"})
+
+
 def unverified(why: str) -> str:
     """An uncertain item in words: "Unverified: check against the protocol — <why>" (a plain
     first word of `why` is lower-cased; names such as Ph-positive or CD19 keep their case)."""
     why = why.strip()
     first = why.split(" ", 1)[0]
+    if first in _EPONYMS:  # "Down syndrome" stays a name
+        return UNVERIFIED + why
     if len(first) > 1 and first[0].isupper() and first[1:].isalpha() and first[1:].islower():
         why = why[0].lower() + why[1:]
     return UNVERIFIED + why
