@@ -192,3 +192,21 @@ def test_region_picks_the_label_that_leads_where_labels_differ(monkeypatch) -> N
     assert "CAR-T): within the EU label" in " ".join(runner.invoke(app, ["assess", case]).output.split())
     bad = runner.invoke(app, ["assess", case, "--region", "UK"])
     assert bad.exit_code == 2
+
+
+def test_full_text_output_says_when_nothing_fits(tmp_path: Path) -> None:
+    """T-lineage primary refractory disease: no published figure fits and every open trial
+    excludes it; each section says so instead of a bare heading or 'N more not eligible'."""
+    import yaml
+
+    case = yaml.safe_load((EXAMPLES / "primary-refractory.yaml").read_text())
+    case["diagnosis"]["immunophenotype"] = "T"
+    path = tmp_path / "t-refractory.yaml"
+    path.write_text(yaml.safe_dump(case))
+    result = runner.invoke(app, ["assess", "--full", str(path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Prognosis in the literature (figures for populations like this case; not a prediction for " \
+           "this child) No published figure fits this case." in out
+    assert "Clinical trials open to enrolment None fits this case:" in out
+    assert "more not eligible" not in out.split("Clinical trials open to enrolment")[1][:120]

@@ -193,6 +193,8 @@ class TextRenderer:
         out.print(f"\n[bold]Cumulative anthracycline[/bold] (doxorubicin equivalent, {table}): {value}")
         out.print("\n[bold]Prognosis in the literature[/bold] [dim](figures for populations like this case; "
                   "not a prediction for this child)[/dim]")
+        if not r["prognosis"]:
+            out.print("  No published figure fits this case.")
         for p in r["prognosis"]:
             unknown = p.get("unchecked") or ", ".join(field_words(f, words) for f in p["missing"])
             fit = "" if p["match"] == "applies" else \
@@ -238,8 +240,10 @@ class TextRenderer:
                         out.print(f"      ? {self._prose(c['detail'])}")
             ineligible = sum(t["status"] == "ineligible" for t in listed)
             if ineligible:
-                out.print(f"  [dim]{ineligible} more not eligible; "
-                          "rrall trials match CASE shows every criterion[/dim]")
+                said = (f"{ineligible} more not eligible" if ineligible < len(listed)
+                        else f"None fits this case: {ineligible} {'trial' if ineligible == 1 else 'trials'}, "
+                             "each not eligible")
+                out.print(f"  [dim]{said}; rrall trials match CASE shows every criterion[/dim]")
 
     def _prose(self, text: str) -> str:
         return escape(prose(text, self.words))
