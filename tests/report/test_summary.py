@@ -116,13 +116,14 @@ def test_rrall_assess_does_not_import_matplotlib() -> None:
 
 def test_the_hsct_line_when_no_framework_indicates_it(kb: KnowledgeBase) -> None:
     """A late isolated CNS relapse (BFM S1, UK standard, IntReALL standard; COG low with
-    MRD below 0.1 %): none indicates HSCT, said as such, never 'All four ... do not'."""
+    MRD below 0.1 %): none indicates HSCT, said plainly, never 'All four ... do not'."""
     raw = load_case(ROOT / "examples" / "cases" / "b-iem-late.yaml", kb).model_dump(mode="json",
                                                                                    exclude_none=True)
     raw["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "percent", "value": 0.001}]
     raw["relapses"][-1]["bcr_abl1"] = False
     result: dict[str, Any] = orjson.loads(assessment_json(assess(parse_case(raw, kb), kb)))
-    assert summarise(result, kb).hsct == "None of the four frameworks indicates HSCT in second remission."
+    said = summarise(result, kb).hsct
+    assert said == "The four frameworks agree: HSCT in second remission is not indicated."
 
 
 def test_the_headline_says_when_a_transplant_ended_front_line_therapy(kb: KnowledgeBase) -> None:

@@ -193,16 +193,16 @@ def hsct_line(lines: tuple[FrameworkLine, ...], c: dict[str, Any], words: Glossa
     tail = f" ({join_words(skipped)} {'does' if len(skipped) == 1 else 'do'} not apply.)" if skipped else ""
     if len(by_answer) == 1:
         answer, names = next(iter(by_answer.items()))
-        if not skipped and answer in _NONE:  # "None of the four ...", never "All four ... do not"
-            return f"None of the {_count(len(names))} frameworks {_NONE[answer]}."
+        if not skipped and answer in _NONE:  # never "All four ... do not" (read as "not all")
+            return f"The {_count(len(names))} frameworks agree: {_NONE[answer]}."
         who = f"All {_count(len(names))} frameworks" if not skipped else f"{join_words(names)}"
         return f"{who} {_AGREE.get(answer, 'say: HSCT in second remission ' + answer)}.{tail}"
     said = "; ".join(f"{answer} under {join_words(names)}" for answer, names in by_answer.items())
     return f"The frameworks differ on HSCT in second remission: {said}.{tail}"
 
 
-_NONE = {"not indicated": "indicates HSCT in second remission",
-         "not known yet": "can yet say whether HSCT in second remission is indicated"}
+_NONE = {"not indicated": "HSCT in second remission is not indicated",
+         "not known yet": "none can yet say whether HSCT in second remission is indicated"}
 _AGREE = {"indicated": "indicate HSCT in second remission",
           "not indicated": "do not indicate HSCT in second remission",
           "not known yet": "cannot yet say whether HSCT in second remission is indicated"}
