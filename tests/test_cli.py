@@ -36,7 +36,7 @@ def test_text_output_is_the_one_screen_summary() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     for word in ("BFM", "IntReALL", "COG", "UK", "S3", "does not prescribe", "Transplant:",
-                 "Tests that would change an answer", "--full"):
+                 "Tests still to do", "(relapse work-up)", "--full"):
         assert word in out
     assert out.count("does not prescribe") == 1
     assert "References" not in out and "Batch summary" not in out

@@ -125,10 +125,11 @@ class TextRenderer:
                      for o in s.supportive]
             out.print("[bold]Supportive care:[/bold] " + escape("; ".join(named)))
         if s.missing:
-            out.print("\n[bold]Tests that would change an answer[/bold]")
+            # Those that would change an answer come first; the rest are the relapse work-up.
+            out.print("\n[bold]Tests still to do[/bold]")
             for n, m in enumerate(s.missing, start=1):
                 test = "" if m.test == m.label else f": {m.test}"
-                changes = "" if m.changes == "relapse work-up" else \
+                changes = " [dim](relapse work-up)[/dim]" if m.changes == "relapse work-up" else \
                     f" [dim](changes {escape(m.changes)})[/dim]"
                 out.print(f"  {n}. {escape(m.label + test)}{changes}")
             if s.missing_total > len(s.missing):
