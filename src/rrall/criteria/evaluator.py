@@ -32,6 +32,7 @@ class Evaluator:
         self.derive: dict[str, Derive] = dict(self.classifier.timing)
         for fw in kb.frameworks.values():
             self.derive.update(framework_facts(fw))
+        self._whens = self._direct_criteria()
         self._direct = self._direct_reads()
         self.base_facts = tuple(sorted(kb.facts.facts))
         # Each therapy's evidence as result items, made once (results are immutable).
@@ -69,16 +70,39 @@ class Evaluator:
             todo.extend(self._direct.get(fact, ()))
         return tuple(sorted(f for f in found if f not in self.derive))
 
-    def _direct_reads(self) -> dict[str, frozenset[str]]:
-        """The facts each derived fact's own rows read."""
-        direct: dict[str, frozenset[str]] = {}
+    def criteria_through(self, criteria: Iterable[When]) -> list[When]:
+        """`criteria` and those of every derived fact they read, through every level: all
+        the comparisons a decision on `criteria` can make (each criterion once)."""
+        found: dict[int, When] = {}
+        seen: set[str] = set()
+        todo = list(criteria)
+        while todo:
+            when = todo.pop()
+            if id(when) in found:
+                continue
+            found[id(when)] = when
+            for fact in when.reads:
+                if fact in self._whens and fact not in seen:
+                    seen.add(fact)
+                    todo.extend(self._whens[fact])
+        return list(found.values())
+
+    def _direct_criteria(self) -> dict[str, tuple[When, ...]]:
+        """The criteria each derived fact's own rows evaluate."""
+        direct: dict[str, tuple[When, ...]] = {}
         for scheme in self.kb.classification.timing_schemes:
-            direct[scheme.fact] = scheme.scope.reads.union(*(r.when.reads for r in scheme.rules))
+            direct[scheme.fact] = (scheme.scope, *(r.when for r in scheme.rules))
         for fw in self.kb.frameworks.values():
-            status = frozenset().union(*(r.when.reads for r in fw.not_applicable))
-            direct[f"{fw.id}.status"] = status
-            direct[f"{fw.id}.group"] = frozenset({f"{fw.id}.status"}).union(*(r.when.reads for r in fw.rows))
-            direct[f"{fw.id}.hsct_in_cr2"] = frozenset({f"{fw.id}.group"}).union(
-                *(r.when.reads for r in fw.hsct_rules)
-            )
+            direct[f"{fw.id}.status"] = tuple(r.when for r in fw.not_applicable)
+            direct[f"{fw.id}.group"] = tuple(r.when for r in fw.rows)
+            direct[f"{fw.id}.hsct_in_cr2"] = tuple(r.when for r in fw.hsct_rules)
+        return direct
+
+    def _direct_reads(self) -> dict[str, frozenset[str]]:
+        """The facts each derived fact's own rows read (a framework's group reads its
+        status, its HSCT rule its group)."""
+        direct = {fact: frozenset().union(*(w.reads for w in whens)) for fact, whens in self._whens.items()}
+        for fw in self.kb.frameworks.values():
+            direct[f"{fw.id}.group"] |= {f"{fw.id}.status"}
+            direct[f"{fw.id}.hsct_in_cr2"] |= {f"{fw.id}.group"}
         return direct

@@ -15,8 +15,11 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from rrall.knowledge.facts import When
+from rrall.knowledge.load import bounds
 from rrall.logic.criteria import Bound, Comparison, Equals, Has, OneOf
 from rrall.logic.values import ANY, NA, Members, Open, Value
+
+Limits = tuple[tuple[Decimal, ...], frozenset[object]]  # bounds and equality points
 
 
 class Keys:
@@ -38,6 +41,31 @@ class Keys:
     def bounds(self, fact: str) -> tuple[Decimal, ...]:
         """Every bound the criteria compare a number with, sorted."""
         return self._bounds.get(fact, ())
+
+    def coarser(self, fact: str, criteria: list[When]) -> Limits | None:
+        """The bounds and equality points `criteria` compare a number fact with, where they
+        are fewer than every criterion's (a conclusion reading only some of them can share
+        its results over wider intervals); None where they are the same."""
+        every = self._bounds.get(fact, ())
+        if not every:  # not a number the criteria compare (text, yes/no, list)
+            return None
+        mine = bounds(criteria).get(fact, ())
+        points = frozenset(
+            v for when in criteria for leaf in when.test.leaves() if leaf.fact == fact
+            for v in ((leaf.value,) if isinstance(leaf, Equals) else getattr(leaf, "values", ()))
+            if isinstance(leaf, Equals | OneOf)
+        )
+        if mine == every and points == frozenset(self._points.get(fact, ())):
+            return None
+        return mine, points
+
+    def band(self, fact: str, value: Value, limits: Limits) -> Hashable:
+        """Where a number falls among some of its fact's bounds and points (`coarser`); any
+        other value (open, not applicable) as `of` gives it."""
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            mine, points = limits
+            return ("=", value) if value in points else bisect_right(mine, value)
+        return self.of(fact, value)
 
     def of(self, fact: str, value: Value) -> Hashable:
         if isinstance(value, (bool, str)) or value is NA:

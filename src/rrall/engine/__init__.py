@@ -22,7 +22,7 @@ from rrall._version import __version__
 from rrall.case.model import Case
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
-from rrall.criteria.keys import Keys
+from rrall.criteria.keys import Keys, Limits
 from rrall.engine.conclusion import Case_, Conclusion, Conclusions, exact
 from rrall.engine.memo import Memo, picker
 from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
@@ -75,7 +75,11 @@ class Engine:
         self.fact_index = {f: i for i, f in enumerate(self.facts)}
         self._pickers: dict[tuple[str, ...], Callable[[Sequence[int]], tuple[int, ...]]] = {}
         schemes = {s.fact: s for s in kb.classification.timing_schemes}
-        made = Conclusions(ev, self.fact_index, self.describer)
+        # A number's band among only the bounds a conclusion compares it with: a place of its
+        # own in each case's row (after the facts' places), for each such set of bounds.
+        self._coarser: list[tuple[int, str, Limits]] = []  # (place, fact, limits)
+        self._coarser_at: dict[tuple[str, Limits], int] = {}
+        made = Conclusions(ev, self.fact_index, self.describer, self._slot)
         self._conclusions = made.all
         self.frameworks = made.frameworks(kb)
         self.options = made.options(kb)
@@ -103,12 +107,24 @@ class Engine:
         self._generation = -1
         self._refresh()
 
+    def _slot(self, fact: str, criteria: list[When]) -> int:
+        """The place of a fact's band among the bounds `criteria` compare it with: its own
+        place, or one added for those bounds where they are fewer than every criterion's."""
+        limits = self.keys.coarser(fact, criteria) if fact in self.fact_index else None
+        if limits is None:
+            return self.fact_index[fact]
+        place = self._coarser_at.get((fact, limits))
+        if place is None:
+            place = self._coarser_at[(fact, limits)] = len(self.facts) + len(self._coarser)
+            self._coarser.append((place, fact, limits))
+        return place
+
     def _refresh(self) -> None:
         """Fetch the memo's tables again after it renewed them (between cases)."""
         memo = self.memo
         self._decisions = [memo.table(c.index) for c in self._conclusions]
         self._prognosis_table = memo.table("prognosis-block")
-        self._band_ids = [memo.ids(("band", i)) for i in range(len(self.facts))]
+        self._band_ids = [memo.ids(("band", i)) for i in range(len(self.facts) + len(self._coarser))]
         self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
         self._generation = memo.generation
 
@@ -178,6 +194,9 @@ class Engine:
                 band, quote = of(fact, value), exact(value, fact, precision)
             bands.append(memo.number(self._band_ids[i], band))
             quotes.append(memo.number(self._quote_ids[i], quote))
+        band_of = self.keys.band
+        for place, fact, limits in self._coarser:
+            bands.append(memo.number(self._band_ids[place], band_of(fact, facts[fact], limits)))
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 
@@ -304,6 +323,9 @@ class Engine:
         bands[self.fact_index[fact]] = self.memo.id_of(
             ("band", self.fact_index[fact]), self.keys.of(fact, other)
         )
+        for place, coarse_fact, limits in self._coarser:
+            if coarse_fact == fact:
+                bands[place] = self.memo.id_of(("band", place), self.keys.band(fact, other, limits))
         now = {o.id: o.status for o in options}
         changed: list[tuple[Therapy, str]] = []
         for c, therapy in self._reading[fact]:

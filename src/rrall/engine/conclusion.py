@@ -92,8 +92,18 @@ class Case_:
 class Conclusions:
     """Makes the conclusions of one knowledge base and trial registry (`all`, in order)."""
 
-    def __init__(self, ev: Evaluator, fact_index: dict[str, int], describer: Describer) -> None:
+    def __init__(
+        self,
+        ev: Evaluator,
+        fact_index: dict[str, int],
+        describer: Describer,
+        slot: Callable[[str, list[When]], int] | None = None,
+    ) -> None:
+        """`slot(fact, criteria)`: the place in a case's row of the fact's band among the
+        bounds `criteria` compare it with (the engine adds a place where they are fewer than
+        every criterion's); by default the fact's own place."""
         self.ev, self.fact_index, self.describer = ev, fact_index, describer
+        self.slot = slot or (lambda fact, _criteria: fact_index[fact])
         self.all: list[Conclusion] = []
 
     def frameworks(self, kb: KnowledgeBase) -> list[Conclusion]:
@@ -198,16 +208,19 @@ class Conclusions:
         reword: Callable[[Any, Any, World], Any] | None = None,
     ) -> Conclusion:
         reads = self.ev.reads(criteria)
-        picked = tuple((self._picker(self.ev.reads(c)), d) for c, d in parts)
+        picked = tuple((self._picker(self.ev.reads(c), c), d) for c, d in parts)
         found = Conclusion(
-            len(self.all), ident, frozenset(reads), self._picker(reads), decide, quoted, render, doses,
-            tuple(criteria), picked, join, frame, reword,
+            len(self.all), ident, frozenset(reads), self._picker(reads, criteria), decide, quoted, render,
+            doses, tuple(criteria), picked, join, frame, reword,
         )
         self.all.append(found)
         return found
 
-    def _picker(self, facts: Sequence[str]) -> Pick:
-        return picker([self.fact_index[f] for f in facts])
+    def _picker(self, facts: Sequence[str], criteria: list[When]) -> Pick:
+        """Picks the bands of `facts` a decision on `criteria` is kept under: each number's
+        among the bounds these criteria (and the derived facts they read) compare it with."""
+        through = self.ev.criteria_through(criteria)
+        return picker([self.slot(f, through) for f in facts])
 
     def _constant(self, criteria: list[When]) -> Callable[[Any], tuple[str, ...]]:
         read = {leaf.fact for c in criteria for leaf in c.test.leaves()}
