@@ -107,6 +107,12 @@ class Engine:
         self._generation = -1
         self._refresh()
 
+    @property
+    def coarser(self) -> tuple[tuple[int, str, Limits], ...]:
+        """The places added to a case's row for numbers some conclusions compare with fewer
+        bounds than the criteria do: (place, fact, those bounds and points)."""
+        return tuple(self._coarser)
+
     def _slot(self, fact: str, criteria: list[When]) -> int:
         """The place of a fact's band among the bounds `criteria` compare it with: its own
         place, or one added for those bounds where they are fewer than every criterion's."""

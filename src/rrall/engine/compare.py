@@ -84,9 +84,12 @@ class _Side:
     def __init__(self, release: _Release, facts: dict[str, Value], doses: CumulativeAnthracycline) -> None:
         self.release, self.facts, self.doses = release, facts, doses
         names, of = release.engine.facts, release.key_of
-        self.row: list[Hashable] = [None] * len(names)
+        coarser = release.engine.coarser
+        self.row: list[Hashable] = [None] * (len(names) + len(coarser))
         for i in release.needed:
             self.row[i] = of(names[i], facts[names[i]])
+        for place, fact, limits in coarser:  # a conclusion's own bounds (Engine._slot)
+            self.row[place] = release.keys.band(fact, facts[fact], limits)
         self.dose_key = (doses.table, doses.status, doses.cautions, doses.citations)
         self._world: World | None = None
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import SQLAlchemyError
 
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
@@ -52,7 +53,11 @@ class Workbench:
             return
         try:
             self._checked = time.monotonic()
-            active = Releases(self.repo).active()
+            try:
+                active = Releases(self.repo).active()
+            except SQLAlchemyError as exc:  # never fail a request over the look: keep the one in use
+                log.warning("could not look for a newer knowledge release: %s", type(exc).__name__)
+                return
             if active is None or active.id == self.release_id:
                 return
             try:
