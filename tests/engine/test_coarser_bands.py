@@ -29,6 +29,6 @@ def test_a_bound_only_a_figure_reads_does_not_split_a_framework(kb: KnowledgeBas
 
 def test_each_coarser_place_is_a_number_compared_with_fewer_bounds(kb: KnowledgeBase) -> None:
     engine = Engine(kb)
-    for _place, fact, (mine, _points) in engine._coarser:
+    for _place, fact, (mine, _points) in engine.rows.coarser:
         every = engine.keys.bounds(fact)
         assert every and set(mine) <= set(every)

@@ -15,7 +15,6 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from rrall.knowledge.facts import When
-from rrall.knowledge.load import bounds
 from rrall.logic.criteria import Bound, Comparison, Equals, Has, OneOf
 from rrall.logic.values import ANY, NA, Members, Open, Value
 
@@ -42,22 +41,18 @@ class Keys:
         """Every bound the criteria compare a number with, sorted."""
         return self._bounds.get(fact, ())
 
-    def coarser(self, fact: str, criteria: list[When]) -> Limits | None:
-        """The bounds and equality points `criteria` compare a number fact with, where they
-        are fewer than every criterion's (a conclusion reading only some of them can share
-        its results over wider intervals); None where they are the same."""
-        every = self._bounds.get(fact, ())
-        if not every:  # not a number the criteria compare (text, yes/no, list)
+    def limits(self, fact: str) -> Limits:
+        """The bounds and equality points the criteria compare a fact with."""
+        return self._bounds.get(fact, ()), frozenset(self._points.get(fact, ()))
+
+    def coarser(self, fact: str, own: Keys) -> Limits | None:
+        """`own`'s limits for a number (the keys of some of these criteria: one conclusion's)
+        where they are fewer than these; None where they are the same, or for a fact that is
+        not a number the criteria compare (text, yes/no, list)."""
+        if not self._bounds.get(fact):
             return None
-        mine = bounds(criteria).get(fact, ())
-        points = frozenset(
-            v for when in criteria for leaf in when.test.leaves() if leaf.fact == fact
-            for v in ((leaf.value,) if isinstance(leaf, Equals) else getattr(leaf, "values", ()))
-            if isinstance(leaf, Equals | OneOf)
-        )
-        if mine == every and points == frozenset(self._points.get(fact, ())):
-            return None
-        return mine, points
+        mine = own.limits(fact)
+        return None if mine == self.limits(fact) else mine
 
     def band(self, fact: str, value: Value, limits: Limits) -> Hashable:
         """Where a number falls among some of its fact's bounds and points (`coarser`); any

@@ -22,9 +22,10 @@ from rrall._version import __version__
 from rrall.case.model import Case
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
-from rrall.criteria.keys import Keys, Limits
-from rrall.engine.conclusion import Case_, Conclusion, Conclusions, exact
+from rrall.criteria.keys import Keys
+from rrall.engine.conclusion import Case_, Conclusion, Conclusions
 from rrall.engine.memo import Memo, picker
+from rrall.engine.rows import Rows
 from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
 from rrall.engine.trials import TrialIndex
 from rrall.knowledge.clinical import Therapy
@@ -71,15 +72,11 @@ class Engine:
         self.keys = Keys(ev.criteria, ev.bounds)
         self.memo = Memo(cache_size, enabled=cache)
         self.describer = Describer(ev.words, cache=cache_size if cache else 0)
-        self.facts = ev.base_facts
-        self.fact_index = {f: i for i, f in enumerate(self.facts)}
+        self.rows = Rows(self.keys, ev.base_facts, ev.words.precision)
+        self.facts, self.fact_index = self.rows.facts, self.rows.index
         self._pickers: dict[tuple[str, ...], Callable[[Sequence[int]], tuple[int, ...]]] = {}
         schemes = {s.fact: s for s in kb.classification.timing_schemes}
-        # A number's band among only the bounds a conclusion compares it with: a place of its
-        # own in each case's row (after the facts' places), for each such set of bounds.
-        self._coarser: list[tuple[int, str, Limits]] = []  # (place, fact, limits)
-        self._coarser_at: dict[tuple[str, Limits], int] = {}
-        made = Conclusions(ev, self.fact_index, self.describer, self._slot)
+        made = Conclusions(ev, self.fact_index, self.describer, self.rows.place)
         self._conclusions = made.all
         self.frameworks = made.frameworks(kb)
         self.options = made.options(kb)
@@ -107,31 +104,12 @@ class Engine:
         self._generation = -1
         self._refresh()
 
-    @property
-    def coarser(self) -> tuple[tuple[int, str, Limits], ...]:
-        """The places added to a case's row for numbers some conclusions compare with fewer
-        bounds than the criteria do: (place, fact, those bounds and points)."""
-        return tuple(self._coarser)
-
-    def _slot(self, fact: str, criteria: list[When]) -> int:
-        """The place of a fact's band among the bounds `criteria` compare it with: its own
-        place, or one added for those bounds where they are fewer than every criterion's."""
-        limits = self.keys.coarser(fact, criteria) if fact in self.fact_index else None
-        if limits is None:
-            return self.fact_index[fact]
-        place = self._coarser_at.get((fact, limits))
-        if place is None:
-            place = self._coarser_at[(fact, limits)] = len(self.facts) + len(self._coarser)
-            self._coarser.append((place, fact, limits))
-        return place
-
     def _refresh(self) -> None:
         """Fetch the memo's tables again after it renewed them (between cases)."""
         memo = self.memo
         self._decisions = [memo.table(c.index) for c in self._conclusions]
         self._prognosis_table = memo.table("prognosis-block")
-        self._band_ids = [memo.ids(("band", i)) for i in range(len(self.facts) + len(self._coarser))]
-        self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
+        self.rows.refresh(memo)
         self._generation = memo.generation
 
     # -- one case ----------------------------------------------------------------------
@@ -189,20 +167,8 @@ class Engine:
         )
 
     def _case(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
-        memo, of, precision = self.memo, self.keys.of, self.ev.words.precision
-        bands, quotes = [], []
-        for i, fact in enumerate(self.facts):
-            value = facts[fact]
-            if value.__class__ is str or value.__class__ is bool:
-                band: Hashable = value  # a text or yes/no fact is its own band and quote
-                quote: Hashable = value
-            else:
-                band, quote = of(fact, value), exact(value, fact, precision)
-            bands.append(memo.number(self._band_ids[i], band))
-            quotes.append(memo.number(self._quote_ids[i], quote))
-        band_of = self.keys.band
-        for place, fact, limits in self._coarser:
-            bands.append(memo.number(self._band_ids[place], band_of(fact, facts[fact], limits)))
+        memo = self.memo
+        bands, quotes = self.rows.of(memo, facts)
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 
@@ -325,13 +291,7 @@ class Engine:
                 worlds.append(self.ev.world({**one.facts, fact: other}))
             return decide_part(worlds[0])
 
-        bands = list(one.bands)
-        bands[self.fact_index[fact]] = self.memo.id_of(
-            ("band", self.fact_index[fact]), self.keys.of(fact, other)
-        )
-        for place, coarse_fact, limits in self._coarser:
-            if coarse_fact == fact:
-                bands[place] = self.memo.id_of(("band", place), self.keys.band(fact, other, limits))
+        bands = self.rows.flipped(self.memo, one.bands, fact, other)
         now = {o.id: o.status for o in options}
         changed: list[tuple[Therapy, str]] = []
         for c, therapy in self._reading[fact]:

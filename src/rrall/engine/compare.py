@@ -84,7 +84,7 @@ class _Side:
     def __init__(self, release: _Release, facts: dict[str, Value], doses: CumulativeAnthracycline) -> None:
         self.release, self.facts, self.doses = release, facts, doses
         names, of = release.engine.facts, release.key_of
-        coarser = release.engine.coarser
+        coarser = release.engine.rows.coarser
         self.row: list[Hashable] = [None] * (len(names) + len(coarser))
         for i in release.needed:
             self.row[i] = of(names[i], facts[names[i]])

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
+from rrall.criteria.keys import Keys
 from rrall.engine.memo import picker
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.facts import When
-from rrall.knowledge.load import KnowledgeBase
+from rrall.knowledge.load import KnowledgeBase, bounds
 from rrall.logic.criteria import Criterion
 from rrall.logic.resolve import resolve
 from rrall.logic.values import Members, Open, Value
@@ -97,13 +98,12 @@ class Conclusions:
         ev: Evaluator,
         fact_index: dict[str, int],
         describer: Describer,
-        slot: Callable[[str, list[When]], int] | None = None,
+        place: Callable[[str, Keys], int] | None = None,
     ) -> None:
-        """`slot(fact, criteria)`: the place in a case's row of the fact's band among the
-        bounds `criteria` compare it with (the engine adds a place where they are fewer than
-        every criterion's); by default the fact's own place."""
+        """`place(fact, own)`: the place in a case's band row of the fact's band among the
+        bounds of the criteria keyed by `own` (engine/rows.py); by default the fact's own."""
         self.ev, self.fact_index, self.describer = ev, fact_index, describer
-        self.slot = slot or (lambda fact, _criteria: fact_index[fact])
+        self.place = place or (lambda fact, _own: fact_index[fact])
         self.all: list[Conclusion] = []
 
     def frameworks(self, kb: KnowledgeBase) -> list[Conclusion]:
@@ -220,7 +220,8 @@ class Conclusions:
         """Picks the bands of `facts` a decision on `criteria` is kept under: each number's
         among the bounds these criteria (and the derived facts they read) compare it with."""
         through = self.ev.criteria_through(criteria)
-        return picker([self.slot(f, through) for f in facts])
+        own = Keys(through, bounds(through))
+        return picker([self.place(f, own) for f in facts])
 
     def _constant(self, criteria: list[When]) -> Callable[[Any], tuple[str, ...]]:
         read = {leaf.fact for c in criteria for leaf in c.test.leaves()}
