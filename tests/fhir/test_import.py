@@ -307,3 +307,16 @@ def test_down_syndrome_present_and_recorded_absent_is_a_conflict() -> None:
     assert len(condition) == 1
     imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": [*entries, *condition]})
     assert [e.path for e in imported.errors] == ["constitutional.down_syndrome"]
+
+
+def test_germline_none_found_and_a_predisposition_is_a_conflict() -> None:
+    """'Tested, none found' beside a germline predisposition found: an error naming the
+    field, never one of them picked."""
+    raw = example_dict("t-marrow-early")
+    raw["constitutional"] = {"germline_predisposition": []}
+    entries = case_bundle(parse_case(raw))["entry"]
+    raw["constitutional"] = {"germline_predisposition": ["TP53"]}
+    found = [e for e in case_bundle(parse_case(raw))["entry"] if b"TP53" in orjson.dumps(e["resource"])]
+    assert len(found) == 1
+    imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": [*entries, *found]})
+    assert [e.path for e in imported.errors] == ["constitutional.germline_predisposition"]

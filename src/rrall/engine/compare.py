@@ -88,7 +88,7 @@ class _Side:
         self.row: list[Hashable] = [None] * (len(names) + len(coarser))
         for i in release.needed:
             self.row[i] = of(names[i], facts[names[i]])
-        for place, fact, limits in coarser:  # a conclusion's own bounds (Engine._slot)
+        for place, fact, limits in coarser:  # a conclusion's own bounds (engine/rows.py)
             self.row[place] = release.keys.band(fact, facts[fact], limits)
         self.dose_key = (doses.table, doses.status, doses.cautions, doses.citations)
         self._world: World | None = None

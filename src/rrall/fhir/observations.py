@@ -204,45 +204,35 @@ def _wbc(obs: dict[str, Any], out: Draft) -> None:
 
 
 def _lesion(obs: dict[str, Any], target: str, value: set[tuple[str, str]], out: Draft) -> None:
-    path = f"{target}.genetics"
-    current = out.values.get(path, ([], obs))[0]
-    lesions = [c for s, c in value if s == C.RRALL and c in LESIONS]
-    none_found = (C.RRALL, "none-found") in value
-    previous = out.values.get(path)
-    if (none_found and current) or (lesions and previous is not None and previous[0] == [] and
-                                     previous[1] is not obs and previous[1].get("_none")):
-        first = label(previous[1]) if previous else label(obs)
-        why = f"{first} and {label(obs)} disagree: tested with none found, and a lesion found"
-        out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
-    elif none_found:
-        out.values.setdefault(path, ([], {**obs, "_none": True}))
-    elif lesions:
-        out.values[path] = ([*current, *(x for x in lesions if x not in current)], obs)  # record order
-    else:
-        out.warn(obs, "valueCodeableConcept", "not a genetic lesion of the case format")
+    _finding(obs, f"{target}.genetics", value, LESIONS, "a lesion", "not a genetic lesion of the case format",
+             out)
 
 
 def _germline(obs: dict[str, Any], value: set[tuple[str, str]], out: Draft) -> None:
-    """One germline predisposition found, or none found; the list keeps the record's order."""
-    path = "constitutional.germline_predisposition"
+    _finding(obs, "constitutional.germline_predisposition", value, GERMLINE, "a predisposition",
+             f"not a germline predisposition of the case format ({', '.join(sorted(GERMLINE))})", out)
+
+
+def _finding(obs: dict[str, Any], path: str, value: set[tuple[str, str]], allowed: set[str], noun: str,
+             unknown: str, out: Draft) -> None:
+    """One finding of a list (a lesion, a germline predisposition), or rrall's "none-found"
+    for "tested, none found"; both for one list is an error naming the two resources. The
+    list keeps the record's order."""
     previous = out.values.get(path)
-    found = [c for s, c in value if s == C.RRALL and c in GERMLINE]
-    if (C.RRALL, "none-found") in value:
-        if previous is not None and previous[0]:
-            why = f"{label(previous[1])} and {label(obs)} disagree: none found, and a predisposition found"
-            out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
-        else:
-            out.values.setdefault(path, ([], {**obs, "_none": True}))
+    current = previous[0] if previous else []
+    found = [c for s, c in value if s == C.RRALL and c in allowed]
+    none_found = (C.RRALL, "none-found") in value
+    if (none_found and current) or (found and previous is not None and previous[0] == [] and
+                                    previous[1] is not obs and previous[1].get("_none")):
+        first = label(previous[1]) if previous else label(obs)
+        why = f"{first} and {label(obs)} disagree: tested with none found, and {noun} found"
+        out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
+    elif none_found:
+        out.values.setdefault(path, ([], {**obs, "_none": True}))
     elif found:
-        if previous is not None and previous[1].get("_none"):
-            why = f"{label(previous[1])} and {label(obs)} disagree: none found, and a predisposition found"
-            out.errors.append(FieldError(path, why, "one finding; correct or remove one of them"))
-            return
-        current = previous[0] if previous else []
         out.values[path] = ([*current, *(x for x in found if x not in current)], obs)
     else:
-        out.warn(obs, "valueCodeableConcept", "not a germline predisposition of the case format "
-                                              f"({', '.join(sorted(GERMLINE))})")
+        out.warn(obs, "valueCodeableConcept", unknown)
 
 
 def _variant(obs: dict[str, Any], target: str | None, value: set[tuple[str, str]], out: Draft) -> None:
