@@ -82,8 +82,8 @@ class Words:
             # Ages are said in completed years from 2 years on, as clinicians say them; a
             # younger child's age in months even where the rule is in years ("9 months",
             # never "0 years").
-            age = fact.startswith("age")
-            if (age and months >= 24) or (unit in ("year", "years") and not (age and months < 24)):
+            in_years = months >= 24 if fact.startswith("age") else unit in ("year", "years")
+            if in_years:
                 years = months // 12
                 return f"{years} {self.glossary.unit('year', years)}"
             return f"{months} {self.glossary.unit('month', months)}"
