@@ -1,6 +1,6 @@
 """No knowledge file and no source file a surface reads names an internal document: rrall's
-users cannot open "the brief" or DECISIONS.md. Encoding choices are cited as
-docs/decisions.md, which is published with rrall."""
+users cannot open "the brief" or DECISIONS.md. Encoding choices are cited as rrall's
+Encoding decisions, a page published with rrall (docs/decisions.md)."""
 
 from __future__ import annotations
 
@@ -34,9 +34,14 @@ def test_no_internal_document_is_named(path: Path) -> None:
 
 
 def test_the_decisions_knowledge_files_cite_are_published() -> None:
-    assert (ROOT / "docs" / "decisions.md").is_file()
-    cited = [p for p in (ROOT / "knowledge").rglob("*.yaml") if "docs/decisions.md" in p.read_text("utf-8")]
-    assert cited, "knowledge files cite docs/decisions.md for encoding choices"
+    """Knowledge files cite encoding choices by the published page's title, "Encoding
+    decisions" (docs/decisions.md), never by a file name a reader could take for an
+    internal document."""
+    page = ROOT / "docs" / "decisions.md"
+    assert page.is_file() and page.read_text("utf-8").startswith("# Encoding decisions\n")
+    texts = [p.read_text("utf-8") for p in (ROOT / "knowledge").rglob("*.yaml")]
+    assert any("rrall's Encoding decisions" in t for t in texts), "knowledge files cite the page"
+    assert not any("decisions.md" in t for t in texts)
 
 
 def test_the_pattern_finds_each_kind() -> None:
