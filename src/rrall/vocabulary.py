@@ -1,4 +1,4 @@
-"""The closed vocabularies of the case format (v1.1).
+"""The closed vocabularies of the case format (v1.2).
 
 Every value a clinician may enter for an enumerated field is listed here once; the
 case model, the JSON Schema and docs/case-format.md are all built from these lists.
@@ -6,7 +6,7 @@ case model, the JSON Schema and docs/case-format.md are all built from these lis
 
 from typing import Literal, get_args
 
-CASE_FORMAT_VERSION = "1.1"
+CASE_FORMAT_VERSION = "1.2"
 
 Sex = Literal["male", "female"]
 Immunophenotype = Literal["B", "T"]

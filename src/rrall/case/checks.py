@@ -67,6 +67,7 @@ def check_case(raw: Mapping[str, Any], today: date, marrow_threshold_percent: De
     errors += _check_order(raw)
     errors += _check_not_after_assessment(raw, _date(raw, "assessment_date") or today)
     errors += _check_relapses(raw, marrow_threshold_percent)
+    errors += _check_refractory_disease(raw)
     errors += _check_performance(raw)
     errors += _check_mrd(raw)
     return errors
@@ -123,6 +124,7 @@ def _dated_fields(raw: Mapping[str, Any]) -> Iterator[tuple[str, date | None]]:
     yield "date_of_birth", _date(raw, "date_of_birth")
     yield "diagnosis.date", _date(raw, "diagnosis", "date")
     yield "diagnosis.frontline_end_date", _date(raw, "diagnosis", "frontline_end_date")
+    yield "diagnosis.refractory_disease.date", _date(raw, "diagnosis", "refractory_disease", "date")
     for i, _ in enumerate(_items(raw, "relapses")):
         yield f"relapses[{i}].date", _date(raw, "relapses", i, "date")
     for i, _ in enumerate(_items(raw, "mrd")):
@@ -179,6 +181,31 @@ def _check_relapses(raw: Mapping[str, Any], threshold: Decimal) -> Iterator[Fiel
             yield FieldError(f"relapses[{i}].abl1_kinase_mutations",
                              "ABL1 kinase-domain mutations given for a BCR::ABL1-negative relapse",
                              "bcr_abl1: true, or no mutations")
+
+
+def _check_refractory_disease(raw: Mapping[str, Any]) -> Iterator[FieldError]:
+    """The disease persisting after induction exists only where induction failed."""
+    block = _get(raw, "diagnosis", "refractory_disease")
+    if not isinstance(block, Mapping):
+        return
+    path = "diagnosis.refractory_disease"
+    if _get(raw, "diagnosis", "induction_outcome") != "induction_failure":
+        yield FieldError(path, "given, but diagnosis.induction_outcome is not induction_failure",
+                         "omit it, or diagnosis.induction_outcome: induction_failure")
+    when, diagnosis = _date(block, "date"), _date(raw, "diagnosis", "date")
+    if when and diagnosis and when < diagnosis:
+        yield FieldError(f"{path}.date", f"{when} is before diagnosis.date {diagnosis}",
+                         "a date after the initial diagnosis, before any relapse")
+    first_relapse = _date(raw, "relapses", 0, "date")
+    if when and first_relapse and when >= first_relapse:
+        yield FieldError(f"{path}.date", f"{when} is not before the first relapse ({first_relapse})",
+                         "a date before relapses[0].date")
+    genetics, mutations = _get(raw, "diagnosis", "genetics"), _get(block, "abl1_kinase_mutations")
+    if isinstance(genetics, list) and "BCR::ABL1" not in genetics and isinstance(mutations, list) \
+            and mutations:
+        yield FieldError(f"{path}.abl1_kinase_mutations",
+                         "ABL1 kinase-domain mutations given, but diagnosis.genetics does not list BCR::ABL1",
+                         "add BCR::ABL1 to diagnosis.genetics, or no mutations")
 
 
 def _check_mrd(raw: Mapping[str, Any]) -> Iterator[FieldError]:

@@ -1,4 +1,4 @@
-"""The Case: one child's relapsed or refractory ALL history, as entered (format v1.1).
+"""The Case: one child's relapsed or refractory ALL history, as entered (format v1.2).
 
 Field names here are the public contract documented in docs/case-format.md. The model
 checks each field on its own; checks that relate fields to each other (dates in order,
@@ -84,6 +84,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RefractoryDisease(_Strict):
+    """The leukemia persisting after front-line induction (primary refractory disease):
+    what a relapse record holds for a relapse. Read only while the case has no relapse;
+    at a relapse, antigens and mutations are those of the relapse (format v1.2)."""
+
+    date: IsoDate | None = Field(default=None, description="Date of the marrow or tests that showed it.")
+    marrow_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Leukemic blasts in the marrow after induction, percent (0-100)."
+    )
+    cd19: AntigenExpression | None = None
+    cd22: AntigenExpression | None = None
+    cd7: AntigenExpression | None = Field(default=None, description="CD7 on the blasts.")
+    cd7_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Share of blasts expressing CD7, percent (0-100)."
+    )
+    abl1_kinase_mutations: list[Annotated[str, Field(pattern=KINASE_MUTATION_PATTERN)]] | None = (
+        Field(default=None, description="ABL1 kinase-domain mutations, e.g. T315I; [] = none found.")
+    )
+
+
 class Diagnosis(_Strict):
     date: IsoDate = Field(description="Date of the initial ALL diagnosis.")
     immunophenotype: Immunophenotype = Field(description="Lineage at diagnosis: B or T.")
@@ -104,6 +124,13 @@ class Diagnosis(_Strict):
     )
     wbc_per_uL: Annotated[float, Field(ge=0, le=2_000_000)] | None = Field(
         default=None, description="White blood cell count at diagnosis, cells per microlitre."
+    )
+    refractory_disease: RefractoryDisease | None = Field(
+        default=None,
+        description=(
+            "Markers of the disease persisting after a failed induction, for primary refractory"
+            " disease only (v1.2)."
+        ),
     )
 
 

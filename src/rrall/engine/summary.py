@@ -13,9 +13,11 @@ from rrall.results import CumulativeAnthracycline, FrameworkResult, MissingData,
 
 def input_sha256(case: Case) -> str:
     """Hash of the validated case in canonical form: the same case gives the same hash
-    whether it came as JSON or YAML, with any key order. Fields added in format 1.1 count
-    only when given, so a 1.0 case keeps its hash."""
+    whether it came as JSON or YAML, with any key order. Fields added in formats 1.1 and
+    1.2 count only when given, so an older case keeps its hash."""
     exclude: dict[str, Any] = {f: True for f in NEW_CASE_FIELDS if getattr(case, f) is None}
+    if case.diagnosis.refractory_disease is None:
+        exclude["diagnosis"] = {"refractory_disease": True}
     unset = {i: {f for f in NEW_RELAPSE_FIELDS if getattr(r, f) is None} for i, r in enumerate(case.relapses)}
     if any(unset.values()):
         exclude["relapses"] = {i: fields for i, fields in unset.items() if fields}
