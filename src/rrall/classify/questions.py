@@ -23,9 +23,9 @@ class Questions:
         self.words = words
         self.bounds = bounds
         self._fields = {name: f.field for name, f in kb.facts.facts.items()}
-        self._members: dict[tuple[str, str], Question] = {}
+        self._members: dict[tuple[str, str, str | None], Question] = {}
         self._member_of: dict[str, tuple[str, tuple[str, ...]]] = {}  # question id -> list fact, values
-        self._joined: dict[tuple[str, tuple[str, ...]], Question] = {}
+        self._joined: dict[tuple[str, tuple[str, ...], str], Question] = {}
         threshold = kb.classification.site.combined_marrow_blasts_percent
         self.site = Question(
             "site",
@@ -56,6 +56,18 @@ class Questions:
         self.antigen = {
             fact: self.one_of(fact, ("positive", "dim", "negative")) for fact in ("cd19", "cd22", "cd7")
         }
+        # Primary refractory disease: the same facts, asked in the diagnosis's record of
+        # the disease persisting after induction (there is no relapse to record them in).
+        refractory = "diagnosis.refractory_disease"
+        self.refractory_antigen = {
+            fact: self.one_of(fact, ("positive", "dim", "negative"), field=f"{refractory}.{fact}")
+            for fact in ("cd19", "cd22", "cd7")
+        }
+        self.refractory_cd7_negative_blasts = self.bands(
+            "cd7_negative_blasts", field=f"{refractory}.cd7_blasts_percent")
+        self.refractory_marrow_blasts = self.bands(
+            "marrow_blasts", field=f"{refractory}.marrow_blasts_percent")
+        self.bcr_abl1_at_diagnosis = self.yes_no("bcr_abl1", field="diagnosis.genetics")
         self.cns_status = self.one_of("cns_status", ("CNS1", "CNS2", "CNS3"))
         self.cd7_negative_blasts = self.bands("cd7_negative_blasts")
         self.marrow_blasts = self.bands("marrow_blasts")
@@ -73,20 +85,20 @@ class Questions:
             name="doxorubicin_equivalent:factor",
         )
 
-    def yes_no(self, fact: str) -> Question:
+    def yes_no(self, fact: str, field: str | None = None) -> Question:
         return Question(
             fact,
-            self._fields[fact],
+            field or self._fields[fact],
             (
                 Alternative("true", self.words.value(fact, True), ((fact, True),)),
                 Alternative("false", self.words.value(fact, False), ((fact, False),)),
             ),
         )
 
-    def one_of(self, fact: str, values: Sequence[str]) -> Question:
+    def one_of(self, fact: str, values: Sequence[str], field: str | None = None) -> Question:
         return Question(
             fact,
-            self._fields[fact],
+            field or self._fields[fact],
             tuple(Alternative(v, self.words.value(fact, v), ((fact, v),)) for v in values),
         )
 
@@ -128,9 +140,10 @@ class Questions:
             ),
         )
 
-    def member(self, fact: str, value: str) -> Question:
-        """Whether one value is in a list fact (a lesion, a mutation, a prior response)."""
-        key = (fact, value)
+    def member(self, fact: str, value: str, field: str | None = None) -> Question:
+        """Whether one value is in a list fact (a lesion, a mutation, a prior response);
+        `field`: the case field that would tell, where not the fact's own."""
+        key = (fact, value, field)
         found = self._members.get(key)
         if found is None:
             label = self.words.label(fact)
@@ -141,7 +154,7 @@ class Questions:
                 yes, no = f"{label}: {said} found", f"{label}: {said} not found"
             found = self._members[key] = Question(
                 f"{fact}:{value}",
-                self._fields[fact],
+                field or self._fields[fact],
                 (
                     Alternative("present", yes, ((member_fact(fact, value), True),)),
                     Alternative("absent", no, ((member_fact(fact, value), False),)),
@@ -158,8 +171,10 @@ class Questions:
         one, other = self._member_of.get(first.id), self._member_of.get(second.id)
         if one is None or other is None or one[0] != other[0]:
             return None
+        if first.field != second.field:
+            return None
         fact, values = one[0], tuple(dict.fromkeys((*one[1], *other[1])))
-        key = (fact, values)
+        key = (fact, values, first.field)
         found = self._joined.get(key)
         if found is None:
             label = self.words.label(fact)
@@ -167,7 +182,7 @@ class Questions:
             listed = ", ".join(said[:-1]) + f" or {said[-1]}"
             found = self._joined[key] = Question(
                 f"{fact}:{'|'.join(values)}",
-                self._fields[fact],
+                first.field,
                 (
                     Alternative(f"any_of:{','.join(values)}", f"{label}: any of {listed} found", ()),
                     Alternative(
@@ -177,7 +192,7 @@ class Questions:
                     ),
                 ),
             )
-            self._member_of[found.id] = key
+            self._member_of[found.id] = (fact, values)
         return found
 
     def _frontline(self) -> Question:

@@ -101,7 +101,8 @@ class Classifier:
             "sex": case.sex,
             "age": months_between(case.date_of_birth, case.as_of),
             "age_at_diagnosis": months_between(case.date_of_birth, case.diagnosis.date),
-            "bcr_abl1": Open(q.bcr_abl1) if bcr_abl1 is None else bcr_abl1,
+            "bcr_abl1": (Open(q.bcr_abl1 if relapse else q.bcr_abl1_at_diagnosis)
+                         if bcr_abl1 is None else bcr_abl1),
             "prior_allogeneic_hsct": any(h.type == "allogeneic" for h in case.prior_therapy.hsct),
             "prior_cranial_radiation": _gy(
                 case.prior_therapy.cranial_radiation_gy, q.yes_no("prior_cranial_radiation")
@@ -194,11 +195,16 @@ class Classifier:
         return facts
 
     def _markers(self, case: Case, relapse: Relapse | None, bcr_abl1: bool | None) -> dict[str, Value]:
+        """Antigens, lesions and kinase mutations of the disease assessed: the latest
+        relapse's, or for primary refractory disease those recorded after induction (and
+        the lesions found at diagnosis, with no relapse to acquire more)."""
         q = self.questions
         facts: dict[str, Value] = {}
+        disease = relapse or case.diagnosis.refractory_disease
+        asked = q.antigen if relapse else q.refractory_antigen
         for fact in ("cd19", "cd22"):
-            value = getattr(relapse, fact) if relapse else None
-            facts[fact] = Open(q.antigen[fact]) if value in (None, "unknown") else value
+            value = getattr(disease, fact) if disease else None
+            facts[fact] = Open(asked[fact]) if value in (None, "unknown") else value
         at_diagnosis = case.diagnosis.genetics
         at_relapse = relapse.genetics if relapse else None
         present: set[str] = set(at_diagnosis or []) | set(at_relapse or [])
@@ -207,7 +213,7 @@ class Classifier:
         for specific, general in SUBTYPES.items():  # KMT2A::AFF1 is a KMT2A rearrangement
             if specific in present:
                 present.add(general)
-        if at_relapse is not None:
+        if at_relapse is not None or (relapse is None and at_diagnosis is not None):
             maybe: frozenset[str] | None = frozenset()
         elif at_diagnosis is not None:
             # A negative test at diagnosis does not rule out a lesion often acquired at relapse.
@@ -216,14 +222,17 @@ class Classifier:
             maybe = None
         if maybe is not None:  # a KMT2A rearrangement of unstated partner may be KMT2A::AFF1
             maybe |= {s for s, g in SUBTYPES.items() if g in present and s not in present}
-        facts["genetics"] = self._members("genetics", frozenset(present), maybe)
-        mutations = relapse.abl1_kinase_mutations if relapse else None
+        where = None if relapse else "diagnosis.genetics"
+        facts["genetics"] = self._members("genetics", frozenset(present), maybe, where)
+        mutations = disease.abl1_kinase_mutations if disease else None
+        where = None if relapse else "diagnosis.refractory_disease.abl1_kinase_mutations"
         if bcr_abl1 is False:
-            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), frozenset())
+            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), frozenset(), where)
         elif bcr_abl1 is None or mutations is None:
-            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), None)
+            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), None, where)
         else:
-            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(mutations), frozenset())
+            found = frozenset(mutations)
+            facts["kinase_mutations"] = self._members("kinase_mutations", found, frozenset(), where)
         return facts
 
     def _prior(self, case: Case) -> dict[str, Value]:
@@ -252,8 +261,10 @@ class Classifier:
             "germline_predisposition": self._members("germline_predisposition", found, frozenset()),
         }
 
-    def _members(self, fact: str, present: frozenset[str], maybe: frozenset[str] | None) -> Members:
-        return Members(present, maybe, partial(self.questions.member, fact))
+    def _members(self, fact: str, present: frozenset[str], maybe: frozenset[str] | None,
+                 field: str | None = None) -> Members:
+        """`field`: the case field its open values are asked in, where not the fact's own."""
+        return Members(present, maybe, partial(self.questions.member, fact, field=field), field or "")
 
     def _doses(self, doses: CumulativeAnthracycline) -> Value:
         if doses.doxorubicin_equivalent_mg_per_m2 is not None:
@@ -364,8 +375,9 @@ def effective_frontline_end(
 def _bcr_abl1(case: Case, relapse: Relapse | None) -> bool | None:
     """BCR::ABL1 at the assessed relapse: as tested at relapse, else as at diagnosis."""
     at_diagnosis = None if case.diagnosis.genetics is None else "BCR::ABL1" in case.diagnosis.genetics
-    if relapse is None:
-        return at_diagnosis
+    if relapse is None:  # primary refractory: kinase mutations found after induction mean BCR::ABL1
+        refractory = case.diagnosis.refractory_disease
+        return True if refractory and refractory.abl1_kinase_mutations else at_diagnosis
     if relapse.bcr_abl1 is not None:
         return relapse.bcr_abl1
     if "BCR::ABL1" in (relapse.genetics or []) or relapse.abl1_kinase_mutations:

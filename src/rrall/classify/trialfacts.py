@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from rrall.case.model import Case, MrdMeasurement, Relapse
+from rrall.case.model import Case, MrdMeasurement, RefractoryDisease, Relapse
 from rrall.classify.questions import Questions
 from rrall.logic.values import NA, Open, Question, Value
 
@@ -41,10 +41,15 @@ def performance(case: Case, q: Questions) -> Value:
 
 
 def trial_facts(case: Case, relapse: Relapse | None, q: Questions) -> dict[str, Value]:
-    if relapse is None:
-        cd7: Value = NA
-        cd7_negative: Value = NA
-        marrow: Value = NA
+    if relapse is None:  # primary refractory: as recorded after induction
+        refractory = case.diagnosis.refractory_disease or RefractoryDisease()
+        cd7: Value = refractory.cd7 or Open(q.refractory_antigen["cd7"])
+        if cd7 == "unknown":
+            cd7 = Open(q.refractory_antigen["cd7"])
+        share = refractory.cd7_blasts_percent
+        cd7_negative: Value = (Open(q.refractory_cd7_negative_blasts) if share is None
+                               else (100 - Decimal(str(share))) / 100)
+        marrow: Value = _percent(refractory.marrow_blasts_percent, q.refractory_marrow_blasts)
         cns: Value = NA
     else:
         cd7 = Open(q.antigen["cd7"]) if relapse.cd7 in (None, "unknown") else relapse.cd7

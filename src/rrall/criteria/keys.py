@@ -74,6 +74,7 @@ class Keys:
             return (
                 "open",
                 q.id,
+                q.field,  # the same fact asked in another field (a relapse's, a refractory disease's)
                 tuple(a.value for a in q.alternatives),
                 None if value.low is None else self.of(fact, value.low),
                 None if value.high is None else self.of(fact, value.high),
@@ -87,6 +88,7 @@ class Keys:
                 maybe,
                 bool(value.present),
                 value.maybe is None or bool(value.maybe),
+                value.source,
             )
         raise TypeError(f"{fact}: a value of type {type(value).__name__} cannot be keyed")
 

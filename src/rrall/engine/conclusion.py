@@ -232,10 +232,10 @@ class Conclusions:
 def exact(value: Value, fact: str, precision: Callable[[str, Decimal | int], object]) -> Hashable:
     """A fact's value as finely as the words quote it."""
     if isinstance(value, Members):
-        return ("members", value.present, value.maybe)
+        return ("members", value.present, value.maybe, value.source)
     if isinstance(value, Open):
         q = value.question
-        return ("open", q.id, tuple(a.value for a in q.alternatives), value.low, value.high)
+        return ("open", q.id, q.field, tuple(a.value for a in q.alternatives), value.low, value.high)
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return ("number", precision(fact, value))
     return value

@@ -68,6 +68,7 @@ class Members:
     present: frozenset[str]
     maybe: frozenset[str] | None
     ask: Callable[[str], Question] = field(compare=False, hash=False, repr=False)
+    source: str = ""  # the case field its open values would be asked in (results are kept apart by it)
 
     def holds(self, value: str) -> bool | None:
         if value in self.present:
