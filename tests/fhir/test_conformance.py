@@ -21,6 +21,7 @@ import functools
 import json
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ import pytest
 from rrall import __version__
 from rrall.assessment import assess
 from rrall.case.load import load_case
-from rrall.case.model import Constitutional
+from rrall.case.model import Constitutional, RefractoryDisease
 from rrall.fhir.assessment import assessment_bundle
 from rrall.fhir.codesystems import code_systems
 from rrall.fhir.export import case_bundle
@@ -59,6 +60,13 @@ def written() -> dict[str, dict[str, Any]]:
         "hsct_eligible": True})
     v11.relapses[0] = v11.relapses[0].model_copy(update={"cd7": "negative", "cd7_blasts_percent": 12.5})
     out["case format 1.1 fields: case Bundle"] = case_bundle(v11)
+    # Case format 1.2: the disease persisting after a failed induction, on the diagnosis.
+    v12 = load_case(ROOT / "examples" / "cases" / "primary-refractory.yaml")
+    refractory = RefractoryDisease(date=date(2025, 4, 22), marrow_blasts_percent=31, cd19="positive",
+                                   cd22="dim", cd7="negative", cd7_blasts_percent=2, abl1_kinase_mutations=[])
+    diagnosis = v12.diagnosis.model_copy(update={"refractory_disease": refractory})
+    v12 = v12.model_copy(update={"diagnosis": diagnosis})
+    out["case format 1.2 fields: case Bundle"] = case_bundle(v12)
     for name, system in code_systems(default_knowledge(), __version__).items():
         out[f"CodeSystem {name}"] = system
     return out

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from rrall.case.load import load_case, parse_case
 from rrall.cli import app
+from rrall.fhir import codes as C
 from rrall.fhir.build import hgvs_protein, short_protein
 from rrall.fhir.export import case_bundle
 from rrall.fhir.importer import import_case
@@ -320,3 +321,50 @@ def test_germline_none_found_and_a_predisposition_is_a_conflict() -> None:
     assert len(found) == 1
     imported = import_case({"resourceType": "Bundle", "type": "collection", "entry": [*entries, *found]})
     assert [e.path for e in imported.errors] == ["constitutional.germline_predisposition"]
+
+
+REFRACTORY_DISEASE = [
+    pytest.param({"date": "2025-04-22", "marrow_blasts_percent": 31.0, "cd19": "positive", "cd22": "dim"},
+                 id="b-antigens"),
+    pytest.param({"cd7": "positive", "cd7_blasts_percent": 99.5}, id="cd7-undated"),
+    pytest.param({"abl1_kinase_mutations": ["T315I", "E255K"]}, id="kinase-mutations", marks=()),
+    pytest.param({"abl1_kinase_mutations": []}, id="kinase-mutations-none-found"),
+]
+
+
+@pytest.mark.parametrize("block", REFRACTORY_DISEASE)
+def test_refractory_disease_survives_the_round_trip(block: dict[str, Any]) -> None:
+    """The markers of primary refractory disease (case format 1.2) are written on the
+    diagnosis Condition and read back into diagnosis.refractory_disease, not lost."""
+    raw = example_dict("primary-refractory")
+    if "abl1_kinase_mutations" in block:
+        raw["diagnosis"]["genetics"] = ["BCR::ABL1"]
+    raw["diagnosis"]["refractory_disease"] = block
+    case = parse_case(raw)
+    b = case_bundle(case)
+    Bundle.model_validate(b)
+    imported = import_case(b)
+    assert imported.errors == [] and imported.warnings == []
+    assert parse_case(imported.document) == case
+
+
+def test_a_marker_on_the_diagnosis_of_a_relapse_is_not_used() -> None:
+    """CD19 on the diagnosis of a case with a relapse is not the relapse's: a warning, and
+    neither the relapse nor a refractory-disease block gets it."""
+    raw = example_dict("primary-refractory")
+    raw["diagnosis"]["refractory_disease"] = {"cd19": "negative"}
+    marker = [e for e in case_bundle(parse_case(raw))["entry"]
+              if C.CD19[1] in orjson.dumps(e["resource"].get("code")).decode()]
+    relapse = example_dict("b-marrow-early")
+    entries = case_bundle(parse_case(relapse))["entry"]
+    dx = next(e["resource"] for e in entries if e["resource"]["resourceType"] == "Condition"
+              and "diagnosis" in orjson.dumps(e["resource"].get("category")).decode())
+    observation = copy.deepcopy(marker[0]["resource"])
+    observation["focus"] = [{"reference": f"urn:uuid:{dx['id']}"}]
+    observation["subject"] = {"reference": f"urn:uuid:{entries[0]['resource']['id']}"}
+    imported = import_case({"resourceType": "Bundle", "type": "collection",
+                            "entry": [*entries, {"fullUrl": "urn:uuid:x-cd19", "resource": observation}]})
+    assert imported.errors == []
+    assert "refractory_disease" not in imported.document["diagnosis"]
+    assert imported.document["relapses"][0].get("cd19") == relapse["relapses"][0].get("cd19")
+    assert any("which relapse" in w for w in imported.warnings), imported.warnings

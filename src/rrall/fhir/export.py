@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rrall.case.model import Case, MrdMeasurement, Relapse
+from rrall.case.model import Case, MrdMeasurement, RefractoryDisease, Relapse
 from rrall.fhir import codes as C
 from rrall.fhir.build import concept, hgvs_protein, own, quantity, rid
 
@@ -108,6 +108,8 @@ def _diagnosis(w: _Writer, case: Case) -> None:
     _genetics(w, "diagnosis", d.genetics, dx, d.date)
     if d.wbc_per_uL is not None:
         w.observation("wbc", concept(C.WBC), dx, d.date, valueQuantity=quantity(d.wbc_per_uL, "/uL"))
+    if d.refractory_disease is not None:  # markers on the diagnosis: the disease after induction
+        _markers(w, "refractory", d.refractory_disease, dx, d.refractory_disease.date)
 
 
 def _genetics(w: _Writer, scope: str, lesions: Sequence[str] | None, focus: str, when: Any) -> None:
@@ -127,29 +129,7 @@ def _relapse(w: _Writer, number: int, r: Relapse) -> str:
         "resourceType": "Condition", "code": concept(*codes), "onsetDateTime": str(r.date),
         "category": [concept(C.PROBLEM_LIST_ITEM)], "bodySite": [concept(C.SITES[s]) for s in r.sites]})
     scope = f"relapse-{number}"
-    if r.marrow_blasts_percent is not None:
-        w.observation(f"{scope}-blasts", concept(own("marrow-blasts")), ident, r.date,
-                      valueQuantity=quantity(r.marrow_blasts_percent, "%"))
-    for marker, code in (("cd19", C.CD19), ("cd22", own("cd22")), ("cd7", own("cd7"))):
-        value = getattr(r, marker)
-        if value is not None:
-            w.observation(f"{scope}-{marker}", concept(code), ident, r.date,
-                          valueCodeableConcept=concept(own(value)))
-    if r.cd7_blasts_percent is not None:
-        w.observation(f"{scope}-cd7-blasts", concept(own("cd7-blasts")), ident, r.date,
-                      valueQuantity=quantity(r.cd7_blasts_percent, "%"))
-    if r.bcr_abl1 is not None:
-        w.observation(f"{scope}-bcr-abl1", concept(C.BCR_ABL1), ident, r.date, valueBoolean=r.bcr_abl1)
-    if r.abl1_kinase_mutations is not None:
-        found = r.abl1_kinase_mutations
-        for mutation in found or ["none"]:
-            components = [{"code": concept(C.GENE_STUDIED), "valueCodeableConcept": concept(C.ABL1_GENE)}]
-            if mutation != "none":
-                components.append({"code": concept(C.AA_CHANGE),
-                                   "valueCodeableConcept": concept((C.HGVS, hgvs_protein(mutation)))})
-            w.observation(f"{scope}-abl1-{mutation}", concept(C.VARIANT), ident, r.date,
-                          valueCodeableConcept=concept(C.PRESENT if found else own("none-found")),
-                          component=components)
+    _markers(w, scope, r, ident, r.date)
     _genetics(w, scope, r.genetics, ident, r.date)
     if r.cns_status:
         w.observation(f"{scope}-cns", concept(own("cns-status")), ident, r.date,
@@ -159,6 +139,34 @@ def _relapse(w: _Writer, number: int, r: Relapse) -> str:
         w.observation(f"{scope}-reinduction", concept(own("reinduction-outcome")), ident, None,
                       valueCodeableConcept=concept(outcome))
     return ident
+
+
+def _markers(w: _Writer, scope: str, r: Relapse | RefractoryDisease, ident: str, when: Any) -> None:
+    """Blasts, antigens, BCR::ABL1 and kinase mutations of a relapse, or of the disease
+    persisting after a failed induction (on the diagnosis Condition)."""
+    if r.marrow_blasts_percent is not None:
+        w.observation(f"{scope}-blasts", concept(own("marrow-blasts")), ident, when,
+                      valueQuantity=quantity(r.marrow_blasts_percent, "%"))
+    for marker, code in (("cd19", C.CD19), ("cd22", own("cd22")), ("cd7", own("cd7"))):
+        value = getattr(r, marker)
+        if value is not None:
+            w.observation(f"{scope}-{marker}", concept(code), ident, when,
+                          valueCodeableConcept=concept(own(value)))
+    if r.cd7_blasts_percent is not None:
+        w.observation(f"{scope}-cd7-blasts", concept(own("cd7-blasts")), ident, when,
+                      valueQuantity=quantity(r.cd7_blasts_percent, "%"))
+    if isinstance(r, Relapse) and r.bcr_abl1 is not None:
+        w.observation(f"{scope}-bcr-abl1", concept(C.BCR_ABL1), ident, when, valueBoolean=r.bcr_abl1)
+    if r.abl1_kinase_mutations is not None:
+        found = r.abl1_kinase_mutations
+        for mutation in found or ["none"]:
+            components = [{"code": concept(C.GENE_STUDIED), "valueCodeableConcept": concept(C.ABL1_GENE)}]
+            if mutation != "none":
+                components.append({"code": concept(C.AA_CHANGE),
+                                   "valueCodeableConcept": concept((C.HGVS, hgvs_protein(mutation)))})
+            w.observation(f"{scope}-abl1-{mutation}", concept(C.VARIANT), ident, when,
+                          valueCodeableConcept=concept(C.PRESENT if found else own("none-found")),
+                          component=components)
 
 
 def _mrd(w: _Writer, index: int, m: MrdMeasurement, relapses: list[str]) -> None:

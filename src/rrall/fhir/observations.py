@@ -67,6 +67,7 @@ class Targets:
         return ("diagnosis" if not self.days else None), False
 
 
+REFRACTORY = "diagnosis.refractory_disease"
 RELAPSE_ONLY = "cannot tell which relapse this belongs to: give it a focus (the relapse Condition) or a date"
 EITHER = RELAPSE_ONLY.replace("which relapse", "whether the diagnosis or which relapse")
 
@@ -77,6 +78,11 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
     target, focused = targets.of(obs)
     own = {code for system, code in kind if system == C.RRALL}
     at_relapse = target if target and target != "diagnosis" else None
+    # A marker whose focus is the diagnosis of a record without a relapse (primary
+    # refractory disease) describes the disease persisting after induction. Placed there
+    # only by its date, or with a relapse in the record, it is not used (a warning).
+    refractory = target == "diagnosis" and focused and not targets.days
+    at_disease = at_relapse or (REFRACTORY if refractory else None)
     if (C.LOINC, "97509-4") in kind:
         return  # read as a relapse above
     if kind & {(C.LOINC, C.WBC[1])}:
@@ -140,18 +146,21 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
         if when(obs):
             out.set("performance.date", when(obs), obs)
     elif (C.VARIANT[0], C.VARIANT[1]) in kind:
-        _variant(obs, target, value, out)
-    elif _relapse_fact(kind, own) and at_relapse is None:
+        _variant(obs, REFRACTORY if refractory else target, value, out)
+    elif (kind & C.BCR_ABL1_IN and at_relapse is None) or (_relapse_fact(kind, own) and at_disease is None):
         out.warn(obs, "focus", RELAPSE_ONLY)
-    elif "marrow-blasts" in own and at_relapse:
-        out.set(f"{at_relapse}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
-    elif "cd7-blasts" in own and at_relapse:
-        out.set(f"{at_relapse}.cd7_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
-    elif (kind & {(C.CD19[0], C.CD19[1])} or own & {"cd22", "cd7"}) and at_relapse:
+    elif "marrow-blasts" in own and at_disease:
+        out.set(f"{at_disease}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
+        _refractory_date(obs, at_disease, out)
+    elif "cd7-blasts" in own and at_disease:
+        out.set(f"{at_disease}.cd7_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
+        _refractory_date(obs, at_disease, out)
+    elif (kind & {(C.CD19[0], C.CD19[1])} or own & {"cd22", "cd7"}) and at_disease:
         marker = "cd22" if "cd22" in own else "cd7" if "cd7" in own else "cd19"
         words = [c for s, c in value if s == C.RRALL and c in ("positive", "dim", "negative", "unknown")]
+        _refractory_date(obs, at_disease, out)
         if words:
-            out.set(f"{at_relapse}.{marker}", words[0], obs)
+            out.set(f"{at_disease}.{marker}", words[0], obs)
         else:
             out.warn(obs, "value[x]", f"{marker.upper()} is read as positive / dim / negative (rrall codes)")
     elif kind & C.BCR_ABL1_IN and at_relapse:
@@ -164,6 +173,14 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
             out.warn(obs, "value[x]", "BCR::ABL1 is read from valueBoolean or LOINC LA9633-4 (Present)")
     else:
         out.warn(obs, "code", "an observation rrall does not map; not used")
+
+
+def _refractory_date(obs: dict[str, Any], target: str, out: Draft) -> None:
+    """The date of the disease after induction: its markers' latest date (tests of one
+    assessment may be dated a few days apart, so differing dates are no conflict)."""
+    day, path = when(obs), f"{REFRACTORY}.date"
+    if target == REFRACTORY and day and day > out.values.get(path, ("", obs))[0]:
+        out.values[path] = (day, obs)
 
 
 def _relapse_fact(kind: set[tuple[str, str]], own: set[str]) -> bool:
@@ -237,9 +254,15 @@ def _finding(obs: dict[str, Any], path: str, value: set[tuple[str, str]], allowe
 
 def _variant(obs: dict[str, Any], target: str | None, value: set[tuple[str, str]], out: Draft) -> None:
     """A genetic variant (LOINC 69548-6, mCODE / Genomics Reporting): an ABL1 kinase-domain
-    mutation at a relapse, or a fusion that is a lesion of the case format (ETV6::RUNX1, ...)
-    at the diagnosis or a relapse."""
+    mutation at a relapse or after a failed induction, or a fusion that is a lesion of the
+    case format (ETV6::RUNX1, ...) at the diagnosis or a relapse."""
     genes = _genes(obs)
+    if target == REFRACTORY:  # on the diagnosis of a case without a relapse
+        if genes == {"ABL1"}:
+            _kinase_mutation(obs, REFRACTORY, value, out)
+            _refractory_date(obs, REFRACTORY, out)
+            return
+        target = "diagnosis"
     if genes == {"ABL1"}:
         if target is None or target == "diagnosis":
             why = EITHER if target is None else ("ABL1 kinase-domain mutations are read at a relapse; this "
