@@ -272,6 +272,23 @@ def test_the_constitutional_columns_fill_the_case_format_v1_1_block() -> None:
     assert none_known["constitutional"] == {"germline_predisposition": []}
 
 
+def test_a_row_without_a_relapse_gives_its_markers_to_the_refractory_disease() -> None:
+    """Case format 1.2: a primary refractory row's marker columns are not lost (before, with
+    no relapse to hold them, CD19, CD22, blasts and mutations were dropped)."""
+    from rrall.case.load import parse_case
+    from rrall.cohort.columns import row_to_case
+
+    row = GOOD | {"relapse_date": "", "relapse_sites": "", "induction_outcome": "induction_failure",
+                  "frontline_end_date": "", "mrd_end_of_reinduction_percent": "", "cd22": "dim"}
+    case = parse_case(row_to_case(row))
+    assert case.relapses == []
+    refractory = case.diagnosis.refractory_disease
+    assert refractory is not None
+    assert (refractory.cd19, refractory.cd22, refractory.marrow_blasts_percent) == ("positive", "dim", 60)
+    # with a relapse, they are the relapse's
+    assert "refractory_disease" not in row_to_case(GOOD)["diagnosis"]
+
+
 def test_every_region_s_label_status_is_a_results_column(tmp_path: Path) -> None:
     rows = [GOOD | {"id": "after-hsct", "cd19": "positive", "cd22": "positive",
                     "prior_allogeneic_hsct_date": "2019-01-01"}]

@@ -139,6 +139,10 @@ def row_to_case(row: Mapping[str, Any]) -> dict[str, Any]:
     relapses = _relapses(row)
     if relapses is not None:
         case["relapses"] = relapses
+    else:  # no relapse (primary refractory): the marker columns describe the disease after induction
+        refractory = _refractory_disease(row)
+        if refractory:
+            diagnosis["refractory_disease"] = refractory
     if cell("mrd_end_of_reinduction_percent") is not None:
         case["mrd"] = [{"timepoint": "end_of_reinduction", "unit": "percent",
                         "value": _number(cell("mrd_end_of_reinduction_percent"))}]
@@ -180,6 +184,20 @@ def _relapses(row: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     if _cell(row, "relapse_genetics") is not None:
         relapse["genetics"] = _list(_cell(row, "relapse_genetics"))
     return [relapse]
+
+
+def _refractory_disease(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Case format 1.2: a row without a relapse gives its markers to the disease persisting
+    after induction, so that nothing entered in those columns is lost."""
+    block: dict[str, Any] = {}
+    if _cell(row, "marrow_blasts_percent") is not None:
+        block["marrow_blasts_percent"] = _number(_cell(row, "marrow_blasts_percent"))
+    for key in ("cd19", "cd22"):
+        if _cell(row, key) is not None:
+            block[key] = _cell(row, key)
+    if _cell(row, "abl1_kinase_mutations") is not None:
+        block["abl1_kinase_mutations"] = _list(_cell(row, "abl1_kinase_mutations"))
+    return block
 
 
 def _prior_therapy(row: Mapping[str, Any]) -> dict[str, Any]:
