@@ -195,12 +195,14 @@ def test_region_picks_the_label_that_leads_where_labels_differ(monkeypatch) -> N
 
 
 def test_full_text_output_says_when_nothing_fits(tmp_path: Path) -> None:
-    """T-lineage primary refractory disease: no published figure fits and every open trial
-    excludes it; each section says so instead of a bare heading or 'N more not eligible'."""
+    """T-lineage primary refractory disease, CD7-negative after induction: no published
+    figure fits and every open trial excludes it (the CD7 CAR-T trial on CD7); each section
+    says so instead of a bare heading or 'N more not eligible'."""
     import yaml
 
     case = yaml.safe_load((EXAMPLES / "primary-refractory.yaml").read_text())
     case["diagnosis"]["immunophenotype"] = "T"
+    case["diagnosis"]["refractory_disease"] = {"cd7": "negative"}
     path = tmp_path / "t-refractory.yaml"
     path.write_text(yaml.safe_dump(case))
     result = runner.invoke(app, ["assess", "--full", str(path)])

@@ -186,7 +186,9 @@ class Describer:
             return f"{said}; needs none of {wanted}" if negated else said
         if isinstance(verdict, Question):
             return f"{label}: {wanted} not known"
-        return f"no {wanted} ({label})" if negated or verdict is False else f"{label}: {wanted}"
+        if world.get(leaf.fact) is NA:  # the list does not exist for this case (no relapse: no sites)
+            return f"no {label}"
+        return f"{label}: no {wanted}" if negated or verdict is False else f"{label}: {wanted}"
 
     def _not(self, part: Not, world: World) -> list[str]:
         inner = part.item
