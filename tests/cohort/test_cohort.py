@@ -76,6 +76,26 @@ def test_bad_rows_are_reported_and_the_others_assessed(tmp_path: Path) -> None:
     assert good["cog_group"] == "high" and good["option_nelarabine"] == "consider"
 
 
+@pytest.mark.parametrize("mode", ["--vectorised", "--per-case"])
+def test_relapse_columns_without_a_relapse_date_are_refused_by_name(tmp_path: Path, mode: str) -> None:
+    """A primary refractory row's CD19 goes to the disease after induction; a relapse-only
+    column (BCR::ABL1 at relapse, response to reinduction) has no place there: refused by its
+    column, never dropped in silence. Both paths say the same."""
+    primary = GOOD | {"relapse_date": "", "relapse_sites": "", "induction_outcome": "induction_failure",
+                      "frontline_end_date": "", "mrd_end_of_reinduction_percent": ""}
+    rows = [primary | {"id": "p1"}, primary | {"id": "p2", "bcr_abl1": "true", "reinduction_outcome": "CR"}]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["cohort", str(write_csv(tmp_path / "in.csv", rows)), "--out", str(out),
+                                 "--workers", "1", mode])
+    assert result.exit_code == 2
+    frame = pl.read_parquet(out / "results.parquet")
+    assert frame.filter(pl.col("error").is_null())["case_id"].to_list() == ["p1"]
+    [error] = [orjson.loads(line) for line in (out / "errors.jsonl").read_bytes().splitlines()]
+    assert error["case_id"] == "p2" and error["row"] == 3
+    assert [e["path"] for e in error["errors"]] == ["column 'bcr_abl1'", "column 'reinduction_outcome'"]
+    assert "relapse_date is empty" in error["errors"][0]["message"]
+
+
 def test_a_flat_row_is_the_same_case_as_its_file(kb: KnowledgeBase) -> None:
     row = GOOD | {"diagnosis_genetics": "ETV6::RUNX1", "bcr_abl1": "false"}
     from_row = parse_case(row_to_case(row), kb, TODAY)

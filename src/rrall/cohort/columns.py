@@ -165,6 +165,23 @@ def _constitutional(row: Mapping[str, Any]) -> dict[str, Any]:
     return born
 
 
+# Columns that describe only a relapse (a row without one gives its markers to the refractory
+# disease; these have no place there).
+RELAPSE_ONLY = ("relapse_sites", "relapse_immunophenotype", "bcr_abl1", "relapse_genetics",
+                "relapse_cns_status", "reinduction_outcome")
+
+
+def row_problems(row: Mapping[str, Any]) -> list[FieldError]:
+    """What a row gives that its case could not hold: relapse columns without relapse_date
+    (refused by name, never dropped in silence)."""
+    if _cell(row, "relapse_date") is not None:
+        return []
+    return [FieldError(f"column {column!r}", "is filled, but relapse_date is empty (no relapse to hold it)",
+                       "the date of the first relapse in relapse_date; for primary refractory disease leave "
+                       "it empty and give BCR::ABL1 in diagnosis_genetics")
+            for column in RELAPSE_ONLY if _cell(row, column) is not None]
+
+
 def _relapses(row: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The first relapse (later relapses are not part of the flat layout)."""
     date = _cell(row, "relapse_date")

@@ -22,7 +22,14 @@ import orjson
 
 from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case, parse_json, read_or_error
-from rrall.cohort.columns import FOLLOW_UP, add_long_records, check_columns, check_long_columns, row_to_case
+from rrall.cohort.columns import (
+    FOLLOW_UP,
+    add_long_records,
+    check_columns,
+    check_long_columns,
+    row_problems,
+    row_to_case,
+)
 from rrall.errors import CaseInputError, CohortInputError, FieldError
 from rrall.knowledge.load import KnowledgeBase
 
@@ -242,6 +249,9 @@ def _assess_chunk(chunk: list[Row], today: date, kb: KnowledgeBase | None = None
                     shape = FieldError("", raw["__shape__"], "one cell per column")
                     raise CaseInputError([shape], source, number)
                 follow_up = {k: raw.get(k) for k in FOLLOW_UP}
+                problems = row_problems(raw)
+                if problems:
+                    raise CaseInputError(problems, source, number, case_key(raw.get("id")) or None)
                 mapping = row_to_case(raw)
             records = long.get(case_key(mapping.get("id") if isinstance(mapping, dict) else None))
             if records:
