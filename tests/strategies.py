@@ -65,6 +65,19 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         dx["genetics"] = draw(st.lists(st.sampled_from(["ETV6::RUNX1", "BCR::ABL1", "KMT2A", "TP53"]),
                                        max_size=2, unique=True))
+    if refractory and draw(st.booleans()):  # case format 1.2: the disease after a failed induction
+        block: dict[str, Any] = {}
+        for marker in ("cd19", "cd22", "cd7"):
+            if draw(st.booleans()):
+                block[marker] = draw(st.sampled_from(["positive", "dim", "negative", "unknown"]))
+        if draw(st.booleans()):
+            block["marrow_blasts_percent"] = draw(st.sampled_from([0, 3, 5, 31.5, 90]))
+        if draw(st.booleans()):
+            block["cd7_blasts_percent"] = draw(st.sampled_from([50, 98, 99.5]))
+        if "BCR::ABL1" in dx.get("genetics", ["BCR::ABL1"]) and draw(st.booleans()):
+            block["abl1_kinase_mutations"] = draw(st.lists(st.sampled_from(["T315I", "E255K", "F317L"]),
+                                                          max_size=2, unique=True))
+        dx["refractory_disease"] = block
     case: dict[str, Any] = {
         "id": "prop", "sex": sex, "date_of_birth": birth.isoformat(),
         "assessment_date": assessment.isoformat(), "diagnosis": dx,
