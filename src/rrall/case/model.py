@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from rrall.vocabulary import (
@@ -104,6 +104,13 @@ class RefractoryDisease(_Strict):
     )
 
 
+def _nothing_given_is_none(block: RefractoryDisease | None) -> RefractoryDisease | None:
+    """An empty block says nothing: the same case (and input hash) as no block."""
+    if block is None or any(getattr(block, name) is not None for name in RefractoryDisease.model_fields):
+        return block
+    return None
+
+
 class Diagnosis(_Strict):
     date: IsoDate = Field(description="Date of the initial ALL diagnosis.")
     immunophenotype: Immunophenotype = Field(description="Lineage at diagnosis: B or T.")
@@ -125,7 +132,7 @@ class Diagnosis(_Strict):
     wbc_per_uL: Annotated[float, Field(ge=0, le=2_000_000)] | None = Field(
         default=None, description="White blood cell count at diagnosis, cells per microlitre."
     )
-    refractory_disease: RefractoryDisease | None = Field(
+    refractory_disease: Annotated[RefractoryDisease | None, AfterValidator(_nothing_given_is_none)] = Field(
         default=None,
         description=(
             "Markers of the disease persisting after a failed induction, for primary refractory"
