@@ -233,7 +233,7 @@ def test_unrecorded_reinduction_outcome_is_named_with_what_it_would_change() -> 
         assert decides.startswith(names[affected.removeprefix("option:")] + ": ")
     assert (
         f"{names['reinduction_chemotherapy']}: standard now, "
-        "not recommended if no remission after reinduction"
+        "not recommended if no remission after (re)induction"
         in pending.decides
     )
     recorded = run(make_case(**{"relapses.0.reinduction_outcome": "CR"}))
