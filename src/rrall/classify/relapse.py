@@ -83,6 +83,20 @@ class Classifier:
                     message="Primary induction failure before the first relapse.",
                 )
             )
+        after_induction = case.diagnosis.refractory_disease
+        threshold = self.kb.classification.site.combined_marrow_blasts_percent
+        if relapse is None and after_induction and after_induction.marrow_blasts_percent is not None \
+                and after_induction.marrow_blasts_percent < threshold:
+            warnings.append(
+                Warning(
+                    code="refractory_marrow_below_threshold",
+                    path="diagnosis.refractory_disease.marrow_blasts_percent",
+                    message=f"Marrow blasts after induction below {threshold:f} % though induction failed: "
+                    "check that the failure is recorded rightly (leukemia persisting in the blood or "
+                    "another site, or by MRD).",
+                    citations=("Schrappe2012",),
+                )
+            )
         end, end_source = frontline_end(case)
         months_dx = months_between(case.diagnosis.date, relapse.date) if relapse else None
         months_end = months_between(end, relapse.date) if relapse and isinstance(end, date) else None

@@ -48,6 +48,8 @@ class Glossary(_Data):
         found = self.fields.get(generic_path(path))
         if found is not None:
             return found.label
+        if ", " in path:  # the fields of alternatives ("one of: CD19 ...; CD22 ...")
+            return " or ".join(self.field(p) for p in path.split(", "))
         last = generic_path(path).rsplit(".", 1)[-1].replace("[]", "")
         return last.replace("_", " ")
 

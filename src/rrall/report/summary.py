@@ -227,7 +227,7 @@ def _missing(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> list
         if options:
             shown = options[:3] + ([f"{len(options) - 3} more"] if len(options) > 3 else [])
             parts.append(f"the status of {join_words(shown)}")
-        changes = "; ".join(parts) or "relapse work-up"
+        changes = "; ".join(parts) or "work-up"
         test = item.get("test") or words.test(item["field"]) or "–"
         rank = (0 if frameworks else 1 if options else 2, -len(affects))
         ranked.append((rank, MissingLine(field_words(item["field"], words), test, changes)))

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 def label_words(label: dict[str, Any], words: Glossary) -> str:
     """One region's label status in words, e.g. "within the EU label (2018-08-22)"."""
     where = f"{label['region']} label ({label['region_name']}, {label['date']})"
+    if "(" in label["region_name"]:  # "United States (FDA)": no parentheses inside parentheses
+        agency = label["region_name"].split(" (")[1].rstrip(")")
+        where = f"{label['region']} label of {label['date']} ({agency})"
     if label["status"] == "on_label":
         return f"within the {where}"
     if label["status"] == "off_label":
@@ -84,7 +87,7 @@ class TextRenderer:
             ordered = sorted(labels, key=lambda x: x["region"] != self.region)
             said = "; ".join(label_words(x, self.words) for x in ordered)
             name = escape(o["name"])
-            self.console.print(f"[yellow]Label differs by region[/yellow] {name}: {escape(said)}")
+            self.console.print(f"[yellow]Label differs by region:[/yellow] {name}: {escape(said)}")
 
     def _summary(self, s: Summary) -> None:
         out = self.console
@@ -129,7 +132,7 @@ class TextRenderer:
             out.print("\n[bold]Tests still to do[/bold]")
             for n, m in enumerate(s.missing, start=1):
                 test = "" if m.test == m.label else f": {m.test}"
-                changes = " [dim](relapse work-up)[/dim]" if m.changes == "relapse work-up" else \
+                changes = " [dim](work-up)[/dim]" if m.changes == "work-up" else \
                     f" [dim](changes {escape(m.changes)})[/dim]"
                 out.print(f"  {n}. {escape(m.label + test)}{changes}")
             if s.missing_total > len(s.missing):

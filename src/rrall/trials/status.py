@@ -20,8 +20,8 @@ def status_warning(as_of: date | None, today: date, max_months: int) -> str | No
     if age < max_months:
         return None
     return (
-        f"status as of {as_of.isoformat()}, {age} months before this assessment (more than "
-        f"{max_months}): check it in the registry before offering the trial"
+        f"status as of {as_of.isoformat()}, {age} months before this assessment (a status {max_months} "
+        "months old or older is re-checked): check it in the registry before offering the trial"
     )
 
 
