@@ -179,6 +179,16 @@ def test_charts_are_matplotlib_svg_with_the_frameworks_mrd_bounds(kb: KnowledgeB
     assert charts.timeline(document, _result("b-marrow-late", kb), kb.glossary).svg == line.svg  # stable
 
 
+def test_the_timeline_shows_the_assessment_after_a_failed_induction(kb: KnowledgeBase) -> None:
+    """Case format 1.2: a primary refractory child's dated assessment after induction is a
+    point of the history, as a relapse is."""
+    document = example("primary-refractory")
+    document["diagnosis"]["refractory_disease"] = {"date": "2025-04-22", "cd19": "positive"}
+    line = charts.timeline(document, _result("primary-refractory", kb), kb.glossary)
+    assert line is not None and "Refractory disease after induction" in line.description
+    assert "22 Apr 2025" in line.description
+
+
 def test_pdf_rendering_logs_no_report_text(kb: KnowledgeBase, logscan: LogScan) -> None:
     """WeasyPrint logged each character it had no glyph for: a case id in Chinese
     characters went to the log one character at a time. U+0378 is in no font anywhere."""

@@ -56,6 +56,8 @@ def events(document: dict[str, Any], result: dict[str, Any], words: Any) -> list
     lineage = words.value("immunophenotype", diagnosis.get("immunophenotype", "")) or "ALL"
     _add(found, diagnosis.get("date"), f"Diagnosis, {lineage} ALL", "diagnosis")
     _add(found, diagnosis.get("frontline_end_date"), "End of front-line therapy", "end")
+    after_induction = diagnosis.get("refractory_disease") or {}
+    _add(found, after_induction.get("date"), "Refractory disease after induction", "relapse")
     for i, relapse in enumerate(document.get("relapses", []), start=1):
         sites = ", ".join(words.value("relapse_site", s) for s in relapse.get("sites", []))
         _add(found, relapse.get("date"), f"Relapse {i}: {sites}" if sites else f"Relapse {i}", "relapse")
