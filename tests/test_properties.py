@@ -74,7 +74,10 @@ def completed(draw: st.DrawFn, case: dict[str, Any]) -> dict[str, Any]:
         high = 100 if "bone_marrow" in relapses[-1]["sites"] else 4.9
         relapses[-1]["marrow_blasts_percent"] = draw(st.floats(0, high, allow_nan=False))
     if "genetics" not in full["diagnosis"] and draw(st.booleans()):
-        full["diagnosis"]["genetics"] = draw(st.sampled_from([[], ["BCR::ABL1"]]))
+        # Kinase mutations after induction already say BCR::ABL1 (the case refuses [] with them).
+        after_induction = full["diagnosis"].get("refractory_disease") or {}
+        found = [["BCR::ABL1"]] if after_induction.get("abl1_kinase_mutations") else [[], ["BCR::ABL1"]]
+        full["diagnosis"]["genetics"] = draw(st.sampled_from(found))
     if relapses:
         for marker in ("cd19", "cd22"):
             if relapses[-1].get(marker, "unknown") == "unknown" and draw(st.booleans()):
