@@ -251,7 +251,7 @@ class TrialMatch(_Out):
     curated: bool
     status: Fit
     criteria: tuple[CriterionResult, ...]
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # fields that would decide it; none once a criterion excludes it
     review: tuple[str, ...]
     sources: tuple[str, ...]
 

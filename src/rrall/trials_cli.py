@@ -214,7 +214,7 @@ def print_matches(case_id: str, matches: "Sequence[TrialMatch]", glossary: "Glos
         if m.status_warning:
             lines.append(f"  [yellow]{_escape(m.status_warning)}[/yellow]")
         lines += [f"  {mark[c.result]} {_escape(c.detail)}" for c in m.criteria]
-        if m.missing and m.status != "ineligible":  # an excluded trial has nothing left to decide
+        if m.missing:
             said = ", ".join(field_words(f, glossary) for f in m.missing)
             lines.append(f"  [magenta]would decide: {_escape(said)}[/magenta]")
     if out.is_terminal and len(matches) <= RICH_UP_TO:

@@ -83,9 +83,12 @@ Verdicts = tuple[frozenset[str], tuple[str, ...]]  # the results present; the fi
 
 
 def verdicts(structured: tuple[CriterionResult, ...]) -> Verdicts:
-    """What the structured results add up to (shared by every trial written the same way)."""
-    return (frozenset(r.result for r in structured),
-            tuple(dict.fromkeys(r.field for r in structured if r.result == "unknown" and r.field)))
+    """What the structured results add up to (shared by every trial written the same way);
+    a trial that a met-or-not criterion already excludes has no field left that would tell."""
+    found = frozenset(r.result for r in structured)
+    if "not_met" in found:
+        return found, ()
+    return found, tuple(dict.fromkeys(r.field for r in structured if r.result == "unknown" and r.field))
 
 
 def trial_match(trial: Trial, structured: tuple[CriterionResult, ...], free: tuple[CriterionResult, ...],
