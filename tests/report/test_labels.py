@@ -23,8 +23,8 @@ def _html(kb: KnowledgeBase, region: str) -> str:
 
 def test_the_chosen_region_leads_where_labels_differ(kb: KnowledgeBase) -> None:
     us, eu = _html(kb, "US"), _html(kb, "EU")
-    outside_us = "outside the US label of 2017-08-30 (United States, FDA:"
-    within_eu = "within the EU label of 2018-08-22 (European Union, EMA:"
+    outside_us = "outside the US label (United States, FDA, 2017-08-30:"
+    within_eu = "within the EU label (European Union, EMA, 2018-08-22:"
     assert us.count("Label differs by region") >= 2  # tisagenlecleucel and inotuzumab
     assert us.index(outside_us) < us.index(within_eu)
     assert eu.index(within_eu) < eu.index(outside_us)

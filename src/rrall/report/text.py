@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 def label_words(label: dict[str, Any], words: Glossary) -> str:
     """One region's label status in words, e.g. "within the EU label (2018-08-22)"."""
     where = f"{label['region']} label ({label['region_name']}, {label['date']})"
-    if "(" in label["region_name"]:  # "United States (FDA)": no parentheses inside parentheses
-        agency = label["region_name"].split(" (")[1].rstrip(")")
-        where = f"{label['region']} label of {label['date']} ({agency})"
     if label["status"] == "on_label":
         return f"within the {where}"
     if label["status"] == "off_label":
