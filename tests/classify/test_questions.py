@@ -26,4 +26,4 @@ def test_values_of_one_list_join_and_others_do_not(kb: KnowledgeBase) -> None:
     assert questions.join(joined, questions.member("kinase_mutations", "F317L")) is not None
     assert questions.join(t315i, questions.member("kinase_mutations", "*")) is None  # not a value
     assert questions.join(t315i, questions.member("genetics", "BCR::ABL1")) is None  # another list
-    assert questions.join(t315i, questions.bcr_abl1) is None
+    assert questions.join(t315i, questions.at_relapse.bcr_abl1) is None

@@ -9,11 +9,22 @@ behaves like the interval's lower end).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rrall.knowledge.load import KnowledgeBase
 from rrall.knowledge.words import Words
 from rrall.logic.values import NA, Alternative, Question, member_fact
+
+
+@dataclass(frozen=True)
+class Record:
+    """The questions on a disease's markers, asked in the fields of one case record."""
+
+    antigen: dict[str, Question]  # cd19, cd22, cd7
+    cd7_negative_blasts: Question
+    marrow_blasts: Question
+    bcr_abl1: Question
 
 
 class Questions:
@@ -44,7 +55,6 @@ class Questions:
             ),
         )
         self.frontline = self._frontline()
-        self.bcr_abl1 = self.yes_no("bcr_abl1")
         self.cns_at_diagnosis = Question(
             "active_cns",
             "diagnosis.cns_status",
@@ -53,24 +63,11 @@ class Questions:
                 Alternative("false", words.value("active_cns", False), (("active_cns", False),)),
             ),
         )
-        self.antigen = {
-            fact: self.one_of(fact, ("positive", "dim", "negative")) for fact in ("cd19", "cd22", "cd7")
-        }
-        # Primary refractory disease: the same facts, asked in the diagnosis's record of
-        # the disease persisting after induction (there is no relapse to record them in).
-        refractory = "diagnosis.refractory_disease"
-        self.refractory_antigen = {
-            fact: self.one_of(fact, ("positive", "dim", "negative"), field=f"{refractory}.{fact}")
-            for fact in ("cd19", "cd22", "cd7")
-        }
-        self.refractory_cd7_negative_blasts = self.bands(
-            "cd7_negative_blasts", field=f"{refractory}.cd7_blasts_percent")
-        self.refractory_marrow_blasts = self.bands(
-            "marrow_blasts", field=f"{refractory}.marrow_blasts_percent")
-        self.bcr_abl1_at_diagnosis = self.yes_no("bcr_abl1", field="diagnosis.genetics")
+        # The disease's markers, asked in the record that holds them: the latest relapse, or
+        # for primary refractory disease the diagnosis's record of the disease after induction.
+        self.at_relapse = self._record(None, None)
+        self.after_induction = self._record("diagnosis.refractory_disease", "diagnosis.genetics")
         self.cns_status = self.one_of("cns_status", ("CNS1", "CNS2", "CNS3"))
-        self.cd7_negative_blasts = self.bands("cd7_negative_blasts")
-        self.marrow_blasts = self.bands("marrow_blasts")
         self.mrd_latest = self.bands("mrd_latest")
         self.days_from_hsct = self.bands("days_from_hsct")
         self.hsct_eligible = self.yes_no("hsct_eligible")
@@ -84,6 +81,17 @@ class Questions:
             field="anthracycline conversion factor",
             name="doxorubicin_equivalent:factor",
         )
+
+    def _record(self, record: str | None, bcr_abl1_field: str | None) -> Record:
+        """The marker questions of one record (None: the facts' own fields)."""
+        def at(name: str) -> str | None:
+            return f"{record}.{name}" if record else None
+
+        levels = ("positive", "dim", "negative")
+        antigen = {f: self.one_of(f, levels, field=at(f)) for f in ("cd19", "cd22", "cd7")}
+        return Record(antigen, self.bands("cd7_negative_blasts", field=at("cd7_blasts_percent")),
+                      self.bands("marrow_blasts", field=at("marrow_blasts_percent")),
+                      self.yes_no("bcr_abl1", field=bcr_abl1_field))
 
     def yes_no(self, fact: str, field: str | None = None) -> Question:
         return Question(

@@ -115,8 +115,8 @@ class Classifier:
             "sex": case.sex,
             "age": months_between(case.date_of_birth, case.as_of),
             "age_at_diagnosis": months_between(case.date_of_birth, case.diagnosis.date),
-            "bcr_abl1": (Open(q.bcr_abl1 if relapse else q.bcr_abl1_at_diagnosis)
-                         if bcr_abl1 is None else bcr_abl1),
+            "bcr_abl1": Open((q.at_relapse if relapse else q.after_induction).bcr_abl1)
+            if bcr_abl1 is None else bcr_abl1,
             "prior_allogeneic_hsct": any(h.type == "allogeneic" for h in case.prior_therapy.hsct),
             "prior_cranial_radiation": _gy(
                 case.prior_therapy.cranial_radiation_gy, q.yes_no("prior_cranial_radiation")
@@ -215,7 +215,7 @@ class Classifier:
         q = self.questions
         facts: dict[str, Value] = {}
         disease = relapse or case.diagnosis.refractory_disease
-        asked = q.antigen if relapse else q.refractory_antigen
+        asked = (q.at_relapse if relapse else q.after_induction).antigen
         for fact in ("cd19", "cd22"):
             value = getattr(disease, fact) if disease else None
             facts[fact] = Open(asked[fact]) if value in (None, "unknown") else value

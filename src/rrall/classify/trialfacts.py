@@ -41,21 +41,15 @@ def performance(case: Case, q: Questions) -> Value:
 
 
 def trial_facts(case: Case, relapse: Relapse | None, q: Questions) -> dict[str, Value]:
-    if relapse is None:  # primary refractory: as recorded after induction
-        refractory = case.diagnosis.refractory_disease or RefractoryDisease()
-        cd7: Value = refractory.cd7 or Open(q.refractory_antigen["cd7"])
-        if cd7 == "unknown":
-            cd7 = Open(q.refractory_antigen["cd7"])
-        share = refractory.cd7_blasts_percent
-        cd7_negative: Value = (Open(q.refractory_cd7_negative_blasts) if share is None
-                               else (100 - Decimal(str(share))) / 100)
-        marrow: Value = _percent(refractory.marrow_blasts_percent, q.refractory_marrow_blasts)
-        cns: Value = NA
-    else:
-        cd7 = Open(q.antigen["cd7"]) if relapse.cd7 in (None, "unknown") else relapse.cd7
-        share = relapse.cd7_blasts_percent
-        cd7_negative = Open(q.cd7_negative_blasts) if share is None else (100 - Decimal(str(share))) / 100
-        marrow = _percent(relapse.marrow_blasts_percent, q.marrow_blasts)
+    # The latest relapse's markers, or for primary refractory disease those after induction.
+    disease = relapse or case.diagnosis.refractory_disease or RefractoryDisease()
+    asked = q.at_relapse if relapse else q.after_induction
+    cd7: Value = Open(asked.antigen["cd7"]) if disease.cd7 in (None, "unknown") else disease.cd7
+    share = disease.cd7_blasts_percent
+    cd7_negative = Open(asked.cd7_negative_blasts) if share is None else (100 - Decimal(str(share))) / 100
+    marrow = _percent(disease.marrow_blasts_percent, asked.marrow_blasts)
+    cns: Value = NA
+    if relapse is not None:
         if relapse.marrow_blasts_percent is None and "bone_marrow" not in relapse.sites:
             marrow = Decimal(0)  # the marrow is not a site of this relapse
         cns = Open(q.cns_status) if relapse.cns_status is None else relapse.cns_status
