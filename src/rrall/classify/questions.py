@@ -25,6 +25,8 @@ class Record:
     cd7_negative_blasts: Question
     marrow_blasts: Question
     bcr_abl1: Question
+    genetics_field: str | None  # where list facts are asked (None: the fact's own field)
+    kinase_field: str | None
 
 
 class Questions:
@@ -67,6 +69,7 @@ class Questions:
         # for primary refractory disease the diagnosis's record of the disease after induction.
         self.at_relapse = self._record(None, None)
         self.after_induction = self._record("diagnosis.refractory_disease", "diagnosis.genetics")
+        # (With no relapse, BCR::ABL1 and the other lesions are those found at diagnosis.)
         self.cns_status = self.one_of("cns_status", ("CNS1", "CNS2", "CNS3"))
         self.mrd_latest = self.bands("mrd_latest")
         self.days_from_hsct = self.bands("days_from_hsct")
@@ -82,7 +85,7 @@ class Questions:
             name="doxorubicin_equivalent:factor",
         )
 
-    def _record(self, record: str | None, bcr_abl1_field: str | None) -> Record:
+    def _record(self, record: str | None, genetics_field: str | None) -> Record:
         """The marker questions of one record (None: the facts' own fields)."""
         def at(name: str) -> str | None:
             return f"{record}.{name}" if record else None
@@ -91,7 +94,8 @@ class Questions:
         antigen = {f: self.one_of(f, levels, field=at(f)) for f in ("cd19", "cd22", "cd7")}
         return Record(antigen, self.bands("cd7_negative_blasts", field=at("cd7_blasts_percent")),
                       self.bands("marrow_blasts", field=at("marrow_blasts_percent")),
-                      self.yes_no("bcr_abl1", field=bcr_abl1_field))
+                      self.yes_no("bcr_abl1", field=genetics_field), genetics_field,
+                      at("abl1_kinase_mutations"))
 
     def yes_no(self, fact: str, field: str | None = None) -> Question:
         return Question(

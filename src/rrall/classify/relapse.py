@@ -15,6 +15,7 @@ from functools import partial
 from typing import Literal
 
 from rrall.case.model import Case, MrdMeasurement, Relapse
+from rrall.classify.markers import bcr_abl1_of, markers
 from rrall.classify.months import age_in_years, months_between
 from rrall.classify.questions import Questions
 from rrall.classify.timing import timing_facts, timing_rule
@@ -27,9 +28,6 @@ from rrall.results import Classification, CumulativeAnthracycline, MrdValue, Tim
 from rrall.vocabulary import DiseaseState, SiteCategory
 
 LATEST = "relapses[-1]"
-# A specific lesion and the broader one it is a case of: the broader one is then present,
-# and the specific one open while only the broader one is recorded.
-SUBTYPES = {"KMT2A::AFF1": "KMT2A", "low_hypodiploid": "hypodiploid"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,8 @@ class Classifier:
         end, end_source = frontline_end(case)
         months_dx = months_between(case.diagnosis.date, relapse.date) if relapse else None
         months_end = months_between(end, relapse.date) if relapse and isinstance(end, date) else None
-        bcr_abl1 = _bcr_abl1(case, relapse)
+        bcr_abl1 = bcr_abl1_of(case, relapse)
+        asked = q.at_relapse if relapse else q.after_induction
         refractory = relapse is None or relapse.reinduction_outcome == "treatment_failure"
         post_hsct = relapse is not None and any(
             h.type == "allogeneic" and h.date < relapse.date for h in case.prior_therapy.hsct
@@ -115,8 +114,7 @@ class Classifier:
             "sex": case.sex,
             "age": months_between(case.date_of_birth, case.as_of),
             "age_at_diagnosis": months_between(case.date_of_birth, case.diagnosis.date),
-            "bcr_abl1": Open((q.at_relapse if relapse else q.after_induction).bcr_abl1)
-            if bcr_abl1 is None else bcr_abl1,
+            "bcr_abl1": Open(asked.bcr_abl1) if bcr_abl1 is None else bcr_abl1,
             "prior_allogeneic_hsct": any(h.type == "allogeneic" for h in case.prior_therapy.hsct),
             "prior_cranial_radiation": _gy(
                 case.prior_therapy.cranial_radiation_gy, q.yes_no("prior_cranial_radiation")
@@ -126,7 +124,7 @@ class Classifier:
             **self._prior(case),
             **self._constitutional(case),
             **self._relapse(case, relapse, site, months_dx, end, months_end, warnings),
-            **self._markers(case, relapse, bcr_abl1),
+            **markers(case, relapse, bcr_abl1, asked, self._acquired, self._members),
         }
         said = (timing or self.timing_of)(facts) if number == 1 else None
         classification = Classification(
@@ -206,47 +204,6 @@ class Classifier:
         else:
             facts["frontline_completed"] = end != "not_completed"
             facts["months_from_frontline_end"] = months_end if months_end is not None else NA
-        return facts
-
-    def _markers(self, case: Case, relapse: Relapse | None, bcr_abl1: bool | None) -> dict[str, Value]:
-        """Antigens, lesions and kinase mutations of the disease assessed: the latest
-        relapse's, or for primary refractory disease those recorded after induction (and
-        the lesions found at diagnosis, with no relapse to acquire more)."""
-        q = self.questions
-        facts: dict[str, Value] = {}
-        disease = relapse or case.diagnosis.refractory_disease
-        asked = (q.at_relapse if relapse else q.after_induction).antigen
-        for fact in ("cd19", "cd22"):
-            value = getattr(disease, fact) if disease else None
-            facts[fact] = Open(asked[fact]) if value in (None, "unknown") else value
-        at_diagnosis = case.diagnosis.genetics
-        at_relapse = relapse.genetics if relapse else None
-        present: set[str] = set(at_diagnosis or []) | set(at_relapse or [])
-        if bcr_abl1:
-            present.add("BCR::ABL1")
-        for specific, general in SUBTYPES.items():  # KMT2A::AFF1 is a KMT2A rearrangement
-            if specific in present:
-                present.add(general)
-        if at_relapse is not None or (relapse is None and at_diagnosis is not None):
-            maybe: frozenset[str] | None = frozenset()
-        elif at_diagnosis is not None:
-            # A negative test at diagnosis does not rule out a lesion often acquired at relapse.
-            maybe = self._acquired - present
-        else:
-            maybe = None
-        if maybe is not None:  # a KMT2A rearrangement of unstated partner may be KMT2A::AFF1
-            maybe |= {s for s, g in SUBTYPES.items() if g in present and s not in present}
-        where = None if relapse else "diagnosis.genetics"
-        facts["genetics"] = self._members("genetics", frozenset(present), maybe, where)
-        mutations = disease.abl1_kinase_mutations if disease else None
-        where = None if relapse else "diagnosis.refractory_disease.abl1_kinase_mutations"
-        if bcr_abl1 is False:
-            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), frozenset(), where)
-        elif bcr_abl1 is None or mutations is None:
-            facts["kinase_mutations"] = self._members("kinase_mutations", frozenset(), None, where)
-        else:
-            found = frozenset(mutations)
-            facts["kinase_mutations"] = self._members("kinase_mutations", found, frozenset(), where)
         return facts
 
     def _prior(self, case: Case) -> dict[str, Value]:
@@ -384,19 +341,6 @@ def effective_frontline_end(
                 f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends front-line therapy)"
             )
     return given, "diagnosis.frontline_end_date" if given is not None else None
-
-
-def _bcr_abl1(case: Case, relapse: Relapse | None) -> bool | None:
-    """BCR::ABL1 at the assessed relapse: as tested at relapse, else as at diagnosis."""
-    at_diagnosis = None if case.diagnosis.genetics is None else "BCR::ABL1" in case.diagnosis.genetics
-    if relapse is None:  # primary refractory: kinase mutations found after induction mean BCR::ABL1
-        refractory = case.diagnosis.refractory_disease
-        return True if refractory and refractory.abl1_kinase_mutations else at_diagnosis
-    if relapse.bcr_abl1 is not None:
-        return relapse.bcr_abl1
-    if "BCR::ABL1" in (relapse.genetics or []) or relapse.abl1_kinase_mutations:
-        return True
-    return at_diagnosis
 
 
 def end_of_reinduction_mrd(case: Case) -> list[MrdMeasurement]:
