@@ -80,6 +80,10 @@ def _case_id(value: Any) -> Any:
 CaseId = Annotated[str, Field(min_length=1, max_length=CASE_ID_MAX), BeforeValidator(_case_id)]
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]  # a share of cells, 0-100
+KinaseMutation = Annotated[str, Field(pattern=KINASE_MUTATION_PATTERN)]  # e.g. T315I
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,16 +94,16 @@ class RefractoryDisease(_Strict):
     at a relapse, antigens and mutations are those of the relapse (format v1.2)."""
 
     date: IsoDate | None = Field(default=None, description="Date of the marrow or tests that showed it.")
-    marrow_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+    marrow_blasts_percent: Percent | None = Field(
         default=None, description="Leukemic blasts in the marrow after induction, percent (0-100)."
     )
     cd19: AntigenExpression | None = None
     cd22: AntigenExpression | None = None
     cd7: AntigenExpression | None = Field(default=None, description="CD7 on the blasts.")
-    cd7_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+    cd7_blasts_percent: Percent | None = Field(
         default=None, description="Share of blasts expressing CD7, percent (0-100)."
     )
-    abl1_kinase_mutations: list[Annotated[str, Field(pattern=KINASE_MUTATION_PATTERN)]] | None = (
+    abl1_kinase_mutations: list[KinaseMutation] | None = (
         Field(default=None, description="ABL1 kinase-domain mutations, e.g. T315I; [] = none found.")
     )
 
@@ -146,7 +150,7 @@ class Relapse(_Strict):
     sites: Annotated[list[RelapseSite], Field(min_length=1)] = Field(
         description="Sites involved; bone_marrow when the marrow is involved."
     )
-    marrow_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+    marrow_blasts_percent: Percent | None = Field(
         default=None, description="Leukemic blasts in the marrow aspirate, percent (0-100)."
     )
     immunophenotype: Immunophenotype | None = Field(
@@ -155,11 +159,11 @@ class Relapse(_Strict):
     cd19: AntigenExpression | None = None
     cd22: AntigenExpression | None = None
     cd7: AntigenExpression | None = Field(default=None, description="CD7 on the blasts (v1.1).")
-    cd7_blasts_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+    cd7_blasts_percent: Percent | None = Field(
         default=None, description="Share of blasts expressing CD7, percent (0-100) (v1.1)."
     )
     bcr_abl1: bool | None = Field(default=None, description="BCR::ABL1 detected at this relapse.")
-    abl1_kinase_mutations: list[Annotated[str, Field(pattern=KINASE_MUTATION_PATTERN)]] | None = (
+    abl1_kinase_mutations: list[KinaseMutation] | None = (
         Field(default=None, description="ABL1 kinase-domain mutations, e.g. T315I; [] = none found.")
     )
     genetics: list[GeneticLesion] | None = None
