@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rrall import assess
-from rrall.assessment import Assessment
+from rrall.assessment import Assessment, summarize
 from rrall.case.load import parse_case
 from rrall.engine import Engine
 from rrall.knowledge.load import default_knowledge
+from rrall.report.detail import summary_record
 from tests.conftest import TODAY
 from tests.strategies import cases
 
@@ -48,6 +49,18 @@ def test_shared_results_equal_fresh_ones(case: dict[str, Any]) -> None:
     result taken from the engine's memo must equal one computed from scratch."""
     parsed = parse_case(case, KB, TODAY)
     assert run(case) == FRESH.assess(parsed)
+
+
+@FAST
+@given(cases())
+def test_the_summary_path_writes_the_projection_of_the_whole_assessment(case: dict[str, Any]) -> None:
+    """A batch's `--detail summary` asks the engine for the summary without the reasons'
+    words and trial matches (Engine.summary); it must equal the summary projected from the
+    whole assessment, shared and fresh."""
+    parsed = parse_case(case, KB, TODAY)
+    projected = summary_record(run(case))
+    assert summarize(parsed, KB) == projected
+    assert FRESH.summary(parsed) == projected
 
 
 @pytest.mark.nightly

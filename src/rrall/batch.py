@@ -23,31 +23,36 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from rrall.assessment import assess
+from rrall.assessment import assess, summarize
 from rrall.case.load import parse_case, parse_json, read_or_error
+from rrall.case.model import Case
 from rrall.errors import CaseInputError
 from rrall.knowledge.load import KnowledgeBase
-from rrall.report.detail import summary_json
-from rrall.report.fastjson import AssessmentJson, assessment_json
-from rrall.results import Assessment
+from rrall.report.fastjson import AssessmentJson
 from rrall.runtime import freeze_loaded
 
 CHUNK = 400
 WARM_UP = 100
 PARALLEL_FROM = 2000  # below this many lines, starting workers costs more than it saves
 _KB: KnowledgeBase | None = None
-_JSON: Callable[[Assessment], bytes] = assessment_json  # the shape asked for (--detail)
-
-
-def _shape(detail: str) -> Callable[[Assessment], bytes]:
-    """The writer of one batch (forked workers each carry on with their copy)."""
-    return {"full": AssessmentJson, "summary": lambda: summary_json}[detail]()
+_JSON: Callable[[Case, str | None], bytes] | None = None  # the shape asked for (--detail)
 _TURN: Any = None  # (Condition, Value): the index of the next chunk to write
+
+
+def _shape(detail: str) -> Callable[[Case, str | None], bytes]:
+    """The writer of one batch (forked workers each carry on with their copy): the whole
+    assessment, or its summary made without the words and trials it does not show."""
+    if detail == "summary":
+        return lambda case, table: orjson.dumps(summarize(case, _KB, anthracycline_table=table))
+    write = AssessmentJson()
+    return lambda case, table: write(assess(case, _KB, anthracycline_table=table))
+
+
 
 
 def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date,
                anthracycline_table: str | None = None) -> list[tuple[bytes, bool]]:
-    assert _KB is not None
+    assert _KB is not None and _JSON is not None
     out = []
     for number, line in chunk:
         raw = read_or_error(partial(parse_json, line), source, number)
@@ -59,8 +64,7 @@ def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date,
         except CaseInputError as exc:
             out.append((orjson.dumps(exc.record()), False))
             continue
-        result = assess(case, _KB, anthracycline_table=anthracycline_table)
-        out.append((_JSON(result), True))
+        out.append((_JSON(case, anthracycline_table), True))
     return out
 
 

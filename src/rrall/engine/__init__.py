@@ -24,9 +24,10 @@ from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
 from rrall.criteria.keys import Keys
 from rrall.engine.conclusion import Case_, Conclusion, Conclusions
+from rrall.engine.detail import heading, summary_record
 from rrall.engine.memo import Memo, picker
 from rrall.engine.rows import Rows
-from rrall.engine.summary import cited, excluded_values, input_sha256, missing_data, with_test
+from rrall.engine.summary import Gathered, cited, excluded_values, input_sha256, missing_data, with_test
 from rrall.engine.trials import TrialIndex
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.facts import When
@@ -115,15 +116,56 @@ class Engine:
     # -- one case ----------------------------------------------------------------------
 
     def assess(self, case: Case, *, anthracycline_table: str | None = None) -> Assessment:
+        found = self._gather(case, anthracycline_table, self._conclude)
+        trials = self._trials(found.one, include_closed=False, today=case.as_of)
+        references = self.memo.get(
+            self.memo.table("lists"), ("references", *found.sources), partial(self._sources, found.sources)
+        )
+        return Assessment(
+            case_id=case.id,
+            engine_version=__version__,
+            knowledge_version=self.kb.version,
+            assessment_date=case.as_of,
+            input_sha256=input_sha256(case),
+            notice=NOTICE,
+            classification=found.classified.classification,
+            risk=FrozenMap({r.framework: r for r in found.risk}),
+            options=found.options,
+            cumulative_anthracycline=found.one.doses,
+            prognosis=found.prognosis,
+            trials=trials,
+            missing_data=found.missing,
+            warnings=found.classified.warnings,
+            references=references,
+        )
+
+    def summary(self, case: Case, *, anthracycline_table: str | None = None) -> dict[str, Any]:
+        """The summary shape of the case's assessment (`--detail summary`): the same values
+        as `summary_record(assess(case))`, without putting the reasons in words or matching
+        trials, which it does not show (a property test compares the two)."""
+        found = self._gather(case, anthracycline_table, self._framed)
+        return summary_record(
+            heading(case, self.kb.version, NOTICE),
+            found.classified.classification,
+            found.risk,
+            found.options,
+            [m.field for m in found.missing],
+            dict.fromkeys(found.sources),
+        )
+
+    def _gather(
+        self, case: Case, anthracycline_table: str | None, conclude: Callable[[Conclusion, Case_], Any]
+    ) -> Gathered:
+        """Everything but the trials and the references' sources: frameworks and options as
+        `conclude` gives them (in words, or only their frames for the summary)."""
         memo, glossary = self.memo, self.ev.words.glossary
         if memo.renew_if_full() or self._generation != memo.generation:
             self._refresh()
         classified, doses = self.ev.classify(case, anthracycline_table, timing=self._timing)
         one = self._case(classified.facts, doses)
-        risk = tuple(self._conclude(c, one) for c in self.frameworks)
-        options = self._list("options", tuple(self._conclude(c, one) for c in self.options), sort_options)
+        risk = tuple(conclude(c, one) for c in self.frameworks)
+        options = self._list("options", tuple(conclude(c, one) for c in self.options), sort_options)
         prognosis = self._prognosis(one)
-        trials = self._trials(one, include_closed=False, today=case.as_of)
         lists = memo.table("lists")
         missing = [
             *memo.get(
@@ -147,24 +189,7 @@ class Engine:
             for field in gaps(item, case):
                 sources += item.citations
                 missing = with_test(missing, field, item.name, item.why)
-        references = memo.get(lists, ("references", *sources), partial(self._sources, sources))
-        return Assessment(
-            case_id=case.id,
-            engine_version=__version__,
-            knowledge_version=self.kb.version,
-            assessment_date=case.as_of,
-            input_sha256=input_sha256(case),
-            notice=NOTICE,
-            classification=classified.classification,
-            risk=FrozenMap({r.framework: r for r in risk}),
-            options=options,
-            cumulative_anthracycline=doses,
-            prognosis=prognosis,
-            trials=trials,
-            missing_data=tuple(missing),
-            warnings=classified.warnings,
-            references=references,
-        )
+        return Gathered(classified, one, risk, options, prognosis, tuple(missing), sources)
 
     def _case(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
         memo = self.memo
@@ -211,14 +236,27 @@ class Engine:
             if c.frame is None or c.reword is None:
                 found = c.render(entry[0], one.world, one.doses)
             else:
-                frames, dose_key = entry[3], one.dose_id if c.doses else None
-                frame = frames.get(dose_key)
-                if frame is None:
-                    frame = frames[dose_key] = c.frame(entry[0], one.doses)
-                found = c.reword(frame, entry[0], one.world)
+                found = c.reword(self._frame(c, entry, one), entry[0], one.world)
             words[said] = found
             self.memo.kept += 1
         return found
+
+    def _frame(self, c: Conclusion, entry: list[Any], one: Case_) -> Any:
+        """The decision's words that quote none of the case's values, kept with the decision
+        (and the anthracycline block where they quote it)."""
+        assert c.frame is not None
+        frames, dose_key = entry[3], one.dose_id if c.doses else None
+        frame = frames.get(dose_key)
+        if frame is None:
+            frame = frames[dose_key] = c.frame(entry[0], one.doses)
+        return frame
+
+    def _framed(self, c: Conclusion, one: Case_) -> Any:
+        """A framework's or option's result without the reasons that quote the case (all the
+        summary shows); in full words where a conclusion has no frame or nothing is kept."""
+        if c.frame is None or not self.memo.enabled:
+            return self._conclude(c, one)
+        return self._frame(c, self._entry(c, one), one)
 
     def _decision(self, c: Conclusion, one: Case_) -> Any:
         return self._entry(c, one)[0] if self.memo.enabled else c.decide(one.world)

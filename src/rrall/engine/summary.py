@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from rrall.case.model import Case
+from rrall.classify.relapse import Classified
+from rrall.engine.conclusion import Case_
 from rrall.knowledge.glossary import Glossary
 from rrall.logic.criteria import All, Criterion, Has, Not
 from rrall.results import CumulativeAnthracycline, FrameworkResult, MissingData, OptionResult, PrognosisResult
@@ -76,3 +78,15 @@ def excluded_values(criterion: Criterion, fact: str) -> set[str]:
     if isinstance(criterion, All):
         return set().union(*(excluded_values(c, fact) for c in criterion.items))
     return set()
+
+
+class Gathered(NamedTuple):
+    """An assessment's parts but its trials and the references' sources (Engine._gather)."""
+
+    classified: Classified
+    one: Case_  # the case as the engine keys it
+    risk: tuple[FrameworkResult, ...]
+    options: tuple[OptionResult, ...]
+    prognosis: tuple[PrognosisResult, ...]
+    missing: tuple[MissingData, ...]
+    sources: list[str]
