@@ -73,6 +73,7 @@ PriorAgent = Literal[
     "bosutinib",
     "ponatinib",
     "ruxolitinib",
+    "revumenib",
     "epratuzumab",
     "gemtuzumab_ozogamicin",
     "other",
