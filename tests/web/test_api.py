@@ -172,7 +172,7 @@ def test_decisions_and_meetings(bench: Workbench) -> None:
 
 def test_knowledge_and_trials(bench: Workbench) -> None:
     version = bench.client.get("/api/v1/knowledge").json()
-    assert version["frameworks"] == ["bfm", "intreall", "cog", "uk"] and version["therapies"] == 30
+    assert version["frameworks"] == ["bfm", "intreall", "cog", "uk"] and version["therapies"] == 31
     assert "rows" in orjson.dumps(bench.client.get("/api/v1/knowledge/frameworks").json()).decode()
     therapies = bench.client.get("/api/v1/knowledge/therapies").json()
     assert {"blinatumomab", "ponatinib"} <= {t["id"] for t in therapies}
