@@ -47,7 +47,10 @@ class Describer:
             if isinstance(criterion.item, Comparison):
                 return self.words.label(criterion.item.fact) + " " + self.other_than(criterion.item)
             if isinstance(criterion.item, Has):
-                return f"{self.words.label(criterion.item.fact)}: none of {self.need(criterion.item)}"
+                item = criterion.item
+                listed = ", ".join(self.words.plain(item.fact, v) for v in item.values if v != ANY)
+                none = self.need(item) if ANY in item.values else listed
+                return f"{self.words.label(item.fact)}: none of {none}"
             return "not " + self.rule(criterion.item)
         if isinstance(criterion, Any):
             return "(" + " or ".join(self.rule(i) for i in criterion.items) + ")"
@@ -183,7 +186,11 @@ class Describer:
         wanted = self.need(leaf)
         if found:
             said = w.quote(leaf.fact, ", ".join(w.plain(leaf.fact, v) for v in found))
-            return f"{said}; needs none of {wanted}" if negated else said
+            if not negated:
+                return said
+            if len(leaf.values) == 1:
+                return f"{said} present; needs it absent"
+            return f"{said} present; needs none of: {', '.join(w.plain(leaf.fact, v) for v in leaf.values)}"
         if isinstance(verdict, Question):
             return f"{label}: {wanted} not known"
         if world.get(leaf.fact) is NA:  # the list does not exist for this case (no relapse: no sites)
