@@ -25,7 +25,6 @@ from rrall.trials.match import (
     free_text_results,
     parts,
     rank,
-    trial_frame,
     trial_match,
     verdicts,
 )
@@ -138,10 +137,13 @@ class TrialIndex:
                 self._free[i] = free
         frame = self._frames.get(i) if keep else None
         if frame is None:
-            frame = trial_frame(self.trials[i])
+            # A trial's first match is its frame for later cases: `fill` replaces every part
+            # that depends on the case, so a single-case run builds one object per trial.
+            match = trial_match(self.trials[i], structured, free, warning, summary)
             if keep:
-                self._frames[i] = frame
-        match = fill(frame, structured, free, summary, warning)
+                self._frames[i] = match
+        else:
+            match = fill(frame, structured, free, summary, warning)
         return rank(match), match
 
 

@@ -10,6 +10,8 @@ check: with no other unknown the trial `needs_review`, never `potentially_eligib
 
 from __future__ import annotations
 
+from typing import Any
+
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
 from rrall.logic.criteria import All, Comparison, Criterion, Has, Not
@@ -95,42 +97,43 @@ def trial_match(trial: Trial, structured: tuple[CriterionResult, ...], free: tup
                 status_warning: str | None = None, summary: Verdicts | None = None) -> TrialMatch:
     """The trial's match from its criteria's results (structured, then in the source's
     words: those have no field, so they only ever ask for review)."""
-    return fill(trial_frame(trial), structured, free, summary, status_warning)
-
-
-def trial_frame(trial: Trial) -> TrialMatch:
-    """What a trial's match says whatever the case (its record and status); `fill` adds
-    the case's results and the warning on the status's age (the engine keeps one frame per
-    trial)."""
-    return TrialMatch(
-        id=trial.id,
-        nct_id=trial.nct_id,
-        title=trial.title,
-        phase=trial.phase,
-        trial_status=trial.status,
-        status_as_of=trial.status_as_of,
-        status_warning=None,  # set by fill
-        open=trial.open,
-        status_group=status_group(trial.status),
-        curated=trial.curated,
-        status="needs_review",  # replaced by fill
-        criteria=(),
-        missing=(),
-        review=tuple(trial.free_text),
-        sources=tuple(trial.sources),
-    )
+    return TrialMatch(**_record(trial), **_filled(structured, free, summary, status_warning))
 
 
 def fill(frame: TrialMatch, structured: tuple[CriterionResult, ...], free: tuple[CriterionResult, ...],
          summary: Verdicts | None = None, status_warning: str | None = None) -> TrialMatch:
+    """An earlier match of the same trial with this case's results (the engine keeps a
+    trial's first match as the frame of its later ones: every part that depends on the case
+    is replaced)."""
+    return frame.model_copy(update=_filled(structured, free, summary, status_warning))
+
+
+def _record(trial: Trial) -> dict[str, Any]:
+    return {
+        "id": trial.id,
+        "nct_id": trial.nct_id,
+        "title": trial.title,
+        "phase": trial.phase,
+        "trial_status": trial.status,
+        "status_as_of": trial.status_as_of,
+        "open": trial.open,
+        "status_group": status_group(trial.status),
+        "curated": trial.curated,
+        "review": tuple(trial.free_text),
+        "sources": tuple(trial.sources),
+    }
+
+
+def _filled(structured: tuple[CriterionResult, ...], free: tuple[CriterionResult, ...],
+            summary: Verdicts | None, status_warning: str | None) -> dict[str, Any]:
+    """The parts of a match that depend on the case."""
     found, missing = summary or verdicts(structured)
     overall = (
         "not_met" if "not_met" in found else "unknown" if missing else
         "review" if free or "unknown" in found else "met"
     )
-    update = {"status_warning": status_warning, "status": FIT[overall], "criteria": (*structured, *free),
-              "missing": missing}
-    return frame.model_copy(update=update)
+    return {"status_warning": status_warning, "status": FIT[overall], "criteria": (*structured, *free),
+            "missing": missing}
 
 
 def render_trial(describe: Describer, trial: Trial, decision: Decision, world: World) -> TrialMatch:
