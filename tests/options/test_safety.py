@@ -222,7 +222,7 @@ def test_missing_data_names_option_deciding_fields_and_work_up() -> None:
     assert "option:blinatumomab" in fields["relapses[-1].cd19"].affects
     assert fields["relapses[-1].cd19"].test
     assert "mrd[timepoint=end_of_reinduction]" in fields
-    assert fields["relapses[-1].cns_status"].test == "Lumbar puncture (CNS status at relapse)"
+    assert fields["relapses[-1].cns_status"].test == "Lumbar puncture"
 
 
 def test_unrecorded_reinduction_outcome_is_named_with_what_it_would_change() -> None:

@@ -14,14 +14,14 @@ import textstat
 from pypdf import PdfReader
 
 from rrall.assessment import assess
-from rrall.case.load import load_case
+from rrall.case.load import load_case, parse_case
 from rrall.knowledge.family import family_texts
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report import charts
 from rrall.report.family import family_html, family_summary, family_text
 from rrall.report.fastjson import assessment_json
 from rrall.report.html import Identifiers, ReportContext, clinician_html, to_pdf
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TODAY
 from tests.logscan import LogScan
 from tests.web.conftest import EXAMPLES, example
 
@@ -85,6 +85,21 @@ def test_the_family_summary_names_the_actual_relapse_site(kb: KnowledgeBase) -> 
     assert found in summary["about"]
     spanish = family_summary(_result("b-iem-late", kb), example("b-iem-late"), kb, "es")
     assert any("en el líquido que rodea el cerebro" in s or "en un testículo" in s for s in spanish["about"])
+
+
+def test_a_refractory_relapse_is_not_told_it_usually_responds_well(kb: KnowledgeBase) -> None:
+    """A late relapse usually responds to treatment again; once reinduction has failed the
+    summary says the leukemia did not go away, and no longer adds the usual outlook."""
+    late = family_summary(_result("b-marrow-late", kb), example("b-marrow-late"), kb)
+    assert "This often means it responds well to treatment again." in late["about"]
+    case = example("b-marrow-late")
+    case["relapses"][-1]["reinduction_outcome"] = "treatment_failure"
+    result = orjson.loads(assessment_json(assess(parse_case(case, kb, TODAY), kb)))
+    failed = family_summary(result, case, kb)
+    refractory = "The leukemia did not go away with the last treatment. Doctors call this refractory."
+    assert refractory in failed["about"]
+    assert "It came back a while after treatment ended." in failed["about"]
+    assert not any("responds well" in s for s in failed["about"])
 
 
 def test_the_family_summary_follows_the_board(kb: KnowledgeBase) -> None:

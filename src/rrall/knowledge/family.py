@@ -50,6 +50,7 @@ class FamilyText(_Data):
     sites: dict[str, str]
     and_: str = Field(alias="and")
     timing: dict[str, str]
+    timing_outlook: dict[str, str]  # what the timing usually means, unless already refractory
     lineage: dict[str, str]
     options: dict[str, str]
     next_steps: list[str]
@@ -101,7 +102,7 @@ def lint_family(root: Path, therapies: set[str], references: set[str]) -> list[s
         worded = set(text.options)
         problems += [f"{where}: options: no words for therapy {t!r}" for t in sorted(therapies - worded)]
         problems += [f"{where}: options: {t!r} is not a therapy" for t in sorted(worded - therapies)]
-        for part in ("state", "sites", "timing", "lineage"):
+        for part in ("state", "sites", "timing", "timing_outlook", "lineage"):
             missing = set(getattr(english, part)) - set(getattr(text, part))
             problems += [f"{where}: {part}: {k!r} is missing (English has it)" for k in sorted(missing)]
         if len(text.next_steps) != len(english.next_steps) or len(text.questions) != len(english.questions):

@@ -43,8 +43,10 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
     relapses = document.get("relapses") or []
     if relapses and c["disease_state"] != "primary_refractory":
         about.append(text.site_sentence(list(relapses[-1].get("sites") or [])))
-    timing = (c.get("timing") or {}).get("bfm")
-    about.append(text.timing.get(timing or "", ""))
+    timing = (c.get("timing") or {}).get("bfm") or ""
+    about.append(text.timing.get(timing, ""))
+    if not c.get("refractory"):  # a failed treatment outweighs what the timing usually means
+        about.append(text.timing_outlook.get(timing, ""))
     options = result["options"]
     chosen = list((decision or {}).get("chosen_options") or [])
     if decision is not None:

@@ -208,8 +208,10 @@ class TextRenderer:
         if r["missing_data"]:
             out.print("\n[bold]Missing data and work-up[/bold]")
             for m in r["missing_data"]:
-                out.print(f"  • [cyan]{escape(field_words(m['field'], words))}[/cyan]"
-                          f"{' (' + escape(m['test']) + ')' if m.get('test') else ''}")
+                label = field_words(m["field"], words)
+                test = m.get("test")  # named once where the test is the field's own name
+                out.print(f"  • [cyan]{escape(label)}[/cyan]"
+                          f"{' (' + escape(test) + ')' if test and test != label else ''}")
                 for text in m["decides"]:
                     out.print(f"      {self._prose(text)}")
         for w in r["warnings"]:
