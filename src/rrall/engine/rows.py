@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from rrall.criteria.keys import Keys, Limits
 from rrall.engine.conclusion import exact
@@ -28,6 +29,11 @@ class Rows:
         self._coarser_at: dict[tuple[str, Limits], int] = {}
         self._band_ids: list[dict[Hashable, int]] = []
         self._quote_ids: list[dict[Hashable, int]] = []
+        # Per coarser place: the fact's own place, and whether its bounds and points are among
+        # the fact's (always, for the criteria's own subsets): then the coarser band follows
+        # from the fact's band, and is looked up by its id instead of being worked out again.
+        self._within: list[tuple[int, bool]] = []
+        self._from_band: list[dict[Hashable, Any]] = []  # a fact band id -> the coarser band id
 
     def place(self, fact: str, own: Keys) -> int:
         """The band place for a conclusion whose criteria are keyed by `own`: the fact's
@@ -39,12 +45,15 @@ class Rows:
         if found is None:
             found = self._coarser_at[(fact, limits)] = len(self.facts) + len(self.coarser)
             self.coarser.append((found, fact, limits))
+            every, points = self.keys.limits(fact)
+            self._within.append((self.index[fact], set(limits[0]) <= set(every) and limits[1] <= points))
         return found
 
     def refresh(self, memo: Memo) -> None:
         """Fetch the id tables again after the memo renewed them."""
         self._band_ids = [memo.ids(("band", i)) for i in range(len(self.facts) + len(self.coarser))]
         self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
+        self._from_band = [memo.table(("band-from", place)) for place, _, _ in self.coarser]
 
     def of(self, memo: Memo, facts: dict[str, Value]) -> tuple[list[int], list[int]]:
         """A case's band row and quote row."""
@@ -60,8 +69,17 @@ class Rows:
             bands.append(memo.number(self._band_ids[i], band))
             quotes.append(memo.number(self._quote_ids[i], quote))
         band_of = self.keys.band
-        for place, fact, limits in self.coarser:
-            bands.append(memo.number(self._band_ids[place], band_of(fact, facts[fact], limits)))
+        for (place, fact, limits), (fine, within), known in zip(
+            self.coarser, self._within, self._from_band, strict=True
+        ):
+            if not within:
+                bands.append(memo.number(self._band_ids[place], band_of(fact, facts[fact], limits)))
+                continue
+            coarse = known.get(bands[fine])
+            if coarse is None:
+                band = band_of(fact, facts[fact], limits)
+                coarse = known[bands[fine]] = memo.number(self._band_ids[place], band)
+            bands.append(coarse)
         return bands, quotes
 
     def flipped(self, memo: Memo, bands: Sequence[int], fact: str, value: Value) -> list[int]:
