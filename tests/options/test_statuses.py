@@ -44,6 +44,8 @@ def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
         assert words in result.reasons[0], (row["proves"], result.reasons[0])
     for words in row.get("not_says", []):
         assert words not in result.reasons[0], (row["proves"], result.reasons[0])
+    for words in row.get("quotes", []):  # the child's values, quoted in some reason
+        assert any(words in reason for reason in result.reasons), (row["proves"], result.reasons)
 
 
 def reachable(option_id: str) -> set[str]:
