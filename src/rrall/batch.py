@@ -48,8 +48,6 @@ def _shape(detail: str) -> Callable[[Case, str | None], bytes]:
     return lambda case, table: write(assess(case, _KB, anthracycline_table=table))
 
 
-
-
 def _run_chunk(chunk: list[tuple[int, bytes]], source: str, today: date,
                anthracycline_table: str | None = None) -> list[tuple[bytes, bool]]:
     assert _KB is not None and _JSON is not None

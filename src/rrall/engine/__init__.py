@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date
-from decimal import Decimal
 from functools import partial
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -26,13 +25,12 @@ from rrall.criteria.keys import Keys
 from rrall.engine.conclusion import Case_, Conclusion, Conclusions
 from rrall.engine.detail import heading, summary_record
 from rrall.engine.memo import Memo, picker
+from rrall.engine.questions import KnowledgeQuestions
 from rrall.engine.rows import Rows
 from rrall.engine.summary import Gathered, cited, excluded_values, input_sha256, missing_data, with_test
 from rrall.engine.trials import TrialIndex
 from rrall.knowledge.clinical import Therapy
-from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
-from rrall.logic.criteria import Bound
 from rrall.logic.values import Value
 from rrall.logic.world import World
 from rrall.options.evaluate import sort_options
@@ -58,7 +56,7 @@ R = TypeVar("R")
 __all__ = ["NOTICE", "Engine", "engine_for", "excluded_values", "input_sha256"]
 
 
-class Engine:
+class Engine(KnowledgeQuestions):
     def __init__(
         self,
         kb: KnowledgeBase,
@@ -145,7 +143,7 @@ class Engine:
         trials, which it does not show (a property test compares the two)."""
         found = self._gather(case, anthracycline_table, self._framed)
         return summary_record(
-            heading(case, self.kb.version, NOTICE),
+            heading(case.id, self.kb.version, case.as_of, input_sha256(case), NOTICE),
             found.classified.classification,
             found.risk,
             found.options,
@@ -371,39 +369,6 @@ class Engine:
             self._refresh()
         classified, doses = self.ev.classify(case, timing=self._timing)
         return self._trials(self._case(classified.facts, doses), include_closed, case.as_of)
-
-    def in_words(self, when: When) -> str:
-        """What a criterion asks for, in a clinician's words (no case needed)."""
-        return self.describer.rule(when.test)
-
-    def fact_label(self, fact: str) -> str:
-        """A fact's name in words ("IntReALL group", "CD19 at relapse"); `any`/`all` for a
-        combination of facts."""
-        combined = {
-            "any": "one of several conditions",
-            "all": "several conditions",
-            "not": "a condition",
-            "free_text": "criterion in the trial's words",
-        }
-        return combined.get(fact) or self.ev.words.label(fact)
-
-    def framework_bounds(self, fact: str) -> dict[Decimal, list[str]]:
-        """Each bound the frameworks compare a number with, highest first, with the short
-        names of the frameworks that use it (for charts)."""
-        found: dict[Decimal, list[str]] = {}
-        for fw in self.kb.frameworks.values():
-            for rule in [*fw.rows, *fw.hsct_rules]:
-                for leaf in rule.when.test.leaves():
-                    if isinstance(leaf, Bound) and leaf.fact == fact:
-                        names = found.setdefault(leaf.bound, [])
-                        if fw.short_name not in names:
-                            names.append(fw.short_name)
-        return dict(sorted(found.items(), reverse=True))
-
-    def ruled_out_by(self, fact: str) -> dict[str, set[str]]:
-        """Per option, the values of a list fact whose presence its requirement excludes
-        (the kinase-domain mutations that rule out each TKI), read off the criteria."""
-        return {t.id: excluded_values(t.requires.test, fact) for t in self.therapies}
 
 
 _ENGINES: OrderedDict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = OrderedDict()

@@ -8,24 +8,24 @@ trials) and the projection of a whole assessment write the same record."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from rrall._version import __version__
-from rrall.case.model import Case
-from rrall.engine.summary import input_sha256
 from rrall.results import Classification, FrameworkResult, OptionResult
 
 
-def heading(case: Case, knowledge_version: str, notice: str) -> dict[str, Any]:
-    """The ids an assessment of `case` starts with, as JSON values."""
+def heading(case_id: str, knowledge_version: str, assessment_date: date, input_sha256: str,
+            notice: str, engine_version: str = __version__) -> dict[str, Any]:
+    """The ids an assessment starts with, as JSON values."""
     return {
-        "case_id": case.id,
-        "engine_version": __version__,
+        "case_id": case_id,
+        "engine_version": engine_version,
         "knowledge_version": knowledge_version,
-        "assessment_date": case.as_of.isoformat(),
-        "input_sha256": input_sha256(case),
+        "assessment_date": assessment_date.isoformat(),
+        "input_sha256": input_sha256,
         "notice": notice,
     }
 

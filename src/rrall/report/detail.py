@@ -10,19 +10,14 @@ from typing import Any
 
 import orjson
 
+from rrall.engine.detail import heading
 from rrall.engine.detail import summary_record as record
 from rrall.results import Assessment
 
 
 def summary_record(a: Assessment) -> dict[str, Any]:
-    head = {
-        "case_id": a.case_id,
-        "engine_version": a.engine_version,
-        "knowledge_version": a.knowledge_version,
-        "assessment_date": a.assessment_date.isoformat(),
-        "input_sha256": a.input_sha256,
-        "notice": a.notice,
-    }
+    head = heading(a.case_id, a.knowledge_version, a.assessment_date, a.input_sha256, a.notice,
+                   a.engine_version)
     return record(head, a.classification, a.risk.values(), a.options,
                   [m.field for m in a.missing_data], a.references)
 
