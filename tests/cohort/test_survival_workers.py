@@ -94,3 +94,23 @@ def test_a_broken_survival_stack_is_reported_by_the_job_not_as_a_dead_server(tmp
         PYTHONPATH=os.pathsep.join([str(tmp_path / "fake"), str(Path(__file__).resolve().parents[2])]))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "reported: lifelines is broken here"
+
+
+def test_follow_up_in_headers_reads_only_the_header(tmp_path: Path) -> None:
+    """The early look that starts the fork server: CSV and Parquet headers; a file it cannot
+    read (left to the run's own checks) or of another kind counts as without follow-up."""
+    import polars as pl
+
+    with_follow_up = tmp_path / "a.csv"
+    with_follow_up.write_text("case_id,last_follow_up_date\nx,2020-01-01\n", encoding="utf-8")
+    without = tmp_path / "b.csv"
+    without.write_text("case_id,relapse_date\n", encoding="utf-8")
+    parquet = tmp_path / "c.parquet"
+    pl.DataFrame({"case_id": ["x"], "last_follow_up_date": ["2020-01-01"]}).write_parquet(parquet)
+    broken = tmp_path / "d.parquet"
+    broken.write_bytes(b"not parquet")
+    not_utf8 = tmp_path / "e.csv"
+    not_utf8.write_bytes(b"\xff\xfe\x00case")
+    headers = survival_workers.follow_up_in_headers
+    assert headers([with_follow_up]) and headers([without, parquet])
+    assert not headers([without, broken, not_utf8, tmp_path / "missing.csv", tmp_path / "f.jsonl"])

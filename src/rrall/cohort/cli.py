@@ -39,6 +39,14 @@ def cohort_command(
     not be assessed, and a summary of groups, agreement between frameworks and missing data."""
     import itertools
 
+    from rrall.cohort.survival_workers import SurvivalWorkers, follow_up_in_headers, wants_survival
+
+    # Started first, so that the survival stack is imported while this process imports,
+    # loads the knowledge base, checks the inputs and assesses the cases (closed at the end
+    # of the run, or by the interpreter on the way out); used only if the checked tables
+    # really have follow-up.
+    early = SurvivalWorkers() if follow_up_in_headers(inputs) else None
+
     import orjson
     import polars as pl
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -55,7 +63,6 @@ def cohort_command(
         read_rows,
     )
     from rrall.cohort.summary import summarise, write_html
-    from rrall.cohort.survival_workers import SurvivalWorkers, wants_survival
     from rrall.cohort.table import ResultsWriter, refuse_duplicate_ids
     from rrall.knowledge.load import default_knowledge, load_knowledge
 
@@ -113,9 +120,9 @@ def cohort_command(
         raise typer.Exit(ExitCode.BAD_INPUT)
     out.mkdir(parents=True, exist_ok=True)
     _clear_outputs(out)
-    # Started now, so that the survival stack is imported while the cases are assessed
-    # (closed at the end of the run, or by the interpreter on the way out).
-    fitting = SurvivalWorkers() if wants_survival(headers) else None
+    fitting = (early or SurvivalWorkers()) if wants_survival(headers) else None
+    if early is not None and fitting is None:
+        early.close()
     writer = ResultsWriter(out, kb)
     seen: set[str] = set()
     bad = assessed = 0

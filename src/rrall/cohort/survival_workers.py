@@ -101,6 +101,35 @@ class SurvivalWorkers:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def follow_up_in_headers(inputs: Sequence[Path]) -> bool:
+    """Whether a CSV or Parquet input names the follow-up column in its header, read without
+    the run's checks (those come later and decide): asked first thing, so that the fork
+    server imports the survival stack while the parent imports, loads and checks."""
+    return any(FOLLOW_UP_COLUMN in _header(path) for path in inputs)
+
+
+def _header(path: Path) -> list[str]:
+    """The column names of a CSV or Parquet file; none if it cannot be read (the run's own
+    checks report why)."""
+    import csv
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                return next(csv.reader(handle), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return []
+    if suffix == ".parquet":
+        import polars as pl
+
+        try:
+            return list(pl.read_parquet_schema(path))
+        except (OSError, pl.exceptions.PolarsError):
+            return []
+    return []
+
+
 def wants_survival(first_rows: Sequence[tuple[str, int, dict[str, object]] | None]) -> bool:
     """Whether any table's first row (source, line, cells) has the follow-up column, so the
     summary will fit survival curves."""
