@@ -260,7 +260,9 @@ def _at(fitter: Any, column: str, months: float) -> tuple[float | None, float | 
 
 def by_group(data: pl.DataFrame, framework: str, figures: Path | None, label: str = "") -> Survival:
     """Survival by the groups of one framework (`label`: its name as a reader knows it)."""
-    from lifelines import AalenJohansenFitter, KaplanMeierFitter
+    from lifelines import KaplanMeierFitter
+
+    from rrall.cohort.cif import CumulativeIncidence
 
     result = Survival(framework, label=label or framework)
     label = result.label
@@ -290,7 +292,7 @@ def by_group(data: pl.DataFrame, framework: str, figures: Path | None, label: st
                 # lifelines says so in a warning on every tie.
                 warnings.filterwarnings("ignore", message=".*[Tt]ied event times.*")
                 warnings.filterwarnings("ignore", message=".*randomly jittered.*")
-                cir_fit = AalenJohansenFitter(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
+                cir_fit = CumulativeIncidence(calculate_variance=True, jitter_level=1e-6, seed=0).fit(
                     cir_rows["efs_months"].to_list(), cir_rows["code"].to_list(), event_of_interest=1,
                     label=f"{label} {group}", weights=cir_rows["len"].to_list())
         result.groups.append(GroupCurve(

@@ -19,6 +19,7 @@ def _warm() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import rrall.cohort.cif
     import rrall.cohort.survival  # noqa: F401
 
     fig, ax = plt.subplots(figsize=(2, 2))
