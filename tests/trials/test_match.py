@@ -77,7 +77,7 @@ def test_age_outside_the_range_is_ineligible_with_the_reason() -> None:
     old = match({"date_of_birth": "1999-01-01"})["AGE-1-21"]
     assert old.status == "ineligible"
     assert [c.detail for c in old.criteria if c.result == "not_met"] == [
-        "age 23 years (needs at most 21 years)"
+        "age 23 years (needs below 22 years)"
     ]
     # 21 Years admits a 21-year-old until the 22nd birthday
     assert match({"date_of_birth": "2000-02-01"})["AGE-1-21"].status == "potentially_eligible"

@@ -161,12 +161,16 @@ class Describer:
         if isinstance(leaf, OneOf):
             return " or ".join(w.value(leaf.fact, v) for v in leaf.values)
         if isinstance(leaf, Bound):
+            if _whole(leaf):
+                return f"below {w.bound(leaf.fact, leaf.limit, leaf.unit)}"
             op = {AtLeast: "at least", Below: "below", AtMost: "at most"}[type(leaf)]
             return f"{op} {w.bound(leaf.fact, leaf.bound, leaf.unit)}"
         return w.value(leaf.fact, getattr(leaf, "value", ""))
 
     def other_than(self, leaf: Comparison) -> str:
         """What `not` of a test asks for: "more than 98 %" for `not at most 98 %`."""
+        if _whole(leaf):
+            return f"at least {self.words.bound(leaf.fact, leaf.limit, leaf.unit)}"
         if isinstance(leaf, AtMost):
             return f"more than {self.words.bound(leaf.fact, leaf.bound, leaf.unit)}"
         if isinstance(leaf, AtLeast):
@@ -219,3 +223,10 @@ class Describer:
 
 def _same_number(part: Criterion, bound: Bound) -> bool:
     return isinstance(part, Bound) and part.fact == bound.fact
+
+
+def _whole(leaf: Comparison | Has) -> bool:
+    """An `at most` in whole units coarser than the fact's own ("at most 5 years" of an age in
+    months admits a child until the 6th birthday): said by the first value it no longer admits
+    ("below 6 years"), which a reader cannot take for 5 years and 0 months."""
+    return isinstance(leaf, AtMost) and not leaf.inclusive and leaf.limit - leaf.bound > 1
