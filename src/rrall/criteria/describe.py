@@ -5,6 +5,7 @@ needs CD19 positive or CD19 dim". No fact names, no ids."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypeGuard
 
 from rrall.knowledge.words import Words
 from rrall.logic.criteria import (
@@ -225,7 +226,7 @@ def _same_number(part: Criterion, bound: Bound) -> bool:
     return isinstance(part, Bound) and part.fact == bound.fact
 
 
-def _whole(leaf: Comparison | Has) -> bool:
+def _whole(leaf: Comparison | Has) -> TypeGuard[AtMost]:
     """An `at most` in whole units coarser than the fact's own ("at most 5 years" of an age in
     months admits a child until the 6th birthday): said by the first value it no longer admits
     ("below 6 years"), which a reader cannot take for 5 years and 0 months."""
