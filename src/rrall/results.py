@@ -261,6 +261,9 @@ class MissingData(_Out):
     affects: tuple[str, ...]
     decides: tuple[str, ...]
     test: str | None = None  # the work-up step that would supply it
+    # What the assessment reads until the test is recorded, where another record settles it
+    # (BCR::ABL1 negative from the diagnosis's genetics), in words.
+    uses: tuple[str, ...] = ()
 
 
 class Timing(_Out):

@@ -27,7 +27,16 @@ from rrall.engine.detail import heading, summary_record
 from rrall.engine.memo import Memo, picker
 from rrall.engine.questions import KnowledgeQuestions
 from rrall.engine.rows import Rows
-from rrall.engine.summary import Gathered, cited, excluded_values, input_sha256, missing_data, with_test
+from rrall.engine.summary import (
+    Gathered,
+    cited,
+    excluded_values,
+    facts_by_field,
+    input_sha256,
+    missing_data,
+    read_meanwhile,
+    with_test,
+)
 from rrall.engine.trials import TrialIndex
 from rrall.knowledge.clinical import Therapy
 from rrall.knowledge.load import KnowledgeBase
@@ -100,6 +109,7 @@ class Engine(KnowledgeQuestions):
                    if fact in reads]
             for fact in self.facts
         }
+        self._field_facts = facts_by_field(kb)
         self._generation = -1
         self._refresh()
 
@@ -186,7 +196,8 @@ class Engine(KnowledgeQuestions):
                 continue
             for field in gaps(item, case):
                 sources += item.citations
-                missing = with_test(missing, field, item.name, item.why)
+                uses = read_meanwhile(self.ev.words, self._field_facts.get(field, ()), classified.facts)
+                missing = with_test(missing, field, item.name, item.why, uses)
         return Gathered(classified, one, risk, options, prognosis, tuple(missing), sources)
 
     def _case(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from rrall.case.model import Case
 from rrall.classify.relapse import Classified
 from rrall.engine.conclusion import Case_
 from rrall.knowledge.glossary import Glossary
+from rrall.knowledge.load import KnowledgeBase
+from rrall.knowledge.words import Words
 from rrall.logic.criteria import All, Criterion, Has, Not
+from rrall.logic.values import Value
 from rrall.results import CumulativeAnthracycline, FrameworkResult, MissingData, OptionResult, PrognosisResult
 
 
@@ -62,13 +66,31 @@ def missing_data(
     )
 
 
-def with_test(missing: list[MissingData], field: str, test: str, why: str) -> list[MissingData]:
-    """The work-up step that supplies a field, on its missing-data entry (or a new entry)."""
+def with_test(missing: list[MissingData], field: str, test: str, why: str,
+              uses: tuple[str, ...] = ()) -> list[MissingData]:
+    """The work-up step that supplies a field, on its missing-data entry (or a new entry,
+    saying why the test matters and what the assessment reads until it is done)."""
     for i, item in enumerate(missing):
         if item.field == field:
             missing[i] = item.model_copy(update={"test": test})
             return missing
-    return [*missing, MissingData(field=field, affects=("work-up",), decides=(why,), test=test)]
+    return [*missing, MissingData(field=field, affects=("work-up",), decides=(why,), test=test,
+                                   uses=uses)]
+
+
+def facts_by_field(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """Each case field and the facts read from it (knowledge/facts.yaml)."""
+    found: dict[str, list[str]] = {}
+    for name, definition in kb.facts.facts.items():
+        found.setdefault(definition.field, []).append(name)
+    return found
+
+
+def read_meanwhile(words: Words, facts: Iterable[str], values: dict[str, Value]) -> tuple[str, ...]:
+    """What the assessment reads, in words, from the facts of a test not yet recorded that
+    another record settles (BCR::ABL1 at relapse from the diagnosis's genetics, no CNS
+    disease from the sites recorded): shown beside the test, so that it is never silent."""
+    return tuple(words.value(f, values[f]) for f in facts if values[f].__class__ in (bool, str))
 
 
 def excluded_values(criterion: Criterion, fact: str) -> set[str]:

@@ -86,7 +86,8 @@ def assessment_cards(
         lines = ["Each of these would change a result:", ""]
         for m in result["missing_data"]:
             test = f" (test: {m['test']})" if m.get("test") else ""
-            lines.append(f"- **{words.field(m['field'])}**{test}: {'; '.join(m['decides'][:3])}")
+            uses = f" Until recorded, rrall reads: {', '.join(m['uses'])}." if m.get("uses") else ""
+            lines.append(f"- **{words.field(m['field'])}**{test}: {'; '.join(m['decides'][:3])}{uses}")
         count = len(result["missing_data"])
         cards.append(
             _card(

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, prose
+from rrall.report.words import field_words, fraction_words, join_words, prose
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -129,8 +129,10 @@ class TextRenderer:
             out.print("\n[bold]Tests still to do[/bold]")
             for n, m in enumerate(s.missing, start=1):
                 test = "" if m.test == m.label else f": {m.test}"
-                changes = " [dim](work-up)[/dim]" if m.changes == "work-up" else \
-                    f" [dim](changes {escape(m.changes)})[/dim]"
+                changes = "work-up" if m.changes == "work-up" else f"changes {m.changes}"
+                if m.uses:
+                    changes += f"; until recorded, rrall reads: {m.uses}"
+                changes = f" [dim]({escape(changes)})[/dim]"
                 out.print(f"  {n}. {escape(m.label + test)}{changes}")
             if s.missing_total > len(s.missing):
                 out.print(f"  [dim]{s.missing_total - len(s.missing)} more with --full[/dim]")
@@ -214,6 +216,8 @@ class TextRenderer:
                           f"{' (' + escape(test) + ')' if test and test != label else ''}")
                 for text in m["decides"]:
                     out.print(f"      {self._prose(text)}")
+                if m.get("uses"):
+                    out.print(f"      Until recorded, rrall reads: {escape(join_words(list(m['uses'])))}.")
         for w in r["warnings"]:
             out.print(f"[yellow]warning:[/yellow] {self._prose(w['message'])}")
         out.print("\n[bold]References[/bold]")

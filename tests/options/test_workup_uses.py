@@ -1,0 +1,51 @@
+"""A test of the relapse work-up not yet recorded says what the assessment reads until it is
+(never silent): BCR::ABL1 not tested at relapse is read from the diagnosis's genetics (a
+Ph-positive leukemia stays Ph-positive at relapse; the relapse test confirms it), a relapse
+without a CNS status from its recorded sites; where nothing settles it, nothing is claimed
+and the field is named as deciding (or as work-up only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from rrall.assessment import assess
+from rrall.case.load import parse_case
+from rrall.knowledge.load import KnowledgeBase
+from tests.conftest import make_case
+
+TODAY = date(2022, 1, 10)
+BCR = "relapses[-1].bcr_abl1"
+CNS = "relapses[-1].cns_status"
+
+
+def entry(kb: KnowledgeBase, field: str, **changes: Any) -> Any:
+    result = assess(parse_case(make_case(**changes), kb, TODAY), kb)
+    return next((m for m in result.missing_data if m.field == field), None)
+
+
+@pytest.mark.parametrize(("changes", "uses"), [
+    ({}, ("BCR::ABL1 negative",)),  # diagnosis genetics tested, no BCR::ABL1
+    ({"diagnosis.genetics": ["BCR::ABL1"]}, ("BCR::ABL1 positive",)),
+])
+def test_bcr_abl1_from_diagnosis_is_said(kb: KnowledgeBase, changes: dict[str, Any],
+                                        uses: tuple[str, ...]) -> None:
+    found = entry(kb, BCR, **changes)
+    assert found is not None and found.test == "BCR::ABL1 testing" and found.uses == uses
+
+
+def test_bcr_abl1_never_tested_is_open_not_read(kb: KnowledgeBase) -> None:
+    found = entry(kb, BCR, **{"diagnosis.genetics": None})
+    assert found is not None and found.uses == ()
+    assert found.affects != ("work-up",)  # it decides conclusions (IntReALL excludes Ph-positive)
+
+
+def test_recorded_test_is_not_listed(kb: KnowledgeBase) -> None:
+    assert entry(kb, BCR, **{"relapses.0.bcr_abl1": False}) is None
+
+
+def test_cns_status_from_sites(kb: KnowledgeBase) -> None:
+    found = entry(kb, CNS)
+    assert found is not None and found.uses == ("no CNS disease at relapse",)
