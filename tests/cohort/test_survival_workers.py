@@ -111,6 +111,8 @@ def test_follow_up_in_headers_reads_only_the_header(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet")
     not_utf8 = tmp_path / "e.csv"
     not_utf8.write_bytes(b"\xff\xfe\x00case")
+    pipe = tmp_path / "g.csv"
+    os.mkfifo(pipe)  # not a regular file: never opened here (a read would wait for a writer)
     headers = survival_workers.follow_up_in_headers
     assert headers([with_follow_up]) and headers([without, parquet])
-    assert not headers([without, broken, not_utf8, tmp_path / "missing.csv", tmp_path / "f.jsonl"])
+    assert not headers([without, broken, not_utf8, pipe, tmp_path / "missing.csv", tmp_path / "f.jsonl"])
