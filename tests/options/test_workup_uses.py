@@ -1,8 +1,9 @@
 """A test of the relapse work-up not yet recorded says what the assessment reads until it is
-(never silent): BCR::ABL1 not tested at relapse is read from the diagnosis's genetics (a
-Ph-positive leukemia stays Ph-positive at relapse; the relapse test confirms it), a relapse
-without a CNS status from its recorded sites; where nothing settles it, nothing is claimed
-and the field is named as deciding (or as work-up only)."""
+(never silent) where an earlier test of the same marker settles it: BCR::ABL1 not tested at
+relapse is read from the genetics at diagnosis (the relapse test confirms it). Where nothing
+settles it, nothing is claimed and the field is named as deciding; a reading from what a
+list leaves out (no CNS disease when `sites` does not name the CNS) is not a test result
+and is not shown as one."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def test_recorded_test_is_not_listed(kb: KnowledgeBase) -> None:
     assert entry(kb, BCR, **{"relapses.0.bcr_abl1": False}) is None
 
 
-def test_cns_status_from_sites(kb: KnowledgeBase) -> None:
+def test_cns_status_is_not_claimed_from_the_sites_list(kb: KnowledgeBase) -> None:
+    """No CNS disease read from `sites` not naming the CNS is not a test result, and the
+    lumbar puncture can change the site (isolated vs combined): nothing is shown as read."""
     found = entry(kb, CNS)
-    assert found is not None and found.uses == ("no CNS disease at relapse",)
+    assert found is not None and found.test == "Lumbar puncture" and found.uses == ()

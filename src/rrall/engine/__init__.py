@@ -31,7 +31,6 @@ from rrall.engine.summary import (
     Gathered,
     cited,
     excluded_values,
-    facts_by_field,
     input_sha256,
     missing_data,
     read_meanwhile,
@@ -109,7 +108,6 @@ class Engine(KnowledgeQuestions):
                    if fact in reads]
             for fact in self.facts
         }
-        self._field_facts = facts_by_field(kb)
         self._generation = -1
         self._refresh()
 
@@ -196,7 +194,8 @@ class Engine(KnowledgeQuestions):
                 continue
             for field in gaps(item, case):
                 sources += item.citations
-                uses = read_meanwhile(self.ev.words, self._field_facts.get(field, ()), classified.facts)
+                settled = [f for f in item.until_recorded if self.kb.facts.facts[f].field == field]
+                uses = read_meanwhile(self.ev.words, settled, classified.facts)
                 missing = with_test(missing, field, item.name, item.why, uses)
         return Gathered(classified, one, risk, options, prognosis, tuple(missing), sources)
 

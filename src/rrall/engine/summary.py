@@ -10,7 +10,6 @@ from rrall.case.model import Case
 from rrall.classify.relapse import Classified
 from rrall.engine.conclusion import Case_
 from rrall.knowledge.glossary import Glossary
-from rrall.knowledge.load import KnowledgeBase
 from rrall.knowledge.words import Words
 from rrall.logic.criteria import All, Criterion, Has, Not
 from rrall.logic.values import Value
@@ -78,18 +77,11 @@ def with_test(missing: list[MissingData], field: str, test: str, why: str,
                                    uses=uses)]
 
 
-def facts_by_field(kb: KnowledgeBase) -> dict[str, list[str]]:
-    """Each case field and the facts read from it (knowledge/facts.yaml)."""
-    found: dict[str, list[str]] = {}
-    for name, definition in kb.facts.facts.items():
-        found.setdefault(definition.field, []).append(name)
-    return found
-
-
 def read_meanwhile(words: Words, facts: Iterable[str], values: dict[str, Value]) -> tuple[str, ...]:
-    """What the assessment reads, in words, from the facts of a test not yet recorded that
-    another record settles (BCR::ABL1 at relapse from the diagnosis's genetics, no CNS
-    disease from the sites recorded): shown beside the test, so that it is never silent."""
+    """What the assessment reads, in words, for a test not yet recorded whose marker an
+    earlier test settles (a work-up item's `until_recorded`: BCR::ABL1 at relapse from the
+    genetics at diagnosis): shown beside the test, so that the value used is never silent.
+    Nothing where the fact is still open."""
     return tuple(words.value(f, values[f]) for f in facts if values[f].__class__ in (bool, str))
 
 

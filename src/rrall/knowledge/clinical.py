@@ -207,6 +207,11 @@ class WorkupItem(_Data):
     when: CriteriaField = Field(default_factory=always)
     why: str
     citations: list[Id] = Field(min_length=1)
+    until_recorded: list[Id] = Field(
+        default_factory=list,
+        description="facts an earlier test of the same marker settles while this one is not recorded "
+        "(BCR::ABL1 from the genetics at diagnosis): their value is shown beside the test",
+    )
 
 
 class WorkupFile(_Data):

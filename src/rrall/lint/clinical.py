@@ -74,6 +74,9 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
             if field not in FIELD_PRESENT:
                 yield (f"workup.yaml: {item.id}: field {field!r} is not one rrall can check "
                        f"({', '.join(FIELD_PRESENT)})")
+        for fact in item.until_recorded:
+            if kb.facts.facts.get(fact) is None or kb.facts.facts[fact].field not in item.fields:
+                yield f"workup.yaml: {item.id}: until_recorded {fact!r} is not a fact read from its fields"
     for p in kb.prognosis:
         if p.ci_percent and p.ci_percent[0] > p.ci_percent[1]:
             yield f"prognosis.yaml: {p.id}: confidence interval is reversed"

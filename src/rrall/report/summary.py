@@ -231,7 +231,7 @@ def _missing(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> list
         changes = "; ".join(parts) or "work-up"
         test = item.get("test") or words.test(item["field"]) or "–"
         rank = (0 if frameworks else 1 if options else 2, -len(affects))
-        uses = join_words(list(item.get("uses") or ()))
+        uses = ", ".join(item.get("uses") or ())
         ranked.append((rank, MissingLine(field_words(item["field"], words), test, changes, uses)))
     ranked.sort(key=lambda pair: pair[0])
     return [line for _, line in ranked]

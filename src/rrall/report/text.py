@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, join_words, prose
+from rrall.report.words import field_words, fraction_words, prose
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -217,7 +217,7 @@ class TextRenderer:
                 for text in m["decides"]:
                     out.print(f"      {self._prose(text)}")
                 if m.get("uses"):
-                    out.print(f"      Until recorded, rrall reads: {escape(join_words(list(m['uses'])))}.")
+                    out.print(f"      Until recorded, rrall reads: {escape(', '.join(m['uses']))}.")
         for w in r["warnings"]:
             out.print(f"[yellow]warning:[/yellow] {self._prose(w['message'])}")
         out.print("\n[bold]References[/bold]")
