@@ -261,8 +261,8 @@ class MissingData(_Out):
     affects: tuple[str, ...]
     decides: tuple[str, ...]
     test: str | None = None  # the work-up step that would supply it
-    # What the assessment reads until the test is recorded, where another record settles it
-    # (BCR::ABL1 negative from the diagnosis's genetics), in words.
+    # What the assessment reads until the test is recorded, where an earlier test of the same
+    # marker settles it (workup.yaml until_recorded: BCR::ABL1 negative at diagnosis), in words.
     uses: tuple[str, ...] = ()
 
 

@@ -113,9 +113,9 @@ def _header(path: Path) -> list[str]:
     checks report why)."""
     import csv
 
-    suffix = path.suffix.lower()
     if not path.is_file():  # regular files only: a named pipe would block here, before the checks
         return []
+    suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:

@@ -71,7 +71,7 @@ def with_test(missing: list[MissingData], field: str, test: str, why: str,
     saying why the test matters and what the assessment reads until it is done)."""
     for i, item in enumerate(missing):
         if item.field == field:
-            missing[i] = item.model_copy(update={"test": test})
+            missing[i] = item.model_copy(update={"test": test, "uses": item.uses + uses})
             return missing
     return [*missing, MissingData(field=field, affects=("work-up",), decides=(why,), test=test,
                                    uses=uses)]

@@ -14,6 +14,7 @@ from typing import Any
 
 from rrall.errors import FieldError
 from rrall.knowledge.glossary import Glossary
+from rrall.report.words import until_recorded
 
 SUMMARY_LIMIT = 139
 
@@ -86,7 +87,7 @@ def assessment_cards(
         lines = ["Each of these would change a result:", ""]
         for m in result["missing_data"]:
             test = f" (test: {m['test']})" if m.get("test") else ""
-            uses = f" Until recorded, rrall reads: {', '.join(m['uses'])}." if m.get("uses") else ""
+            uses = f" {until_recorded(m['uses'], sentence=True)}" if m.get("uses") else ""
             lines.append(f"- **{words.field(m['field'])}**{test}: {'; '.join(m['decides'][:3])}{uses}")
         count = len(result["missing_data"])
         cards.append(

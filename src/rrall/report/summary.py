@@ -48,7 +48,7 @@ class MissingLine:
     label: str
     test: str
     changes: str  # what it would change, named by framework and option
-    uses: str = ""  # what the assessment reads until the test is recorded, in words
+    uses: tuple[str, ...] = ()  # what the assessment reads until the test is recorded, in words
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def _missing(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> list
         changes = "; ".join(parts) or "work-up"
         test = item.get("test") or words.test(item["field"]) or "–"
         rank = (0 if frameworks else 1 if options else 2, -len(affects))
-        uses = ", ".join(item.get("uses") or ())
+        uses = tuple(item.get("uses") or ())
         ranked.append((rank, MissingLine(field_words(item["field"], words), test, changes, uses)))
     ranked.sort(key=lambda pair: pair[0])
     return [line for _, line in ranked]

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, prose
+from rrall.report.words import field_words, fraction_words, prose, until_recorded
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -131,7 +131,7 @@ class TextRenderer:
                 test = "" if m.test == m.label else f": {m.test}"
                 changes = "work-up" if m.changes == "work-up" else f"changes {m.changes}"
                 if m.uses:
-                    changes += f"; until recorded, rrall reads: {m.uses}"
+                    changes += f"; {until_recorded(m.uses)}"
                 changes = f" [dim]({escape(changes)})[/dim]"
                 out.print(f"  {n}. {escape(m.label + test)}{changes}")
             if s.missing_total > len(s.missing):
@@ -217,7 +217,7 @@ class TextRenderer:
                 for text in m["decides"]:
                     out.print(f"      {self._prose(text)}")
                 if m.get("uses"):
-                    out.print(f"      Until recorded, rrall reads: {escape(', '.join(m['uses']))}.")
+                    out.print(f"      {escape(until_recorded(m['uses'], sentence=True))}")
         for w in r["warnings"]:
             out.print(f"[yellow]warning:[/yellow] {self._prose(w['message'])}")
         out.print("\n[bold]References[/bold]")

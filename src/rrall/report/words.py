@@ -7,6 +7,7 @@ Pure functions of values and the glossary: they format, they never decide.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from rrall.knowledge.glossary import Glossary
@@ -124,6 +125,13 @@ def _vocabulary(glossary: Glossary) -> tuple[re.Pattern[str], dict[str, str]]:
         found = (glossary, pattern, words)
         _VOCABULARY[id(glossary)] = found
     return found[1], found[2]
+
+
+def until_recorded(uses: Sequence[str], sentence: bool = False) -> str:
+    """What the assessment reads until a work-up test is recorded (`missing_data[].uses`),
+    said one way on every surface."""
+    said = f"until recorded, rrall reads: {', '.join(uses)}"
+    return f"U{said[1:]}." if sentence else said
 
 
 def join_words(items: list[str], last: str = "and") -> str:
