@@ -34,7 +34,9 @@ def relapse_dicts(draw: st.DrawFn, when: date, sex: str) -> dict[str, Any]:
         lesions = ["Ph_like_ABL_class", "CRLF2", "TCF3::HLF", "hypodiploid", "TP53", "KMT2A"]
         relapse["genetics"] = draw(st.lists(st.sampled_from(lesions), max_size=2, unique=True))
     if draw(st.booleans()):
-        relapse["cns_status"] = draw(st.sampled_from(["CNS1", "CNS2", "CNS3"]))
+        # The lumbar puncture agrees with the sites: CNS3 is CNS disease, CNS1 is none.
+        allowed = ["CNS2", "CNS3"] if "cns" in sites else ["CNS1", "CNS2"]
+        relapse["cns_status"] = draw(st.sampled_from(allowed))
     if draw(st.booleans()):
         relapse["reinduction_outcome"] = draw(st.sampled_from(["CR", "treatment_failure"]))
     return relapse

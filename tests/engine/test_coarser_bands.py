@@ -16,7 +16,9 @@ TODAY = date(2022, 1, 10)
 
 def test_a_bound_only_a_figure_reads_does_not_split_a_framework(kb: KnowledgeBase) -> None:
     # 17 and 30 months off therapy: both BFM "late" (6 months or more), TCCSG late vs very late.
-    cases = [parse_case(make_case(**{"diagnosis.frontline_end_date": end}), kb, TODAY)
+    # The lumbar puncture is recorded, so no second reading (CNS disease) is decided beside.
+    cases = [parse_case(make_case(**{"diagnosis.frontline_end_date": end, "relapses.0.cns_status": "CNS1"}),
+                        kb, TODAY)
              for end in ("2020-06-20", "2019-05-20")]
     cached, fresh = Engine(kb), Engine(kb, cache=False)
     results = [cached.assess(c) for c in cases]

@@ -14,6 +14,7 @@ from typing import Any
 
 from rrall.case.model import _iso_date
 from rrall.errors import FieldError
+from rrall.knowledge.model import CnsAgreement, SiteRule
 
 
 def _get(raw: Any, *keys: str | int) -> Any:
@@ -61,12 +62,14 @@ def _items(raw: Any, key: str, sub: str | None = None) -> list[Any]:
     return node if isinstance(node, list) else []
 
 
-def check_case(raw: Mapping[str, Any], today: date, marrow_threshold_percent: Decimal) -> list[FieldError]:
-    """Every cross-field problem in one case. `today` stands in for a missing assessment_date."""
+def check_case(raw: Mapping[str, Any], today: date, site: SiteRule) -> list[FieldError]:
+    """Every cross-field problem in one case. `today` stands in for a missing assessment_date;
+    `site` is the knowledge base's site rule (the marrow threshold, the CNS agreement)."""
     errors: list[FieldError] = []
     errors += _check_order(raw)
     errors += _check_not_after_assessment(raw, _date(raw, "assessment_date") or today)
-    errors += _check_relapses(raw, marrow_threshold_percent)
+    errors += _check_relapses(raw, site.combined_marrow_blasts_percent)
+    errors += _check_cns(raw, site.cns)
     errors += _check_refractory_disease(raw)
     errors += _check_performance(raw)
     errors += _check_mrd(raw)
@@ -181,6 +184,23 @@ def _check_relapses(raw: Mapping[str, Any], threshold: Decimal) -> Iterator[Fiel
             yield FieldError(f"relapses[{i}].abl1_kinase_mutations",
                              "ABL1 kinase-domain mutations given for a BCR::ABL1-negative relapse",
                              "bcr_abl1: true, or no mutations")
+
+
+def _check_cns(raw: Mapping[str, Any], rule: CnsAgreement) -> Iterator[FieldError]:
+    """The lumbar puncture at relapse and the listed sites must tell the same story."""
+    for i, relapse in enumerate(_items(raw, "relapses")):
+        sites, status = _get(relapse, "sites"), _get(relapse, "cns_status")
+        if not isinstance(sites, list) or not sites:
+            continue
+        if status in rule.site_required and "cns" not in sites:
+            yield FieldError(f"relapses[{i}].cns_status",
+                             f"{status} (CNS leukemia) but sites do not include cns",
+                             "add cns to sites, or correct the CNS status")
+        if status in rule.site_excluded and "cns" in sites:
+            yield FieldError(f"relapses[{i}].cns_status",
+                             f"{status} (no blasts in the cerebrospinal fluid) but sites include cns",
+                             "CNS3 when clinical signs (cranial nerve palsy, brain or eye involvement) "
+                             "show CNS disease, or remove cns from sites")
 
 
 def _check_refractory_disease(raw: Mapping[str, Any]) -> Iterator[FieldError]:

@@ -47,7 +47,7 @@ def parse_case(raw: Any, kb: KnowledgeBase | None = None, today: date | None = N
         case = Case.model_validate(raw)
     except ValidationError as exc:
         errors += field_errors(exc)
-    errors += check_case(raw, today, kb.classification.site.combined_marrow_blasts_percent)
+    errors += check_case(raw, today, kb.classification.site)
     if errors or case is None:
         raise CaseInputError(errors, source, line, case_id)
     if case.assessment_date is None:

@@ -167,7 +167,10 @@ class Relapse(_Strict):
         Field(default=None, description="ABL1 kinase-domain mutations, e.g. T315I; [] = none found.")
     )
     genetics: list[GeneticLesion] | None = None
-    cns_status: CnsStatus | None = None
+    cns_status: CnsStatus | None = Field(
+        default=None,
+        description="Lumbar puncture at this relapse; CNS3 needs cns in sites, CNS1 excludes it.",
+    )
     reinduction_outcome: ReinductionOutcome | None = None
 
 

@@ -81,6 +81,16 @@ class Classifier:
                     message="Primary induction failure before the first relapse.",
                 )
             )
+        cns = self.kb.classification.site.cns
+        if relapse and relapse.cns_status in cns.not_established and "cns" not in relapse.sites:
+            warnings.append(
+                Warning(
+                    code="cns_status_not_established",
+                    path=f"{LATEST}.cns_status",
+                    message=" ".join(cns.not_established_warning.split()).format(status=relapse.cns_status),
+                    citations=tuple(cns.citations),
+                )
+            )
         after_induction = case.diagnosis.refractory_disease
         threshold = self.kb.classification.site.combined_marrow_blasts_percent
         if relapse is None and after_induction and after_induction.marrow_blasts_percent is not None \

@@ -37,10 +37,9 @@ from rrall.engine.summary import (
     with_test,
 )
 from rrall.engine.trials import TrialIndex
-from rrall.knowledge.clinical import Therapy
+from rrall.engine.whatif import assumed_changes, finding_changes
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.values import Value
-from rrall.logic.world import World
 from rrall.options.evaluate import sort_options
 from rrall.options.workup import gaps
 from rrall.prognosis.match import specificity
@@ -48,8 +47,6 @@ from rrall.results import (
     Assessment,
     CumulativeAnthracycline,
     FrozenMap,
-    MissingData,
-    OptionResult,
     PrognosisResult,
     Timing,
     TrialMatch,
@@ -103,7 +100,7 @@ class Engine(KnowledgeQuestions):
         # An option's status reads only its requirement and decision list (its first part),
         # so what an assumed fact would change is looked up in that part's table.
         status_reads = [self.ev.reads([t.requires, *(r.when for r in t.rules)]) for t in self.therapies]
-        self._reading = {
+        self.reading = {
             fact: [(c, t) for c, t, reads in zip(self.options, self.therapies, status_reads, strict=True)
                    if fact in reads]
             for fact in self.facts
@@ -149,7 +146,7 @@ class Engine(KnowledgeQuestions):
         """The summary shape of the case's assessment (`--detail summary`): the same values
         as `summary_record(assess(case))`, without putting the reasons in words or matching
         trials, which it does not show (a property test compares the two)."""
-        found = self._gather(case, anthracycline_table, self._framed)
+        found = self._gather(case, anthracycline_table, self.framed)
         return summary_record(
             heading(case.id, self.kb.version, case.as_of, input_sha256(case), NOTICE),
             found.classified.classification,
@@ -167,8 +164,8 @@ class Engine(KnowledgeQuestions):
         memo, glossary = self.memo, self.ev.words.glossary
         if memo.renew_if_full() or self._generation != memo.generation:
             self._refresh()
-        classified, doses = self.ev.classify(case, anthracycline_table, timing=self._timing)
-        one = self._case(classified.facts, doses)
+        classified, doses = self.ev.classify(case, anthracycline_table, timing=self.timing)
+        one = self.case_of(classified.facts, doses)
         risk = tuple(conclude(c, one) for c in self.frameworks)
         options = self._list("options", tuple(conclude(c, one) for c in self.options), sort_options)
         prognosis = self._prognosis(one)
@@ -179,7 +176,7 @@ class Engine(KnowledgeQuestions):
                 ("missing", *map(id, risk), *map(id, options)),
                 partial(missing_data, risk, options, glossary),
             ),
-            *(entry for fact in classified.assumed for entry in self._what_if(one, fact, options)),
+            *(entry for fact in classified.assumed for entry in assumed_changes(self, one, fact, options)),
         ]
         sources = [
             *memo.get(
@@ -192,14 +189,21 @@ class Engine(KnowledgeQuestions):
         for c, item in zip(self.workup, self.kb.workup, strict=True):
             if self._decision(c, one) == [False]:
                 continue
-            for field in gaps(item, case):
+            empty = gaps(item, case)
+            if item.if_found and empty == item.fields:
+                sources += item.if_found.citations
+                # The summary shows no reasons, so it skips working out what the finding changes.
+                found = conclude == self._conclude and finding_changes(
+                    self, case, item, risk, options, anthracycline_table)
+                missing += [found] if found else []
+            for field in empty:
                 sources += item.citations
                 settled = [f for f in item.until_recorded if self.kb.facts.facts[f].field == field]
                 uses = read_meanwhile(self.ev.words, settled, classified.facts)
                 missing = with_test(missing, field, item.name, item.why, uses)
         return Gathered(classified, one, risk, options, prognosis, tuple(missing), sources)
 
-    def _case(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
+    def case_of(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
         memo = self.memo
         bands, quotes = self.rows.of(memo, facts)
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
@@ -259,7 +263,7 @@ class Engine(KnowledgeQuestions):
             frame = frames[dose_key] = c.frame(entry[0], one.doses)
         return frame
 
-    def _framed(self, c: Conclusion, one: Case_) -> Any:
+    def framed(self, c: Conclusion, one: Case_) -> Any:
         """A framework's or option's result without the reasons that quote the case (all the
         summary shows); in full words where a conclusion has no frame or nothing is kept."""
         if c.frame is None or not self.memo.enabled:
@@ -285,7 +289,7 @@ class Engine(KnowledgeQuestions):
     def _sources(self, ids: list[str]) -> FrozenMap[str, Any]:
         return FrozenMap({c: self.kb.references[c].source for c in dict.fromkeys(ids)})
 
-    def _timing(self, facts: dict[str, Value]) -> Timing:
+    def timing(self, facts: dict[str, Value]) -> Timing:
         key = ("timing", *(self.keys.of(f, facts[f]) for f in self._timing_reads))
         return self.memo.get(self.memo.table("timing"), key, partial(self.ev.classifier.timing_of, facts))
 
@@ -325,48 +329,6 @@ class Engine(KnowledgeQuestions):
 
         return self._list("trials", tuple(m for _, m in found), ranked)
 
-    def _what_if(self, one: Case_, fact: str, options: tuple[OptionResult, ...]) -> list[MissingData]:
-        """A fact the case leaves unrecorded is read as its assumed value (knowledge/facts.yaml:
-        a relapse without a recorded reinduction outcome is not yet refractory); say which
-        options would change if it took the other value, so that reading is visible."""
-        other = not one.facts[fact]
-        worlds: list[World] = []  # made only if some status must be worked out afresh
-
-        def decided(decide_part: Callable[[World], Any]) -> Any:
-            if not worlds:
-                worlds.append(self.ev.world({**one.facts, fact: other}))
-            return decide_part(worlds[0])
-
-        bands = self.rows.flipped(self.memo, one.bands, fact, other)
-        now = {o.id: o.status for o in options}
-        changed: list[tuple[Therapy, str]] = []
-        for c, therapy in self._reading[fact]:
-            pick, decide_part = c.parts[0]
-            found = self.memo.get(
-                self.memo.table(("part", c.index, 0)), pick(bands), partial(decided, decide_part)
-            )
-            statuses = found.map(itemgetter(0))
-            after = statuses.outcome if statuses.settled else "insufficient_data"
-            if after != now[therapy.id]:
-                changed.append((therapy, after))
-        if not changed:
-            return []
-        glossary, words = self.ev.words.glossary, self.ev.words
-        field = self.kb.facts.facts[fact].field
-        said = tuple(
-            f"{t.name}: {glossary.value('option_status', now[t.id]).lower()} now, "
-            f"{glossary.value('option_status', after).lower()} if {words.value(fact, other)}"
-            for t, after in changed
-        )
-        return [
-            MissingData(
-                field=field,
-                affects=tuple(f"option:{t.id}" for t, _ in changed),
-                decides=said,
-                test=glossary.test(field),
-            )
-        ]
-
     # -- asked by surfaces ---------------------------------------------------------------
 
     def row(self, facts: dict[str, Value]) -> list[Hashable]:
@@ -377,8 +339,8 @@ class Engine(KnowledgeQuestions):
     def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
         if self.memo.renew_if_full() or self._generation != self.memo.generation:
             self._refresh()
-        classified, doses = self.ev.classify(case, timing=self._timing)
-        return self._trials(self._case(classified.facts, doses), include_closed, case.as_of)
+        classified, doses = self.ev.classify(case, timing=self.timing)
+        return self._trials(self.case_of(classified.facts, doses), include_closed, case.as_of)
 
 
 _ENGINES: OrderedDict[tuple[int, int], tuple[KnowledgeBase, Registry | None, Engine]] = OrderedDict()

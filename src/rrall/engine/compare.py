@@ -144,12 +144,12 @@ class SideBySide(Generic[S]):
 
     def _sides(self, case: Case) -> tuple[_Side, _Side]:
         old, new = self.old, self.new
-        classified, doses = old.ev.classify(case, timing=old._timing)
+        classified, doses = old.ev.classify(case, timing=old.timing)
         old.memo.renew_if_full()
         if self.same_facts:
             return _Side(self._old, classified.facts, doses), _Side(self._new, classified.facts, doses)
         new.memo.renew_if_full()
-        again, new_doses = new.ev.classify(case, timing=new._timing)
+        again, new_doses = new.ev.classify(case, timing=new.timing)
         return _Side(self._old, classified.facts, doses), _Side(self._new, again.facts, new_doses)
 
     def compare(self, case: Case) -> list[tuple[Pair, S]]:

@@ -200,6 +200,17 @@ class AnthracyclineFile(_Data):
     thresholds: list[AnthracyclineThreshold]
 
 
+class Finding(_Data):
+    """What a test not yet recorded could find, written into the latest relapse so that the
+    assessment can say what that finding would change (a lumbar puncture showing CNS3)."""
+
+    label: str = Field(description="the finding in clinical words, e.g. 'CNS disease at relapse (CNS3)'")
+    set: dict[str, str] = Field(default_factory=dict, description="relapse fields given this value")
+    add: dict[str, list[str]] = Field(default_factory=dict,
+                                      description="relapse list fields gaining these values")
+    citations: list[Id] = Field(min_length=1)
+
+
 class WorkupItem(_Data):
     id: Id
     name: str
@@ -211,6 +222,10 @@ class WorkupItem(_Data):
         default_factory=list,
         description="facts an earlier test of the same marker settles while this one is not recorded "
         "(BCR::ABL1 from the genetics at diagnosis): their value is shown beside the test",
+    )
+    if_found: Finding | None = Field(
+        default=None,
+        description="while the test is not recorded, the assessment says what this finding would change",
     )
 
 

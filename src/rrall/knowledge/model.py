@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rrall.knowledge.facts import CriteriaField, Id, always
+from rrall.vocabulary import CnsStatus
 
 FORMAT_VERSION = 1
 HsctValue = Literal["indicated", "not_indicated", "depends_on_backbone"]
@@ -112,6 +113,17 @@ class TimingScheme(_Data):
     rules: list[TimingRule] = Field(min_length=1)
 
 
+class CnsAgreement(_Data):
+    """How the CNS status at relapse (the lumbar puncture) and the listed sites must agree."""
+
+    site_required: list[CnsStatus] = Field(description="statuses that are CNS disease: cns must be listed")
+    site_excluded: list[CnsStatus] = Field(description="statuses with no CNS disease: cns must not be listed")
+    not_established: list[CnsStatus] = Field(
+        description="statuses whose meaning at relapse is not established: the listed sites decide, said")
+    not_established_warning: str = Field(description="{status} is filled in")
+    citations: list[Id] = Field(min_length=1)
+
+
 class SiteRule(_Data):
     combined_marrow_blasts_percent: Decimal = Field(gt=0, le=100)
     citations: list[Id] = Field(min_length=1)
@@ -121,6 +133,7 @@ class SiteRule(_Data):
         description="shown when bone_marrow is listed but blasts are below the threshold; "
         "{blasts} and {threshold} are filled in")
     warning_citations: list[Id] = Field(min_length=1)
+    cns: CnsAgreement
 
 
 class ClassificationRules(_Data):

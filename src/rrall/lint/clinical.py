@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from pydantic import ValidationError
+
+from rrall.case.model import Relapse
+from rrall.knowledge.clinical import WorkupItem
 from rrall.knowledge.load import KnowledgeBase
 from rrall.options.workup import FIELD_PRESENT
 from rrall.vocabulary import Anthracycline, values
@@ -25,6 +29,8 @@ def clinical_citations(kb: KnowledgeBase) -> list[tuple[str, str]]:
     cited += [(f"anthracyclines.yaml: {t.id}", c) for t in doses.tables for c in t.citations]
     cited += [(f"anthracyclines.yaml: {t.id}", c) for t in doses.thresholds for c in t.citations]
     cited += [(f"workup.yaml: {w.id}", c) for w in kb.workup for c in w.citations]
+    cited += [(f"workup.yaml: {w.id}: if_found", c)
+              for w in kb.workup if w.if_found for c in w.if_found.citations]
     labels = [label for found in kb.labels.values() for label in found]
     cited += [(f"labels.yaml: {label.id}", c) for label in labels for c in label.citations]
     return cited
@@ -77,6 +83,24 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
         for fact in item.until_recorded:
             if kb.facts.facts.get(fact) is None or kb.facts.facts[fact].field not in item.fields:
                 yield f"workup.yaml: {item.id}: until_recorded {fact!r} is not a fact read from its fields"
+        if item.if_found is not None:
+            yield from _finding(item)
     for p in kb.prognosis:
         if p.ci_percent and p.ci_percent[0] > p.ci_percent[1]:
             yield f"prognosis.yaml: {p.id}: confidence interval is reversed"
+
+
+def _finding(item: WorkupItem) -> Iterable[str]:
+    """A work-up finding writes valid values into the relapse, including the test's own field."""
+    assert item.if_found is not None
+    found = item.if_found
+    written = {f"relapses[-1].{field}" for field in (*found.set, *found.add)}
+    if not written & set(item.fields):
+        yield f"workup.yaml: {item.id}: if_found writes none of the item's own fields"
+    sample = {"date": "2020-01-01", "sites": ["bone_marrow"], **found.set}
+    try:
+        Relapse.model_validate(sample | {field: list(v) for field, v in found.add.items()})
+    except ValidationError as error:
+        for e in error.errors():
+            where = ".".join(str(p) for p in e["loc"])
+            yield f"workup.yaml: {item.id}: if_found {where}: {e['msg']}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rrall.case.model import Case
-from rrall.knowledge.clinical import WorkupItem
+from rrall.knowledge.clinical import Finding, WorkupItem
 
 Present = Callable[[Case], bool | None]  # None: does not apply to this case
 
@@ -34,3 +34,17 @@ FIELD_PRESENT: dict[str, Present] = {
 def gaps(item: WorkupItem, case: Case) -> list[str]:
     """The fields of a work-up item this case leaves empty."""
     return [field for field in item.fields if FIELD_PRESENT[field](case) is False]
+
+
+def with_finding(case: Case, finding: Finding) -> Case | None:
+    """The case as it would be had the test found `finding` at the latest relapse (None
+    without a relapse): what the assessment compares with to say what the finding changes."""
+    if not case.relapses:
+        return None
+    latest = case.relapses[-1]
+    update: dict[str, object] = dict(finding.set)
+    for field, added in finding.add.items():
+        present = list(getattr(latest, field) or [])
+        update[field] = present + [v for v in added if v not in present]
+    relapse = latest.model_validate({**latest.model_dump(), **update})
+    return case.model_copy(update={"relapses": [*case.relapses[:-1], relapse]})

@@ -1,0 +1,111 @@
+"""What a reading the case does not record would change, said beside the missing data.
+
+Two kinds: a fact read as its assumed value while its field is empty (knowledge/facts.yaml
+`assumed`: a relapse without a recorded reinduction outcome is not yet refractory), and a
+work-up test not yet recorded whose finding would change the relapse itself (workup.yaml
+`if_found`: a lumbar puncture showing CNS disease makes an isolated marrow relapse a
+combined one). Either way the other reading is decided by the same engine, never by a
+second copy of the rules, and only what would really change is said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from rrall.case.model import Case
+from rrall.engine.conclusion import Case_
+from rrall.knowledge.clinical import Therapy, WorkupItem
+from rrall.logic.world import World
+from rrall.options.workup import with_finding
+from rrall.results import FrameworkResult, MissingData, OptionResult
+
+if TYPE_CHECKING:
+    from rrall.engine import Engine
+
+
+def assumed_changes(
+    engine: Engine, one: Case_, fact: str, options: tuple[OptionResult, ...]
+) -> list[MissingData]:
+    """Which options would change if the assumed fact took its other value."""
+    other = not one.facts[fact]
+    worlds: list[World] = []  # made only if some status must be worked out afresh
+
+    def decided(decide_part: Callable[[World], Any]) -> Any:
+        if not worlds:
+            worlds.append(engine.ev.world({**one.facts, fact: other}))
+        return decide_part(worlds[0])
+
+    memo = engine.memo
+    bands = engine.rows.flipped(memo, one.bands, fact, other)
+    now = {o.id: o.status for o in options}
+    changed: list[tuple[Therapy, str]] = []
+    for c, therapy in engine.reading[fact]:
+        pick, decide_part = c.parts[0]
+        found = memo.get(memo.table(("part", c.index, 0)), pick(bands), partial(decided, decide_part))
+        statuses = found.map(itemgetter(0))
+        after = statuses.outcome if statuses.settled else "insufficient_data"
+        if after != now[therapy.id]:
+            changed.append((therapy, after))
+    if not changed:
+        return []
+    words = engine.ev.words
+    field = engine.kb.facts.facts[fact].field
+    said = tuple(f"{t.name}: {_status(engine, now[t.id])} now, {_status(engine, after)} if "
+                 f"{words.value(fact, other)}" for t, after in changed)
+    return [MissingData(field=field, affects=tuple(f"option:{t.id}" for t, _ in changed), decides=said,
+                        test=words.glossary.test(field))]
+
+
+def finding_changes(
+    engine: Engine,
+    case: Case,
+    item: WorkupItem,
+    risk: tuple[FrameworkResult, ...],
+    options: tuple[OptionResult, ...],
+    anthracycline_table: str | None,
+) -> MissingData | None:
+    """What the work-up item's finding (`if_found`) would change in each framework's group
+    and HSCT rule and in each option's status; None where it changes nothing."""
+    assert item.if_found is not None
+    found = with_finding(case, item.if_found)
+    if found is None:
+        return None
+    classified, doses = engine.ev.classify(found, anthracycline_table, timing=engine.timing)
+    other = engine.case_of(classified.facts, doses)
+    label = item.if_found.label
+    affects: list[str] = []
+    said: list[str] = []
+    for c, now in zip(engine.frameworks, risk, strict=True):
+        then = engine.framed(c, other)
+        if _framework_words(engine, then) != _framework_words(engine, now):
+            affects.append(now.framework)
+            short = engine.kb.frameworks[now.framework].short_name
+            said.append(f"{short}: {_framework_words(engine, now)} now; {_framework_words(engine, then)} "
+                        f"if {label}")
+    now_status = {o.id: o for o in options}
+    for c in engine.options:
+        then = engine.framed(c, other)
+        before = now_status[then.id]
+        if then.status != before.status:
+            affects.append(f"option:{then.id}")
+            said.append(f"{before.name}: {_status(engine, before.status)} now, "
+                        f"{_status(engine, then.status)} if {label}")
+    if not said:
+        return None
+    # Why the test matters comes first: it names what no status shows (intrathecal intensity).
+    return MissingData(field=item.fields[0], affects=tuple(affects), decides=(item.why, *said),
+                       test=item.name)
+
+
+def _framework_words(engine: Engine, r: FrameworkResult) -> str:
+    """A framework's group and HSCT rule in words: 'S3, transplant indicated in second remission'."""
+    glossary = engine.ev.words.glossary
+    head = r.group or glossary.value("framework_status", r.status).lower()
+    return f"{head}, {glossary.value('hsct_in_cr2', r.hsct_in_cr2)}" if r.hsct_in_cr2 else head
+
+
+def _status(engine: Engine, status: str) -> str:
+    return engine.ev.words.glossary.value("option_status", status).lower()

@@ -1,0 +1,82 @@
+"""A lumbar puncture not yet recorded: the assessment says what CNS disease would change
+(tests/engine/lumbar_puncture.yaml, answers from the framework and HSCT tables), and what it
+says agrees with assessing the relapse with CNS disease recorded."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rrall.assessment import assess
+from rrall.case.load import parse_case
+from rrall.errors import CaseInputError
+from rrall.knowledge.load import KnowledgeBase
+from rrall.results import Assessment
+from tests.conftest import make_case
+
+TODAY = date(2022, 1, 10)
+CNS = "relapses[-1].cns_status"
+CASES = yaml.safe_load((Path(__file__).parent / "lumbar_puncture.yaml").read_text())["cases"]
+
+
+def assessed(kb: KnowledgeBase, raw: dict[str, Any]) -> Assessment:
+    return assess(parse_case(raw, kb, TODAY), kb)
+
+
+@pytest.mark.parametrize("row", CASES, ids=[c["name"] for c in CASES])
+def test_what_cns_disease_would_change(kb: KnowledgeBase, row: dict[str, Any]) -> None:
+    raw = make_case(**row["changes"])
+    now = assessed(kb, raw)
+    entry = next((m for m in now.missing_data if m.field == CNS), None)
+    if row.get("listed") is False:
+        assert entry is None
+        return
+    assert entry is not None and entry.test == "Lumbar puncture"
+    found = copy.deepcopy(raw)
+    relapse = found["relapses"][-1]
+    relapse["sites"] = [*dict.fromkeys([*relapse["sites"], "cns"])]
+    relapse["cns_status"] = "CNS3"
+    then = assessed(kb, found)
+    assert then.classification.site in ("combined", "isolated_extramedullary")
+    for fid, (group, hsct, group_then, hsct_then) in row["frameworks"].items():
+        assert (now.risk[fid].group, now.risk[fid].hsct_in_cr2) == (group, hsct), fid
+        assert then.risk[fid].group == group_then, fid
+        if hsct_then is not None:
+            assert then.risk[fid].hsct_in_cr2 == hsct_then, fid
+        short = kb.frameworks[fid].short_name
+        line = next(d for d in entry.decides if d.startswith(f"{short}: "))
+        said_now, said_then = line.split(" now; ")
+        assert said_now.split(": ", 1)[1].split(",")[0] == group and said_then.split(",")[0] == group_then
+    changed = [f for f in now.risk if now.risk[f].group != then.risk[f].group
+               or now.risk[f].hsct_in_cr2 != then.risk[f].hsct_in_cr2]
+    assert sorted(changed) == sorted(row["frameworks"])
+    statuses = {o.id: o.status for o in then.options}
+    options = [f"option:{o.id}" for o in now.options if o.status != statuses[o.id]]
+    assert entry.affects == (*[f for f in now.risk if f in changed], *options) or (
+        not changed and not options and entry.affects == ("work-up",))
+
+
+def test_cns2_alone_is_said_to_be_unsettled(kb: KnowledgeBase) -> None:
+    """Whether CNS2 alone at relapse is a CNS relapse is not established: the listed sites
+    decide the category (isolated marrow here) and a warning says so."""
+    result = assessed(kb, make_case(**{"relapses.0.cns_status": "CNS2"}))
+    assert result.classification.site == "isolated_marrow"
+    warning = next(w for w in result.warnings if w.code == "cns_status_not_established")
+    assert "not established" in warning.message and warning.citations
+
+
+@pytest.mark.parametrize(("sites", "status", "says"), [
+    (["bone_marrow"], "CNS3", "sites do not include cns"),
+    (["bone_marrow", "cns"], "CNS1", "sites include cns"),
+])
+def test_lumbar_puncture_and_sites_must_agree(kb: KnowledgeBase, sites: list[str], status: str,
+                                              says: str) -> None:
+    raw = make_case(**{"relapses.0.sites": sites, "relapses.0.cns_status": status})
+    with pytest.raises(CaseInputError) as error:
+        parse_case(raw, kb, TODAY)
+    assert any(e.path == "relapses[0].cns_status" and says in e.message for e in error.value.errors)
