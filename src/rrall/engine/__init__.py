@@ -194,7 +194,7 @@ class Engine(KnowledgeQuestions):
                 sources += item.if_found.citations
                 # The summary shows no reasons, so it skips working out what the finding changes.
                 found = conclude == self._conclude and finding_changes(
-                    self, case, item, risk, options, anthracycline_table)
+                    self, case, one, item, risk, options)
                 missing += [found] if found else []
             for field in empty:
                 sources += item.citations
@@ -203,9 +203,11 @@ class Engine(KnowledgeQuestions):
                 missing = with_test(missing, field, item.name, item.why, uses)
         return Gathered(classified, one, risk, options, prognosis, tuple(missing), sources)
 
-    def case_of(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
+    def case_of(self, facts: dict[str, Value], doses: CumulativeAnthracycline, quoted: bool = True) -> Case_:
+        """The case as the engine keys it; `quoted=False` leaves out the quote row, for a
+        case whose decisions are compared but never put in words."""
         memo = self.memo
-        bands, quotes = self.rows.of(memo, facts)
+        bands, quotes = self.rows.of(memo, facts, quoted)
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 

@@ -55,19 +55,23 @@ class Rows:
         self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
         self._from_band = [memo.table(("band-from", place)) for place, _, _ in self.coarser]
 
-    def of(self, memo: Memo, facts: dict[str, Value]) -> tuple[list[int], list[int]]:
-        """A case's band row and quote row."""
+    def of(self, memo: Memo, facts: dict[str, Value], quoted: bool = True) -> tuple[list[int], list[int]]:
+        """A case's band row and quote row (no quote row where nothing will be worded:
+        `quoted=False`, for a what-if that only compares decisions)."""
         of, precision = self.keys.of, self.precision
-        bands, quotes = [], []
+        bands: list[int] = []
+        quotes: list[int] = []
         for i, fact in enumerate(self.facts):
             value = facts[fact]
             if value.__class__ is str or value.__class__ is bool:
                 band: Hashable = value  # a text or yes/no fact is its own band and quote
                 quote: Hashable = value
             else:
-                band, quote = of(fact, value), exact(value, fact, precision)
+                band = of(fact, value)
+                quote = exact(value, fact, precision) if quoted else None
             bands.append(memo.number(self._band_ids[i], band))
-            quotes.append(memo.number(self._quote_ids[i], quote))
+            if quoted:
+                quotes.append(memo.number(self._quote_ids[i], quote))
         band_of = self.keys.band
         for (place, fact, limits), (fine, within), known in zip(
             self.coarser, self._within, self._from_band, strict=True

@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from rrall.case.model import Case
-from rrall.engine.conclusion import Case_
+from rrall.engine.conclusion import Case_, Conclusion
 from rrall.knowledge.clinical import Therapy, WorkupItem
 from rrall.logic.world import World
 from rrall.options.workup import with_finding
@@ -38,15 +38,11 @@ def assumed_changes(
             worlds.append(engine.ev.world({**one.facts, fact: other}))
         return decide_part(worlds[0])
 
-    memo = engine.memo
-    bands = engine.rows.flipped(memo, one.bands, fact, other)
+    bands = engine.rows.flipped(engine.memo, one.bands, fact, other)
     now = {o.id: o.status for o in options}
     changed: list[tuple[Therapy, str]] = []
     for c, therapy in engine.reading[fact]:
-        pick, decide_part = c.parts[0]
-        found = memo.get(memo.table(("part", c.index, 0)), pick(bands), partial(decided, decide_part))
-        statuses = found.map(itemgetter(0))
-        after = statuses.outcome if statuses.settled else "insufficient_data"
+        after = _status_in(engine, c, bands, decided)
         if after != now[therapy.id]:
             changed.append((therapy, after))
     if not changed:
@@ -62,10 +58,10 @@ def assumed_changes(
 def finding_changes(
     engine: Engine,
     case: Case,
+    one: Case_,
     item: WorkupItem,
     risk: tuple[FrameworkResult, ...],
     options: tuple[OptionResult, ...],
-    anthracycline_table: str | None,
 ) -> MissingData | None:
     """What the work-up item's finding (`if_found`) would change in each framework's group
     and HSCT rule and in each option's status; None where it changes nothing."""
@@ -73,12 +69,18 @@ def finding_changes(
     found = with_finding(case, item.if_found)
     if found is None:
         return None
-    classified, doses = engine.ev.classify(found, anthracycline_table, timing=engine.timing)
-    other = engine.case_of(classified.facts, doses)
+    # A finding writes only the latest relapse; the anthracycline doses come from the prior
+    # therapy alone (classify/anthracycline.py), so the case's own are kept.
+    classified = engine.ev.classifier.classify(found, one.doses, timing=engine.timing)
+    other = engine.case_of(classified.facts, one.doses, quoted=False)
     label = item.if_found.label
     affects: list[str] = []
     said: list[str] = []
+    # A conclusion whose facts fall in the same bands both ways has the same decision (the
+    # engine's own sharing rests on that), so only the others are looked up.
     for c, now in zip(engine.frameworks, risk, strict=True):
+        if c.pick(one.bands) == c.pick(other.bands):
+            continue
         then = engine.framed(c, other)
         if _framework_words(engine, then) != _framework_words(engine, now):
             affects.append(now.framework)
@@ -87,17 +89,32 @@ def finding_changes(
                         f"if {label}")
     now_status = {o.id: o for o in options}
     for c in engine.options:
-        then = engine.framed(c, other)
-        before = now_status[then.id]
-        if then.status != before.status:
-            affects.append(f"option:{then.id}")
+        pick = c.parts[0][0]
+        if pick(one.bands) == pick(other.bands):
+            continue
+        after = _status_in(engine, c, other.bands, lambda decide: decide(other.world))
+        before = now_status[c.id]
+        if after != before.status:
+            affects.append(f"option:{c.id}")
             said.append(f"{before.name}: {_status(engine, before.status)} now, "
-                        f"{_status(engine, then.status)} if {label}")
+                        f"{_status(engine, after)} if {label}")
     if not said:
         return None
     # Why the test matters comes first: it names what no status shows (intrathecal intensity).
     return MissingData(field=item.fields[0], affects=tuple(affects), decides=(item.why, *said),
                        test=item.name)
+
+
+def _status_in(
+    engine: Engine, c: Conclusion, bands: list[int], decided: Callable[[Callable[[World], Any]], Any]
+) -> str:
+    """An option's status alone for a band row (its first part, kept under the bands of the
+    facts the status reads), `decided` working it out where it is not kept."""
+    pick, decide_part = c.parts[0]
+    memo = engine.memo
+    found = memo.get(memo.table(("part", c.index, 0)), pick(bands), partial(decided, decide_part))
+    statuses = found.map(itemgetter(0))
+    return str(statuses.outcome) if statuses.settled else "insufficient_data"
 
 
 def _framework_words(engine: Engine, r: FrameworkResult) -> str:
