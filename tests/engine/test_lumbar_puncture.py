@@ -14,8 +14,10 @@ import yaml
 
 from rrall.assessment import assess
 from rrall.case.load import parse_case
+from rrall.engine import engine_for
 from rrall.errors import CaseInputError
 from rrall.knowledge.load import KnowledgeBase
+from rrall.options.workup import with_finding
 from rrall.results import Assessment
 from tests.conftest import make_case
 
@@ -80,3 +82,21 @@ def test_lumbar_puncture_and_sites_must_agree(kb: KnowledgeBase, sites: list[str
     with pytest.raises(CaseInputError) as error:
         parse_case(raw, kb, TODAY)
     assert any(e.path == "relapses[0].cns_status" and says in e.message for e in error.value.errors)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in Path("examples/cases").glob("*.yaml")))
+def test_the_other_readings_row_is_the_one_its_facts_give(kb: KnowledgeBase, name: str) -> None:
+    """The what-if places again only the facts the finding changes: its band row must equal
+    the row worked out afresh from all of its facts."""
+    engine = engine_for(kb)
+    case = parse_case(yaml.safe_load(Path(f"examples/cases/{name}.yaml").read_text()), kb, TODAY)
+    item = next(i for i in kb.workup if i.if_found is not None)
+    assert item.if_found is not None
+    found = with_finding(case, item.if_found)
+    if found is None:
+        pytest.skip("no relapse")
+    classified, doses = engine.ev.classify(case)
+    one = engine.case_of(classified.facts, doses)
+    facts = engine.ev.classifier.classify(found, doses).facts
+    afresh = engine.rows.of(engine.memo, facts)[0]
+    assert engine.rows.changed(engine.memo, one.bands, one.facts, facts) == afresh

@@ -203,11 +203,9 @@ class Engine(KnowledgeQuestions):
                 missing = with_test(missing, field, item.name, item.why, uses)
         return Gathered(classified, one, risk, options, prognosis, tuple(missing), sources)
 
-    def case_of(self, facts: dict[str, Value], doses: CumulativeAnthracycline, quoted: bool = True) -> Case_:
-        """The case as the engine keys it; `quoted=False` leaves out the quote row, for a
-        case whose decisions are compared but never put in words."""
+    def case_of(self, facts: dict[str, Value], doses: CumulativeAnthracycline) -> Case_:
         memo = self.memo
-        bands, quotes = self.rows.of(memo, facts, quoted)
+        bands, quotes = self.rows.of(memo, facts)
         dose_id = memo.id_of("doses", (doses.table, doses.status, doses.cautions, doses.citations))
         return Case_(facts, self.ev.world(facts), bands, quotes, doses, dose_id)
 

@@ -55,23 +55,19 @@ class Rows:
         self._quote_ids = [memo.ids(("quote", i)) for i in range(len(self.facts))]
         self._from_band = [memo.table(("band-from", place)) for place, _, _ in self.coarser]
 
-    def of(self, memo: Memo, facts: dict[str, Value], quoted: bool = True) -> tuple[list[int], list[int]]:
-        """A case's band row and quote row (no quote row where nothing will be worded:
-        `quoted=False`, for a what-if that only compares decisions)."""
+    def of(self, memo: Memo, facts: dict[str, Value]) -> tuple[list[int], list[int]]:
+        """A case's band row and quote row."""
         of, precision = self.keys.of, self.precision
-        bands: list[int] = []
-        quotes: list[int] = []
+        bands, quotes = [], []
         for i, fact in enumerate(self.facts):
             value = facts[fact]
             if value.__class__ is str or value.__class__ is bool:
                 band: Hashable = value  # a text or yes/no fact is its own band and quote
                 quote: Hashable = value
             else:
-                band = of(fact, value)
-                quote = exact(value, fact, precision) if quoted else None
+                band, quote = of(fact, value), exact(value, fact, precision)
             bands.append(memo.number(self._band_ids[i], band))
-            if quoted:
-                quotes.append(memo.number(self._quote_ids[i], quote))
+            quotes.append(memo.number(self._quote_ids[i], quote))
         band_of = self.keys.band
         for (place, fact, limits), (fine, within), known in zip(
             self.coarser, self._within, self._from_band, strict=True
@@ -85,6 +81,22 @@ class Rows:
                 coarse = known[bands[fine]] = memo.number(self._band_ids[place], band)
             bands.append(coarse)
         return bands, quotes
+
+    def changed(self, memo: Memo, bands: Sequence[int], before: dict[str, Value],
+                after: dict[str, Value]) -> list[int]:
+        """The band row of `after`, from `before`'s row: only the facts whose values differ
+        are placed again (a what-if that changes a few facts of a case)."""
+        out = list(bands)
+        for fact in self.facts:
+            value = after[fact]
+            if value is before[fact] or value == before[fact]:
+                continue
+            band = value if value.__class__ is str or value.__class__ is bool else self.keys.of(fact, value)
+            out[self.index[fact]] = memo.number(self._band_ids[self.index[fact]], band)
+            for place, coarse, limits in self.coarser:
+                if coarse == fact:
+                    out[place] = memo.number(self._band_ids[place], self.keys.band(fact, value, limits))
+        return out
 
     def flipped(self, memo: Memo, bands: Sequence[int], fact: str, value: Value) -> list[int]:
         """A band row with one fact's value changed, at each of its places (a what-if)."""

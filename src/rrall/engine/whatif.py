@@ -71,8 +71,9 @@ def finding_changes(
         return None
     # A finding writes only the latest relapse; the anthracycline doses come from the prior
     # therapy alone (classify/anthracycline.py), so the case's own are kept.
-    classified = engine.ev.classifier.classify(found, one.doses, timing=engine.timing)
-    other = engine.case_of(classified.facts, one.doses, quoted=False)
+    facts = engine.ev.classifier.classify(found, one.doses, timing=engine.timing).facts
+    bands = engine.rows.changed(engine.memo, one.bands, one.facts, facts)
+    other = Case_(facts, engine.ev.world(facts), bands, [], one.doses, one.dose_id)  # compared, never worded
     label = item.if_found.label
     affects: list[str] = []
     said: list[str] = []

@@ -46,5 +46,7 @@ def with_finding(case: Case, finding: Finding) -> Case | None:
     for field, added in finding.add.items():
         present = list(getattr(latest, field) or [])
         update[field] = present + [v for v in added if v not in present]
-    relapse = latest.model_validate({**latest.model_dump(), **update})
+    # The finding's values are the knowledge base's, checked against the case model by the
+    # lint (lint/clinical.py), so they are written without validating the case again.
+    relapse = latest.model_copy(update=update)
     return case.model_copy(update={"relapses": [*case.relapses[:-1], relapse]})
