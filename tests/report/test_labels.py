@@ -3,14 +3,19 @@ chosen region first (RRALL_REGION in the workbench settings)."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import orjson
 import yaml
+from rich.console import Console
 
 from rrall.assessment import assess
 from rrall.case.load import load_case
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report.fastjson import assessment_json
 from rrall.report.html import ReportContext, clinician_html
+from rrall.report.text import TextRenderer
 from tests.conftest import ROOT
 
 
@@ -28,3 +33,30 @@ def test_the_chosen_region_leads_where_labels_differ(kb: KnowledgeBase) -> None:
     assert us.count("Label differs by region") >= 2  # tisagenlecleucel and inotuzumab
     assert us.index(outside_us) < us.index(within_eu)
     assert eu.index(within_eu) < eu.index(outside_us)
+
+
+def _b_marrow_early(kb: KnowledgeBase, tmp_path: Path, assessed: str) -> tuple[str, str]:
+    """The example (assessed 2021-10-29) and its inotuzumab US label, read as dated 2024-03-06
+    in knowledge/labels.yaml, in the report and the terminal text."""
+    raw = yaml.safe_load((ROOT / "examples" / "cases" / "b-marrow-early.yaml").read_text())
+    raw["assessment_date"] = assessed
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    a = assess(load_case(path, kb), kb)
+    result = orjson.loads(assessment_json(a))
+    html = " ".join(clinician_html(ReportContext(result, raw, kb, region="US")).split())
+    out = io.StringIO()
+    TextRenderer(kb, Console(file=out, width=400, highlight=False)).assessment(a)
+    return html, " ".join(out.getvalue().split())
+
+
+def test_a_label_dated_after_the_assessment_is_said_to_be(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """A case assessed before the label read was issued is not silently judged by it."""
+    said = "this label is dated after the assessment (2021-10-29): check the label in force then"
+    html, text = _b_marrow_early(kb, tmp_path, "2021-10-29")
+    assert f"within the US label (United States, FDA, 2024-03-06: Relapsed or refractory CD22-positive " \
+           f"B-cell precursor ALL, age 1 year and over; {said})" in html
+    assert f"within the US label (United States, FDA, 2024-03-06; {said})" in text
+    html, text = _b_marrow_early(kb, tmp_path, "2024-06-01")
+    assert "within the US label (United States, FDA, 2024-03-06:" in html
+    assert "dated after the assessment" not in html + text

@@ -13,7 +13,15 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from jinja2.runtime import Context
 
 from rrall._version import __version__
-from rrall.report.words import age_words, field_words, fraction_words, months_words, prose, until_recorded
+from rrall.report.words import (
+    age_words,
+    field_words,
+    fraction_words,
+    label_after,
+    months_words,
+    prose,
+    until_recorded,
+)
 
 if TYPE_CHECKING:
     from rrall.knowledge.glossary import Glossary
@@ -90,7 +98,7 @@ def install_words(env: Environment) -> None:
     env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,
                        choice=choice, fraction=fraction_words, age=age_words,
                        months=months_words, short=lambda name: str(name).split(" (")[0], human=human,
-                       fact=fact, until_recorded=until_recorded)
+                       fact=fact, until_recorded=until_recorded, label_after=label_after)
 
 
 @cache

@@ -134,6 +134,15 @@ def until_recorded(uses: Sequence[str], sentence: bool = False) -> str:
     return f"U{said[1:]}." if sentence else said
 
 
+def label_after(dated: object, assessed: object) -> str:
+    """Said after a regulatory label's date and indication where the label read is dated
+    after the case's assessment (a past case assessed again): the label in force then may
+    differ. Empty otherwise. ISO dates, as dates or as text."""
+    if str(dated) > str(assessed):
+        return f"; this label is dated after the assessment ({assessed}): check the label in force then"
+    return ""
+
+
 def join_words(items: list[str], last: str = "and") -> str:
     """a, b and c."""
     if len(items) <= 1:
