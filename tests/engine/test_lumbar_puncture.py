@@ -5,6 +5,7 @@ says agrees with assessing the relapse with CNS disease recorded."""
 from __future__ import annotations
 
 import copy
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,13 @@ import yaml
 
 from rrall.assessment import assess
 from rrall.case.load import parse_case
-from rrall.engine import engine_for
-from rrall.errors import CaseInputError
-from rrall.knowledge.load import KnowledgeBase
+from rrall.engine import Engine, engine_for
+from rrall.errors import CaseInputError, KnowledgeError
+from rrall.knowledge.load import KnowledgeBase, load_knowledge
+from rrall.lint import lint
 from rrall.options.workup import with_finding
 from rrall.results import Assessment
-from tests.conftest import make_case
+from tests.conftest import ROOT, make_case
 
 TODAY = date(2022, 1, 10)
 CNS = "relapses[-1].cns_status"
@@ -44,16 +46,19 @@ def test_what_cns_disease_would_change(kb: KnowledgeBase, row: dict[str, Any]) -
     relapse["sites"] = [*dict.fromkeys([*relapse["sites"], "cns"])]
     relapse["cns_status"] = "CNS3"
     then = assessed(kb, found)
-    assert then.classification.site in ("combined", "isolated_extramedullary")
+    assert then.classification.site in ("combined", "isolated_extramedullary", None)  # None: open
     for fid, (group, hsct, group_then, hsct_then) in row["frameworks"].items():
         assert (now.risk[fid].group, now.risk[fid].hsct_in_cr2) == (group, hsct), fid
         assert then.risk[fid].group == group_then, fid
         if hsct_then is not None:
             assert then.risk[fid].hsct_in_cr2 == hsct_then, fid
         short = kb.frameworks[fid].short_name
-        line = next(d for d in entry.decides if d.startswith(f"{short}: "))
-        said_now, said_then = line.split(" now; ")
-        assert said_now.split(": ", 1)[1].split(",")[0] == group and said_then.split(",")[0] == group_then
+        line = next(d for d in entry.decides if d.startswith(f"{short}: now "))
+        said_now, said_then = line.removeprefix(f"{short}: now ").split("; if ")
+        assert said_now.split(" (")[0] == group
+        assert said_then.split(": ", 1)[1].split(" (")[0] == (group_then or "needs more data")
+    for needed in row.get("would_also_need", []):
+        assert any(f"would also need: {needed}" in d for d in entry.decides), needed
     changed = [f for f in now.risk if now.risk[f].group != then.risk[f].group
                or now.risk[f].hsct_in_cr2 != then.risk[f].hsct_in_cr2]
     assert sorted(changed) == sorted(row["frameworks"])
@@ -98,5 +103,21 @@ def test_the_other_readings_row_is_the_one_its_facts_give(kb: KnowledgeBase, nam
     classified, doses = engine.ev.classify(case)
     one = engine.case_of(classified.facts, doses)
     facts = engine.ev.classifier.classify(found, doses).facts
+    assert engine.ev.classify(found)[1] == doses  # the doses the what-if keeps are the found case's
     afresh = engine.rows.of(engine.memo, facts)[0]
     assert engine.rows.changed(engine.memo, one.bands, one.facts, facts) == afresh
+
+
+def test_a_finding_the_case_model_refuses_stops_the_engine(tmp_path: Path) -> None:
+    """A finding is written into cases without validating them again, so a misspelt field or
+    value in it is refused by the lint and before any engine uses it, never silently ignored."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+    workup = root / "workup.yaml"
+    text = workup.read_text()
+    assert "set: {cns_status: CNS3}" in text
+    workup.write_text(text.replace("set: {cns_status: CNS3}", "set: {cns_statuss: CNS9}"))
+    with pytest.raises(KnowledgeError) as error:
+        Engine(load_knowledge(root))
+    assert any("cns_statuss: not a relapse field" in p for p in error.value.problems)
+    assert any("cns_statuss" in p for p in lint(root))

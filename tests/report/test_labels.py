@@ -52,11 +52,11 @@ def _b_marrow_early(kb: KnowledgeBase, tmp_path: Path, assessed: str) -> tuple[s
 
 def test_a_label_dated_after_the_assessment_is_said_to_be(kb: KnowledgeBase, tmp_path: Path) -> None:
     """A case assessed before the label read was issued is not silently judged by it."""
-    said = "this label is dated after the assessment (2021-10-29): check the label in force then"
     html, text = _b_marrow_early(kb, tmp_path, "2021-10-29")
-    assert f"within the US label (United States, FDA, 2024-03-06: Relapsed or refractory CD22-positive " \
-           f"B-cell precursor ALL, age 1 year and over; {said})" in html
-    assert f"within the US label (United States, FDA, 2024-03-06; {said})" in text
+    late = "the US and EU labels are dated after this assessment (2021-10-29): check the label in force then"
+    assert "within the US label (United States, FDA, 2024-03-06: Relapsed or refractory" in html
+    assert f"T{late[1:]}." in html
+    assert f"outside the EU label (European Union, EMA, 2022-02-16); {late}" in text
     html, text = _b_marrow_early(kb, tmp_path, "2024-06-01")
     assert "within the US label (United States, FDA, 2024-03-06:" in html
-    assert "dated after the assessment" not in html + text
+    assert "dated after this assessment" not in html + text

@@ -194,13 +194,14 @@ def _check_cns(raw: Mapping[str, Any], rule: CnsAgreement) -> Iterator[FieldErro
             continue
         if status in rule.site_required and "cns" not in sites:
             yield FieldError(f"relapses[{i}].cns_status",
-                             f"{status} (CNS leukemia) but sites do not include cns",
-                             "add cns to sites, or correct the CNS status")
+                             f"{status} (CNS disease) but sites do not include cns",
+                             "cns among the sites, or another CNS status")
         if status in rule.site_excluded and "cns" in sites:
+            others = ", ".join(rule.site_excluded)
             yield FieldError(f"relapses[{i}].cns_status",
-                             f"{status} (no blasts in the cerebrospinal fluid) but sites include cns",
-                             "CNS3 when clinical signs (cranial nerve palsy, brain or eye involvement) "
-                             "show CNS disease, or remove cns from sites")
+                             f"{status} (no CNS disease) but sites include cns",
+                             f"a CNS status other than {others} (clinical signs such as a cranial nerve "
+                             "palsy count as CNS disease), or no cns among the sites")
 
 
 def _check_refractory_disease(raw: Mapping[str, Any]) -> Iterator[FieldError]:

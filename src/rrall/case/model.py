@@ -169,7 +169,8 @@ class Relapse(_Strict):
     genetics: list[GeneticLesion] | None = None
     cns_status: CnsStatus | None = Field(
         default=None,
-        description="Lumbar puncture at this relapse; CNS3 needs cns in sites, CNS1 excludes it.",
+        description="CNS status at this relapse (cerebrospinal fluid and clinical signs); "
+        "CNS3 needs cns in sites, CNS1 excludes it.",
     )
     reinduction_outcome: ReinductionOutcome | None = None
 

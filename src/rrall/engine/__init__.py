@@ -38,10 +38,11 @@ from rrall.engine.summary import (
 )
 from rrall.engine.trials import TrialIndex
 from rrall.engine.whatif import assumed_changes, finding_changes
+from rrall.errors import KnowledgeError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.values import Value
 from rrall.options.evaluate import sort_options
-from rrall.options.workup import gaps
+from rrall.options.workup import finding_problems, gaps
 from rrall.prognosis.match import specificity
 from rrall.results import (
     Assessment,
@@ -88,6 +89,9 @@ class Engine(KnowledgeQuestions):
         self.prognosis = made.prognosis(kb)
         self._specificity = [specificity(p) for p in kb.prognosis]
         self.workup = made.workup(kb)
+        # A finding is written into a case without validating it again: check it once here.
+        if problems := [p for item in kb.workup for p in finding_problems(item)]:
+            raise KnowledgeError(problems)
         self.trials = TrialIndex(self.registry.trials, made.eligibility, made.part)
         self._timing_reads = ev.reads(
             [s.scope for s in schemes.values()] + [r.when for s in schemes.values() for r in s.rules]

@@ -20,7 +20,7 @@ from rrall.engine.conclusion import Case_, Conclusion
 from rrall.knowledge.clinical import Therapy, WorkupItem
 from rrall.logic.world import World
 from rrall.options.workup import with_finding
-from rrall.results import FrameworkResult, MissingData, OptionResult
+from rrall.results import FrameworkResult, Missing, MissingData, OptionResult
 
 if TYPE_CHECKING:
     from rrall.engine import Engine
@@ -86,8 +86,9 @@ def finding_changes(
         if _framework_words(engine, then) != _framework_words(engine, now):
             affects.append(now.framework)
             short = engine.kb.frameworks[now.framework].short_name
-            said.append(f"{short}: {_framework_words(engine, now)} now; {_framework_words(engine, then)} "
-                        f"if {label}")
+            needs = _needs(engine, then.missing) if then.status == "insufficient_data" else ""
+            said.append(f"{short}: now {_framework_words(engine, now)}; if {label}: "
+                        f"{_framework_words(engine, then)}{needs}")
     now_status = {o.id: o for o in options}
     for c in engine.options:
         pick = c.parts[0][0]
@@ -97,8 +98,11 @@ def finding_changes(
         before = now_status[c.id]
         if after != before.status:
             affects.append(f"option:{c.id}")
-            said.append(f"{before.name}: {_status(engine, before.status)} now, "
-                        f"{_status(engine, after)} if {label}")
+            # Where the other reading is open, name what it would still need (the whole
+            # result is looked up only then).
+            needs = _needs(engine, engine.framed(c, other).missing) if after == "insufficient_data" else ""
+            said.append(f"{before.name}: now {_status(engine, before.status)}; if {label}: "
+                        f"{_status(engine, after)}{needs}")
     if not said:
         return None
     # Why the test matters comes first: it names what no status shows (intrathecal intensity).
@@ -119,10 +123,21 @@ def _status_in(
 
 
 def _framework_words(engine: Engine, r: FrameworkResult) -> str:
-    """A framework's group and HSCT rule in words: 'S3, transplant indicated in second remission'."""
+    """A framework's group and HSCT rule in words: 'S3 (transplant indicated in second remission)'."""
     glossary = engine.ev.words.glossary
     head = r.group or glossary.value("framework_status", r.status).lower()
-    return f"{head}, {glossary.value('hsct_in_cr2', r.hsct_in_cr2)}" if r.hsct_in_cr2 else head
+    return f"{head} ({glossary.value('hsct_in_cr2', r.hsct_in_cr2)})" if r.hsct_in_cr2 else head
+
+
+def _needs(engine: Engine, missing: tuple[Missing, ...]) -> str:
+    """What an open answer of the other reading would still need, by the fields' labels."""
+    labels = dict.fromkeys(_in_sentence(engine.ev.words.glossary.field(m.field)) for m in missing)
+    return f" (would also need: {'; '.join(labels)})" if labels else ""
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: 'Marrow blasts' -> 'marrow blasts'; 'MRD ...' stays."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _status(engine: Engine, status: str) -> str:

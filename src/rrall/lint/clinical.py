@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from pydantic import ValidationError
-
-from rrall.case.model import Relapse
-from rrall.knowledge.clinical import WorkupItem
 from rrall.knowledge.load import KnowledgeBase
-from rrall.options.workup import FIELD_PRESENT
+from rrall.options.workup import FIELD_PRESENT, finding_problems
 from rrall.vocabulary import Anthracycline, values
 
 
@@ -83,24 +79,8 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
         for fact in item.until_recorded:
             if kb.facts.facts.get(fact) is None or kb.facts.facts[fact].field not in item.fields:
                 yield f"workup.yaml: {item.id}: until_recorded {fact!r} is not a fact read from its fields"
-        if item.if_found is not None:
-            yield from _finding(item)
+        yield from finding_problems(item)
     for p in kb.prognosis:
         if p.ci_percent and p.ci_percent[0] > p.ci_percent[1]:
             yield f"prognosis.yaml: {p.id}: confidence interval is reversed"
 
-
-def _finding(item: WorkupItem) -> Iterable[str]:
-    """A work-up finding writes valid values into the relapse, including the test's own field."""
-    assert item.if_found is not None
-    found = item.if_found
-    written = {f"relapses[-1].{field}" for field in (*found.set, *found.add)}
-    if not written & set(item.fields):
-        yield f"workup.yaml: {item.id}: if_found writes none of the item's own fields"
-    sample = {"date": "2020-01-01", "sites": ["bone_marrow"], **found.set}
-    try:
-        Relapse.model_validate(sample | {field: list(v) for field, v in found.add.items()})
-    except ValidationError as error:
-        for e in error.errors():
-            where = ".".join(str(p) for p in e["loc"])
-            yield f"workup.yaml: {item.id}: if_found {where}: {e['msg']}"

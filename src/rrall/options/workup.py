@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rrall.case.model import Case
+from pydantic import ValidationError
+
+from rrall.case.model import Case, Relapse
 from rrall.knowledge.clinical import Finding, WorkupItem
 
 Present = Callable[[Case], bool | None]  # None: does not apply to this case
@@ -50,3 +52,25 @@ def with_finding(case: Case, finding: Finding) -> Case | None:
     # lint (lint/clinical.py), so they are written without validating the case again.
     relapse = latest.model_copy(update=update)
     return case.model_copy(update={"relapses": [*case.relapses[:-1], relapse]})
+
+
+def finding_problems(item: WorkupItem) -> list[str]:
+    """What is wrong with a work-up item's finding: it must write the item's own field and
+    values the case model accepts (checked by the lint and before an engine uses it, since
+    `with_finding` writes them without validating the case again)."""
+    found = item.if_found
+    if found is None:
+        return []
+    problems = []
+    written = {f"relapses[-1].{field}" for field in (*found.set, *found.add)}
+    if not written & set(item.fields):
+        problems.append(f"workup.yaml: {item.id}: if_found writes none of the item's own fields")
+    unknown = sorted(f for f in (*found.set, *found.add) if f not in Relapse.model_fields)
+    problems += [f"workup.yaml: {item.id}: if_found {f}: not a relapse field" for f in unknown]
+    sample = {"date": "2020-01-01", "sites": ["bone_marrow"], **found.set}
+    try:
+        Relapse.model_validate(sample | {field: list(v) for field, v in found.add.items()})
+    except ValidationError as error:
+        problems += [f"workup.yaml: {item.id}: if_found {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                     for e in error.errors()]
+    return problems

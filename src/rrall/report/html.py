@@ -17,7 +17,7 @@ from rrall.report.words import (
     age_words,
     field_words,
     fraction_words,
-    label_after,
+    labels_after,
     months_words,
     prose,
     until_recorded,
@@ -98,7 +98,7 @@ def install_words(env: Environment) -> None:
     env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,
                        choice=choice, fraction=fraction_words, age=age_words,
                        months=months_words, short=lambda name: str(name).split(" (")[0], human=human,
-                       fact=fact, until_recorded=until_recorded, label_after=label_after)
+                       fact=fact, until_recorded=until_recorded, labels_after=labels_after)
 
 
 @cache

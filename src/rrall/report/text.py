@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, label_after, prose, until_recorded
+from rrall.report.words import field_words, fraction_words, labels_after, prose, until_recorded
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -24,10 +24,9 @@ if TYPE_CHECKING:
     from rrall.knowledge.glossary import Glossary
     from rrall.knowledge.load import KnowledgeBase
 
-def label_words(label: dict[str, Any], words: Glossary, assessed: str) -> str:
+def label_words(label: dict[str, Any], words: Glossary) -> str:
     """One region's label status in words, e.g. "within the EU label (2018-08-22)"."""
-    after = label_after(label["date"], assessed)
-    where = f"{label['region']} label ({label['region_name']}, {label['date']}{after})"
+    where = f"{label['region']} label ({label['region_name']}, {label['date']})"
     if label["status"] == "on_label":
         return f"within the {where}"
     if label["status"] == "off_label":
@@ -83,7 +82,9 @@ class TextRenderer:
             if o["status"] == "not_eligible" or len({x["status"] for x in labels}) < 2:
                 continue
             ordered = sorted(labels, key=lambda x: x["region"] != self.region)
-            said = "; ".join(label_words(x, self.words, r["assessment_date"]) for x in ordered)
+            said = "; ".join(label_words(x, self.words) for x in ordered)
+            after = labels_after(ordered, r["assessment_date"])
+            said += f"; {after}" if after else ""
             name = escape(o["name"])
             self.console.print(f"[yellow]Label differs by region:[/yellow] {name}: {escape(said)}")
 

@@ -7,8 +7,9 @@ Pure functions of values and the glossary: they format, they never decide.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rrall.knowledge.glossary import Glossary
 
@@ -134,13 +135,16 @@ def until_recorded(uses: Sequence[str], sentence: bool = False) -> str:
     return f"U{said[1:]}." if sentence else said
 
 
-def label_after(dated: object, assessed: object) -> str:
-    """Said after a regulatory label's date and indication where the label read is dated
-    after the case's assessment (a past case assessed again): the label in force then may
-    differ. Empty otherwise. ISO dates, as dates or as text."""
-    if str(dated) > str(assessed):
-        return f"; this label is dated after the assessment ({assessed}): check the label in force then"
-    return ""
+def labels_after(labels: Sequence[Mapping[str, Any]], assessed: object, sentence: bool = False) -> str:
+    """Said once after an option's labels where a label read is dated after the case's
+    assessment (a past case assessed again): the label in force then may differ. Empty
+    otherwise. ISO dates, as dates or as text."""
+    late = [str(x["region"]) for x in labels if str(x["date"]) > str(assessed)]
+    if not late:
+        return ""
+    which = f"the {late[0]} label is" if len(late) == 1 else f"the {join_words(late)} labels are"
+    said = f"{which} dated after this assessment ({assessed}): check the label in force then"
+    return f"T{said[1:]}." if sentence else said
 
 
 def join_words(items: list[str], last: str = "and") -> str:
