@@ -59,6 +59,24 @@ class Classifier:
     ) -> Classified:
         """The case's facts and classification; `timing` may give a shared result for the
         timing (the engine's memo) instead of working it out."""
+        found = self._classify(case, doses, timing)
+        assert isinstance(found, Classified)
+        return found
+
+    def facts(self, case: Case, doses: CumulativeAnthracycline) -> dict[str, Value]:
+        """The case's facts alone, without the classification shown to people (a what-if
+        whose decisions are compared)."""
+        found = self._classify(case, doses, None, facts_only=True)
+        assert isinstance(found, dict)
+        return found
+
+    def _classify(
+        self,
+        case: Case,
+        doses: CumulativeAnthracycline,
+        timing: Callable[[dict[str, Value]], Timing] | None,
+        facts_only: bool = False,
+    ) -> Classified | dict[str, Value]:
         q = self.questions
         warnings: list[Warning] = []
         relapse = case.relapses[-1] if case.relapses else None
@@ -136,6 +154,8 @@ class Classifier:
             **self._relapse(case, relapse, site, months_dx, end, months_end, warnings),
             **markers(case, relapse, bcr_abl1, asked, self._acquired, self._members),
         }
+        if facts_only:
+            return facts
         said = (timing or self.timing_of)(facts) if number == 1 else None
         classification = Classification(
             disease_state=_state(number),

@@ -71,7 +71,7 @@ def finding_changes(
         return None
     # A finding writes only the latest relapse; the anthracycline doses come from the prior
     # therapy alone (classify/anthracycline.py), so the case's own are kept.
-    facts = engine.ev.classifier.classify(found, one.doses, timing=engine.timing).facts
+    facts = engine.ev.classifier.facts(found, one.doses)
     bands = engine.rows.changed(engine.memo, one.bands, one.facts, facts)
     other = Case_(facts, engine.ev.world(facts), bands, [], one.doses, one.dose_id)  # compared, never worded
     label = item.if_found.label
