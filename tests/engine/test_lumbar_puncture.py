@@ -70,11 +70,22 @@ def test_what_cns_disease_would_change(kb: KnowledgeBase, row: dict[str, Any]) -
 
 def test_cns2_alone_is_said_to_be_unsettled(kb: KnowledgeBase) -> None:
     """Whether CNS2 alone at relapse is a CNS relapse is not established: the listed sites
-    decide the category (isolated marrow here) and a warning says so."""
-    result = assessed(kb, make_case(**{"relapses.0.cns_status": "CNS2"}))
+    decide the category (isolated marrow here) and a warning says so, with what counting it
+    as CNS disease would change (early B isolated marrow vs combined: BFM S3 or S2, UK high
+    or intermediate, IntReALL high or standard, as in the framework table)."""
+    early = {"relapses.0.cns_status": "CNS2", "diagnosis.frontline_end_date": "2021-08-01"}
+    result = assessed(kb, make_case(**early))
     assert result.classification.site == "isolated_marrow"
     warning = next(w for w in result.warnings if w.code == "cns_status_not_established")
     assert "not established" in warning.message and warning.citations
+    for short, now, then in (("BFM", "S3", "S2"), ("UK", "high", "intermediate"),
+                             ("IntReALL", "high", "standard")):
+        assert f"{short}: now {now} (" in warning.message, short
+        assert f"if counted as CNS disease: {then} (" in warning.message, short
+    assert not any(m.field == CNS for m in result.missing_data)  # the lumbar puncture is recorded
+    late = assessed(kb, make_case(**{"relapses.0.cns_status": "CNS2"}))  # late: the frameworks agree
+    said = next(w for w in late.warnings if w.code == "cns_status_not_established").message
+    assert "BFM: now" not in said and "UK: now" not in said
 
 
 @pytest.mark.parametrize(("sites", "status", "says"), [

@@ -37,12 +37,12 @@ from rrall.engine.summary import (
     with_test,
 )
 from rrall.engine.trials import TrialIndex
-from rrall.engine.whatif import assumed_changes, finding_changes
+from rrall.engine.whatif import assumed_changes, counted_changes, finding_changes
 from rrall.errors import KnowledgeError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.values import Value
 from rrall.options.evaluate import sort_options
-from rrall.options.workup import finding_problems, gaps
+from rrall.options.workup import finding_problems, gaps, value_problems
 from rrall.prognosis.match import specificity
 from rrall.results import (
     Assessment,
@@ -90,7 +90,10 @@ class Engine(KnowledgeQuestions):
         self._specificity = [specificity(p) for p in kb.prognosis]
         self.workup = made.workup(kb)
         # A finding is written into a case without validating it again: check it once here.
-        if problems := [p for item in kb.workup for p in finding_problems(item)]:
+        problems = [p for item in kb.workup for p in finding_problems(item)]
+        counted = kb.classification.site.cns.counted
+        problems += value_problems("classification.yaml: site.cns.counted", counted)
+        if problems:
             raise KnowledgeError(problems)
         self.trials = TrialIndex(self.registry.trials, made.eligibility, made.part)
         self._timing_reads = ev.reads(
@@ -142,7 +145,9 @@ class Engine(KnowledgeQuestions):
             prognosis=found.prognosis,
             trials=trials,
             missing_data=found.missing,
-            warnings=found.classified.warnings,
+            warnings=counted_changes(
+                self, case, found.one, found.classified.warnings, found.risk, found.options
+            ),
             references=references,
         )
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from rrall.case.model import Case
 from rrall.engine.conclusion import Case_, Conclusion
-from rrall.knowledge.clinical import Therapy, WorkupItem
+from rrall.knowledge.clinical import Finding, Therapy, WorkupItem
 from rrall.logic.world import World
 from rrall.options.workup import with_finding
-from rrall.results import FrameworkResult, Missing, MissingData, OptionResult
+from rrall.results import FrameworkResult, Missing, MissingData, OptionResult, Warning
 
 if TYPE_CHECKING:
     from rrall.engine import Engine
@@ -66,15 +66,55 @@ def finding_changes(
     """What the work-up item's finding (`if_found`) would change in each framework's group
     and HSCT rule and in each option's status; None where it changes nothing."""
     assert item.if_found is not None
-    found = with_finding(case, item.if_found)
-    if found is None:
+    affects, said = changes(engine, case, one, item.if_found, risk, options)
+    if not said:
         return None
+    # Why the test matters comes first: it names what no status shows (intrathecal intensity).
+    return MissingData(field=item.fields[0], affects=affects, decides=(item.why, *said), test=item.name)
+
+
+def counted_changes(
+    engine: Engine,
+    case: Case,
+    one: Case_,
+    warnings: tuple[Warning, ...],
+    risk: tuple[FrameworkResult, ...],
+    options: tuple[OptionResult, ...],
+) -> tuple[Warning, ...]:
+    """A CNS status whose meaning at relapse is not established (CNS2 alone, no CNS site
+    listed; classification.yaml site.cns): its warning also says what counting it as CNS
+    disease would change, so that the team's choice is an informed one."""
+    rule = engine.kb.classification.site.cns
+    out = []
+    for w in warnings:
+        if w.code == "cns_status_not_established":
+            _, said = changes(engine, case, one, rule.counted, risk, options)
+            if said:
+                w = w.model_copy(update={"message": f"{w.message} What counting it would change: "
+                                                    f"{'. '.join(said)}."})
+        out.append(w)
+    return tuple(out)
+
+
+def changes(
+    engine: Engine,
+    case: Case,
+    one: Case_,
+    finding: Finding,
+    risk: tuple[FrameworkResult, ...],
+    options: tuple[OptionResult, ...],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the case would give with `finding` written into its latest relapse: the
+    frameworks and options that change (by id) and each change in words."""
+    found = with_finding(case, finding)
+    if found is None:
+        return (), ()
     # A finding writes only the latest relapse; the anthracycline doses come from the prior
     # therapy alone (classify/anthracycline.py), so the case's own are kept.
     facts = engine.ev.classifier.facts(found, one.doses)
     bands = engine.rows.changed(engine.memo, one.bands, one.facts, facts)
     other = Case_(facts, engine.ev.world(facts), bands, [], one.doses, one.dose_id)  # compared, never worded
-    label = item.if_found.label
+    label = finding.label
     affects: list[str] = []
     said: list[str] = []
     # A conclusion whose facts fall in the same bands both ways has the same decision (the
@@ -103,11 +143,7 @@ def finding_changes(
             needs = _needs(engine, engine.framed(c, other).missing) if after == "insufficient_data" else ""
             said.append(f"{before.name}: now {_status(engine, before.status)}; if {label}: "
                         f"{_status(engine, after)}{needs}")
-    if not said:
-        return None
-    # Why the test matters comes first: it names what no status shows (intrathecal intensity).
-    return MissingData(field=item.fields[0], affects=tuple(affects), decides=(item.why, *said),
-                       test=item.name)
+    return tuple(affects), tuple(said)
 
 
 def _status_in(

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rrall.knowledge.clinical import Finding
 from rrall.knowledge.facts import CriteriaField, Id, always
 from rrall.vocabulary import CnsStatus
 
@@ -121,6 +122,9 @@ class CnsAgreement(_Data):
     not_established: list[CnsStatus] = Field(
         description="statuses whose meaning at relapse is not established: the listed sites decide, said")
     not_established_warning: str = Field(description="{status} is filled in")
+    counted: Finding = Field(
+        description="what counting such a status as CNS disease writes into the relapse; its warning "
+        "says what that would change")
     citations: list[Id] = Field(min_length=1)
 
 

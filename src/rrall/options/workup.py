@@ -65,12 +65,16 @@ def finding_problems(item: WorkupItem) -> list[str]:
     written = {f"relapses[-1].{field}" for field in (*found.set, *found.add)}
     if not written & set(item.fields):
         problems.append(f"workup.yaml: {item.id}: if_found writes none of the item's own fields")
+    return problems + value_problems(f"workup.yaml: {item.id}: if_found", found)
+
+
+def value_problems(where: str, found: Finding) -> list[str]:
+    """A finding's fields must be relapse fields, and its values ones the case model accepts."""
     unknown = sorted(f for f in (*found.set, *found.add) if f not in Relapse.model_fields)
-    problems += [f"workup.yaml: {item.id}: if_found {f}: not a relapse field" for f in unknown]
+    problems = [f"{where} {f}: not a relapse field" for f in unknown]
     sample = {"date": "2020-01-01", "sites": ["bone_marrow"], **found.set}
     try:
         Relapse.model_validate(sample | {field: list(v) for field, v in found.add.items()})
     except ValidationError as error:
-        problems += [f"workup.yaml: {item.id}: if_found {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                     for e in error.errors()]
+        problems += [f"{where} {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
     return problems
