@@ -232,8 +232,8 @@ def test_unrecorded_reinduction_outcome_is_named_with_what_it_would_change() -> 
     for affected, decides in zip(pending.affects, pending.decides, strict=True):
         assert decides.startswith(names[affected.removeprefix("option:")] + ": ")
     assert (
-        f"{names['reinduction_chemotherapy']}: standard now, "
-        "not recommended if no remission after (re)induction"
+        f"{names['reinduction_chemotherapy']}: now standard; "
+        "if no remission after (re)induction: not recommended"
         in pending.decides
     )
     recorded = run(make_case(**{"relapses.0.reinduction_outcome": "CR"}))

@@ -1,11 +1,13 @@
 """What a reading the case does not record would change, said beside the missing data.
 
-Two kinds: a fact read as its assumed value while its field is empty (knowledge/facts.yaml
-`assumed`: a relapse without a recorded reinduction outcome is not yet refractory), and a
+Three kinds: a fact read as its assumed value while its field is empty (knowledge/facts.yaml
+`assumed`: a relapse without a recorded reinduction outcome is not yet refractory); a
 work-up test not yet recorded whose finding would change the relapse itself (workup.yaml
 `if_found`: a lumbar puncture showing CNS disease makes an isolated marrow relapse a
-combined one). Either way the other reading is decided by the same engine, never by a
-second copy of the rules, and only what would really change is said.
+combined one); and a recorded result whose meaning at relapse is not established
+(classification.yaml site `cns.counted`: CNS2 alone, said in its warning). Each way the
+other reading is decided by the same engine, never by a second copy of the rules, only
+what would really change is said, and every line reads "now X; if <reading>: Y".
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ def assumed_changes(
         return []
     words = engine.ev.words
     field = engine.kb.facts.facts[fact].field
-    said = tuple(f"{t.name}: {_status(engine, now[t.id])} now, {_status(engine, after)} if "
-                 f"{words.value(fact, other)}" for t, after in changed)
+    said = tuple(f"{t.name}: now {_status(engine, now[t.id])}; if {words.value(fact, other)}: "
+                 f"{_status(engine, after)}" for t, after in changed)
     return [MissingData(field=field, affects=tuple(f"option:{t.id}" for t, _ in changed), decides=said,
                         test=words.glossary.test(field))]
 
