@@ -12,6 +12,8 @@ Sex = Literal["male", "female"]
 Immunophenotype = Literal["B", "T"]
 RelapseSite = Literal["bone_marrow", "cns", "testis", "other"]
 CnsStatus = Literal["CNS1", "CNS2", "CNS3"]
+# How a criterion combines others, or keeps the trial's own words (named where a fact would be).
+CriterionKind = Literal["any", "all", "not", "free_text"]
 AntigenExpression = Literal["positive", "dim", "negative", "unknown"]
 InductionOutcome = Literal["CR", "induction_failure"]
 ReinductionOutcome = Literal["CR", "treatment_failure"]

@@ -29,12 +29,7 @@ class KnowledgeQuestions:
     def fact_label(self, fact: str) -> str:
         """A fact's name in words ("IntReALL group", "CD19 at relapse"); `any`/`all` for a
         combination of facts."""
-        combined = {
-            "any": "one of several conditions",
-            "all": "several conditions",
-            "not": "a condition",
-            "free_text": "criterion in the trial's words",
-        }
+        combined = self.ev.words.glossary.values.get("criterion_kind", {})
         return combined.get(fact) or self.ev.words.label(fact)
 
     def framework_bounds(self, fact: str) -> dict[Decimal, list[str]]:

@@ -40,6 +40,7 @@ VOCABULARIES: dict[str, Any] = {
     "frontline_end": Literal["not_completed"],
     "disease_state": v.DiseaseState,
     "site_category": v.SiteCategory,
+    "criterion_kind": v.CriterionKind,
 }
 # Vocabularies only the surfaces use (the one-screen summary's short HSCT words): each must
 # have a label for every value of the vocabulary it shortens.
