@@ -88,21 +88,19 @@ class Rows:
         are placed again (a what-if that changes a few facts of a case)."""
         out = list(bands)
         for fact in self.facts:
-            value = after[fact]
-            if value is before[fact] or value == before[fact]:
-                continue
-            band = value if value.__class__ is str or value.__class__ is bool else self.keys.of(fact, value)
-            out[self.index[fact]] = memo.number(self._band_ids[self.index[fact]], band)
-            for place, coarse, limits in self.coarser:
-                if coarse == fact:
-                    out[place] = memo.number(self._band_ids[place], self.keys.band(fact, value, limits))
+            if after[fact] is not before[fact] and after[fact] != before[fact]:
+                self._place(memo, out, fact, after[fact])
         return out
 
     def flipped(self, memo: Memo, bands: Sequence[int], fact: str, value: Value) -> list[int]:
         """A band row with one fact's value changed, at each of its places (a what-if)."""
         out = list(bands)
-        out[self.index[fact]] = memo.number(self._band_ids[self.index[fact]], self.keys.of(fact, value))
+        self._place(memo, out, fact, value)
+        return out
+
+    def _place(self, memo: Memo, row: list[int], fact: str, value: Value) -> None:
+        """Place one fact's value in a band row: its own place and each coarser one."""
+        row[self.index[fact]] = memo.number(self._band_ids[self.index[fact]], self.keys.of(fact, value))
         for place, coarse, limits in self.coarser:
             if coarse == fact:
-                out[place] = memo.number(self._band_ids[place], self.keys.band(fact, value, limits))
-        return out
+                row[place] = memo.number(self._band_ids[place], self.keys.band(fact, value, limits))
