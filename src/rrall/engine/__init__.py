@@ -42,7 +42,7 @@ from rrall.errors import KnowledgeError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.values import Value
 from rrall.options.evaluate import sort_options
-from rrall.options.workup import finding_problems, gaps, value_problems
+from rrall.options.workup import finding_problems, gaps
 from rrall.prognosis.match import specificity
 from rrall.results import (
     Assessment,
@@ -90,10 +90,7 @@ class Engine(KnowledgeQuestions):
         self._specificity = [specificity(p) for p in kb.prognosis]
         self.workup = made.workup(kb)
         # A finding is written into a case without validating it again: check it once here.
-        problems = [p for item in kb.workup for p in finding_problems(item)]
-        counted = kb.classification.site.cns.counted
-        problems += value_problems("classification.yaml: site.cns.counted", counted)
-        if problems:
+        if problems := finding_problems(kb):
             raise KnowledgeError(problems)
         self.trials = TrialIndex(self.registry.trials, made.eligibility, made.part)
         self._timing_reads = ev.reads(
@@ -145,9 +142,7 @@ class Engine(KnowledgeQuestions):
             prognosis=found.prognosis,
             trials=trials,
             missing_data=found.missing,
-            warnings=counted_changes(
-                self, case, found.one, found.classified.warnings, found.risk, found.options
-            ),
+            warnings=counted_changes(self, case, found),
             references=references,
         )
 
@@ -202,9 +197,10 @@ class Engine(KnowledgeQuestions):
             if item.if_found and empty == item.fields:
                 sources += item.if_found.citations
                 # The summary shows no reasons, so it skips working out what the finding changes.
-                found = conclude == self._conclude and finding_changes(
-                    self, case, one, item, risk, options)
-                missing += [found] if found else []
+                summary = conclude != self._conclude
+                found = None if summary else finding_changes(self, case, one, item, risk, options)
+                if found is not None:
+                    missing.append(found)
             for field in empty:
                 sources += item.citations
                 settled = [f for f in item.until_recorded if self.kb.facts.facts[f].field == field]

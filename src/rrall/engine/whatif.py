@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rrall.case.model import Case
 from rrall.engine.conclusion import Case_, Conclusion
+from rrall.engine.summary import Gathered
 from rrall.knowledge.clinical import Finding, Therapy, WorkupItem
 from rrall.logic.world import World
 from rrall.options.workup import with_finding
@@ -75,22 +76,15 @@ def finding_changes(
     return MissingData(field=item.fields[0], affects=affects, decides=(item.why, *said), test=item.name)
 
 
-def counted_changes(
-    engine: Engine,
-    case: Case,
-    one: Case_,
-    warnings: tuple[Warning, ...],
-    risk: tuple[FrameworkResult, ...],
-    options: tuple[OptionResult, ...],
-) -> tuple[Warning, ...]:
+def counted_changes(engine: Engine, case: Case, found: Gathered) -> tuple[Warning, ...]:
     """A CNS status whose meaning at relapse is not established (CNS2 alone, no CNS site
     listed; classification.yaml site.cns): its warning also says what counting it as CNS
     disease would change, so that the team's choice is an informed one."""
     rule = engine.kb.classification.site.cns
     out = []
-    for w in warnings:
+    for w in found.classified.warnings:
         if w.code == "cns_status_not_established":
-            _, said = changes(engine, case, one, rule.counted, risk, options)
+            _, said = changes(engine, case, found.one, rule.counted, found.risk, found.options)
             if said:
                 w = w.model_copy(update={"message": f"{w.message} What counting it would change: "
                                                     f"{'. '.join(said)}."})

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from rrall.knowledge.load import KnowledgeBase
-from rrall.options.workup import FIELD_PRESENT, finding_problems, value_problems
+from rrall.options.workup import FIELD_PRESENT, finding_problems
 from rrall.vocabulary import Anthracycline, values
 
 
@@ -79,9 +79,7 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
         for fact in item.until_recorded:
             if kb.facts.facts.get(fact) is None or kb.facts.facts[fact].field not in item.fields:
                 yield f"workup.yaml: {item.id}: until_recorded {fact!r} is not a fact read from its fields"
-        yield from finding_problems(item)
-    yield from value_problems("classification.yaml: site.cns.counted", kb.classification.site.cns.counted)
+    yield from finding_problems(kb)
     for p in kb.prognosis:
         if p.ci_percent and p.ci_percent[0] > p.ci_percent[1]:
             yield f"prognosis.yaml: {p.id}: confidence interval is reversed"
-

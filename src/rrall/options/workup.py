@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from rrall.case.model import Case, Relapse
 from rrall.knowledge.clinical import Finding, WorkupItem
+from rrall.knowledge.load import KnowledgeBase
 
 Present = Callable[[Case], bool | None]  # None: does not apply to this case
 
@@ -54,21 +55,24 @@ def with_finding(case: Case, finding: Finding) -> Case | None:
     return case.model_copy(update={"relapses": [*case.relapses[:-1], relapse]})
 
 
-def finding_problems(item: WorkupItem) -> list[str]:
-    """What is wrong with a work-up item's finding: it must write the item's own field and
-    values the case model accepts (checked by the lint and before an engine uses it, since
-    `with_finding` writes them without validating the case again)."""
-    found = item.if_found
-    if found is None:
-        return []
+def finding_problems(kb: KnowledgeBase) -> list[str]:
+    """What is wrong with the knowledge base's findings (each work-up item's `if_found`, and
+    the CNS status counted as CNS disease): a work-up finding must write its item's own field,
+    and every finding values the case model accepts. Checked by the lint and before an engine
+    uses them, since `with_finding` writes them without validating the case again."""
     problems = []
-    written = {f"relapses[-1].{field}" for field in (*found.set, *found.add)}
-    if not written & set(item.fields):
-        problems.append(f"workup.yaml: {item.id}: if_found writes none of the item's own fields")
-    return problems + value_problems(f"workup.yaml: {item.id}: if_found", found)
+    for item in kb.workup:
+        if item.if_found is None:
+            continue
+        written = {f"relapses[-1].{field}" for field in (*item.if_found.set, *item.if_found.add)}
+        if not written & set(item.fields):
+            problems.append(f"workup.yaml: {item.id}: if_found writes none of the item's own fields")
+        problems += _value_problems(f"workup.yaml: {item.id}: if_found", item.if_found)
+    counted = kb.classification.site.cns.counted
+    return problems + _value_problems("classification.yaml: site.cns.counted", counted)
 
 
-def value_problems(where: str, found: Finding) -> list[str]:
+def _value_problems(where: str, found: Finding) -> list[str]:
     """A finding's fields must be relapse fields, and its values ones the case model accepts."""
     unknown = sorted(f for f in (*found.set, *found.add) if f not in Relapse.model_fields)
     problems = [f"{where} {f}: not a relapse field" for f in unknown]
