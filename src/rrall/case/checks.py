@@ -200,8 +200,8 @@ def _check_cns(raw: Mapping[str, Any], rule: CnsAgreement) -> Iterator[FieldErro
             others = ", ".join(rule.site_excluded)
             yield FieldError(f"relapses[{i}].cns_status",
                              f"{status} (no CNS disease) but sites include cns",
-                             f"a CNS status other than {others} (clinical signs such as a cranial nerve "
-                             "palsy count as CNS disease), or no cns among the sites")
+                             f"a CNS status other than {others} ({rule.site_excluded_note}), "
+                             "or no cns among the sites")
 
 
 def _check_refractory_disease(raw: Mapping[str, Any]) -> Iterator[FieldError]:

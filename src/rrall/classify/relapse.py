@@ -105,7 +105,7 @@ class Classifier:
                 Warning(
                     code="cns_status_not_established",
                     path=f"{LATEST}.cns_status",
-                    message=" ".join(cns.not_established_warning.split()).format(status=relapse.cns_status),
+                    message=cns.not_established_warning.strip().format(status=relapse.cns_status),
                     citations=tuple(cns.citations),
                 )
             )

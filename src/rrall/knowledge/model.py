@@ -119,6 +119,7 @@ class CnsAgreement(_Data):
 
     site_required: list[CnsStatus] = Field(description="statuses that are CNS disease: cns must be listed")
     site_excluded: list[CnsStatus] = Field(description="statuses with no CNS disease: cns must not be listed")
+    site_excluded_note: str = Field(description="said when such a status is given with cns listed")
     not_established: list[CnsStatus] = Field(
         description="statuses whose meaning at relapse is not established: the listed sites decide, said")
     not_established_warning: str = Field(description="{status} is filled in")
