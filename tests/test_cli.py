@@ -116,12 +116,15 @@ def test_real_process_exit_codes(tmp_path: Path) -> None:
 
 
 def test_text_output_groups_options_by_phase_with_reasons_and_sources() -> None:
-    result = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "ph-positive-t315i.yaml")])
-    out = result.stdout
-    assert "Every treatment option" in out and "Prognosis in the literature" in out
+    # A third relapse after CAR-T has options in every phase (in the Ph-positive example,
+    # blinatumomab, the only consolidation option, is given as reinduction).
+    out = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "third-relapse-after-car-t.yaml")]).stdout
     for phase in ("Reinduction", "Consolidation", "Definitive therapy", "Targeted therapy",
                   "Site-directed therapy", "Supportive care"):
         assert f"  {phase}" in out
+    result = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "ph-positive-t315i.yaml")])
+    out = result.stdout
+    assert "Every treatment option" in out and "Prognosis in the literature" in out
     assert "Ponatinib" in out and "T315I" in out
     assert "Cumulative anthracycline" in out
 

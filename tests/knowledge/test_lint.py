@@ -203,6 +203,11 @@ BROKEN = {
     "family: no readability bound": (
         _edit("family/es.yaml", "readability: {measure: fernandez_huerta, at_least: 70}",
               "readability: {measure: fernandez_huerta}"), "exactly one of"),
+    "row phase that is the therapy's own": (
+        _edit("therapies.yaml", "phase: reinduction  # the relapsed/refractory indication",
+              "phase: consolidation  # the relapsed/refractory indication"),
+        "rule blinatumomab.ph-positive: phase 'consolidation' is the therapy's own",
+    ),
     "framework not in manifest": (
         _edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
         "not listed in manifest",

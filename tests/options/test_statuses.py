@@ -36,6 +36,8 @@ def option(assessment: Assessment, option_id: str) -> OptionResult:
 def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
     result = option(assess(parse_case(case_with(row["case"]), kb, TODAY), kb), row["option"])
     assert result.status == row["status"], (row["proves"], result.reasons)
+    if "phase" in row:
+        assert result.phase == row["phase"], row["proves"]
     assert result.reasons and result.citations
     assert set(result.citations) <= set(kb.references)
     if result.status == "insufficient_data":

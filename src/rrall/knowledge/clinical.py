@@ -109,6 +109,11 @@ class StatusRule(_Data):
     citations: list[Id] = Field(min_length=1)
     uncertain: bool = False
     uncertain_note: str | None = Field(default=None, description="why it is uncertain, for the caution")
+    phase: Phase | None = Field(
+        default=None,
+        description="the phase of treatment this row's use belongs to, where it is not the therapy's "
+        "usual one (blinatumomab for refractory disease is given to reach remission, not as consolidation)",
+    )
 
 
 class DefaultStatus(_Data):

@@ -45,6 +45,10 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
         for caution, count in Counter(k.id for k in t.cautions).items():
             if count > 1:
                 yield f"therapies.yaml: {t.id}: caution id {caution!r} is used {count} times"
+        for rule in t.rules:
+            if rule.phase == t.phase:
+                yield (f"therapies.yaml: {t.id}: rule {rule.id}: phase {rule.phase!r} is the therapy's own; "
+                       "give a row's phase only where its use differs")
         if t.requires.reads and not t.requires_citations:
             yield f"therapies.yaml: {t.id}: requirements need requires_citations (the source of the limits)"
         if not kb.evidence_for(t.id):

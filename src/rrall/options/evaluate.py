@@ -9,13 +9,14 @@ the conditional answers (branches) and, for each open field, what its values wou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from rrall.criteria.describe import Describer
 from rrall.criteria.evaluator import Evaluator
 from rrall.criteria.outcome import conditions, missing
-from rrall.knowledge.clinical import OptionCaution, Therapy
+from rrall.knowledge.clinical import OptionCaution, Phase, Therapy
 from rrall.logic.resolve import Resolution, resolve
 from rrall.logic.values import Question
 from rrall.logic.world import World
@@ -220,7 +221,7 @@ def option_frame(
     return OptionResult(
         id=therapy.id,
         name=therapy.name,
-        phase=therapy.phase,
+        phase=option_phase(therapy, used),
         status=status,
         rule=rule_id,
         reasons=tuple(reasons),
@@ -231,6 +232,15 @@ def option_frame(
         branches=branches,
         labels=labels,
     )
+
+
+def option_phase(therapy: Therapy, used: Sequence[str]) -> Phase:
+    """The phase of treatment the answer belongs to: the one every row some world reached
+    gives (a row's own phase, else the therapy's), else the therapy's usual phase. A
+    requirement that fails gives none: being ineligible belongs to no phase."""
+    rules = {r.id: r for r in therapy.rules}
+    phases = {(rules[i].phase if i in rules else None) or therapy.phase for i in used if i != "requires"}
+    return phases.pop() if len(phases) == 1 else therapy.phase
 
 
 def evaluate_option(

@@ -60,7 +60,8 @@ def show_therapy(kb: KnowledgeBase, therapy_id: str, *, as_json: bool) -> None:
     for n, rule in enumerate(therapy.rules, start=1):
         flag = " [yellow](uncertain)[/yellow]" if rule.uncertain else ""
         when = _escape(_criteria(kb, rule.when))
-        out.print(f"  {n}. [bold]{status(rule.status)}[/bold] when {when}{flag}")
+        phase = f", as {words.value('phase', rule.phase).lower()}" if rule.phase else ""
+        out.print(f"  {n}. [bold]{status(rule.status)}[/bold]{phase} when {when}{flag}")
         out.print(f"      {_escape(prose(rule.reason, words))} [dim]\\[{', '.join(rule.citations)}][/dim]")
     out.print(f"  Otherwise [bold]{status(therapy.default.status)}[/bold]: "
               f"{_escape(prose(therapy.default.reason, words))} "
