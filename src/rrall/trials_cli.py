@@ -262,7 +262,7 @@ def _plain(text: str) -> str:
 def _registry(folder: Path | None, knowledge: Path | None) -> Any:
     """The curated trials of the knowledge base plus those imported into `folder`."""
     from rrall.knowledge.load import default_knowledge, load_knowledge
-    from rrall.trials.registry import Registry, imported_dir, imported_trials, load_curated
+    from rrall.trials.registry import Registry, curated_trials, imported_dir, imported_trials
 
     if folder is not None and not folder.is_dir():
         why = "is a file, not a folder" if folder.exists() else "does not exist"
@@ -270,4 +270,4 @@ def _registry(folder: Path | None, knowledge: Path | None) -> Any:
         raise typer.Exit(ExitCode.BAD_INPUT)
     kb = load_knowledge(knowledge) if knowledge else default_knowledge()
     imported, problems = imported_trials(folder or imported_dir(), kb)
-    return Registry.merge(load_curated(kb.root / "trials", kb.grammar), imported, problems)
+    return Registry.merge(curated_trials(kb), imported, problems)

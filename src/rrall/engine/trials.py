@@ -20,11 +20,13 @@ from rrall.logic.criteria import Criterion
 from rrall.results import CriterionResult, TrialMatch
 from rrall.trials.match import (
     Rank,
+    Tally,
     Verdicts,
     fill,
     free_text_results,
     parts,
-    rank,
+    ranked,
+    tally,
     trial_match,
     verdicts,
 )
@@ -32,6 +34,7 @@ from rrall.trials.model import Trial
 from rrall.trials.status import status_warning
 
 Structured = tuple[CriterionResult, ...]
+Group = tuple[int, Structured, str | None, Verdicts, Tally]  # id, results, status warning, sums
 
 
 class TrialIndex:
@@ -89,10 +92,10 @@ class TrialIndex:
         their ids stay theirs while it is kept)."""
         if not memo.enabled:
             each = self._each(which, conclude, today, max_months)
-            return [self._match(i, s, w, verdicts(s), keep=False) for i, s, w in each]
+            return [self._match(i, s, w, verdicts(s), tally(s), keep=False) for i, s, w in each]
         table, groups = memo.table("trial-matches"), memo.table("trial-groups")
         said: dict[int, CriterionResult] = {}  # per distinct part, for this case
-        named: dict[tuple[tuple[int, ...], date | None], tuple[int, Structured, str | None, Verdicts]] = {}
+        named: dict[tuple[tuple[int, ...], date | None], Group] = {}
         out = []
         for i in which:
             trial = self.trials[i]
@@ -109,12 +112,13 @@ class TrialIndex:
                 key = (warning, *map(id, results))
                 kept = groups.get(key)
                 if kept is None:  # what the results add up to is kept with them
-                    kept = groups[key] = (len(groups), results, verdicts(results))
+                    kept = groups[key] = (len(groups), results, verdicts(results), tally(results))
                     memo.kept += 1
-                group = named[(self.signature[i], trial.status_as_of)] = (kept[0], results, warning, kept[2])
+                group = (kept[0], results, warning, kept[2], kept[3])
+                named[(self.signature[i], trial.status_as_of)] = group
             match = table.get((i, group[0]))
             if match is None:
-                match = table[(i, group[0])] = self._match(i, group[1], group[2], group[3])
+                match = table[(i, group[0])] = self._match(i, *group[1:])
                 memo.kept += 1
             out.append(match)
         return out
@@ -126,10 +130,12 @@ class TrialIndex:
             yield (i, tuple(conclude(part)[0] for part in self.parts[i]),
                    status_warning(self.trials[i].status_as_of, today, max_months))
 
-    def _match(self, i: int, structured: Structured, warning: str | None,
-               summary: Verdicts, keep: bool = True) -> tuple[Rank, TrialMatch]:
-        """`keep`: keep the trial's criteria in its source's words and its frame for the next
-        case; False computes them afresh (an engine without caches)."""
+    def _match(self, i: int, structured: Structured, warning: str | None, summary: Verdicts,
+               counts: Tally, keep: bool = True) -> tuple[Rank, TrialMatch]:
+        """`counts`: the structured results' tally, shared by the trials written the same way
+        (a trial's criteria in its source's words are each unknown). `keep`: keep the trial's
+        criteria in its source's words and its frame for the next case; False computes them
+        afresh (an engine without caches)."""
         free = self._free.get(i) if keep else None
         if free is None:
             free = free_text_results(self.trials[i], self._words if keep else None)
@@ -144,7 +150,7 @@ class TrialIndex:
                 self._frames[i] = match
         else:
             match = fill(frame, structured, free, summary, warning)
-        return rank(match), match
+        return ranked(match, (counts[0] + len(free), counts[1])), match
 
 
 def _whole(trial: Trial, render: Callable[..., Structured], decision: Any, world: Any,

@@ -160,8 +160,21 @@ def rank(m: TrialMatch) -> Rank:
     """Open trials, then those of unknown status, then closed ones; in each, best fit first:
     potentially eligible, then needing review, then the fewest unknowns, then ineligible;
     curated records before imported ones."""
-    group = {"open": 0, "status_unknown": 1, "closed": 2}[m.status_group]
-    order = {"potentially_eligible": 0, "needs_review": 1, "needs_data": 2, "ineligible": 3}[m.status]
-    unknown = sum(c.result == "unknown" for c in m.criteria)
-    failed = sum(c.result == "not_met" for c in m.criteria)
-    return group, order, unknown, failed, not m.curated, m.id
+    return ranked(m, tally(m.criteria))
+
+
+Tally = tuple[int, int]  # how many criteria are unknown, how many not met
+
+
+def tally(results: tuple[CriterionResult, ...]) -> Tally:
+    """Counted once for the structured results that trials written the same way share."""
+    return sum(c.result == "unknown" for c in results), sum(c.result == "not_met" for c in results)
+
+
+def ranked(m: TrialMatch, counts: Tally) -> Rank:
+    """`rank` of a match whose criteria's counts are known (`tally`)."""
+    return (_GROUP_ORDER[m.status_group], _FIT_ORDER[m.status], counts[0], counts[1], not m.curated, m.id)
+
+
+_GROUP_ORDER = {"open": 0, "status_unknown": 1, "closed": 2}
+_FIT_ORDER = {"potentially_eligible": 0, "needs_review": 1, "needs_data": 2, "ineligible": 3}
