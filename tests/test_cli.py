@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from typer.testing import CliRunner
 
 from rrall import __version__
@@ -230,3 +231,39 @@ def test_full_text_output_says_when_nothing_fits(tmp_path: Path) -> None:
     assert "this child) No published figure fits this case." in " ".join(written.getvalue().split())
     assert "Clinical trials open to enrolment None fits this case:" in out
     assert "more not eligible" not in out.split("Clinical trials open to enrolment")[1][:120]
+
+
+CLI = [sys.executable, "-c", "from rrall.cli import main; main()"]
+
+
+def test_cases_from_standard_input_in_the_format_given() -> None:
+    """`-` reads standard input, which has no name to give its format: --input-format does."""
+    case = (EXAMPLES / "b-marrow-early.yaml").read_bytes()
+    ok = subprocess.run([*CLI, "assess", "-", "--input-format", "yaml", "-f", "json"], input=case,
+                        capture_output=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["case_id"] == "b-marrow-early"
+    unnamed = subprocess.run([*CLI, "assess", "-"], input=case.decode(), capture_output=True, text=True)
+    assert unnamed.returncode == 2 and "Traceback" not in unnamed.stderr
+    assert "standard input" in unnamed.stderr and "--input-format" in unnamed.stderr
+
+
+def test_json_lines_from_a_pipe_keep_going_past_a_bad_line(tmp_path: Path) -> None:
+    one = json.dumps(yaml.safe_load((EXAMPLES / "t-marrow-late.yaml").read_text()), default=str)
+    lines = f"{one}\n{{\"id\": \"bad\"}}\n{one}\n"
+    run = subprocess.run([*CLI, "assess", "-", "--input-format", "jsonl", "-f", "jsonl"], input=lines,
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["case_id"] for r in records] == ["t-marrow-late", "bad", "t-marrow-late"]
+    assert records[1]["source"] == "standard input" and records[1]["line"] == 2
+    assert "errors" in records[1] and "risk" in records[2]
+
+
+def test_a_name_without_a_known_suffix_is_read_in_the_format_given(tmp_path: Path) -> None:
+    case = tmp_path / "case.txt"
+    case.write_bytes((EXAMPLES / "b-marrow-early.yaml").read_bytes())
+    refused = runner.invoke(app, ["assess", str(case)])
+    assert refused.exit_code == 2 and "unknown file type '.txt'" in refused.stderr
+    read = runner.invoke(app, ["assess", str(case), "--input-format", "yaml"])
+    assert read.exit_code == 0 and "b-marrow-early" in read.stdout

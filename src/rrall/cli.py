@@ -63,6 +63,14 @@ class Detail(StrEnum):
     summary = "summary"
 
 
+class InputFormat(StrEnum):
+    """The format of an input whose name does not give it (standard input, a pipe)."""
+
+    json = "json"
+    yaml = "yaml"
+    jsonl = "jsonl"
+
+
 class Region(StrEnum):
     """The regulatory region whose label status leads (knowledge/labels.yaml)."""
 
@@ -116,17 +124,21 @@ def _case_files(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _cases(paths: list[Path], kb: "KnowledgeBase") -> "Iterator[Case | CaseInputError]":
+def _cases(paths: list[Path], kb: "KnowledgeBase",
+           input_format: "InputFormat | None" = None) -> "Iterator[Case | CaseInputError]":
     from rrall.case.load import iter_cases
 
     for path in _case_files(paths):
-        yield from iter_cases(path, kb)
+        yield from iter_cases(path, kb, input_format=input_format and input_format.value)
 
 
 def assess(
-    paths: Annotated[list[Path], typer.Argument(help="Case files (.json, .yaml, .jsonl) or folders.",
-                                                show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="Case files (.json, .yaml, .jsonl) or folders; - for "
+                                                "standard input.", show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    input_format: Annotated[InputFormat | None, typer.Option(
+        "--input-format", help="The format of inputs whose name does not give it: standard input (-), a "
+        "pipe, a name without .json, .yaml, .yml or .jsonl.", show_default=False)] = None,
     knowledge: KnowledgeOption = None,
     factors: Annotated[str | None, typer.Option(
         "--anthracycline-factors", help="Doxorubicin-equivalent factor table (default: the knowledge "
@@ -156,7 +168,7 @@ def assess(
               "--format json or --format jsonl)", ExitCode.BAD_INPUT)
     run = partial(assess_case, anthracycline_table=factors)
     if fmt is Format.jsonl:
-        bad = _assess_jsonl_fast(paths, kb, factors, detail)
+        bad = _assess_jsonl_fast(paths, kb, factors, detail, input_format)
         if bad:
             _fail(f"{bad} case(s) could not be assessed; see the error records.", ExitCode.BAD_INPUT)
         return
@@ -168,7 +180,7 @@ def assess(
         render = fhir = FhirRenderer()
     bad = 0
     try:
-        for item in _cases(paths, kb):
+        for item in _cases(paths, kb, input_format):
             if isinstance(item, CaseInputError):
                 bad += 1
                 render.error(item)
@@ -183,7 +195,8 @@ def assess(
         _fail(f"{bad} case(s) could not be assessed; see the errors above.", ExitCode.BAD_INPUT)
 
 
-def _assess_jsonl_fast(paths: list[Path], kb: "KnowledgeBase", factors: str | None, detail: Detail) -> int:
+def _assess_jsonl_fast(paths: list[Path], kb: "KnowledgeBase", factors: str | None, detail: Detail,
+                       input_format: InputFormat | None = None) -> int:
     """JSON Lines out: .jsonl inputs go through the parallel batch path, others one by one."""
     from rrall.assessment import assess
     from rrall.batch import write_jsonl
@@ -197,7 +210,7 @@ def _assess_jsonl_fast(paths: list[Path], kb: "KnowledgeBase", factors: str | No
             if path.suffix == ".jsonl" and path.is_file():
                 bad += write_jsonl(path, kb, render.out, anthracycline_table=factors, detail=detail.value)
                 continue
-            for item in iter_cases(path, kb):
+            for item in iter_cases(path, kb, input_format=input_format and input_format.value):
                 if isinstance(item, CaseInputError):
                     bad += 1
                     render.error(item)

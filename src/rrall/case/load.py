@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reprlib
+import sys
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -70,26 +71,40 @@ def load_case(source: str | Path | Mapping[str, Any], kb: KnowledgeBase | None =
     return cases[0]
 
 
-def iter_cases(path: Path, kb: KnowledgeBase | None = None,
-               today: date | None = None) -> Iterator[Case | CaseInputError]:
-    """Each case in a file, or the error that stopped it; a bad case never stops the rest."""
+STDIN = "-"  # the path that names standard input
+INPUT_FORMATS = ("json", "yaml", "jsonl")  # for an input whose name does not give its format
+
+
+def iter_cases(path: Path, kb: KnowledgeBase | None = None, today: date | None = None,
+               input_format: str | None = None) -> Iterator[Case | CaseInputError]:
+    """Each case in a file (or standard input, `-`), or the error that stopped it; a bad
+    case never stops the rest. `input_format` (json, yaml or jsonl) reads an input whose
+    name does not give its format: standard input, a pipe, a name without a known suffix."""
     kb = kb or default_knowledge()
     today = today or date.today()
+    stdin = str(path) == STDIN
+    source = "standard input" if stdin else str(path)
+    suffix = "" if stdin else path.suffix
+    if suffix not in (*CASE_SUFFIXES, ".jsonl"):
+        if input_format not in INPUT_FORMATS:
+            said = f"unknown file type {path.suffix!r}" if path.suffix else "the name does not say its format"
+            yield CaseInputError([FieldError("", said, "a name ending .json, .yaml, .yml or .jsonl; for "
+                                             "standard input or a pipe, rrall assess --input-format json, "
+                                             "yaml or jsonl")], source)
+            return
+        suffix = f".{input_format}"
     try:
-        data = path.read_bytes()
+        data = sys.stdin.buffer.read() if stdin else path.read_bytes()
     except OSError as exc:
-        yield CaseInputError([FieldError("", f"cannot read file: {exc.strerror or exc}", None)], str(path))
+        yield CaseInputError([FieldError("", f"cannot read file: {exc.strerror or exc}", None)], source)
         return
-    if path.suffix == ".jsonl":  # one case per line: a bad line, even a bad byte, spoils only itself
+    if suffix == ".jsonl":  # one case per line: a bad line, even a bad byte, spoils only itself
         for number, line in enumerate(data.splitlines(), start=1):
             if line.strip():
-                yield _one(partial(parse_json, line), kb, today, str(path), number)
-    elif path.suffix in CASE_SUFFIXES:
-        parse = parse_json if path.suffix == ".json" else load_yaml
-        yield _one(lambda: parse(_utf8(data)), kb, today, str(path), None)
+                yield _one(partial(parse_json, line), kb, today, source, number)
     else:
-        yield CaseInputError([FieldError("", f"unknown file type {path.suffix!r}",
-                                         ".json, .yaml, .yml or .jsonl")], str(path))
+        parse = parse_json if suffix == ".json" else load_yaml
+        yield _one(lambda: parse(_utf8(data)), kb, today, source, None)
 
 
 def _one(parse: typing.Callable[[], Any], kb: KnowledgeBase, today: date, source: str,
