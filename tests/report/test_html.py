@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 import textstat
+import yaml
 from pypdf import PdfReader
 
 from rrall.assessment import assess
@@ -219,3 +220,14 @@ def test_pdf_rendering_logs_no_report_text(kb: KnowledgeBase, logscan: LogScan) 
     assert pdf.startswith(b"%PDF")
     said = [r.getMessage() for r in logscan.records if r.name == "rrall.report"]
     assert len(said) == 1 and "character(s) have no glyph in the installed fonts" in said[0]
+
+
+def test_options_are_grouped_by_phase_in_the_order_treatment_is_given(kb: KnowledgeBase) -> None:
+    """Reinduction first, then consolidation, definitive therapy, site-directed, targeted and
+    supportive care (the order the text output uses), never alphabetical by code."""
+    path = ROOT / "examples" / "cases" / "third-relapse-after-car-t.yaml"
+    ctx = ReportContext(_result("third-relapse-after-car-t", kb), yaml.safe_load(path.read_text()), kb)
+    headings = re.findall(r"<h3>([^<]+)</h3>", clinician_html(ctx))
+    phases = ["Reinduction", "Consolidation", "Definitive therapy", "Site-directed therapy",
+              "Targeted therapy", "Supportive care"]
+    assert [h for h in headings if h in phases] == phases

@@ -91,6 +91,17 @@ def install_words(env: Environment) -> None:
 
         return engine_for(kb).fact_label(name)
 
+    @pass_context
+    def grouped(context: Context, items: Any, attribute: str, vocabulary: str) -> list[tuple[str, list[Any]]]:
+        """Items grouped by a coded attribute, the groups in the vocabulary's order (the phases
+        of treatment in the order they are given, as the text output lists them; jinja's
+        groupby would sort the codes alphabetically)."""
+        groups: dict[str, list[Any]] = {code: [] for code in _words(context).values.get(vocabulary, {})}
+        for item in items:
+            code = item[attribute] if isinstance(item, dict) else getattr(item, attribute)
+            groups.setdefault(code, []).append(item)
+        return [(code, found) for code, found in groups.items() if found]
+
     def option_name(option_id: str, result: dict[str, Any]) -> str:
         names = {str(o["id"]): str(o["name"]).split(" (")[0] for o in result.get("options", [])}
         return names.get(option_id, option_id.replace("_", " "))
@@ -98,7 +109,7 @@ def install_words(env: Environment) -> None:
     env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,
                        choice=choice, fraction=fraction_words, age=age_words,
                        months=months_words, short=lambda name: str(name).split(" (")[0], human=human,
-                       fact=fact, until_recorded=until_recorded, labels_after=labels_after)
+                       fact=fact, until_recorded=until_recorded, labels_after=labels_after, grouped=grouped)
 
 
 @cache
