@@ -117,9 +117,8 @@ def test_real_process_exit_codes(tmp_path: Path) -> None:
 
 
 def test_text_output_groups_options_by_phase_with_reasons_and_sources() -> None:
-    # A third relapse after CAR-T has options in every phase (in the Ph-positive example,
-    # blinatumomab, the only consolidation option, is given as reinduction).
-    out = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "third-relapse-after-car-t.yaml")]).stdout
+    # An early T-lineage marrow relapse has options in every phase of treatment.
+    out = runner.invoke(app, ["assess", "--full", str(EXAMPLES / "t-marrow-early.yaml")]).stdout
     for phase in ("Reinduction", "Consolidation", "Definitive therapy", "Targeted therapy",
                   "Site-directed therapy", "Supportive care"):
         assert f"  {phase}" in out
@@ -267,3 +266,33 @@ def test_a_name_without_a_known_suffix_is_read_in_the_format_given(tmp_path: Pat
     assert refused.exit_code == 2 and "unknown file type '.txt'" in refused.stderr
     read = runner.invoke(app, ["assess", str(case), "--input-format", "yaml"])
     assert read.exit_code == 0 and "b-marrow-early" in read.stdout
+
+
+def test_standard_input_edge_cases(tmp_path: Path) -> None:
+    """Read once, even beside a folder named '-'; never silent when it holds no case or is
+    closed; each refusal exits 2 and says what to give."""
+    case = (EXAMPLES / "b-marrow-early.yaml").read_text()
+    (tmp_path / "-").mkdir()
+    beside = subprocess.run([*CLI, "assess", "-", "--input-format", "yaml", "-f", "json"], input=case,
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert beside.returncode == 0 and json.loads(beside.stdout)["case_id"] == "b-marrow-early"
+    twice = subprocess.run([*CLI, "assess", "-", "-", "--input-format", "yaml"], input=case,
+                           capture_output=True, text=True)
+    assert twice.returncode == 2 and "more than once" in twice.stderr
+    empty = subprocess.run([*CLI, "assess", "-", "--input-format", "jsonl"], input="\n\n",
+                           capture_output=True, text=True)
+    assert empty.returncode == 2 and "no case" in empty.stderr
+    closed = subprocess.run(["bash", "-c", f'"{sys.executable}" -c "from rrall.cli import main; main()" '
+                             "assess - --input-format jsonl <&-"], capture_output=True, text=True)
+    assert closed.returncode == 2 and "standard input is closed" in closed.stderr
+    assert "Traceback" not in empty.stderr + closed.stderr + twice.stderr
+    report = subprocess.run([*CLI, "report", "-"], input=case, capture_output=True, text=True)
+    assert report.returncode == 2 and "--input-format" not in report.stderr
+
+
+def test_an_empty_json_lines_file_is_said_not_passed_over(tmp_path: Path) -> None:
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("\n")
+    for fmt in ("text", "jsonl"):
+        run = subprocess.run([*CLI, "assess", str(empty), "-f", fmt], capture_output=True, text=True)
+        assert run.returncode == 2 and "no case" in run.stdout + run.stderr, fmt

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from rrall.assessment import assess, summarize
-from rrall.case.load import parse_case, parse_json, read_or_error
+from rrall.case.load import no_cases, parse_case, parse_json, read_or_error
 from rrall.case.model import Case
 from rrall.errors import CaseInputError
 from rrall.knowledge.load import KnowledgeBase
@@ -108,6 +108,9 @@ def assess_jsonl(path: Path, kb: KnowledgeBase, today: date | None = None,
     global _KB, _JSON
     _KB, _JSON = kb, _shape(detail)
     chunks, parallel = _plan(path, workers)
+    if not chunks:
+        yield orjson.dumps(no_cases(str(path)).record()), False
+        return
     work = partial(_run_chunk, source=str(path), today=today or date.today(),
                    anthracycline_table=anthracycline_table)
     for chunk in chunks[:1] if parallel else chunks:  # the first chunk warms the shared memos
@@ -127,6 +130,9 @@ def write_jsonl(path: Path, kb: KnowledgeBase, out: BinaryIO, today: date | None
     global _KB, _TURN, _JSON
     _KB, _JSON = kb, _shape(detail)
     chunks, parallel = _plan(path, workers)
+    if not chunks:
+        out.write(orjson.dumps(no_cases(str(path)).record()) + b"\n")
+        return 1
     block = partial(_block, source=str(path), today=today or date.today(),
                     anthracycline_table=anthracycline_table)
     bad = 0

@@ -109,16 +109,21 @@ def _knowledge(path: Path | None) -> "KnowledgeBase":
         _fail(str(exc), ExitCode.INTERNAL)
 
 
+GIVE_FORMAT = ", or --input-format json, yaml or jsonl for a pipe or another name"
+
+
 def _fail(message: str, code: int) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
 
 
 def _case_files(paths: list[Path]) -> Iterator[Path]:
-    from rrall.case.load import CASE_SUFFIXES
+    from rrall.case.load import CASE_SUFFIXES, STDIN
 
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:  # standard input, even where a folder is named "-"
+            yield path
+        elif path.is_dir():
             yield from sorted(p for p in path.iterdir() if p.suffix in (*CASE_SUFFIXES, ".jsonl"))
         else:
             yield path
@@ -129,7 +134,8 @@ def _cases(paths: list[Path], kb: "KnowledgeBase",
     from rrall.case.load import iter_cases
 
     for path in _case_files(paths):
-        yield from iter_cases(path, kb, input_format=input_format and input_format.value)
+        yield from iter_cases(path, kb, input_format=input_format and input_format.value,
+                              how_to_say=GIVE_FORMAT)
 
 
 def assess(
@@ -163,6 +169,12 @@ def assess(
     if factors is not None and factors not in tables:
         _fail(f"--anthracycline-factors: {factors!r} is not a factor table; allowed: {', '.join(tables)}",
               ExitCode.BAD_INPUT)
+    stdin = sum(str(p) == "-" for p in paths)
+    if stdin > 1:
+        _fail("-: standard input is given more than once; it can be read once", ExitCode.BAD_INPUT)
+    if stdin and input_format is None:
+        _fail("-: standard input has no name to give its format (allowed: --input-format json, yaml or "
+              "jsonl)", ExitCode.BAD_INPUT)
     if detail is Detail.summary and fmt not in (Format.json, Format.jsonl):
         _fail(f"--detail summary: applies to JSON and JSON Lines output, not {fmt.value} (allowed: "
               "--format json or --format jsonl)", ExitCode.BAD_INPUT)
@@ -210,7 +222,8 @@ def _assess_jsonl_fast(paths: list[Path], kb: "KnowledgeBase", factors: str | No
             if path.suffix == ".jsonl" and path.is_file():
                 bad += write_jsonl(path, kb, render.out, anthracycline_table=factors, detail=detail.value)
                 continue
-            for item in iter_cases(path, kb, input_format=input_format and input_format.value):
+            for item in iter_cases(path, kb, input_format=input_format and input_format.value,
+                                   how_to_say=GIVE_FORMAT):
                 if isinstance(item, CaseInputError):
                     bad += 1
                     render.error(item)

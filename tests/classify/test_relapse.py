@@ -155,3 +155,15 @@ def test_marrow_below_threshold_warning_comes_from_the_knowledge_and_cites_it() 
     warning = next(w for w in result.warnings if w.code == "marrow_below_combined_threshold")
     assert "2" in warning.message and "5" in warning.message and warning.citations == ("Hagedorn2007",)
     assert "Hagedorn2007" in result.references
+
+
+def test_a_relapse_after_allogeneic_hsct_says_its_outcomes_are_poor(kb: KnowledgeBase) -> None:
+    """Brief 1.2 and 4.12: relapse after allogeneic HSCT is its own category with poor outcomes
+    (second HSCT: 2-year OS 29.4 %, Kato 2012); figures for relapse in general do not describe it.
+    An HSCT dated after the relapse (in second remission) is not one the relapse came after."""
+    after = run(kb, **{"prior_therapy": {"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]}})
+    warning = next(w for w in after.warnings if w.code == "relapse_after_hsct")
+    assert "29.4 %" in warning.message and "Kato2012" in warning.citations
+    later = run(kb, **{"prior_therapy": {"hsct": [{"date": "2021-12-20", "type": "allogeneic"}]}})
+    autologous = run(kb, **{"prior_therapy": {"hsct": [{"date": "2019-01-01", "type": "autologous"}]}})
+    assert "relapse_after_hsct" not in [w.code for w in (*later.warnings, *autologous.warnings)]

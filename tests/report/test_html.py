@@ -225,8 +225,8 @@ def test_pdf_rendering_logs_no_report_text(kb: KnowledgeBase, logscan: LogScan) 
 def test_options_are_grouped_by_phase_in_the_order_treatment_is_given(kb: KnowledgeBase) -> None:
     """Reinduction first, then consolidation, definitive therapy, site-directed, targeted and
     supportive care (the order the text output uses), never alphabetical by code."""
-    path = ROOT / "examples" / "cases" / "third-relapse-after-car-t.yaml"
-    ctx = ReportContext(_result("third-relapse-after-car-t", kb), yaml.safe_load(path.read_text()), kb)
+    path = ROOT / "examples" / "cases" / "t-marrow-early.yaml"  # options in every phase
+    ctx = ReportContext(_result("t-marrow-early", kb), yaml.safe_load(path.read_text()), kb)
     headings = re.findall(r"<h3>([^<]+)</h3>", clinician_html(ctx))
     phases = ["Reinduction", "Consolidation", "Definitive therapy", "Site-directed therapy",
               "Targeted therapy", "Supportive care"]

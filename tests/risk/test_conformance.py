@@ -76,3 +76,48 @@ def test_cell_without_mrd(kb: KnowledgeBase, cell: dict[str, Any], index: int, t
         assert cog.status == "assigned"
     for name in ("bfm", "intreall", "uk"):
         assert result.risk[name].group == cell[name][index]
+
+
+# DECISIONS.md "HSCT in second remission, by framework", typed in from its words (not from
+# knowledge/frameworks/): BFM S1 no, S2 with marrow involvement by MRD >= 10^-3, S3/S4 yes;
+# UK standard no, intermediate with marrow involvement by MRD >= 10^-4, high yes; COG high
+# and intermediate yes, low no; IntReALL high yes, standard as each backbone would decide
+# for the child (BFM's rule on the BFM group, R3's on the UK group): both yes, both no, or
+# "depends on the backbone". An isolated extramedullary S2 / UK intermediate relapse has no
+# settled rule (the same MRD rule, marked uncertain), so only its uncertainty is checked.
+def _expected_hsct(group: str, marrow: bool, mrd_percent: float, framework: str) -> str | None:
+    if framework == "bfm":
+        if group == "S2":
+            return ("indicated" if mrd_percent >= 0.1 else "not_indicated") if marrow else None
+        return "not_indicated" if group == "S1" else "indicated"
+    if framework == "uk":
+        if group == "intermediate":
+            return ("indicated" if mrd_percent >= 0.01 else "not_indicated") if marrow else None
+        return "not_indicated" if group == "standard" else "indicated"
+    return "not_indicated" if group == "low" else "indicated"  # COG
+
+
+@pytest.mark.parametrize(("cell", "index", "timing"), CELLS,
+                         ids=[f"{c['lineage']}-{c['site']}-{t}" for c, _, t in CELLS])
+@pytest.mark.parametrize("mrd_percent", [0.005, 0.05, 0.5])
+def test_hsct_rule_of_each_cell(kb: KnowledgeBase, cell: dict[str, Any], index: int, timing: str,
+                                mrd_percent: float) -> None:
+    result = assess(parse_case(_case(cell, timing, mrd_percent), kb, TODAY), kb)
+    marrow = cell["site"] != "isolated_extramedullary"
+    expected = {
+        "bfm": _expected_hsct(cell["bfm"][index], marrow, mrd_percent, "bfm"),
+        "uk": _expected_hsct(cell["uk"][index], marrow, mrd_percent, "uk"),
+        "cog": _expected_hsct(_expected_cog(cell, timing, mrd_percent), marrow, mrd_percent, "cog"),
+    }
+    if cell["intreall"][index] == "high":
+        expected["intreall"] = "indicated"
+    else:
+        backbones = {expected["bfm"], expected["uk"]}
+        expected["intreall"] = (None if None in backbones else backbones.pop() if len(backbones) == 1
+                                else "depends_on_backbone")
+    for name, rule in expected.items():
+        found = result.risk[name]
+        if rule is None:  # no settled rule: it must say it is uncertain
+            assert any(c.uncertain for c in found.cautions), (name, found.cautions)
+        else:
+            assert found.hsct_in_cr2 == rule, (name, found.group, found.hsct_in_cr2, found.rules)

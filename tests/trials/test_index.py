@@ -17,7 +17,7 @@ from rrall.case.load import parse_case
 from rrall.criteria.evaluator import Evaluator
 from rrall.engine import Engine
 from rrall.knowledge.load import default_knowledge
-from rrall.trials.match import match_trial, parts
+from rrall.trials.match import match_trial, parts, rank
 from rrall.trials.model import Trial
 from rrall.trials.registry import Registry, imported_trials, load_curated
 from rrall.trials_cli import _plain
@@ -70,6 +70,18 @@ def test_the_same_answers_with_and_without_the_engine_memo() -> None:
     shared = match_trials_for(child, KB, trials=REPEATED, include_closed=True)
     fresh = Engine(KB, REPEATED, cache=False).match_trials(child, include_closed=True)
     assert [m.model_dump() for m in shared] == [m.model_dump() for m in fresh]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_the_listing_is_in_the_order_each_match_ranks(case: dict[str, Any]) -> None:
+    """The index ranks a trial from its group's counts (structured results shared by trials
+    written the same way) plus its own criteria in the source's words: the order must be the
+    one each whole match gives, with and without the memo."""
+    child = parse_case(case, KB, TODAY)
+    for listed in (match_trials_for(child, KB, trials=REPEATED, include_closed=True),
+                   Engine(KB, REPEATED, cache=False).match_trials(child, include_closed=True)):
+        assert list(listed) == sorted(listed, key=rank)
 
 
 def _record(folder: Path, trial: Trial) -> None:

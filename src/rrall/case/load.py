@@ -72,36 +72,50 @@ def load_case(source: str | Path | Mapping[str, Any], kb: KnowledgeBase | None =
 
 
 STDIN = "-"  # the path that names standard input
+STDIN_NAME = "standard input"
+
+
+def no_cases(source: str) -> CaseInputError:
+    """A JSON Lines input without a single case: said, never passed over as a batch of none."""
+    return CaseInputError([FieldError("", "no case: every line is empty", "one case per line")], source)
+
 INPUT_FORMATS = ("json", "yaml", "jsonl")  # for an input whose name does not give its format
 
 
 def iter_cases(path: Path, kb: KnowledgeBase | None = None, today: date | None = None,
-               input_format: str | None = None) -> Iterator[Case | CaseInputError]:
+               input_format: str | None = None, how_to_say: str = "") -> Iterator[Case | CaseInputError]:
     """Each case in a file (or standard input, `-`), or the error that stopped it; a bad
     case never stops the rest. `input_format` (json, yaml or jsonl) reads an input whose
-    name does not give its format: standard input, a pipe, a name without a known suffix."""
+    name does not give its format: standard input, a pipe, a name without a known suffix;
+    `how_to_say` is how the caller's user gives it, added to the message when it is missing."""
     kb = kb or default_knowledge()
     today = today or date.today()
     stdin = str(path) == STDIN
-    source = "standard input" if stdin else str(path)
+    source = STDIN_NAME if stdin else str(path)
     suffix = "" if stdin else path.suffix
     if suffix not in (*CASE_SUFFIXES, ".jsonl"):
         if input_format not in INPUT_FORMATS:
-            said = f"unknown file type {path.suffix!r}" if path.suffix else "the name does not say its format"
-            yield CaseInputError([FieldError("", said, "a name ending .json, .yaml, .yml or .jsonl; for "
-                                             "standard input or a pipe, rrall assess --input-format json, "
-                                             "yaml or jsonl")], source)
+            said = (f"unknown file type {path.suffix!r}" if path.suffix else
+                    "its format is not given" if stdin else "the name does not say its format")
+            allowed = "json, yaml or jsonl" if stdin else "a name ending .json, .yaml, .yml or .jsonl"
+            yield CaseInputError([FieldError("", said, allowed + how_to_say)], source)
             return
         suffix = f".{input_format}"
+    if stdin and sys.stdin is None:
+        yield CaseInputError([FieldError("", "standard input is closed", "cases piped or redirected in")],
+                             source)
+        return
     try:
         data = sys.stdin.buffer.read() if stdin else path.read_bytes()
     except OSError as exc:
         yield CaseInputError([FieldError("", f"cannot read file: {exc.strerror or exc}", None)], source)
         return
     if suffix == ".jsonl":  # one case per line: a bad line, even a bad byte, spoils only itself
-        for number, line in enumerate(data.splitlines(), start=1):
-            if line.strip():
-                yield _one(partial(parse_json, line), kb, today, source, number)
+        lines = [(n, line) for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
+        if not lines:
+            yield no_cases(source)
+        for number, line in lines:
+            yield _one(partial(parse_json, line), kb, today, source, number)
     else:
         parse = parse_json if suffix == ".json" else load_yaml
         yield _one(lambda: parse(_utf8(data)), kb, today, source, None)

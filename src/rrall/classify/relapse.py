@@ -132,6 +132,10 @@ class Classifier:
         post_hsct = relapse is not None and any(
             h.type == "allogeneic" and h.date < relapse.date for h in case.prior_therapy.hsct
         )
+        if post_hsct:
+            after = self.kb.classification.after_hsct
+            warnings.append(Warning(code="relapse_after_hsct", path="prior_therapy.hsct",
+                                    message=after.warning.strip(), citations=tuple(after.citations)))
         site = _site(relapse, self.kb, warnings) if relapse else None
         facts: dict[str, Value] = {
             "disease_state": _state(number),

@@ -141,9 +141,17 @@ class SiteRule(_Data):
     cns: CnsAgreement
 
 
+class AfterHsct(_Data):
+    """Said of a relapse after allogeneic HSCT: the first-relapse figures do not describe it."""
+
+    warning: str
+    citations: list[Id] = Field(min_length=1)
+
+
 class ClassificationRules(_Data):
     format_version: Literal[1]
     site: SiteRule
+    after_hsct: AfterHsct
     timing_schemes: list[TimingScheme]
 
 
