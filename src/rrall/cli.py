@@ -252,7 +252,7 @@ def schema(
     detail: Annotated[Detail, typer.Option("--detail", help="With --output: the full or the summary "
                                            "shape.")] = Detail.full,
 ) -> None:
-    """Print the JSON Schema of the case format (v1.2), or with --output of the assessment output."""
+    """Print the JSON Schema of the case format (v1.3), or with --output of the assessment output."""
     import json
 
     if output:

@@ -1,4 +1,4 @@
-"""The closed vocabularies of the case format (v1.2).
+"""The closed vocabularies of the case format (v1.3).
 
 Every value a clinician may enter for an enumerated field is listed here once; the
 case model, the JSON Schema and docs/case-format.md are all built from these lists.
@@ -6,7 +6,7 @@ case model, the JSON Schema and docs/case-format.md are all built from these lis
 
 from typing import Literal, get_args
 
-CASE_FORMAT_VERSION = "1.2"
+CASE_FORMAT_VERSION = "1.3"
 
 Sex = Literal["male", "female"]
 Immunophenotype = Literal["B", "T"]
@@ -17,7 +17,7 @@ CriterionKind = Literal["any", "all", "not", "free_text"]
 AntigenExpression = Literal["positive", "dim", "negative", "unknown"]
 InductionOutcome = Literal["CR", "induction_failure"]
 ReinductionOutcome = Literal["CR", "treatment_failure"]
-MrdTimepoint = Literal["end_of_reinduction", "end_of_consolidation", "pre_hsct", "other"]
+MrdTimepoint = Literal["at_relapse", "end_of_reinduction", "end_of_consolidation", "pre_hsct", "other"]
 MrdUnit = Literal["percent", "fraction"]
 MrdMethod = Literal["flow", "pcr", "ngs"]
 HsctType = Literal["allogeneic", "autologous"]

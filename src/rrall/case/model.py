@@ -1,4 +1,4 @@
-"""The Case: one child's relapsed or refractory ALL history, as entered (format v1.2).
+"""The Case: one child's relapsed or refractory ALL history, as entered (format v1.3).
 
 Field names here are the public contract documented in docs/case-format.md. The model
 checks each field on its own; checks that relate fields to each other (dates in order,

@@ -137,6 +137,11 @@ class Classifier:
             warnings.append(Warning(code="relapse_after_hsct", path="prior_therapy.hsct",
                                     message=after.warning.strip(), citations=tuple(after.citations)))
         site = _site(relapse, self.kb, warnings) if relapse else None
+        alert = self.kb.classification.site.iem_marrow_mrd
+        at_relapse = mrd_at_relapse(case)
+        if site == "isolated_extramedullary" and any(m.fraction >= alert.at_least for m in at_relapse):
+            warnings.append(Warning(code="iem_marrow_mrd", path="mrd", message=alert.warning.strip(),
+                                    citations=tuple(alert.citations)))
         facts: dict[str, Value] = {
             "disease_state": _state(number),
             "relapse_number": number,
@@ -375,6 +380,12 @@ def effective_frontline_end(
                 f"prior_therapy.hsct[{i}].date (an HSCT in first remission ends front-line therapy)"
             )
     return given, "diagnosis.frontline_end_date" if given is not None else None
+
+
+def mrd_at_relapse(case: Case) -> list[MrdMeasurement]:
+    """Marrow MRD measured at the latest relapse itself (an isolated extramedullary one)."""
+    latest = len(case.relapses)
+    return [m for m in case.mrd if m.timepoint == "at_relapse" and (m.relapse or latest) == latest]
 
 
 def end_of_reinduction_mrd(case: Case) -> list[MrdMeasurement]:

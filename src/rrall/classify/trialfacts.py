@@ -84,7 +84,9 @@ def _days_from_hsct(case: Case, relapse: Relapse | None) -> Value:
 def _mrd_latest(case: Case, q: Questions) -> Value:
     """The most recent marrow MRD after the assessed relapse (the last given when undated)."""
     latest = len(case.relapses)
-    found: list[MrdMeasurement] = [m for m in case.mrd if (m.relapse or latest) == latest]
+    # The marrow MRD taken at the relapse itself is not an MRD after it.
+    found: list[MrdMeasurement] = [m for m in case.mrd if (m.relapse or latest) == latest
+                                   and m.timepoint != "at_relapse"]
     if not found:
         return Open(q.mrd_latest)
     if all(m.date is not None for m in found):

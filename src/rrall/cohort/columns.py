@@ -250,7 +250,7 @@ LONG_COLUMNS: dict[str, str] = {
     "genetics": "relapse: ';'-separated",
     "cns_status": "relapse: CNS1 | CNS2 | CNS3",
     "reinduction_outcome": "relapse: CR | treatment_failure",
-    "timepoint": "mrd: end_of_reinduction | end_of_consolidation | pre_hsct | other",
+    "timepoint": "mrd: at_relapse | end_of_reinduction | end_of_consolidation | pre_hsct | other",
     "value": "mrd: the measurement",
     "unit": "mrd: percent | fraction",
     "method": "mrd: flow | pcr | ngs",

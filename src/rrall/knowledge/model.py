@@ -129,6 +129,14 @@ class CnsAgreement(_Data):
     citations: list[Id] = Field(min_length=1)
 
 
+class MarrowMrdAlert(_Data):
+    """Marrow MRD measured at an apparently isolated extramedullary relapse."""
+
+    at_least: Decimal = Field(gt=0, lt=1, description="as a fraction: the alert from this value up")
+    warning: str
+    citations: list[Id] = Field(min_length=1)
+
+
 class SiteRule(_Data):
     combined_marrow_blasts_percent: Decimal = Field(gt=0, le=100)
     citations: list[Id] = Field(min_length=1)
@@ -139,6 +147,7 @@ class SiteRule(_Data):
         "{blasts} and {threshold} are filled in")
     warning_citations: list[Id] = Field(min_length=1)
     cns: CnsAgreement
+    iem_marrow_mrd: MarrowMrdAlert
 
 
 class AfterHsct(_Data):

@@ -21,13 +21,18 @@ def _relapse_field(name: str) -> Present:
     return present
 
 
+def _mrd_at(timepoint: str) -> Present:
+    """Whether the case gives an MRD at this time point of the latest relapse."""
+    return lambda case: bool(case.relapses) and any(
+        m.timepoint == timepoint and (m.relapse or len(case.relapses)) == len(case.relapses)
+        for m in case.mrd)
+
+
 FIELD_PRESENT: dict[str, Present] = {
     **{f"relapses[-1].{name}": _relapse_field(name) for name in (
         "marrow_blasts_percent", "cns_status", "cd19", "cd22", "genetics", "bcr_abl1",
         "abl1_kinase_mutations")},
-    "mrd[timepoint=end_of_reinduction]": lambda case: bool(case.relapses) and any(
-        m.timepoint == "end_of_reinduction" and (m.relapse or len(case.relapses)) == len(case.relapses)
-        for m in case.mrd),
+    **{f"mrd[timepoint={t}]": _mrd_at(t) for t in ("end_of_reinduction", "at_relapse")},
     "prior_therapy.anthracyclines": lambda case: bool(case.prior_therapy.anthracyclines),
     "prior_therapy.cranial_radiation_gy": lambda case: case.prior_therapy.cranial_radiation_gy is not None,
     "donor": lambda case: case.donor is not None,
