@@ -14,9 +14,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Literal
 
-from rrall.case.model import Case, MrdMeasurement, Relapse
+from rrall.case.model import Case, Relapse
 from rrall.classify.markers import bcr_abl1_of, markers
 from rrall.classify.months import age_in_years, months_between
+from rrall.classify.mrd import mrd_at, mrd_shown
 from rrall.classify.questions import Questions
 from rrall.classify.timing import timing_facts, timing_rule
 from rrall.classify.trialfacts import trial_facts
@@ -24,7 +25,7 @@ from rrall.knowledge.load import KnowledgeBase
 from rrall.logic.resolve import resolve
 from rrall.logic.values import NA, Members, Open, Question, Value
 from rrall.logic.world import Derive, World
-from rrall.results import Classification, CumulativeAnthracycline, MrdValue, Timing, Warning
+from rrall.results import Classification, CumulativeAnthracycline, Timing, Warning
 from rrall.vocabulary import DiseaseState, SiteCategory
 
 LATEST = "relapses[-1]"
@@ -138,7 +139,7 @@ class Classifier:
                                     message=after.warning.strip(), citations=tuple(after.citations)))
         site = _site(relapse, self.kb, warnings) if relapse else None
         alert = self.kb.classification.site.iem_marrow_mrd
-        at_relapse = mrd_at_relapse(case)
+        at_relapse = mrd_at(case, "at_relapse")
         if site == "isolated_extramedullary" and any(m.fraction >= alert.at_least for m in at_relapse):
             warnings.append(Warning(code="iem_marrow_mrd", path="mrd", message=alert.warning.strip(),
                                     citations=tuple(alert.citations)))
@@ -188,7 +189,7 @@ class Classifier:
             else None,
             cd19=relapse.cd19 if relapse else None,
             cd22=relapse.cd22 if relapse else None,
-            mrd=tuple(_mrd_out(m) for m in case.mrd),
+            mrd=tuple(mrd_shown(m) for m in case.mrd),
             age_at_diagnosis_years=age_in_years(case.date_of_birth, case.diagnosis.date),
             age_at_assessment_years=age_in_years(case.date_of_birth, case.as_of),
         )
@@ -285,7 +286,7 @@ class Classifier:
         return Open(self.questions.doxorubicin)
 
     def _mrd(self, case: Case, warnings: list[Warning]) -> Value:
-        found = sorted({m.fraction for m in end_of_reinduction_mrd(case)})
+        found = sorted({m.fraction for m in mrd_at(case, "end_of_reinduction")})
         if len(found) == 1:
             return found[0]
         if not found:
@@ -381,23 +382,3 @@ def effective_frontline_end(
             )
     return given, "diagnosis.frontline_end_date" if given is not None else None
 
-
-def mrd_at_relapse(case: Case) -> list[MrdMeasurement]:
-    """Marrow MRD measured at the latest relapse itself (an isolated extramedullary one)."""
-    latest = len(case.relapses)
-    return [m for m in case.mrd if m.timepoint == "at_relapse" and (m.relapse or latest) == latest]
-
-
-def end_of_reinduction_mrd(case: Case) -> list[MrdMeasurement]:
-    latest = len(case.relapses)
-    return [m for m in case.mrd if m.timepoint == "end_of_reinduction" and (m.relapse or latest) == latest]
-
-
-def _mrd_out(m: MrdMeasurement) -> MrdValue:
-    return MrdValue(
-        timepoint=m.timepoint,
-        fraction=f"{m.fraction.normalize():f}",
-        percent=f"{(m.fraction * 100).normalize():f}",
-        method=m.method,
-        relapse=m.relapse,
-    )

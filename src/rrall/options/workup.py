@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from rrall.case.model import Case, Relapse
+from rrall.classify.mrd import mrd_at
 from rrall.knowledge.clinical import Finding, WorkupItem
 from rrall.knowledge.load import KnowledgeBase
 
@@ -23,9 +24,7 @@ def _relapse_field(name: str) -> Present:
 
 def _mrd_at(timepoint: str) -> Present:
     """Whether the case gives an MRD at this time point of the latest relapse."""
-    return lambda case: bool(case.relapses) and any(
-        m.timepoint == timepoint and (m.relapse or len(case.relapses)) == len(case.relapses)
-        for m in case.mrd)
+    return lambda case: bool(case.relapses) and bool(mrd_at(case, timepoint))
 
 
 FIELD_PRESENT: dict[str, Present] = {
