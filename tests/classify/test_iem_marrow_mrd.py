@@ -3,6 +3,7 @@ item, on the rows of iem_marrow_mrd.yaml (written from Hagedorn 2007 before runn
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +35,18 @@ def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
         assert {f: (r.group, r.hsct_in_cr2) for f, r in result.risk.items()} == \
             {f: (r.group, r.hsct_in_cr2) for f, r in without.risk.items()}
         assert result.classification.site == without.classification.site
+
+
+def test_the_marrow_mrd_at_relapse_is_not_an_mrd_after_it(kb: KnowledgeBase) -> None:
+    """Trial criteria read the latest MRD after the assessed relapse: a sample taken at the
+    relapse itself is not one (it would read a diagnostic value as a response)."""
+    from rrall.engine import engine_for
+    from rrall.logic.values import Open
+
+    engine = engine_for(kb)
+    at_relapse = {"timepoint": "at_relapse", "value": 0.5, "unit": "percent"}
+    after = {"timepoint": "end_of_reinduction", "value": 0.02, "unit": "percent"}
+    only = parse_case(make_case(**{**TABLE["base"], "mrd": [at_relapse]}), kb, TODAY)
+    both = parse_case(make_case(**{**TABLE["base"], "mrd": [after, at_relapse]}), kb, TODAY)
+    assert isinstance(engine.ev.classify(only)[0].facts["mrd_latest"], Open)
+    assert engine.ev.classify(both)[0].facts["mrd_latest"] == Decimal("0.0002")

@@ -369,3 +369,12 @@ def test_a_marker_on_the_diagnosis_of_a_relapse_is_not_used() -> None:
     assert "refractory_disease" not in imported.document["diagnosis"]
     assert imported.document["relapses"][0].get("cd19") == relapse["relapses"][0].get("cd19")
     assert any("which relapse" in w for w in imported.warnings), imported.warnings
+
+
+def test_marrow_mrd_at_relapse_survives_the_round_trip() -> None:
+    """Case format 1.3: the MRD time point at_relapse (with its value, unit, method and date)
+    is written and read back, not lost or turned into another time point."""
+    raw = example_dict("b-iem-late")
+    raw["mrd"] = [*raw.get("mrd", []), {"timepoint": "at_relapse", "value": 0.05, "unit": "percent",
+                                        "method": "pcr", "date": raw["relapses"][0]["date"]}]
+    assert_round_trip(raw)
