@@ -252,5 +252,8 @@ def _check_mrd(raw: Mapping[str, Any]) -> Iterator[FieldError]:
         measured = _date(entry, "date")
         relapse_date = _date(relapses, index - 1, "date")
         if measured and relapse_date and measured < relapse_date:
-            yield FieldError(f"mrd[{i}].date", f"{measured} is before relapse {index} ({relapse_date})",
-                             "a date on or after the relapse it follows")
+            at_relapse = _get(entry, "timepoint") == "at_relapse"  # the sample that showed the relapse
+            yield FieldError(
+                f"mrd[{i}].date", f"{measured} is before relapse {index} ({relapse_date})",
+                "the relapse's date or later" if at_relapse else "a date on or after the relapse it follows",
+            )
