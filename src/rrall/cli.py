@@ -169,7 +169,9 @@ def assess(
     if factors is not None and factors not in tables:
         _fail(f"--anthracycline-factors: {factors!r} is not a factor table; allowed: {', '.join(tables)}",
               ExitCode.BAD_INPUT)
-    stdin = sum(str(p) == "-" for p in paths)
+    from rrall.case.load import STDIN
+
+    stdin = sum(str(p) == STDIN for p in paths)
     if stdin > 1:
         _fail("-: standard input is given more than once; it can be read once", ExitCode.BAD_INPUT)
     if stdin and input_format is None:

@@ -16,6 +16,9 @@ from tests.conftest import TODAY, make_case
 TABLE = yaml.safe_load((Path(__file__).parent / "conformance.yaml").read_text())
 TIMINGS = ["very_early", "early", "late"]
 CELLS = [(cell, i, t) for cell in TABLE["cells"] for i, t in enumerate(TIMINGS)]
+each_cell = pytest.mark.parametrize(("cell", "index", "timing"), CELLS,
+                                    ids=[f"{c['lineage']}-{c['site']}-{t}" for c, _, t in CELLS])
+each_mrd = pytest.mark.parametrize("mrd_percent", [0.005, 0.05, 0.5])  # below, between, above 10⁻⁴/10⁻³
 
 
 def _case(cell: dict[str, Any], timing: str, mrd_percent: float | None) -> dict[str, Any]:
@@ -42,9 +45,8 @@ def _expected_cog(cell: dict[str, Any], timing: str, mrd_percent: float) -> str:
     return "low" if mrd_percent < 0.1 else "intermediate"
 
 
-@pytest.mark.parametrize(("cell", "index", "timing"), CELLS,
-                         ids=[f"{c['lineage']}-{c['site']}-{t}" for c, _, t in CELLS])
-@pytest.mark.parametrize("mrd_percent", [0.005, 0.05, 0.5])
+@each_cell
+@each_mrd
 def test_cell(kb: KnowledgeBase, cell: dict[str, Any], index: int, timing: str,
               mrd_percent: float) -> None:
     result = assess(parse_case(_case(cell, timing, mrd_percent), kb, TODAY), kb)
@@ -61,8 +63,7 @@ def test_cell(kb: KnowledgeBase, cell: dict[str, Any], index: int, timing: str,
     assert all(r.status == "assigned" and r.citations for r in result.risk.values())
 
 
-@pytest.mark.parametrize(("cell", "index", "timing"), CELLS,
-                         ids=[f"{c['lineage']}-{c['site']}-{t}" for c, _, t in CELLS])
+@each_cell
 def test_cell_without_mrd(kb: KnowledgeBase, cell: dict[str, Any], index: int, timing: str) -> None:
     """Without MRD, only the COG late B-lineage cells are undecided, and they name the MRD."""
     result = assess(parse_case(_case(cell, timing, None), kb, TODAY), kb)
@@ -98,9 +99,8 @@ def _expected_hsct(group: str, mrd_percent: float, framework: str) -> str:
     return "not_indicated" if group == "low" else "indicated"  # COG
 
 
-@pytest.mark.parametrize(("cell", "index", "timing"), CELLS,
-                         ids=[f"{c['lineage']}-{c['site']}-{t}" for c, _, t in CELLS])
-@pytest.mark.parametrize("mrd_percent", [0.005, 0.05, 0.5])
+@each_cell
+@each_mrd
 def test_hsct_rule_of_each_cell(kb: KnowledgeBase, cell: dict[str, Any], index: int, timing: str,
                                 mrd_percent: float) -> None:
     result = assess(parse_case(_case(cell, timing, mrd_percent), kb, TODAY), kb)

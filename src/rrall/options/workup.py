@@ -10,6 +10,7 @@ from rrall.case.model import Case, Relapse
 from rrall.classify.mrd import mrd_at
 from rrall.knowledge.clinical import Finding, WorkupItem
 from rrall.knowledge.load import KnowledgeBase
+from rrall.vocabulary import MrdTimepoint, values
 
 Present = Callable[[Case], bool | None]  # None: does not apply to this case
 
@@ -31,7 +32,7 @@ FIELD_PRESENT: dict[str, Present] = {
     **{f"relapses[-1].{name}": _relapse_field(name) for name in (
         "marrow_blasts_percent", "cns_status", "cd19", "cd22", "genetics", "bcr_abl1",
         "abl1_kinase_mutations")},
-    **{f"mrd[timepoint={t}]": _mrd_at(t) for t in ("end_of_reinduction", "at_relapse")},
+    **{f"mrd[timepoint={t}]": _mrd_at(t) for t in values(MrdTimepoint)},
     "prior_therapy.anthracyclines": lambda case: bool(case.prior_therapy.anthracyclines),
     "prior_therapy.cranial_radiation_gy": lambda case: case.prior_therapy.cranial_radiation_gy is not None,
     "donor": lambda case: case.donor is not None,

@@ -98,8 +98,7 @@ def install_words(env: Environment) -> None:
         groupby would sort the codes alphabetically)."""
         groups: dict[str, list[Any]] = {code: [] for code in _words(context).values.get(vocabulary, {})}
         for item in items:
-            code = item[attribute] if isinstance(item, dict) else getattr(item, attribute)
-            groups.setdefault(code, []).append(item)
+            groups.setdefault(item[attribute], []).append(item)  # results as JSON (dicts)
         return [(code, found) for code, found in groups.items() if found]
 
     def option_name(option_id: str, result: dict[str, Any]) -> str:
