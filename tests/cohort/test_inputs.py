@@ -136,8 +136,10 @@ def test_a_bulk_export_line_that_is_not_json_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("address", ["notaurl", "tcp://127.0.0.1:9"])
-def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, address: str) -> None:
+def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, address: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
+    monkeypatch.setattr("rrall.cohort.cli.CONNECT_TIMEOUT_S", 2)  # the closed port's wait, not behaviour
     source = write_csv(tmp_path / "in.csv", [GOOD])
     code, output, out = cohort(tmp_path, source, "out", "--engine", "dask", "--scheduler", address)
     assert code == 2 and not out.exists()

@@ -196,6 +196,9 @@ def _problem(source: str, error: Any) -> str:
     return f"{source}: {error.path}: {error.message}{allowed}"
 
 
+CONNECT_TIMEOUT_S = 15  # a scheduler on a busy cluster can be slow to answer
+
+
 def _connect(scheduler: str) -> tuple[Any, list[str]]:
     """A client of the Dask scheduler, or the reason there is none, before anything is written."""
     try:
@@ -203,7 +206,7 @@ def _connect(scheduler: str) -> tuple[Any, list[str]]:
     except ImportError:
         return None, ["--engine dask needs Dask: pip install 'rrall[dask]'"]
     try:
-        return Client(scheduler, timeout=15), []  # type: ignore[no-untyped-call]
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S), []  # type: ignore[no-untyped-call]
     except (OSError, ValueError, TypeError) as exc:  # unreachable, timed out, or not an address
         return None, [f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc}) "
                       "(allowed: the address of a running scheduler, e.g. tcp://host:8786)"]
