@@ -206,8 +206,11 @@ class TextRenderer:
                 f" [dim](may apply; not checked: {self._prose(unknown)})[/dim]"
             era = f", {p['era']}" if p.get("era") else ""
             cohort = escape(p["cohort"] + era)
+            # As the reports mark it: the figure or its population's mapping is not settled.
+            unsure = "" if not p.get("uncertain") else " [yellow]? unverified[/yellow]" + (
+                f" [dim]({self._prose(p['note'])})[/dim]" if p.get("note") else "")
             out.print(f"  • {escape(p['figure'])} · {self._prose(p['population'])} · {cohort} "
-                      f"[dim]\\[{escape(p['citation'])}][/dim]{fit}")
+                      f"[dim]\\[{escape(p['citation'])}][/dim]{fit}{unsure}")
         self._trials(r["trials"])
         if r["missing_data"]:
             out.print("\n[bold]Missing data and work-up[/bold]")
