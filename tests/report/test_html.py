@@ -85,7 +85,8 @@ def test_the_family_summary_names_the_actual_relapse_site(kb: KnowledgeBase) -> 
              "and in a testicle.")
     assert found in summary["about"]
     spanish = family_summary(_result("b-iem-late", kb), example("b-iem-late"), kb, "es")
-    assert any("en el líquido que rodea el cerebro" in s or "en un testículo" in s for s in spanish["about"])
+    cns = "en el cerebro, la médula espinal o el líquido que los rodea"
+    assert any(cns in s or "en un testículo" in s for s in spanish["about"])
 
 
 def test_a_refractory_relapse_is_not_told_it_usually_responds_well(kb: KnowledgeBase) -> None:
@@ -101,6 +102,36 @@ def test_a_refractory_relapse_is_not_told_it_usually_responds_well(kb: Knowledge
     assert refractory in failed["about"]
     assert "It came back a while after treatment ended." in failed["about"]
     assert not any("responds well" in s for s in failed["about"])
+
+
+@pytest.mark.parametrize("name", ["t-marrow-late", "t-iem-late", "post-allo-hsct-relapse"])
+def test_a_late_t_cell_or_post_transplant_relapse_is_not_told_it_usually_responds_well(
+    name: str, kb: KnowledgeBase
+) -> None:
+    """The hopeful late outlook describes a first B-cell relapse: a T-cell marrow relapse
+    needs a transplant whatever its timing, and relapse after a transplant does poorly."""
+    summary = family_summary(_result(name, kb), example(name), kb)
+    assert not any("responds well" in s for s in summary["about"]), summary["about"]
+    spanish = family_summary(_result(name, kb), example(name), kb, "es")
+    assert family_text(kb, "es").timing_outlook["late"] not in spanish["about"]
+
+
+def test_options_waiting_for_results_are_named_and_donor_search_only_where_a_transplant_is_open(
+    kb: KnowledgeBase,
+) -> None:
+    """An isolated CNS relapse whose earlier brain radiation is not recorded: radiation is
+    still a choice, waiting for that result, not left out. A donor search is mentioned where
+    a transplant is a choice (early marrow relapse), not where every framework advises
+    against it (late isolated CNS relapse)."""
+    text = family_text(kb)
+    cns = family_summary(_result("b-iem-late", kb), example("b-iem-late"), kb)
+    assert text.options["cranial_radiation"] in cns["pending"]
+    assert text.donor_step not in cns["next_steps"]
+    marrow = family_summary(_result("b-marrow-early", kb), example("b-marrow-early"), kb)
+    assert text.donor_step in marrow["next_steps"]
+    html = visible_text(family_html(_result("b-iem-late", kb), example("b-iem-late"), kb))
+    assert text.labels["pending"] in html and text.options["cranial_radiation"] in html
+    assert "usually given inside a research study" in text.labels["trials"]
 
 
 def test_the_family_summary_follows_the_board(kb: KnowledgeBase) -> None:
@@ -133,6 +164,7 @@ def test_each_group_of_family_sentences_is_readable(lang: str, kb: KnowledgeBase
         assert _readable(" ".join(getattr(text, group).values()), lang, kb), group
     for group in ("next_steps", "questions"):
         assert _readable(" ".join(getattr(text, group)), lang, kb), group
+    assert _readable(" ".join([*text.next_steps, text.donor_step]), lang, kb)
 
 
 @pytest.mark.parametrize("name", ["b-marrow-early", "ph-positive-t315i", "post-allo-hsct-relapse"])

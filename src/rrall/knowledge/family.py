@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rrall.errors import KnowledgeError
 
 LABELS = ("title", "notice", "what", "plan", "plan_intro", "plan_explain", "choices", "choices_intro",
-          "trials", "support", "next", "questions", "contact", "contact_default", "made", "language_name")
+          "trials", "pending", "support", "next", "questions", "contact", "contact_default", "made",
+          "language_name")
 
 
 class _Data(BaseModel):
@@ -54,6 +55,7 @@ class FamilyText(_Data):
     lineage: dict[str, str]
     options: dict[str, str]
     next_steps: list[str]
+    donor_step: str  # only where a transplant is a choice or still open
     tests_needed: str
     questions: list[str]
 

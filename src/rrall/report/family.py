@@ -15,6 +15,7 @@ from rrall.knowledge.load import KnowledgeBase
 from rrall.report.html import environment
 
 MAIN_STATUSES = ("standard", "consider")
+TRANSPLANTS = ("allogeneic_hsct", "second_allogeneic_hsct")
 
 
 def family_text(kb: KnowledgeBase, lang: str = "en") -> FamilyText:
@@ -45,17 +46,24 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
         about.append(text.site_sentence(list(relapses[-1].get("sites") or [])))
     timing = (c.get("timing") or {}).get("bfm") or ""
     about.append(text.timing.get(timing, ""))
-    if not c.get("refractory"):  # a failed treatment outweighs what the timing usually means
+    # A failed treatment outweighs what the timing usually means; the late outlook describes
+    # a first B-cell relapse (a T-cell relapse or one after a transplant does worse).
+    hopeful_late = (c["disease_state"] == "first_relapse" and c.get("immunophenotype") == "B"
+                    and not c.get("post_hsct"))
+    if not c.get("refractory") and (timing != "late" or hopeful_late):
         about.append(text.timing_outlook.get(timing, ""))
     options = result["options"]
     chosen = list((decision or {}).get("chosen_options") or [])
     if decision is not None:
         plan = [o for o in options if o["id"] in chosen and o["phase"] != "supportive"]
-        choices, in_trials = [], []
+        choices, in_trials, pending = [], [], []
     else:
         plan = []
         choices = [o for o in options if o["status"] in MAIN_STATUSES and o["phase"] != "supportive"]
         in_trials = [o for o in options if o["status"] == "clinical_trial"]
+        pending = [o for o in options if o["status"] == "insufficient_data" and o["phase"] != "supportive"]
+    transplant = any(o["id"] in TRANSPLANTS and (o["status"] in (*MAIN_STATUSES, "insufficient_data")
+                                                 or o["id"] in chosen) for o in options)
     support = [o for o in options if o["phase"] == "supportive"
                and (o["status"] in MAIN_STATUSES or o["id"] in chosen)]
     return {
@@ -65,8 +73,10 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
         "options": _words(text, choices),
         "support": _words(text, support),
         "in_trials": _words(text, in_trials),
+        "pending": _words(text, pending),
         "tests_needed": text.tests_needed if result["missing_data"] else None,
-        "next_steps": text.next_steps,
+        "next_steps": [*text.next_steps[:2], *([text.donor_step] if transplant else []),
+                       *text.next_steps[2:]],
         "questions": text.questions,
     }
 
