@@ -52,3 +52,22 @@ def test_cns_status_is_not_claimed_from_the_sites_list(kb: KnowledgeBase) -> Non
     lumbar puncture can change the site (isolated vs combined): nothing is shown as read."""
     found = entry(kb, CNS)
     assert found is not None and found.test == "Lumbar puncture" and found.uses == ()
+
+
+@pytest.mark.parametrize(("changes", "listed"), [
+    ({}, True),  # late marrow relapse: HSCT depends on MRD in several frameworks
+    # early marrow relapse: indicated
+    ({"relapses.0.date": "2016-01-20", "diagnosis.frontline_end_date": "not_completed"}, True),
+    # Late isolated CNS relapse: COG's HSCT rule waits for the MRD after reinduction; below
+    # 0.1 % (COG low risk) every framework advises against HSCT.
+    ({"relapses.0.sites": ["cns"], "relapses.0.marrow_blasts_percent": 0}, True),
+    ({"relapses.0.sites": ["cns"], "relapses.0.marrow_blasts_percent": 0,
+      "mrd": [{"timepoint": "end_of_reinduction", "value": 0.01, "unit": "percent"}]}, False),
+    ({"prior_therapy": {"hsct": [{"date": "2019-01-01", "type": "allogeneic"}]}}, True),  # a second HSCT
+])
+def test_the_donor_search_is_listed_only_where_a_transplant_may_follow(
+    kb: KnowledgeBase, changes: dict[str, Any], listed: bool
+) -> None:
+    """Late isolated CNS relapse with low MRD: every framework advises against HSCT in second
+    remission (PDQ-7: transplant generally not recommended after 18 months), so no donor search."""
+    assert (entry(kb, "donor", **changes) is not None) is listed

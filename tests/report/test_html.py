@@ -155,6 +155,16 @@ def test_every_therapy_is_worded_kindly_in_every_language(kb: KnowledgeBase) -> 
         assert not re.search(r"poison|veneno|toxic", " ".join(text.options.values()), re.I)
 
 
+def test_targeted_pills_say_what_they_target(kb: KnowledgeBase) -> None:
+    """The page never says the leukemia is Ph-positive, so a TKI's words name the change
+    themselves instead of pointing at 'this kind of leukemia'."""
+    for lang, change in (("en", "Philadelphia chromosome"), ("es", "cromosoma Filadelfia")):
+        options = family_text(kb, lang).options
+        for tki in ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib"):
+            assert change in options[tki], (lang, tki)
+        assert "this kind" not in options["revumenib"] and "este tipo" not in options["revumenib"]
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_each_group_of_family_sentences_is_readable(lang: str, kb: KnowledgeBase) -> None:
     """Every sentence a summary could pick, group by group (one sentence alone is too short
