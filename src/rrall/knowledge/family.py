@@ -55,7 +55,7 @@ class FamilyText(_Data):
     lineage: dict[str, str]
     options: dict[str, str]
     next_steps: list[str]
-    donor_step: str  # only where a transplant is a choice or still open
+    donor_step: str  # only where the assessment lists the donor search
     tests_needed: str
     questions: list[str]
 

@@ -15,7 +15,6 @@ from rrall.knowledge.load import KnowledgeBase
 from rrall.report.html import environment
 
 MAIN_STATUSES = ("standard", "consider")
-TRANSPLANTS = ("allogeneic_hsct", "second_allogeneic_hsct")
 
 
 def family_text(kb: KnowledgeBase, lang: str = "en") -> FamilyText:
@@ -62,8 +61,7 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
         choices = [o for o in options if o["status"] in MAIN_STATUSES and o["phase"] != "supportive"]
         in_trials = [o for o in options if o["status"] == "clinical_trial"]
         pending = [o for o in options if o["status"] == "insufficient_data" and o["phase"] != "supportive"]
-    transplant = any(o["id"] in TRANSPLANTS and (o["status"] in (*MAIN_STATUSES, "insufficient_data")
-                                                 or o["id"] in chosen) for o in options)
+    donor_search = any(m["field"] == "donor" for m in result["missing_data"])
     support = [o for o in options if o["phase"] == "supportive"
                and (o["status"] in MAIN_STATUSES or o["id"] in chosen)]
     return {
@@ -75,8 +73,8 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
         "in_trials": _words(text, in_trials),
         "pending": _words(text, pending),
         "tests_needed": text.tests_needed if result["missing_data"] else None,
-        "next_steps": [*text.next_steps[:2], *([text.donor_step] if transplant else []),
-                       *text.next_steps[2:]],
+        # The donor search is the work-up's own item (listed where a transplant may follow).
+        "next_steps": [*text.next_steps, *([text.donor_step] if donor_search else [])],
         "questions": text.questions,
     }
 
