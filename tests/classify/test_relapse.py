@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from rrall import assess
 from rrall.assessment import Assessment
 from rrall.case.load import parse_case
@@ -26,6 +28,17 @@ def test_unknown_end_of_therapy_b_marrow_is_insufficient(kb: KnowledgeBase) -> N
     assert "S3" in bfm.missing[0].decides and "S2" in bfm.missing[0].decides
     assert bfm.hsct_in_cr2 is None
     assert a.risk["cog"].group == "high"  # COG reads months from diagnosis only
+
+
+def test_unknown_end_of_therapy_names_only_the_frameworks_cut(kb: KnowledgeBase) -> None:
+    """DECISIONS: late is 6 months or more after the end. Bounds other conclusions read
+    (24 months, for survival figures) do not split the answer's words."""
+    a = run(kb, **{"diagnosis.frontline_end_date": ..., "relapses.0.date": "2017-06-01"})
+    for name in ("bfm", "intreall", "uk"):
+        r = a.risk[name]
+        assert "24 months" not in r.missing[0].decides
+        labels = [c.label for b in r.branches for c in b.when]
+        assert "relapse 6 months or more after the end of front-line therapy" in labels
 
 
 def test_unknown_end_of_therapy_t_marrow_is_s4_anyway(kb: KnowledgeBase) -> None:
@@ -51,6 +64,80 @@ def test_marrow_listed_without_blast_count_leaves_site_open(kb: KnowledgeBase) -
     assert a.risk["bfm"].missing[0].field == "relapses[-1].marrow_blasts_percent"
     # UK and IntReALL: high either way; COG: early either way -> high
     assert (a.risk["uk"].group, a.risk["intreall"].group, a.risk["cog"].group) == ("high", "high", "high")
+
+
+def test_extramedullary_relapse_without_blast_count_leaves_site_open(kb: KnowledgeBase) -> None:
+    """DECISIONS: isolated extramedullary means marrow blasts < 5 %; a CNS relapse with no
+    marrow count recorded may be combined, whether or not the marrow is listed."""
+    a = run(kb, **{"relapses.0.sites": ["cns"], "relapses.0.cns_status": "CNS3",
+                   "relapses.0.marrow_blasts_percent": ..., "relapses.0.date": "2016-06-01",
+                   "diagnosis.frontline_end_date": "not_completed"})
+    assert a.classification.site is None
+    # very early: BFM S2 if isolated extramedullary, S4 if combined
+    bfm = a.risk["bfm"]
+    assert bfm.status == "insufficient_data"
+    assert bfm.missing[0].field == "relapses[-1].marrow_blasts_percent"
+    assert "S2" in bfm.missing[0].decides and "S4" in bfm.missing[0].decides
+    # UK, IntReALL and COG: high either way
+    assert (a.risk["uk"].group, a.risk["intreall"].group, a.risk["cog"].group) == ("high", "high", "high")
+
+
+def test_late_extramedullary_relapse_without_blast_count(kb: KnowledgeBase) -> None:
+    """Late (51 months from diagnosis, 26 after the end), end-of-reinduction MRD 0.05 %: UK is
+    standard if isolated extramedullary, intermediate if combined; BFM S1 or S2; IntReALL
+    standard and COG low (late at both of its clocks, MRD below 0.1 %) either way."""
+    a = run(kb, **{"relapses.0.sites": ["cns"], "relapses.0.cns_status": "CNS3",
+                   "relapses.0.marrow_blasts_percent": ..., "relapses.0.date": "2019-05-01",
+                   "diagnosis.frontline_end_date": "2017-03-01",
+                   "mrd": [{"timepoint": "end_of_reinduction", "value": 0.05, "unit": "percent",
+                            "method": "flow"}]})
+    assert a.risk["uk"].status == a.risk["bfm"].status == "insufficient_data"
+    assert a.risk["uk"].missing[0].field == "relapses[-1].marrow_blasts_percent"
+    assert (a.risk["intreall"].group, a.risk["cog"].group) == ("standard", "low")
+
+
+def test_extramedullary_relapse_with_low_blast_count_is_isolated(kb: KnowledgeBase) -> None:
+    a = run(kb, **{"relapses.0.sites": ["cns"], "relapses.0.cns_status": "CNS3",
+                   "relapses.0.marrow_blasts_percent": 1})
+    assert a.classification.site == "isolated_extramedullary"
+    assert "marrow_below_combined_threshold" not in [w.code for w in a.warnings]
+
+
+def test_cns_listed_on_cns2_alone_is_said_to_be_unestablished(kb: KnowledgeBase) -> None:
+    """The brief: whether CNS2 alone at relapse counts as a CNS relapse is not established
+    (UNCERTAIN). Listed as the site on CNS2 alone, the relapse is classified as listed and
+    the warning says so."""
+    a = run(kb, **{"relapses.0.sites": ["cns"], "relapses.0.cns_status": "CNS2",
+                   "relapses.0.marrow_blasts_percent": 0.5})
+    assert a.classification.site == "isolated_extramedullary"
+    assert "cns_listed_not_established" in [w.code for w in a.warnings]
+    proven = run(kb, **{"relapses.0.sites": ["cns"], "relapses.0.cns_status": "CNS3",
+                        "relapses.0.marrow_blasts_percent": 0.5})
+    assert "cns_listed_not_established" not in [w.code for w in proven.warnings]
+
+
+@pytest.mark.parametrize(("sites", "blasts", "says"), [
+    (["bone_marrow"], 30, None),
+    (["bone_marrow"], 25, None),
+    (["bone_marrow"], 24.9, "one further test"),
+    (["bone_marrow"], 5, "one further test"),
+    (["bone_marrow"], 4.9, "two further tests"),
+    (["bone_marrow"], 1, "two further tests"),
+    (["bone_marrow"], 0.5, "below 1 %"),
+    (["bone_marrow", "cns"], 10, "one further test"),
+])
+def test_marrow_relapse_below_25_percent_needs_confirming_tests(
+        kb: KnowledgeBase, sites: list[str], blasts: float, says: str | None) -> None:
+    """Ponte-di-Legno consensus (brief 1.1, CONFIRMED): 25 % or more is a relapse with no
+    confirmatory test; 5 to under 25 % needs one further test showing 1 % or more; 1 to under
+    5 % two; below 1 % the table calls no marrow relapse."""
+    a = run(kb, **{"relapses.0.sites": sites, "relapses.0.marrow_blasts_percent": blasts,
+                   "relapses.0.cns_status": "CNS3" if "cns" in sites else "CNS1"})
+    found = [w.message for w in a.warnings if w.code == "marrow_relapse_confirmation"]
+    if says is None:
+        assert not found
+    else:
+        assert len(found) == 1 and says in found[0]
 
 
 def test_marrow_listed_below_threshold_is_isolated_extramedullary(kb: KnowledgeBase) -> None:
@@ -97,6 +184,28 @@ def test_ph_unknown_leaves_intreall_open(kb: KnowledgeBase) -> None:
     assert a.risk["intreall"].missing[0].field == "relapses[-1].bcr_abl1"
     assert a.risk["bfm"].status == "assigned"
     assert any(c.text.startswith("Depending on the missing data") for c in a.risk["bfm"].cautions)
+
+
+@pytest.mark.parametrize("at_relapse", [["ETV6::RUNX1"], []])
+def test_genetics_list_at_relapse_without_bcr_abl1_is_negative(
+        kb: KnowledgeBase, at_relapse: list[str]) -> None:
+    """DECISIONS: 'A genetics list without BCR::ABL1 counts as negative', the relapse's own
+    list included, when nothing was recorded at diagnosis."""
+    a = run(kb, **{"diagnosis.genetics": ..., "relapses.0.genetics": at_relapse})
+    assert a.classification.bcr_abl1 is False
+    assert a.risk["intreall"].status == "assigned"
+    assert not any(c.text.startswith("Depending on the missing data") for c in a.risk["bfm"].cautions)
+
+
+def test_ph_at_diagnosis_but_not_in_the_relapse_list_is_read_as_tested_and_said(kb: KnowledgeBase) -> None:
+    """The relapse as tested decides (a list without BCR::ABL1 is negative), so that a later
+    diagnosis record never flips a settled answer; the disagreement is never silent."""
+    a = run(kb, **{"diagnosis.genetics": ["BCR::ABL1"], "relapses.0.genetics": ["ETV6::RUNX1"]})
+    assert a.classification.bcr_abl1 is False
+    assert "bcr_abl1_not_at_relapse" in [w.code for w in a.warnings]
+    kept = run(kb, **{"diagnosis.genetics": ["BCR::ABL1"], "relapses.0.genetics": ["BCR::ABL1"]})
+    assert kept.classification.bcr_abl1 is True
+    assert "bcr_abl1_not_at_relapse" not in [w.code for w in kept.warnings]
 
 
 def test_ph_from_diagnosis_genetics(kb: KnowledgeBase) -> None:

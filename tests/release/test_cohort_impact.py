@@ -1,5 +1,6 @@
 """Impact on a cohort table through the cohort's classes of rows equals the comparison of
-every row one by one (a SYNTHETIC cohort with MRD and genetics set around the changed bounds)."""
+every row one by one (a SYNTHETIC cohort with MRD, genetics and prior HSCT set around the
+changed bounds)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def _cohort(tmp_path: Path) -> Path:
     frame = frame.with_columns(
         pl.Series("mrd_end_of_reinduction_percent", [mrd[i % 4] for i in range(frame.height)]),
         pl.Series("diagnosis_genetics", [genetics[i % 3] for i in range(frame.height)]),
+        # Every fifth child relapsed after an allogeneic HSCT (on the day of diagnosis, which
+        # the case format allows): the fixture's changed figure is a post-HSCT one.
+        pl.when(pl.int_range(pl.len()) % 5 == 0).then(pl.col("diagnosis_date"))
+        .otherwise(pl.col("prior_allogeneic_hsct_date")).alias("prior_allogeneic_hsct_date"),
     )
     out = tmp_path / "cohort.csv"
     frame.write_csv(out)

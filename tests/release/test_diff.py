@@ -21,10 +21,10 @@ def test_diff_lists_the_three_changes_by_file_and_id(
     ]
     status = by_file["therapies.yaml"]["blinatumomab.ph-positive"]
     assert status.kinds == ["status"] and status.fields[0].after == "standard"
-    figure = by_file["prognosis.yaml"]["rheingold2024-hypodiploid-os"]
+    figure = by_file["prognosis.yaml"]["kato2012-second-hsct-os"]
     assert figure.kinds == ["prognosis figure"] and (figure.fields[0].before, figure.fields[0].after) == (
-        "14.2",
-        "16.0",
+        "29.4",
+        "31.0",
     )
     assert found.changelog.startswith("## 2027.1.0") and "Unreleased" not in found.changelog
 

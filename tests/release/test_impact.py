@@ -27,12 +27,13 @@ def test_impact_finds_exactly_the_affected_examples(kb: KnowledgeBase, new_kb: K
     assert report.cases == len(EXAMPLES) and not report.errors
     found = {c.case_id: {x.kind for x in c.changes} for c in report.changed}
     assert found == AFFECTED
-    assert report.by_kind == {"hsct_rule": 1, "option_status": 1, "prognosis_figure": 1}
+    assert report.by_kind == {"hsct_rule": 1, "option_status": 1, "prognosis_figure": 1,
+                              "caution_added": 1, "caution_removed": 1}
 
 
 def test_each_change_names_rules_and_sources_on_both_sides(kb: KnowledgeBase, new_kb: KnowledgeBase) -> None:
     changes = {c.case_id: c.changes for c in _impact(kb, new_kb).report.changed}
-    (hsct,) = changes["b-marrow-late"]
+    (hsct,) = [c for c in changes["b-marrow-late"] if c.kind == "hsct_rule"]
     assert (hsct.subject, hsct.before, hsct.after) == ("BFM", "not indicated", "indicated")
     assert (
         "bfm.hsct.s2_marrow_mrd_low" in hsct.rules_before
@@ -45,8 +46,8 @@ def test_each_change_names_rules_and_sources_on_both_sides(kb: KnowledgeBase, ne
     assert blina.rules_before == blina.rules_after == ("blinatumomab.ph-positive",)
     assert "NCCN-Patients-ALL" in blina.citations_after and blina.headline() == "Blinatumomab status"
     (figure,) = changes["post-allo-hsct-relapse"]
-    assert "14.2%" in figure.before and "16.0%" in figure.after
-    assert figure.citations_before == figure.citations_after == ("Rheingold2024",)
+    assert "29.4%" in figure.before and "31.0%" in figure.after
+    assert figure.citations_before == figure.citations_after == ("Kato2012",)
 
 
 def test_only_the_changed_data_and_its_dependents_are_compared(
@@ -57,7 +58,7 @@ def test_only_the_changed_data_and_its_dependents_are_compared(
     assert {
         ("framework", "bfm"),
         ("option", "blinatumomab"),
-        ("prognosis", "rheingold2024-hypodiploid-os"),
+        ("prognosis", "kato2012-second-hsct-os"),
     } <= only
     assert through[("option", "allogeneic_hsct")] == {"bfm"}  # reads BFM's transplant rule
     assert ("option", "blinatumomab") not in through  # its own data changed: always compared

@@ -118,9 +118,12 @@ def test_hsct_rule_of_each_cell(kb: KnowledgeBase, cell: dict[str, Any], index: 
         expected["intreall"] = backbones.pop() if len(backbones) == 1 else "depends_on_backbone"
     # COG intermediate risk going to HSCT is inferred from the AALL1331 HR/IR design (brief 3.6,
     # UNCERTAIN in wording), so that rule is marked uncertain too.
-    uncertain = {"bfm": bool(unsettled and unsettled["bfm"]), "uk": bool(unsettled and unsettled["uk"]),
+    # ALL-REZ BFM 2002's S2 rule: threshold confirmed, the time point of the MRD measurement
+    # not (brief 3.2), so every S2 HSCT rule is marked uncertain, whatever the site.
+    iem = {"bfm": bool(unsettled and unsettled["bfm"]), "uk": bool(unsettled and unsettled["uk"])}
+    uncertain = {"bfm": cell["bfm"][index] == "S2", "uk": iem["uk"],
                  "cog": _expected_cog(cell, timing, mrd_percent) == "intermediate"}
-    uncertain["intreall"] = cell["intreall"][index] == "standard" and (uncertain["bfm"] or uncertain["uk"])
+    uncertain["intreall"] = cell["intreall"][index] == "standard" and (iem["bfm"] or iem["uk"])
     for name, rule in expected.items():
         found = result.risk[name]
         assert found.hsct_in_cr2 == rule, (name, found.group, found.hsct_in_cr2, found.rules)

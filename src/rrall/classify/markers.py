@@ -21,7 +21,8 @@ MakeMembers = Callable[[str, frozenset[str], "frozenset[str] | None", "str | Non
 
 def bcr_abl1_of(case: Case, relapse: Relapse | None) -> bool | None:
     """BCR::ABL1 of the disease assessed: as tested at relapse, else as at diagnosis; kinase
-    mutations (at relapse, or after a failed induction) mean BCR::ABL1."""
+    mutations (at relapse, or after a failed induction) mean BCR::ABL1; a genetics list at
+    relapse without it is negative."""
     at_diagnosis = None if case.diagnosis.genetics is None else "BCR::ABL1" in case.diagnosis.genetics
     if relapse is None:
         refractory = case.diagnosis.refractory_disease
@@ -30,7 +31,16 @@ def bcr_abl1_of(case: Case, relapse: Relapse | None) -> bool | None:
         return relapse.bcr_abl1
     if "BCR::ABL1" in (relapse.genetics or []) or relapse.abl1_kinase_mutations:
         return True
+    # A genetics list at relapse without BCR::ABL1 counts as negative: the relapse as tested
+    # (where diagnosis found it, the classification says so: lost_at_relapse).
+    if relapse.genetics is not None:
+        return False
     return at_diagnosis
+
+
+def bcr_abl1_lost(case: Case, relapse: Relapse | None, bcr_abl1: bool | None) -> bool:
+    """BCR::ABL1 found at diagnosis but read as negative at the relapse assessed."""
+    return relapse is not None and bcr_abl1 is False and "BCR::ABL1" in (case.diagnosis.genetics or [])
 
 
 def markers(case: Case, relapse: Relapse | None, bcr_abl1: bool | None, asked: Record,

@@ -78,6 +78,7 @@ class Questions:
         self.reinduction_failed = self.yes_no("reinduction_failed")
         self.mrd = self.bands("mrd_end_of_reinduction")
         self.performance = self.bands("performance")
+        self.wbc_at_diagnosis = self.bands("wbc_at_diagnosis")
         self.doxorubicin = self.bands("doxorubicin_equivalent")
         self.conversion = self.bands(
             "doxorubicin_equivalent",

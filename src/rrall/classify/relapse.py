@@ -15,7 +15,7 @@ from functools import partial
 from typing import Literal
 
 from rrall.case.model import Case, Relapse
-from rrall.classify.markers import bcr_abl1_of, markers
+from rrall.classify.markers import bcr_abl1_lost, bcr_abl1_of, markers
 from rrall.classify.months import age_in_years, months_between
 from rrall.classify.mrd import mrd_at, mrd_shown
 from rrall.classify.questions import Questions
@@ -101,12 +101,14 @@ class Classifier:
                 )
             )
         cns = self.kb.classification.site.cns
-        if relapse and relapse.cns_status in cns.not_established and "cns" not in relapse.sites:
+        if relapse and relapse.cns_status in cns.not_established:
+            listed = "cns" in relapse.sites
             warnings.append(
                 Warning(
-                    code="cns_status_not_established",
+                    code="cns_listed_not_established" if listed else "cns_status_not_established",
                     path=f"{LATEST}.cns_status",
-                    message=cns.not_established_warning.strip().format(status=relapse.cns_status),
+                    message=(cns.listed_warning if listed else cns.not_established_warning).strip().format(
+                        status=relapse.cns_status),
                     citations=tuple(cns.citations),
                 )
             )
@@ -133,11 +135,17 @@ class Classifier:
         post_hsct = relapse is not None and any(
             h.type == "allogeneic" and h.date < relapse.date for h in case.prior_therapy.hsct
         )
+        if bcr_abl1_lost(case, relapse, bcr_abl1):
+            lost = self.kb.classification.bcr_abl1_not_at_relapse
+            warnings.append(Warning(code="bcr_abl1_not_at_relapse", path=f"{LATEST}.genetics",
+                                    message=lost.warning.strip(), citations=tuple(lost.citations)))
         if post_hsct:
             after = self.kb.classification.after_hsct
             warnings.append(Warning(code="relapse_after_hsct", path="prior_therapy.hsct",
                                     message=after.warning.strip(), citations=tuple(after.citations)))
         site = _site(relapse, self.kb, warnings) if relapse else None
+        if relapse and site in ("isolated_marrow", "combined"):
+            warnings += _confirmation(relapse, self.kb)
         alert = self.kb.classification.site.iem_marrow_mrd
         at_relapse = mrd_at(case, "at_relapse")
         if site == "isolated_extramedullary" and any(m.fraction >= alert.at_least for m in at_relapse):
@@ -152,6 +160,7 @@ class Classifier:
             "sex": case.sex,
             "age": months_between(case.date_of_birth, case.as_of),
             "age_at_diagnosis": months_between(case.date_of_birth, case.diagnosis.date),
+            "wbc_at_diagnosis": _count(case.diagnosis.wbc_per_uL, q.wbc_at_diagnosis),
             "bcr_abl1": Open(asked.bcr_abl1) if bcr_abl1 is None else bcr_abl1,
             "prior_allogeneic_hsct": any(h.type == "allogeneic" for h in case.prior_therapy.hsct),
             "prior_cranial_radiation": _gy(
@@ -324,6 +333,10 @@ class Classifier:
         return Timing(bfm=said.get("timing_bfm"), cog=said.get("timing_cog"), rules=tuple(sorted(rules)))
 
 
+def _count(value: float | None, question: Question) -> Value:
+    return Open(question) if value is None else Decimal(str(value))
+
+
 def _gy(value: float | None, question: Question) -> Value:
     return Open(question) if value is None else value > 0
 
@@ -338,13 +351,13 @@ def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteC
     extramedullary = [s for s in relapse.sites if s != "bone_marrow"]
     if not extramedullary:
         return "isolated_marrow"
-    if "bone_marrow" not in relapse.sites:
+    blasts = relapse.marrow_blasts_percent
+    if blasts is None:  # isolated extramedullary needs a marrow count below the threshold
+        return "open"
+    if "bone_marrow" not in relapse.sites:  # a count at or above it lists the marrow (checked)
         return "isolated_extramedullary"
     rule = kb.classification.site
     threshold = rule.combined_marrow_blasts_percent
-    blasts = relapse.marrow_blasts_percent
-    if blasts is None:
-        return "open"
     if Decimal(str(blasts)) >= threshold:
         return "combined"
     warnings.append(
@@ -356,6 +369,21 @@ def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteC
         )
     )
     return "isolated_extramedullary"
+
+
+def _confirmation(relapse: Relapse, kb: KnowledgeBase) -> list[Warning]:
+    """What the consensus needs to call the marrow relapse, where its blasts alone do not."""
+    rule = kb.classification.site.marrow_confirmation
+    blasts = relapse.marrow_blasts_percent
+    if blasts is None:
+        return []
+    value = Decimal(str(blasts))
+    return [
+        Warning(code="marrow_relapse_confirmation", path=f"{LATEST}.marrow_blasts_percent",
+                message=band.warning.strip().format(blasts=blasts), citations=tuple(rule.citations))
+        for band in rule.bands
+        if (band.at_least is None or value >= band.at_least) and value < band.below
+    ][:1]
 
 
 def frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, str | None]:

@@ -50,8 +50,6 @@ def trial_facts(case: Case, relapse: Relapse | None, q: Questions) -> dict[str, 
     marrow = _percent(disease.marrow_blasts_percent, asked.marrow_blasts)
     cns: Value = NA
     if relapse is not None:
-        if relapse.marrow_blasts_percent is None and "bone_marrow" not in relapse.sites:
-            marrow = Decimal(0)  # the marrow is not a site of this relapse
         cns = Open(q.cns_status) if relapse.cns_status is None else relapse.cns_status
     return {
         "cd7": cd7,

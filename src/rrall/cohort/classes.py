@@ -50,6 +50,7 @@ QUANTITY_OF_FACT: dict[str, str | None] = {
     "months_from_frontline_end": "months_end",
     "age": "age",
     "age_at_diagnosis": "age_dx",
+    "wbc_at_diagnosis": "wbc_per_uL",
     "mrd_end_of_reinduction": "mrd_end_of_reinduction_percent",
     "relapse_number": None,  # 0 or 1 in a flat row; rows the long table extends go per case
     "doxorubicin_equivalent": None,

@@ -4,6 +4,7 @@ open field what its values would give (only outcomes that can really happen)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from decimal import Decimal
 from typing import TypeVar
 
 from rrall.classify.questions import Questions
@@ -15,11 +16,21 @@ T = TypeVar("T", bound=Hashable)
 
 
 def answer_label(questions: Questions, question: Question, alternatives: tuple[Alternative, ...]) -> str:
-    """The words for some alternatives of one question; adjacent numeric bands as one range."""
-    if question.numeric and len(alternatives) > 1:
-        fact = str(alternatives[0].facts[0][0])
-        return questions.band_label(fact, alternatives[0].low, alternatives[-1].high)
-    return " or ".join(a.label for a in alternatives)
+    """The words for some alternatives of one question; adjacent numeric bands as one range
+    (bands that other conclusions' bounds split but these share say one range)."""
+    runs: list[list[Alternative]] = []
+    for a in alternatives:
+        if runs and a.low is not None and runs[-1][-1].high == a.low:
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    return " or ".join(run[0].label if len(run) == 1 else _range(questions, run) for run in runs)
+
+
+def _range(questions: Questions, run: list[Alternative]) -> str:
+    """Adjacent bands as one: the band's fact is the one its alternatives set to a number."""
+    fact = next(str(f) for f, v in run[0].facts if isinstance(v, (int, Decimal)) and not isinstance(v, bool))
+    return questions.band_label(fact, run[0].low, run[-1].high)
 
 
 def conditions(

@@ -44,6 +44,11 @@ class FactDef(_Data):
         description="taken while the field is unrecorded; the "
         "assessment says what the other value would change",
     )
+    course: bool = Field(
+        default=False,
+        description="a fact of the relapse's course (state, site, lineage, timing): a caution "
+        "conditioned on these alone is the option's general caution, not one for this child",
+    )
 
 
 class AcquiredAtRelapse(_Data):

@@ -123,6 +123,9 @@ class CnsAgreement(_Data):
     not_established: list[CnsStatus] = Field(
         description="statuses whose meaning at relapse is not established: the listed sites decide, said")
     not_established_warning: str = Field(description="{status} is filled in")
+    listed_warning: str = Field(
+        description="said when such a status is the only CNS finding and cns is listed; "
+        "{status} is filled in")
     counted: Finding = Field(
         description="what counting such a status as CNS disease writes into the relapse; its warning "
         "says what that would change")
@@ -137,6 +140,23 @@ class MarrowMrdAlert(_Data):
     citations: list[Id] = Field(min_length=1)
 
 
+class ConfirmationBand(_Data):
+    """Marrow blasts in the first sample from `at_least` up to below `below` (percent), and
+    what the consensus needs to call a marrow relapse there ({blasts} is filled in)."""
+
+    at_least: Decimal | None = Field(default=None, ge=0)
+    below: Decimal = Field(gt=0, le=100)
+    warning: str
+
+
+class MarrowConfirmation(_Data):
+    """Said where a relapse counts the marrow as involved with fewer blasts than the
+    consensus calls a relapse on by themselves."""
+
+    bands: list[ConfirmationBand] = Field(min_length=1)
+    citations: list[Id] = Field(min_length=1)
+
+
 class SiteRule(_Data):
     combined_marrow_blasts_percent: Decimal = Field(gt=0, le=100)
     citations: list[Id] = Field(min_length=1)
@@ -148,6 +168,7 @@ class SiteRule(_Data):
     warning_citations: list[Id] = Field(min_length=1)
     cns: CnsAgreement
     iem_marrow_mrd: MarrowMrdAlert
+    marrow_confirmation: MarrowConfirmation
 
 
 class AfterHsct(_Data):
@@ -157,10 +178,18 @@ class AfterHsct(_Data):
     citations: list[Id] = Field(min_length=1)
 
 
+class Notice(_Data):
+    """Said where the case's own records disagree: no clinical claim, so sources are optional."""
+
+    warning: str
+    citations: list[Id] = Field(default_factory=list)
+
+
 class ClassificationRules(_Data):
     format_version: Literal[1]
     site: SiteRule
     after_hsct: AfterHsct
+    bcr_abl1_not_at_relapse: Notice
     timing_schemes: list[TimingScheme]
 
 

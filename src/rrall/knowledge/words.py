@@ -88,6 +88,9 @@ class Words:
                 return f"{years} {self.glossary.unit('year', years)}"
             return f"{months} {self.glossary.unit('month', months)}"
         word = self.glossary.unit(own, value) if own else ""
+        if own == "cells/µL":  # a count per microlitre, as a laboratory reports it: 50,000/µL
+            count = Decimal(value)
+            return (f"{int(count):,}" if count == int(count) else f"{count.normalize():,f}") + word
         return f"{_plain(Decimal(value))} {word}".strip()
 
     def precision(self, fact: str, value: Decimal | int) -> object:

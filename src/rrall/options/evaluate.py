@@ -41,6 +41,8 @@ STATUS_ORDER: dict[str, int] = {
 }
 Key = tuple[str, str]  # status, rule id
 
+UNCONFIRMED = "the sources read do not confirm the reason given for this status."
+
 
 def decide(therapy: Therapy, world: World) -> Key | Question:
     verdict = therapy.requires.test.test(world)
@@ -173,7 +175,7 @@ def option_frame(
             if source.uncertain:
                 cautions.append(
                     Caution(
-                        text=unverified(source.uncertain_note or "the sources read do not confirm it."),
+                        text=unverified(source.uncertain_note or UNCONFIRMED),
                         uncertain=True,
                         rule=rid if rule else f"{therapy.id}.default",
                         citations=tuple(source.citations),
