@@ -221,7 +221,7 @@ def test_the_prognosis_table_reads_as_text(kb: KnowledgeBase) -> None:
     """Regression: 'not checked' was joined letter by letter and an unknown era read 'None'."""
     name = "b-marrow-early"
     text = visible_text(clinician_html(ReportContext(_result(name, kb), example(name), kb)))
-    assert "not checked: NCI standard risk at initial diagnosis" in text and "N, C, I" not in text
+    assert "not checked: treatment on CCG-1952" in text and "t, r, e" not in text
     assert "None" not in text
 
 

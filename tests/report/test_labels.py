@@ -56,7 +56,9 @@ def test_a_label_dated_after_the_assessment_is_said_to_be(kb: KnowledgeBase, tmp
     late = "the US and EU labels are dated after this assessment (2021-10-29): check the label in force then"
     assert "within the US label (United States, FDA, 2024-03-06: Relapsed or refractory" in html
     assert f"T{late[1:]}." in html
-    assert f"outside the EU label (European Union, EMA, 2022-02-16); {late}" in text
-    html, text = _b_marrow_early(kb, tmp_path, "2024-06-01")
+    # The terminal summary lists the options to weigh (inotuzumab is for a trial here), each
+    # with the regions whose label it read is later than the assessment.
+    assert "Labels dated after 2021-10-29 (check those in force then): Blinatumomab (US)" in text
+    html, text = _b_marrow_early(kb, tmp_path, "2024-12-01")  # after every label read
     assert "within the US label (United States, FDA, 2024-03-06:" in html
-    assert "dated after this assessment" not in html + text
+    assert "dated after this assessment" not in html and "Labels dated after" not in text

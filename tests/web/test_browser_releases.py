@@ -53,7 +53,9 @@ def test_flag_changes_and_explicit_reassessment(upgraded: str) -> None:
         table = page.locator("table.changes").inner_text()
         assert "HSCT rule" in table and "not indicated" in table
         assert "bfm.hsct.s2_marrow_mrd_high" not in table, "rule ids wait behind their toggle"
-        page.locator("table.changes summary", has_text="Rule ids").last.click()
+        # the HSCT rule's own row (its unverified caution changes with it, in rows of their own)
+        row = page.locator("table.changes tr").filter(has=page.locator("th", has_text="HSCT rule"))
+        row.locator("summary", has_text="Rule ids").last.click()  # the rules now
         assert "bfm.hsct.s2_marrow_mrd_high" in page.locator("table.changes").inner_text()
         _accessible(page, "knowledge changes")
         shots = _shots()

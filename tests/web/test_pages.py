@@ -26,7 +26,7 @@ def test_pages_need_a_login_and_login_needs_its_token(bench: Workbench) -> None:
     response = bench.client.get("/cases?q=abc", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/cases%3Fq%3Dabc"
     page = bench.client.get("/login")
-    assert 'for="username"' in page.text and "Decision support only" in page.text
+    assert 'for="username"' in page.text and "Decision support for qualified clinicians" in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     wrong = bench.client.post("/login", data={"csrf_token": token, "username": "clinician", "password": "x"})
     assert wrong.status_code == 401 and "wrong" in wrong.text and 'value="clinician"' in wrong.text
@@ -130,9 +130,9 @@ def test_assessment_page_shows_everything(bench: Workbench) -> None:
                      "Prognosis in the literature", "Clinical trials", "Missing data",
                      f"/cases/{pk}/charts/timeline.svg", f"/cases/{pk}/charts/mrd.svg",
                      "End of reinduction", "10⁻⁴ (0.01 %)", 'href="/references#ref-',
-                     "Decision support only"):
+                     "Decision support for qualified clinicians"):
         assert fragment in page, fragment
-    assert page.count("Decision support only") == 1
+    assert page.count("Decision support for qualified clinicians") == 1
     for kind in ("timeline", "mrd"):
         chart = bench.client.get(f"/cases/{pk}/charts/{kind}.svg")
         assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
@@ -176,7 +176,7 @@ def test_tumor_board_meeting(bench: Workbench) -> None:
     printed = bench.client.get(f"/meetings/{mid}/print").text
     assert "Decision: </strong> none recorded" in printed.replace("<strong>Decision:</strong>",
                                                                    "Decision: </strong>")
-    assert "Decision support only" in printed
+    assert "Decision support for qualified clinicians" in printed
 
 
 @pytest.mark.parametrize("kind", ["clinician", "family"])

@@ -135,7 +135,7 @@ def test_the_workbench_refuses_a_kept_release_changed_after_install(
     install_release(app.state.repo, str(make_release(tmp_path / "new")))
     app.state.repo.engine.dispose()
     kept = home / "knowledge" / "2027.1.0" / "prognosis.yaml"
-    kept.write_text(kept.read_text().replace("value_percent: 16.0", "value_percent: 61.0"))
+    kept.write_text(kept.read_text().replace("value_percent: 31.0", "value_percent: 61.0"))
     with pytest.raises(ReleaseError, match=r"prognosis\.yaml: its contents differ"):
         create_app(settings_for(url))
 

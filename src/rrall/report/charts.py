@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from rrall.report.words import fraction_words, power_of_ten
+from rrall.report.words import fraction_words, power_of_ten, upper_first
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -64,9 +64,9 @@ def events(document: dict[str, Any], result: dict[str, Any], words: Any) -> list
     prior = document.get("prior_therapy", {})
     for hsct in prior.get("hsct", []):
         kind = words.value("hsct_type", hsct.get("type", "")) if hsct.get("type") else ""
-        _add(found, hsct.get("date"), f"{kind} stem-cell transplant".strip().capitalize(), "hsct")
+        _add(found, hsct.get("date"), upper_first(f"{kind} stem-cell transplant".strip()), "hsct")
     for agent in prior.get("agents", []):
-        _add(found, agent.get("start_date"), words.value("prior_agent", agent.get("agent", "")).capitalize(),
+        _add(found, agent.get("start_date"), upper_first(words.value("prior_agent", agent.get("agent", ""))),
              "agent")
     _add(found, result.get("assessment_date"), "Assessed", "assessed")
     return sorted(found, key=lambda e: e.when)
@@ -117,7 +117,7 @@ def mrd_points(document: dict[str, Any], words: Any) -> list[tuple[str, Decimal]
         except (InvalidOperation, KeyError):
             continue
         fraction = value / 100 if m.get("unit") == "percent" else value
-        label = words.value("mrd_timepoint", m.get("timepoint", "other")).capitalize()
+        label = upper_first(words.value("mrd_timepoint", m.get("timepoint", "other")))
         if isinstance(m.get("relapse"), int):
             label += f", relapse {m['relapse']}"
         if m.get("date"):

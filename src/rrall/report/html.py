@@ -20,7 +20,9 @@ from rrall.report.words import (
     labels_after,
     months_words,
     prose,
+    short_name,
     until_recorded,
+    upper_first,
 )
 
 if TYPE_CHECKING:
@@ -102,13 +104,14 @@ def install_words(env: Environment) -> None:
         return [(code, found) for code, found in groups.items() if found]
 
     def option_name(option_id: str, result: dict[str, Any]) -> str:
-        names = {str(o["id"]): str(o["name"]).split(" (")[0] for o in result.get("options", [])}
+        names = {str(o["id"]): short_name(str(o["name"])) for o in result.get("options", [])}
         return names.get(option_id, option_id.replace("_", " "))
 
     env.filters.update(value=value, field=field_label, prose=plain, option_name=option_name, label=label,
                        choice=choice, fraction=fraction_words, age=age_words,
-                       months=months_words, short=lambda name: str(name).split(" (")[0], human=human,
-                       fact=fact, until_recorded=until_recorded, labels_after=labels_after, grouped=grouped)
+                       months=months_words, short=lambda name: short_name(str(name)), human=human,
+                       fact=fact, until_recorded=until_recorded, labels_after=labels_after, grouped=grouped,
+                       upper_first=lambda text: upper_first(str(text)))
 
 
 @cache

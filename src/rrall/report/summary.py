@@ -15,10 +15,11 @@ from typing import Any
 
 from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.load import KnowledgeBase
-from rrall.report.words import age_words, field_words, join_words, months_words, prose
+from rrall.report.words import age_words, field_words, join_words, months_words, prose, short_name
 
 MAIN = ("standard", "consider")
 TOP_MISSING = 5
+TOP_CAUTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class FrameworkLine:
     hsct: str  # the HSCT rule in words
     conditions: tuple[str, ...] = ()  # "S2 (no HSCT) if MRD below 10⁻³", from branches
     missing: tuple[str, ...] = ()  # labels of the fields that would settle it
+    # A settled answer a pending test could still change (a lumbar puncture showing CNS3):
+    # the test's name, so that the group is never shown as final while it waits.
+    could_change: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class Summary:
     supportive: tuple[OptionLine, ...]
     undecided: tuple[OptionLine, ...]
     notes: tuple[str, ...] = ()  # the frameworks' cautions (not the encoding doubts), each once
+    # Cautions that hold because of this child's own facts, on the options to weigh (the
+    # first few; cautions_total counts them all).
+    cautions: tuple[str, ...] = ()
+    cautions_total: int = 0
     warnings: tuple[str, ...] = ()  # what the classification warns about (a lineage switch, ...)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,14 +78,16 @@ class Summary:
 def summarise(result: dict[str, Any], kb: KnowledgeBase, decisions: tuple[dict[str, Any], ...] = (),
               glossary: Glossary | None = None) -> Summary:
     words = glossary or kb.glossary
-    lines = tuple(_framework(kb, words, fid, result["risk"].get(fid)) for fid in kb.frameworks
-                  if fid in result["risk"])
+    lines = tuple(_framework(kb, words, fid, result["risk"].get(fid), result.get("missing_data") or [])
+                  for fid in kb.frameworks if fid in result["risk"])
     options = [_option(words, o) for o in result["options"]]
     main = [o for o in options if o.status in MAIN]
     phases = {o["id"]: o["phase"] for o in result["options"]}
     undecided = [o for o in options if o.status == "insufficient_data"
                  and (o.needs or o.conditions) and phases[o.id] != "supportive"]
     missing = _missing(result, kb, words)
+    treatment = tuple(o for o in main if phases[o.id] != "supportive")
+    cautions = _child_cautions(result, kb, words, {o.id for o in treatment})
     return Summary(
         headline=headline(result["classification"], words),
         frameworks=lines,
@@ -85,12 +95,49 @@ def summarise(result: dict[str, Any], kb: KnowledgeBase, decisions: tuple[dict[s
         missing=tuple(missing[:TOP_MISSING]),
         missing_total=len(missing),
         decision=decision_view(decisions[-1], result) if decisions else None,
-        treatment=tuple(o for o in main if phases[o.id] != "supportive"),
+        treatment=treatment,
         supportive=tuple(o for o in main if phases[o.id] == "supportive"),
         undecided=tuple(undecided),
         notes=_notes(result, kb, words),
         warnings=tuple(prose(w["message"], words) for w in result.get("warnings") or []),
+        cautions=cautions[:TOP_CAUTIONS],
+        cautions_total=len(cautions),
     )
+
+
+def _child_cautions(result: dict[str, Any], kb: KnowledgeBase, words: Glossary,
+                    weighed: set[str]) -> tuple[str, ...]:
+    """The cautions on the options to weigh that hold because of this child's own facts
+    (conditions on more than the relapse's course, knowledge/facts.yaml `course`: Down
+    syndrome, the anthracycline dose already given, a prior response, a lesion), each once
+    with the options it concerns; the dose's first, then those concerning most options.
+    Those conditional on missing data ("may apply") and unverified ones stay in the full
+    view."""
+    facts = kb.facts.facts
+    # Facts a knowledge file does not define (timing, a framework's group) describe the course.
+    general = {f for f, spec in facts.items() if spec.course}
+    conditional = {c.id for t in kb.therapies.values() for c in t.cautions
+                   if any(f in facts and f not in general for f in c.when.reads)}
+    found: dict[str, list[str]] = {}
+    for c in (result.get("cumulative_anthracycline") or {}).get("cautions") or []:
+        found.setdefault(prose(c["text"], words), [])
+    for o in result["options"]:
+        if o["id"] not in weighed:
+            continue
+        for c in o["cautions"]:
+            if c["rule"] in conditional and not c["uncertain"] and not c["text"].startswith("May apply"):
+                found.setdefault(prose(c["text"], words), []).append(short_name(o["name"]))
+    dose = list(found)[: len((result.get("cumulative_anthracycline") or {}).get("cautions") or [])]
+    rest = sorted((t for t in found if t not in dose), key=lambda t: -len(found[t]))
+    return tuple(_concerning(text, found[text]) for text in [*dose, *rest])
+
+
+def _concerning(text: str, options: list[str]) -> str:
+    named = list(dict.fromkeys(options))
+    if not named:
+        return text
+    shown = named if len(named) <= 2 else [named[0], f"{len(named) - 1} more options"]
+    return f"{text} ({join_words(shown)})"
 
 
 def _notes(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> tuple[str, ...]:
@@ -142,7 +189,8 @@ def headline(c: dict[str, Any], words: Glossary) -> str:
     return "; ".join(parts) + "."
 
 
-def _framework(kb: KnowledgeBase, words: Glossary, fid: str, r: dict[str, Any] | None) -> FrameworkLine:
+def _framework(kb: KnowledgeBase, words: Glossary, fid: str, r: dict[str, Any] | None,
+               pending: list[dict[str, Any]]) -> FrameworkLine:
     fw = kb.frameworks[fid]
     if r is None:
         return FrameworkLine(fid, fw.short_name, fw.name, "missing", "not assessed", "–")
@@ -155,7 +203,11 @@ def _framework(kb: KnowledgeBase, words: Glossary, fid: str, r: dict[str, Any] |
     branches = (r.get("branches") or []) if status == "insufficient_data" else []
     conditions = tuple(_branch_words(words, b, framework=True) for b in branches)
     missing = tuple(dict.fromkeys(field_words(m["field"], words) for m in r.get("missing") or []))
-    return FrameworkLine(fid, fw.short_name, fw.name, status, group, hsct, conditions, missing)
+    could = tuple(dict.fromkeys(
+        m.get("test") or words.test(m["field"]) or field_words(m["field"], words)
+        for m in pending if fid in (m.get("affects") or []) and field_words(m["field"], words) not in missing
+    ))
+    return FrameworkLine(fid, fw.short_name, fw.name, status, group, hsct, conditions, missing, could)
 
 
 def _branch_words(words: Glossary, branch: dict[str, Any], *, framework: bool) -> str:
@@ -186,7 +238,8 @@ def hsct_line(lines: tuple[FrameworkLine, ...], c: dict[str, Any], words: Glossa
     if not applicable:
         why = "relapse after allogeneic HSCT" if c.get("post_hsct") else words.value("disease_state",
                                                                                      c["disease_state"])
-        return f"The first-relapse frameworks do not apply ({why}); see the transplant options below."
+        return (f"The first-relapse frameworks do not apply ({why}); the transplant options among the "
+                "treatments say what applies instead.")
     by_answer: dict[str, list[str]] = {}
     for f in applicable:
         by_answer.setdefault(f.hsct, []).append(f.short_name)
@@ -226,7 +279,7 @@ def _missing(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> list
         if frameworks:
             parts.append(f"the group or HSCT rule under {join_words(frameworks)}")
         if options:
-            shown = options[:3] + ([f"{len(options) - 3} more"] if len(options) > 3 else [])
+            shown = options if len(options) <= 3 else [*options[:2], f"{len(options) - 2} more"]
             parts.append(f"the status of {join_words(shown)}")
         changes = "; ".join(parts) or "work-up"
         test = item.get("test") or words.test(item["field"]) or "–"
@@ -235,11 +288,6 @@ def _missing(result: dict[str, Any], kb: KnowledgeBase, words: Glossary) -> list
         ranked.append((rank, MissingLine(field_words(item["field"], words), test, changes, uses)))
     ranked.sort(key=lambda pair: pair[0])
     return [line for _, line in ranked]
-
-
-def short_name(name: str) -> str:
-    """An option's name without its parenthesis: 'Blinatumomab (CD19 x CD3 ...)' -> 'Blinatumomab'."""
-    return name.split(" (")[0]
 
 
 def decision_view(decision: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, labels_after, prose, until_recorded
+from rrall.report.words import field_words, fraction_words, join_words, prose, short_name, until_recorded
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from rrall.knowledge.glossary import Glossary
     from rrall.knowledge.load import KnowledgeBase
 
-def label_words(label: dict[str, Any], words: Glossary) -> str:
-    """One region's label status in words, e.g. "within the EU label (2018-08-22)"."""
-    where = f"{label['region']} label ({label['region_name']}, {label['date']})"
+def label_words(label: dict[str, Any], words: Glossary, short: bool = False) -> str:
+    """One region's label status in words, e.g. "within the EU label (European Union, EMA,
+    2018-08-22)"; `short`: without the agency and date ("within the EU label")."""
+    where = f"{label['region']} label" + ("" if short else f" ({label['region_name']}, {label['date']})")
     if label["status"] == "on_label":
         return f"within the {where}"
     if label["status"] == "off_label":
@@ -76,17 +77,30 @@ class TextRenderer:
             out.print("[dim]Reasons, every option, prognosis, trials and sources: rrall assess --full[/dim]")
 
     def _labels(self, r: dict[str, Any]) -> None:
-        """Options whose label status differs between regions: the chosen region first."""
+        """Options to weigh whose label status differs between regions (the chosen region
+        first), then in one line the labels dated after the assessment (a past case assessed
+        again)."""
+        late: list[str] = []
         for o in r["options"]:
             labels = o.get("labels") or []
-            if o["status"] == "not_eligible" or len({x["status"] for x in labels}) < 2:
+            if o["status"] == "not_eligible" or o["phase"] == "supportive" or not labels:
                 continue
             ordered = sorted(labels, key=lambda x: x["region"] != self.region)
-            said = "; ".join(label_words(x, self.words) for x in ordered)
-            after = labels_after(ordered, r["assessment_date"])
-            said += f"; {after}" if after else ""
-            name = escape(o["name"])
-            self.console.print(f"[yellow]Label differs by region:[/yellow] {name}: {escape(said)}")
+            after = [str(x["region"]) for x in ordered if str(x["date"]) > str(r["assessment_date"])]
+            if len({x["status"] for x in labels}) > 1:
+                # The option's status for this child beside its labels: a label does not make
+                # an option (the dates and indications are in --full and the reports).
+                said = "; ".join(label_words(x, self.words, short=True) for x in ordered)
+                if after:
+                    said += f" ({join_words(after)} dated after {r['assessment_date']})"
+                status = self.words.value("option_status", o["status"]).lower()
+                name = escape(f"{short_name(o['name'])} ({status} here)")
+                self.console.print(f"[yellow]Label differs by region:[/yellow] {name}: {escape(said)}")
+            elif after:
+                late.append(f"{short_name(o['name'])} ({', '.join(after)})")
+        if late:
+            self.console.print(f"[yellow]Labels dated after {r['assessment_date']} (check those in force "
+                               f"then):[/yellow] {escape('; '.join(late))}")
 
     def _summary(self, s: Summary) -> None:
         out = self.console
@@ -104,6 +118,9 @@ class TextRenderer:
         table.add_row("HSCT in second remission", *(escape(f.hsct) for f in s.frameworks))
         if any(f.missing and not f.conditions for f in s.frameworks):
             table.add_row("Needs", *(escape(", ".join(f.missing)) or "–" for f in s.frameworks))
+        if any(f.could_change for f in s.frameworks):
+            table.add_row("Could change",
+                          *(escape(", ".join(f.could_change)) or "–" for f in s.frameworks))
         out.print(table)
         self._options_summary(s)
 
@@ -122,13 +139,17 @@ class TextRenderer:
         for o in s.undecided:
             out.print(f"  [magenta]{'Undecided':<9}[/magenta] {escape(o.name)}: "
                       f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}")
+        for caution in s.cautions:
+            out.print(f"[yellow]For this child:[/yellow] {escape(caution)}")
+        if s.cautions_total > len(s.cautions):
+            out.print(f"  [dim]{s.cautions_total - len(s.cautions)} more with --full[/dim]")
         if s.supportive:
             named = [o.name + ("" if o.status == "standard" else f" ({o.status_words.lower()})")
                      for o in s.supportive]
             out.print("[bold]Supportive care:[/bold] " + escape("; ".join(named)))
         if s.missing:
             # Those that would change an answer come first; the rest are the relapse work-up.
-            out.print("\n[bold]Tests still to do[/bold]")
+            out.print("[bold]Tests still to do[/bold]")
             for n, m in enumerate(s.missing, start=1):
                 test = "" if m.test == m.label else f": {m.test}"
                 changes = "work-up" if m.changes == "work-up" else f"changes {m.changes}"
@@ -174,13 +195,16 @@ class TextRenderer:
                 out.print(f"    [{style}]{said:<19}[/{style}] {escape(o['name'])}")
                 if o["reasons"]:
                     sources = escape(", ".join(o["citations"][:4]))
-                    out.print(f"{'':24}{self._prose(o['reasons'][0])} [dim]\\[{sources}][/dim]")
+                    first, *more = o["reasons"]  # several where every reading of the missing data agrees
+                    out.print(f"{'':24}{self._prose(first)} [dim]\\[{sources}][/dim]")
+                    for reason in more:
+                        out.print(f"{'':24}· {self._prose(reason)}")
                 for caution in o["cautions"]:
                     mark = "? " if caution["uncertain"] else "! "
                     out.print(f"{'':24}[yellow]{mark}{self._prose(caution['text'])}[/yellow]")
             excluded = [o for o in shown if o["status"] == "not_eligible"]
             if excluded:
-                why = [f"{escape(o['name'].split(' (')[0])} "
+                why = [f"{escape(short_name(o['name']))} "
                        f"({self._prose(o['reasons'][0].removeprefix('Not eligible: '))})"
                        for o in excluded if o["reasons"]]
                 out.print("    [dim]not eligible: " + "; ".join(why) + "[/dim]")
@@ -206,9 +230,10 @@ class TextRenderer:
                 f" [dim](may apply; not checked: {self._prose(unknown)})[/dim]"
             era = f", {p['era']}" if p.get("era") else ""
             cohort = escape(p["cohort"] + era)
-            # As the reports mark it: the figure or its population's mapping is not settled.
-            unsure = "" if not p.get("uncertain") else " [yellow]? unverified[/yellow]" + (
-                f" [dim]({self._prose(p['note'])})[/dim]" if p.get("note") else "")
+            # As the reports mark it: the figure or its population's mapping is not settled. The
+            # note says what else the source found (factors that made outcomes better or worse).
+            note = f" [dim]({self._prose(p['note'])})[/dim]" if p.get("note") else ""
+            unsure = " [yellow]? unverified[/yellow]" + note if p.get("uncertain") else note
             out.print(f"  • {escape(p['figure'])} · {self._prose(p['population'])} · {cohort} "
                       f"[dim]\\[{escape(p['citation'])}][/dim]{fit}{unsure}")
         self._trials(r["trials"])

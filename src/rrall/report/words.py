@@ -152,3 +152,23 @@ def join_words(items: list[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def short_name(name: str) -> str:
+    """An option's name without its closing parenthesis: 'Blinatumomab (CD19 x CD3 ...)' ->
+    'Blinatumomab'; a parenthesis inside the name stays: 'Pneumocystis (PJP) prophylaxis'."""
+    if not name.endswith(")"):
+        return name
+    depth = 0
+    for at in range(len(name) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(name[at], 0)
+        if depth == 0:
+            return name[:at].rstrip() or name
+    return name
+
+
+def upper_first(text: str) -> str:
+    """The first letter as a capital, the rest as written ('CD22' stays 'CD22', unlike
+    str.capitalize)."""
+    return text[:1].upper() + text[1:]
+
