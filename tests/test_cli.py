@@ -41,7 +41,9 @@ def test_text_output_is_the_one_screen_summary() -> None:
         assert word in out
     assert out.count("does not prescribe") == 1
     assert "References" not in out and "Batch summary" not in out
-    assert len(out.splitlines()) <= 45, "one screen"
+    # One screen of a 50-row terminal (45 until the frameworks table named the pending test
+    # that could change a group, and the labels gave the option's status here).
+    assert len(out.splitlines()) <= 48, "one screen"
 
 
 def test_full_text_output_has_everything() -> None:

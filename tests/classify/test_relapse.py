@@ -9,6 +9,7 @@ import pytest
 from rrall import assess
 from rrall.assessment import Assessment
 from rrall.case.load import parse_case
+from rrall.engine import engine_for
 from rrall.knowledge.load import KnowledgeBase
 from tests.conftest import TODAY, make_case
 
@@ -125,6 +126,7 @@ def test_cns_listed_on_cns2_alone_is_said_to_be_unestablished(kb: KnowledgeBase)
     (["bone_marrow"], 1, "two further tests"),
     (["bone_marrow"], 0.5, "below 1 %"),
     (["bone_marrow", "cns"], 10, "one further test"),
+    (["bone_marrow"], 10.0, "Marrow blasts 10 %"),  # said as a clinician writes it
 ])
 def test_marrow_relapse_below_25_percent_needs_confirming_tests(
         kb: KnowledgeBase, sites: list[str], blasts: float, says: str | None) -> None:
@@ -138,6 +140,16 @@ def test_marrow_relapse_below_25_percent_needs_confirming_tests(
         assert not found
     else:
         assert len(found) == 1 and says in found[0]
+
+
+def test_a_marrow_mrd_at_relapse_of_1_percent_is_a_confirming_test(kb: KnowledgeBase) -> None:
+    """Ponte-di-Legno: 5 to under 25 % needs one further test showing 1 % or more leukemic
+    cells; a flow MRD of 9.5 % measured at the relapse is one."""
+    mrd = {"timepoint": "at_relapse", "value": 9.5, "unit": "percent", "method": "flow"}
+    done = run(kb, **{"relapses.0.marrow_blasts_percent": 10, "mrd": [mrd]})
+    assert "marrow_relapse_confirmation" not in [w.code for w in done.warnings]
+    two_needed = run(kb, **{"relapses.0.marrow_blasts_percent": 3, "mrd": [mrd]})
+    assert "marrow_relapse_confirmation" in [w.code for w in two_needed.warnings]
 
 
 def test_marrow_listed_below_threshold_is_isolated_extramedullary(kb: KnowledgeBase) -> None:
@@ -203,6 +215,15 @@ def test_ph_at_diagnosis_but_not_in_the_relapse_list_is_read_as_tested_and_said(
     a = run(kb, **{"diagnosis.genetics": ["BCR::ABL1"], "relapses.0.genetics": ["ETV6::RUNX1"]})
     assert a.classification.bcr_abl1 is False
     assert "bcr_abl1_not_at_relapse" in [w.code for w in a.warnings]
+    # One answer: the lesions criteria read do not hold BCR::ABL1 while it is read negative
+    # (a Ph+ trial's "BCR::ABL1" criterion had been met beside "BCR::ABL1 negative").
+    engine = engine_for(kb)
+    case = parse_case(make_case(**{"diagnosis.genetics": ["BCR::ABL1"],
+                                   "relapses.0.genetics": ["ETV6::RUNX1"]}), kb, TODAY)
+    classified, _ = engine.ev.classify(case, None, timing=engine.timing)
+    assert classified.facts["genetics"].holds("BCR::ABL1") is False
+    recorded = run(kb, **{"diagnosis.genetics": ["BCR::ABL1"], "relapses.0.bcr_abl1": False})
+    assert "bcr_abl1_not_at_relapse" not in [w.code for w in recorded.warnings]  # a result, not a list
     kept = run(kb, **{"diagnosis.genetics": ["BCR::ABL1"], "relapses.0.genetics": ["BCR::ABL1"]})
     assert kept.classification.bcr_abl1 is True
     assert "bcr_abl1_not_at_relapse" not in [w.code for w in kept.warnings]
@@ -276,3 +297,11 @@ def test_a_relapse_after_allogeneic_hsct_says_its_outcomes_are_poor(kb: Knowledg
     later = run(kb, **{"prior_therapy": {"hsct": [{"date": "2021-12-20", "type": "allogeneic"}]}})
     autologous = run(kb, **{"prior_therapy": {"hsct": [{"date": "2019-01-01", "type": "autologous"}]}})
     assert "relapse_after_hsct" not in [w.code for w in (*later.warnings, *autologous.warnings)]
+
+
+def test_bfm_s2_transplant_rule_says_its_time_point_is_unverified(kb: KnowledgeBase) -> None:
+    """ALL-REZ BFM 2002's S2 rule: the 10^-3 threshold is confirmed, the time point of the
+    MRD measurement is not (after induction, or after the F2 / first R block)."""
+    a = run(kb, mrd=[{"timepoint": "end_of_reinduction", "value": 0.1, "unit": "percent"}])
+    (caution,) = [c for c in a.risk["bfm"].cautions if c.rule == "bfm.hsct.s2_marrow_mrd_high"]
+    assert caution.uncertain and "time point" in caution.text and "F2 / first R block" in caution.text

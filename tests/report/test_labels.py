@@ -58,7 +58,8 @@ def test_a_label_dated_after_the_assessment_is_said_to_be(kb: KnowledgeBase, tmp
     assert f"T{late[1:]}." in html
     # The terminal summary lists the options to weigh (inotuzumab is for a trial here), each
     # with the regions whose label it read is later than the assessment.
-    assert "Labels dated after 2021-10-29 (check those in force then): Blinatumomab (US)" in text
+    assert ("Labels dated after 2021-10-29 (check those in force then): Blinatumomab (US); "
+            "Inotuzumab ozogamicin (US, EU)") in text
     html, text = _b_marrow_early(kb, tmp_path, "2024-12-01")  # after every label read
     assert "within the US label (United States, FDA, 2024-03-06:" in html
     assert "dated after this assessment" not in html and "Labels dated after" not in text

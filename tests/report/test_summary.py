@@ -135,3 +135,38 @@ def test_the_headline_says_when_a_transplant_ended_front_line_therapy(kb: Knowle
     raw["prior_therapy"]["hsct"] = [{"date": "2020-06-01", "type": "autologous"}]
     result: dict[str, Any] = orjson.loads(assessment_json(assess(parse_case(raw, kb), kb)))
     assert "(ended by the HSCT in first remission, 2020-06-01)" in summarise(result, kb).headline
+
+
+def test_a_settled_group_a_pending_test_could_change_says_so(kb: KnowledgeBase) -> None:
+    """Ph+ early marrow relapse with no lumbar puncture recorded: BFM S3 and UK high hold only
+    while the CNS is clear (CNS3 would make it combined: S2, UK intermediate); COG, which
+    reads no site for an early B-lineage relapse, stays as it is."""
+    lines = {f.id: f for f in summarise(_result("ph-positive-t315i", kb), kb).frameworks}
+    assert lines["bfm"].could_change == ("Lumbar puncture",) == lines["uk"].could_change
+    assert lines["cog"].could_change == ()
+
+
+def test_cautions_for_this_child_are_the_childs_own(kb: KnowledgeBase) -> None:
+    """A third relapse with Down syndrome and 350 mg/m² of anthracycline: the dose cautions
+    first, then Down syndrome (the child's constitution), each once; a caution every first
+    relapse carries (reinduction toxicity in AALL1331) is not 'for this child'."""
+    s = summarise(_result("third-relapse-after-car-t", kb), kb)
+    assert s.cautions[0].startswith("Cumulative doxorubicin-equivalent dose is 250 mg/m² or more")
+    assert s.cautions[2].startswith("Down syndrome:") and s.cautions_total > len(s.cautions)
+    assert len(set(s.cautions)) == len(s.cautions)
+    assert summarise(_result("b-marrow-early", kb), kb).cautions == ()
+
+
+def test_short_names_and_capitals_keep_what_the_name_says() -> None:
+    from rrall.report.words import short_name, upper_first
+
+    assert short_name("Blinatumomab (CD19 x CD3 bispecific T-cell engager)") == "Blinatumomab"
+    assert short_name("Pneumocystis (PJP) prophylaxis") == "Pneumocystis (PJP) prophylaxis"
+    assert short_name("FLAG-IDA (fludarabine, cytarabine (high dose), idarubicin)") == "FLAG-IDA"
+    assert upper_first("latest marrow MRD") == "Latest marrow MRD" and upper_first("CD22") == "CD22"
+
+
+def test_mrd_of_an_earlier_relapse_is_labelled_so(kb: KnowledgeBase) -> None:
+    name = "third-relapse-after-car-t"  # its only MRD is the first relapse's
+    text = visible_text(clinician_html(ReportContext(_result(name, kb), example(name), kb)))
+    assert "MRD, end of reinduction after relapse 1 (not the relapse assessed)" in text

@@ -130,7 +130,8 @@ def test_assessment_page_shows_everything(bench: Workbench) -> None:
                      "Prognosis in the literature", "Clinical trials", "Missing data",
                      f"/cases/{pk}/charts/timeline.svg", f"/cases/{pk}/charts/mrd.svg",
                      "End of reinduction", "10⁻⁴ (0.01 %)", 'href="/references#ref-',
-                     "Decision support for qualified clinicians"):
+                     "Decision support for qualified clinicians",
+                     "assessment 2 of 2 (case version 2)"):  # counted for the reader, not ids
         assert fragment in page, fragment
     assert page.count("Decision support for qualified clinicians") == 1
     for kind in ("timeline", "mrd"):

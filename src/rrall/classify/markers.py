@@ -39,8 +39,10 @@ def bcr_abl1_of(case: Case, relapse: Relapse | None) -> bool | None:
 
 
 def bcr_abl1_lost(case: Case, relapse: Relapse | None, bcr_abl1: bool | None) -> bool:
-    """BCR::ABL1 found at diagnosis but read as negative at the relapse assessed."""
-    return relapse is not None and bcr_abl1 is False and "BCR::ABL1" in (case.diagnosis.genetics or [])
+    """BCR::ABL1 found at diagnosis but read as negative at the relapse assessed from its
+    genetics list (not from a BCR::ABL1 result recorded as negative)."""
+    return (relapse is not None and relapse.bcr_abl1 is None and bcr_abl1 is False
+            and "BCR::ABL1" in (case.diagnosis.genetics or []))
 
 
 def markers(case: Case, relapse: Relapse | None, bcr_abl1: bool | None, asked: Record,
@@ -57,6 +59,8 @@ def markers(case: Case, relapse: Relapse | None, bcr_abl1: bool | None, asked: R
     present: set[str] = set(at_diagnosis or []) | set(at_relapse or [])
     if bcr_abl1:
         present.add("BCR::ABL1")
+    elif bcr_abl1 is False:
+        present.discard("BCR::ABL1")  # one answer: the genetics read agree with BCR::ABL1
     for specific, general in SUBTYPES.items():  # KMT2A::AFF1 is a KMT2A rearrangement
         if specific in present:
             present.add(general)

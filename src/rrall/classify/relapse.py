@@ -49,8 +49,12 @@ class Classifier:
         self._acquired = frozenset(kb.facts.acquired_at_relapse.lesions)
 
     def bounds(self) -> dict[str, tuple[Decimal, ...]]:
-        """The bounds classification itself compares raw case numbers with."""
-        return {"marrow_blasts_percent": (self.kb.classification.site.combined_marrow_blasts_percent,)}
+        """The bounds classification itself compares raw case numbers with (the site's
+        threshold, and the consensus bands its warnings name)."""
+        site = self.kb.classification.site
+        bands = {b for band in site.marrow_confirmation.bands
+                 for b in (band.at_least, band.below) if b is not None}
+        return {"marrow_blasts_percent": tuple(sorted({site.combined_marrow_blasts_percent, *bands}))}
 
     def classify(
         self,
@@ -145,7 +149,7 @@ class Classifier:
                                     message=after.warning.strip(), citations=tuple(after.citations)))
         site = _site(relapse, self.kb, warnings) if relapse else None
         if relapse and site in ("isolated_marrow", "combined"):
-            warnings += _confirmation(relapse, self.kb)
+            warnings += _confirmation(case, relapse, self.kb)
         alert = self.kb.classification.site.iem_marrow_mrd
         at_relapse = mrd_at(case, "at_relapse")
         if site == "isolated_extramedullary" and any(m.fraction >= alert.at_least for m in at_relapse):
@@ -371,18 +375,22 @@ def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteC
     return "isolated_extramedullary"
 
 
-def _confirmation(relapse: Relapse, kb: KnowledgeBase) -> list[Warning]:
-    """What the consensus needs to call the marrow relapse, where its blasts alone do not."""
+def _confirmation(case: Case, relapse: Relapse, kb: KnowledgeBase) -> list[Warning]:
+    """What the consensus needs to call the marrow relapse, where its blasts alone do not
+    and the marrow MRD recorded at the relapse does not already give it."""
     rule = kb.classification.site.marrow_confirmation
     blasts = relapse.marrow_blasts_percent
     if blasts is None:
         return []
     value = Decimal(str(blasts))
+    done = sum(m.fraction >= rule.test_at_least for m in mrd_at(case, "at_relapse"))
     return [
         Warning(code="marrow_relapse_confirmation", path=f"{LATEST}.marrow_blasts_percent",
-                message=band.warning.strip().format(blasts=blasts), citations=tuple(rule.citations))
+                message=band.warning.strip().format(blasts=f"{value.normalize():f}"),
+                citations=tuple(rule.citations))
         for band in rule.bands
         if (band.at_least is None or value >= band.at_least) and value < band.below
+        and (band.tests is None or done < band.tests)
     ][:1]
 
 

@@ -146,6 +146,8 @@ class ConfirmationBand(_Data):
 
     at_least: Decimal | None = Field(default=None, ge=0)
     below: Decimal = Field(gt=0, le=100)
+    tests: int | None = Field(default=None, ge=1, le=3,
+                              description="further tests needed; None: the table has no criterion here")
     warning: str
 
 
@@ -154,6 +156,8 @@ class MarrowConfirmation(_Data):
     consensus calls a relapse on by themselves."""
 
     bands: list[ConfirmationBand] = Field(min_length=1)
+    test_at_least: Decimal = Field(gt=0, lt=1, description="a marrow MRD at the relapse from this "
+                                   "fraction up counts as one further test")
     citations: list[Id] = Field(min_length=1)
 
 

@@ -110,25 +110,32 @@ def _child_cautions(result: dict[str, Any], kb: KnowledgeBase, words: Glossary,
     """The cautions on the options to weigh that hold because of this child's own facts
     (conditions on more than the relapse's course, knowledge/facts.yaml `course`: Down
     syndrome, the anthracycline dose already given, a prior response, a lesion), each once
-    with the options it concerns; the dose's first, then those concerning most options.
-    Those conditional on missing data ("may apply") and unverified ones stay in the full
-    view."""
+    with the options it concerns: the dose's first, then those on the child's constitution
+    (a syndrome or germline predisposition, recorded under `constitutional`), then those
+    concerning most options. Those conditional on missing data ("may apply") and unverified
+    ones stay in the full view."""
     facts = kb.facts.facts
     # Facts a knowledge file does not define (timing, a framework's group) describe the course.
     general = {f for f, spec in facts.items() if spec.course}
-    conditional = {c.id for t in kb.therapies.values() for c in t.cautions
-                   if any(f in facts and f not in general for f in c.when.reads)}
-    found: dict[str, list[str]] = {}
-    for c in (result.get("cumulative_anthracycline") or {}).get("cautions") or []:
-        found.setdefault(prose(c["text"], words), [])
+    constitution = {f for f, spec in facts.items() if spec.field.startswith("constitutional.")}
+    reads = {c.id: set(c.when.reads) for t in kb.therapies.values() for c in t.cautions}
+    dose = [prose(c["text"], words)
+            for c in (result.get("cumulative_anthracycline") or {}).get("cautions") or []]
+    found: dict[str, list[str]] = {text: [] for text in dose}
+    first: set[str] = set()
     for o in result["options"]:
         if o["id"] not in weighed:
             continue
         for c in o["cautions"]:
-            if c["rule"] in conditional and not c["uncertain"] and not c["text"].startswith("May apply"):
-                found.setdefault(prose(c["text"], words), []).append(short_name(o["name"]))
-    dose = list(found)[: len((result.get("cumulative_anthracycline") or {}).get("cautions") or [])]
-    rest = sorted((t for t in found if t not in dose), key=lambda t: -len(found[t]))
+            read = reads.get(c["rule"], set())
+            if c["uncertain"] or c["text"].startswith("May apply") or not any(
+                    f in facts and f not in general for f in read):
+                continue
+            text = prose(c["text"], words)
+            found.setdefault(text, []).append(short_name(o["name"]))
+            if read & constitution:
+                first.add(text)
+    rest = sorted((t for t in found if t not in dose), key=lambda t: (t not in first, -len(found[t])))
     return tuple(_concerning(text, found[text]) for text in [*dose, *rest])
 
 
@@ -162,9 +169,12 @@ def headline(c: dict[str, Any], words: Glossary) -> str:
     if c.get("relapse_number", 0) > 1:
         parts[0] += f" (relapse {c['relapse_number']})"
     site = c.get("site")
-    parts.append(words.value("site_category", site) if site else "site not known")
-    if c.get("extramedullary_sites"):
-        parts[-1] += f" ({', '.join(words.value('relapse_site', s) for s in c['extramedullary_sites'])})"
+    em = ", ".join(words.value("relapse_site", s) for s in c.get("extramedullary_sites") or [])
+    if site:
+        parts.append(words.value("site_category", site) + (f" ({em})" if em else ""))
+    else:  # an extramedullary site with no marrow blast count: isolated or combined is open
+        parts.append(f"{em or 'extramedullary'} relapse, isolated or combined not known "
+                     "(no marrow blast count)")
     timing = c.get("timing") or {}
     if timing.get("bfm") or timing.get("cog"):
         bfm = words.value("timing", timing.get("bfm") or "unknown")

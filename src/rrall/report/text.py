@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, join_words, prose, short_name, until_recorded
+from rrall.report.words import field_words, fraction_words, prose, short_name, until_recorded
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -86,17 +86,16 @@ class TextRenderer:
             if o["status"] == "not_eligible" or o["phase"] == "supportive" or not labels:
                 continue
             ordered = sorted(labels, key=lambda x: x["region"] != self.region)
-            after = [str(x["region"]) for x in ordered if str(x["date"]) > str(r["assessment_date"])]
+            after = [str(x["region"]) for x in ordered
+                     if x.get("date") and str(x["date"]) > str(r["assessment_date"])]
             if len({x["status"] for x in labels}) > 1:
                 # The option's status for this child beside its labels: a label does not make
                 # an option (the dates and indications are in --full and the reports).
                 said = "; ".join(label_words(x, self.words, short=True) for x in ordered)
-                if after:
-                    said += f" ({join_words(after)} dated after {r['assessment_date']})"
                 status = self.words.value("option_status", o["status"]).lower()
                 name = escape(f"{short_name(o['name'])} ({status} here)")
                 self.console.print(f"[yellow]Label differs by region:[/yellow] {name}: {escape(said)}")
-            elif after:
+            if after:
                 late.append(f"{short_name(o['name'])} ({', '.join(after)})")
         if late:
             self.console.print(f"[yellow]Labels dated after {r['assessment_date']} (check those in force "
@@ -225,7 +224,8 @@ class TextRenderer:
         if not r["prognosis"]:
             out.print("  No published figure fits this case.")
         for p in r["prognosis"]:
-            unknown = p.get("unchecked") or ", ".join(field_words(f, words) for f in p["missing"])
+            unknown = "; ".join(filter(None, [p.get("unchecked"), ", ".join(field_words(f, words)
+                                                                             for f in p["missing"])]))
             fit = "" if p["match"] == "applies" else \
                 f" [dim](may apply; not checked: {self._prose(unknown)})[/dim]"
             era = f", {p['era']}" if p.get("era") else ""
