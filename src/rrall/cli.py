@@ -191,7 +191,7 @@ def assess(
     if render is None:
         from rrall.fhir.render import FhirRenderer
 
-        render = fhir = FhirRenderer()
+        render = fhir = FhirRenderer(kb.glossary)
     bad = 0
     try:
         for item in _cases(paths, kb, input_format):

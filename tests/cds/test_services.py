@@ -294,3 +294,26 @@ def test_the_critical_order_card_names_the_order_and_the_drug_ruled_out(
     )
     assert card["detail"].startswith(f"**{label}** was ordered.")
     assert "rules out **Dasatinib**" in card["detail"]
+
+
+def test_patient_view_card_carries_the_warnings_and_the_relapse_after_hsct() -> None:
+    """The card is often all a clinician sees: the after-HSCT warning and the fact that
+    explains why no framework applies are on it, as on the report."""
+    from pathlib import Path
+
+    import orjson
+
+    from rrall.assessment import assess
+    from rrall.case.load import load_case
+    from rrall.fhir.cards import assessment_cards
+    from rrall.knowledge.load import default_knowledge
+    from rrall.report.fastjson import assessment_json
+
+    kb = default_knowledge()
+    examples = Path(__file__).resolve().parents[2] / "examples" / "cases"
+    case = load_case(examples / "post-allo-hsct-relapse.yaml", kb)
+    result = orjson.loads(assessment_json(assess(case, kb)))
+    names = {k: fw.short_name for k, fw in kb.frameworks.items()}
+    card = assessment_cards(result, {"label": "rrall"}, None, names, kb.glossary)[0]
+    assert "after allogeneic HSCT" in card["summary"] and len(card["summary"]) < 140
+    assert card["indicator"] == "warning" and "**Warning:** Relapse after allogeneic HSCT" in card["detail"]

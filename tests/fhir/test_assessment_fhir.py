@@ -13,6 +13,7 @@ from rrall.assessment import assess
 from rrall.case.load import load_case
 from rrall.cli import app
 from rrall.fhir.assessment import FRAMEWORK, OPTION_STATUS, assessment_bundle
+from rrall.knowledge.load import default_knowledge
 from rrall.report.fastjson import assessment_json
 from tests.conftest import ROOT
 from tests.web.conftest import EXAMPLES, Workbench, example
@@ -21,7 +22,7 @@ from tests.web.conftest import EXAMPLES, Workbench, example
 def _bundle(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     case = load_case(ROOT / "examples" / "cases" / f"{name}.yaml")
     result = orjson.loads(assessment_json(assess(case)))
-    return result, assessment_bundle(result, case)
+    return result, assessment_bundle(result, case, default_knowledge().glossary)
 
 
 def _of(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -81,6 +82,8 @@ def test_every_option_action_points_to_a_proposal_rqg_1(name: str) -> None:
     result, bundle = _bundle(name)
     by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
     [group] = _of(bundle, "RequestGroup")
+    # An option a missing fact could still change is not ruled out yet.
+    pending = {a.removeprefix("option:") for m in result["missing_data"] for a in m["affects"]}
     for action, option in zip(group["action"], result["options"], strict=True):
         assert "action" not in action
         request = by_url[action["resource"]["reference"]]
@@ -88,4 +91,16 @@ def test_every_option_action_points_to_a_proposal_rqg_1(name: str) -> None:
         assert kind == ("ServiceRequest", "proposal", "draft")
         assert request["code"]["coding"][0] == action["code"][0]["coding"][0]
         assert request["subject"] == group["subject"]
-        assert request.get("doNotPerform", False) is (option["status"] in ("not_eligible", "not_recommended"))
+        ruled_out = option["status"] in ("not_eligible", "not_recommended") and option["id"] not in pending
+        assert request.get("doNotPerform", False) is ruled_out
+
+
+def test_risk_assessment_notes_read_as_clinical_words() -> None:
+    """No field path or code in a note a person reads; a settled group a pending test could
+    change says which test (the lumbar puncture of a Ph+ marrow relapse)."""
+    _, bundle = _bundle("b-iem-early")
+    notes = [n["text"] for r in _of(bundle, "RiskAssessment") for n in r.get("note", [])]
+    assert notes and not any("mrd[" in n or "_" in n.split(":")[0] or "depends on mrd" in n for n in notes)
+    _, ph = _bundle("ph-positive-t315i")
+    bfm = next(r for r in _of(ph, "RiskAssessment") if "S3" in r["prediction"][0]["outcome"]["text"])
+    assert any(n["text"].startswith("Could change with Lumbar puncture") for n in bfm["note"])

@@ -52,7 +52,7 @@ def written() -> dict[str, dict[str, Any]]:
         case = load_case(path)
         out[f"{path.stem}: case Bundle"] = case_bundle(case)
         result = orjson.loads(assessment_json(assess(case)))
-        out[f"{path.stem}: assessment Bundle"] = assessment_bundle(result, case)
+        out[f"{path.stem}: assessment Bundle"] = assessment_bundle(result, case, default_knowledge().glossary)
     # The case format 1.1 fields no example holds (Down syndrome recorded absent, germline
     # predisposition, HSCT fitness, CD7).
     v11 = load_case(ROOT / "examples" / "cases" / "t-marrow-early.yaml").model_copy(update={

@@ -20,7 +20,7 @@ from rrall.fhir.assessment import assessment_bundle
 from rrall.fhir.codesystems import NAMES, code_systems
 from rrall.fhir.export import case_bundle
 from rrall.fhir.importer import import_case
-from rrall.knowledge.load import KnowledgeBase
+from rrall.knowledge.load import KnowledgeBase, default_knowledge
 from rrall.report.fastjson import assessment_json
 from tests.conftest import ROOT, make_case
 from tests.web.conftest import EXAMPLES
@@ -30,7 +30,8 @@ RRALL = "https://rrall.org/fhir/CodeSystem/"
 
 def _bundles(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     case = load_case(ROOT / "examples" / "cases" / f"{name}.yaml")
-    return case_bundle(case), assessment_bundle(orjson.loads(assessment_json(assess(case))), case)
+    return case_bundle(case), assessment_bundle(orjson.loads(assessment_json(assess(case))), case,
+                                                default_knowledge().glossary)
 
 
 def _codings(value: Any) -> Iterator[dict[str, Any]]:

@@ -15,6 +15,7 @@ from rrall.fhir.build import concept, rid
 from rrall.fhir.codes import FRAMEWORK, OPTION_STATUS, RISK_GROUP, THERAPY
 from rrall.fhir.codesystems import group_display, status_display
 from rrall.fhir.export import case_bundle
+from rrall.knowledge.glossary import Glossary
 
 __all__ = ["FRAMEWORK", "OPTION_STATUS", "RISK_GROUP", "THERAPY", "assessment_bundle", "validate"]
 STATUS_TO_PRIORITY = {"standard": "routine", "consider": "routine"}
@@ -25,7 +26,9 @@ RISK_STATUS = {"assigned": "final", "not_applicable": "final", "insufficient_dat
 FLAG = re.compile(r"^UNCERTAIN\s*(\([^)]*\))?\s*:\s*")
 
 
-def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None = None) -> dict[str, Any]:
+def assessment_bundle(result: dict[str, Any], case: Case, words: Glossary,
+                      now: datetime | None = None) -> dict[str, Any]:
+    """`words`: the knowledge base's glossary, so that notes read as clinical words."""
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
     source = case_bundle(case)
     entries = list(source["entry"])
@@ -36,13 +39,15 @@ def assessment_bundle(result: dict[str, Any], case: Case, now: datetime | None =
     for key, fw in result["risk"].items():
         ident = rid(scope, f"risk-{key}")
         made.append(ident)
-        entries.append(_entry(ident, _risk(ident, key, fw, result, patient, by_kind)))
+        entries.append(_entry(ident, _risk(ident, key, fw, result, patient, by_kind, words)))
     group = rid(scope, "options")
     proposals = {o["id"]: rid(scope, f"option-{o['id']}") for o in result["options"]}
+    # An option a missing fact could change is not ruled out yet (no doNotPerform).
+    pending = {a.removeprefix("option:") for m in result["missing_data"] for a in m["affects"]}
     for option in result["options"]:
         ident = proposals[option["id"]]
         made.append(ident)
-        entries.append(_entry(ident, _proposal(ident, option, result, patient)))
+        entries.append(_entry(ident, _proposal(ident, option, result, patient, option["id"] in pending)))
     made.append(group)
     entries.append(_entry(group, _options(group, result, patient, proposals)))
     device = rid(scope, "device")
@@ -90,7 +95,7 @@ def _index(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], patient: dict[str, Any],
-          by_kind: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+          by_kind: dict[str, list[dict[str, Any]]], words: Glossary) -> dict[str, Any]:
     settled = fw["status"] == "assigned"
     outcome = (concept((RISK_GROUP, f"{key}-{fw['group']}", group_display(fw["name"], fw["group"])),
                        text=fw["group"]) if settled else {"text": fw["status"].replace("_", " ")})
@@ -98,8 +103,13 @@ def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], pati
     if fw["status"] == "not_applicable":
         notes.append(f"{fw['name']} does not apply to this case (see the rationale); no group is given.")
     else:
-        notes.append(f"HSCT in CR2: {(fw['hsct_in_cr2'] or 'not stated').replace('_', ' ')}")
-    notes += [f"Missing {m['field']}: {m['decides']}" for m in fw["missing"]]
+        hsct = words.value("hsct_in_cr2", fw["hsct_in_cr2"]) if fw["hsct_in_cr2"] else "not yet known"
+        notes.append(f"Transplant in second remission: {hsct}")
+    notes += [f"Not recorded, {words.field(m['field'])}: {m['decides']}" for m in fw["missing"]]
+    # A test still to do that could change this framework's settled answer (a lumbar puncture).
+    notes += [f"Could change with {m.get('test') or words.field(m['field'])}: {'; '.join(m['decides'])}"
+              for m in result["missing_data"] if key in m["affects"] and not any(
+                  m["field"] == own["field"] for own in fw["missing"])]
     notes += [_caution(k) for k in fw["cautions"]]
     basis = [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Condition", [])]
     basis += [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Observation", [])]
@@ -123,14 +133,15 @@ def _caution(caution: dict[str, Any]) -> str:
     return ("Uncertain: " if caution["uncertain"] else "Caution: ") + text
 
 
-def _proposal(ident: str, option: dict[str, Any], result: dict[str, Any], patient: dict[str, Any]
-              ) -> dict[str, Any]:
+def _proposal(ident: str, option: dict[str, Any], result: dict[str, Any], patient: dict[str, Any],
+              pending: bool = False) -> dict[str, Any]:
     """The request each RequestGroup action points to (R4 invariant rqg-1: an action has a
     resource or nested actions). A ServiceRequest fits every kind of option (a drug, a
     transplant, radiation, a trial); intent `proposal`, status `draft`: rrall prescribes
-    nothing. An option the case rules out is proposed with `doNotPerform`."""
+    nothing. An option the case rules out is proposed with `doNotPerform`, unless a missing
+    fact could still change its status (`pending`)."""
     return {"resourceType": "ServiceRequest", "id": ident, "status": "draft", "intent": "proposal",
-            "doNotPerform": True if option["status"] in RULED_OUT else None,
+            "doNotPerform": True if option["status"] in RULED_OUT and not pending else None,
             "code": concept((THERAPY, option["id"], option["name"]), text=option["name"]),
             "subject": {"reference": f"urn:uuid:{patient['id']}"}, "authoredOn": result["assessment_date"]}
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from rrall.errors import FieldError
 from rrall.knowledge.glossary import Glossary
-from rrall.report.words import until_recorded
+from rrall.report.summary import headline as summary_headline
+from rrall.report.words import prose, until_recorded
 
 SUMMARY_LIMIT = 139
 
@@ -55,24 +56,25 @@ def assessment_cards(
         return str(fw["group"] or words.value("framework_status", fw["status"]))
 
     groups = ", ".join(f"{names.get(k, k)} {group(fw)}" for k, fw in result["risk"].items())
-    state = words.value("disease_state", c["disease_state"])
-    site = words.value("site_category", c["site"]) if c.get("site") else ""
-    timing = (c.get("timing") or {}).get("bfm") or ""
-    headline = (
-        f"{words.value('immunophenotype', c.get('immunophenotype'))} {state}"
-        + (f", {site}" if site else "")
-        + (f", {words.value('timing', timing)}" if timing and timing != "unknown" else "")
-    )
+    headline = _short_headline(c, words)
     unsettled = [k for k, fw in result["risk"].items() if fw["status"] != "assigned"]
+    warnings = [prose(w["message"], words) for w in result.get("warnings") or []]
     detail = [
-        f"**{headline}**",
+        f"**{summary_headline(c, words)}**",
         "",
+        *(f"- **Warning:** {w}" for w in warnings),
+        *([""] if warnings else []),
         "| Framework | Group | Transplant in second remission |",
         "|---|---|---|",
     ]
     for fw in result["risk"].values():
         hsct = words.value("hsct_in_cr2", fw["hsct_in_cr2"]) if fw.get("hsct_in_cr2") else "–"
         detail.append(f"| {fw['name']} | {group(fw)} | {hsct} |")
+    # The frameworks' cautions (a Ph+ group "shown for reference", unverified cells), each once.
+    cautions = dict.fromkeys(prose(k["text"], words)
+                             for fw in result["risk"].values() for k in fw["cautions"])
+    if cautions:
+        detail += ["", *(f"- {text}" for text in cautions)]
     main = [o for o in result["options"] if o["status"] in ("standard", "consider")]
     detail += ["", "**Options (standard or consider):** " + "; ".join(o["name"] for o in main)]
     trials = [t for t in result["trials"] if t["status"] == "potentially_eligible"]
@@ -82,13 +84,15 @@ def assessment_cards(
         "",
         f"_{result['notice']}_ Engine {result['engine_version']}, knowledge {result['knowledge_version']}.",
     ]
-    cards = [_card(f"{headline}: {groups}", "warning" if unsettled else "info", "\n".join(detail), src, link)]
+    indicator = "warning" if unsettled or warnings else "info"
+    cards = [_card(f"{headline}: {groups}", indicator, "\n".join(detail), src, link)]
     if result["missing_data"]:
         lines = ["Each of these would change a result:", ""]
         for m in result["missing_data"]:
             test = f" (test: {m['test']})" if m.get("test") else ""
             uses = f" {until_recorded(m['uses'], sentence=True)}" if m.get("uses") else ""
-            lines.append(f"- **{words.field(m['field'])}**{test}: {'; '.join(m['decides'][:3])}{uses}")
+            lines.append(f"- **{words.field(m['field'])}**{test}:{uses}")
+            lines += [f"  - {prose(said, words).rstrip('.')}" for said in m["decides"]]
         count = len(result["missing_data"])
         cards.append(
             _card(
@@ -176,3 +180,21 @@ def _reasons(option: dict[str, Any] | None) -> str:
     if not option:
         return ""
     return "\n".join(f"- {r}" for r in option["reasons"]) + "\n\nSources: " + ", ".join(option["citations"])
+
+
+def _short_headline(c: dict[str, Any], words: Glossary) -> str:
+    """The card summary's few words (it stays under 140 characters): lineage, state, site with
+    its extramedullary sites, timing (each scheme's where they differ), after HSCT."""
+    state = words.value("disease_state", c["disease_state"])
+    sites = ", ".join(words.value("relapse_site", s) for s in c.get("extramedullary_sites") or [])
+    site = words.value("site_category", c["site"]) if c.get("site") else ""
+    site += f" ({sites})" if site and sites else ""
+    timing = c.get("timing") or {}
+    bfm, cog = timing.get("bfm") or "unknown", timing.get("cog") or "unknown"
+    if bfm == cog:
+        when = words.value("timing", bfm) if bfm != "unknown" else ""
+    else:
+        when = f"{words.value('timing', bfm)} (BFM), {words.value('timing', cog)} (COG)"
+    parts = [f"{words.value('immunophenotype', c.get('immunophenotype'))} {state}", site, when,
+             "after allogeneic HSCT" if c.get("post_hsct") else ""]
+    return ", ".join(p for p in parts if p)

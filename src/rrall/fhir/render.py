@@ -11,10 +11,12 @@ if TYPE_CHECKING:
     from rrall.assessment import Assessment
     from rrall.case.model import Case
     from rrall.errors import CaseInputError
+    from rrall.knowledge.glossary import Glossary
 
 
 class FhirRenderer:
-    def __init__(self) -> None:
+    def __init__(self, words: Glossary) -> None:
+        self.words = words
         self.bundles: list[dict[str, Any]] = []
         self.case: Case | None = None
 
@@ -23,7 +25,8 @@ class FhirRenderer:
         from rrall.report.fastjson import assessment_json
 
         assert self.case is not None, "the CLI passes the case before its assessment"
-        self.bundles.append(assessment_bundle(orjson.loads(assessment_json(assessment)), self.case))
+        result = orjson.loads(assessment_json(assessment))
+        self.bundles.append(assessment_bundle(result, self.case, self.words))
 
     def error(self, error: CaseInputError) -> None:
         sys.stderr.write(f"{error}\n")

@@ -265,7 +265,7 @@ def assessment_fhir(request: Request, assessment_id: Pk, user: Viewer) -> Respon
     result = result_of(record)
     case = _wb(request).validate(document | {"assessment_date": result["assessment_date"]})
     repo.record(user.username, "assessment.fhir", "assessment", assessment_id)
-    body = assessment_bundle(result, case, record.created_at)
+    body = assessment_bundle(result, case, _wb(request).kb.glossary, record.created_at)
     return FhirJson(orjson.dumps(body))
 
 

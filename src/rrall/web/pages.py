@@ -356,7 +356,8 @@ def fhir_download(request: Request, pk: Pk, user: Viewer, assessment: OptionalId
     case = _wb(request).validate(document | {"assessment_date": result["assessment_date"]})
     repo.record(user.username, "assessment.fhir", "assessment", record.id)
     name = f"rrall-case{pk}-assessment{record.id}.fhir.json"
-    body = orjson.dumps(assessment_bundle(result, case, record.created_at), option=orjson.OPT_INDENT_2)
+    body = orjson.dumps(assessment_bundle(result, case, _wb(request).kb.glossary, record.created_at),
+                        option=orjson.OPT_INDENT_2)
     return Response(body, media_type="application/fhir+json",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
