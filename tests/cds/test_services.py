@@ -147,6 +147,14 @@ def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:
     [card] = response.json()["cards"]
     assert card["indicator"] == "critical" and "T315I" in card["summary"] and "Ponatinib" in card["summary"]
     assert len(card["summary"]) < 140
+    # A draft rrall cannot read (no subject) is said to be unchecked, never answered with no card.
+    unreadable = {k: v for k, v in order.items() if k != "subject"}
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
+                                      "entry": [{"resource": unreadable}]}
+    again = cds.post("/cds-services/rrall-order-check", json=body,
+                     headers=auth(token(aud="http://testserver/cds-services/rrall-order-check")))
+    [unchecked] = again.json()["cards"]
+    assert unchecked["indicator"] == "warning" and "not checked" in unchecked["summary"]
 
 
 def test_prefetch_absent_reads_the_fhir_server(cds: TestClient, fhir_server: tuple[str, list[str]]) -> None:

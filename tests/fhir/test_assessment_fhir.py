@@ -104,3 +104,19 @@ def test_risk_assessment_notes_read_as_clinical_words() -> None:
     _, ph = _bundle("ph-positive-t315i")
     bfm = next(r for r in _of(ph, "RiskAssessment") if "S3" in r["prediction"][0]["outcome"]["text"])
     assert any(n["text"].startswith("Could change with Lumbar puncture") for n in bfm["note"])
+
+
+def test_no_prior_cranial_radiation_is_a_radiotherapy_not_done() -> None:
+    """0 Gy is 'none given': exported as a radiotherapy not done (never a completed brain
+    radiotherapy a chart reader would take as given), and read back as 0 Gy."""
+    from rrall.fhir.export import case_bundle
+    from rrall.fhir.importer import import_case
+
+    case = load_case(ROOT / "examples" / "cases" / "third-relapse-after-car-t.yaml")
+    assert case.prior_therapy.cranial_radiation_gy == 0
+    bundle = case_bundle(case)
+    [radiation] = [e["resource"] for e in bundle["entry"]
+                   if e["resource"]["resourceType"] == "Procedure" and "bodySite" in e["resource"]]
+    assert radiation["status"] == "not-done" and "extension" not in radiation
+    back = import_case(bundle)
+    assert not back.errors and back.document["prior_therapy"]["cranial_radiation_gy"] == 0

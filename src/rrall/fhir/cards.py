@@ -142,16 +142,16 @@ def order_cards(
         status = option["status"].replace("_", " ")
         blocking = sorted(mutations & resistance.get(agent, set()))
         if blocking:
-            others = [
-                o["name"]
-                for o in result["options"]
-                if o["phase"] == option["phase"] and o["status"] in ("standard", "consider")
-            ]
+            remaining = [o for o in result["options"]
+                         if o["phase"] == option["phase"] and o["status"] in ("standard", "consider")]
+            others = [o["name"] for o in remaining]
             found = f"ABL1 {', '.join(blocking)}"
             detail = (
                 f"**{label}** was ordered. This relapse carries {found}, a kinase-domain mutation that "
                 f"rules out **{option['name']}** (status: **{status}**). Options of the same kind that "
-                f"remain: {'; '.join(others) or 'none'}.\n\n" + _reasons(option)
+                f"remain: {'; '.join(others) or 'none'}.\n\n"
+                + "".join(f"{_cautions(o, o['name'] + ': ')}" for o in remaining)
+                + _reasons(option) + f"\n\n_{result['notice']}_"
             )
             remain = f"Still an option: {'; '.join(others)}" if others else "No option of its kind remains"
             cards.append(
@@ -168,7 +168,7 @@ def order_cards(
                 _card(
                     f"{option['name']} is {status} for this case (rrall)",
                     "warning",
-                    _reasons(option),
+                    _reasons(option) + f"\n\n_{result['notice']}_",
                     src,
                     link,
                 )
@@ -179,7 +179,26 @@ def order_cards(
 def _reasons(option: dict[str, Any] | None) -> str:
     if not option:
         return ""
-    return "\n".join(f"- {r}" for r in option["reasons"]) + "\n\nSources: " + ", ".join(option["citations"])
+    return ("\n".join(f"- {r}" for r in option["reasons"]) + "\n\n" + _cautions(option)
+            + "Sources: " + ", ".join(option["citations"]))
+
+
+def _cautions(option: dict[str, Any], lead: str = "") -> str:
+    """An option's cautions as the report gives them ("Unverified: ..." kept), one per line."""
+    said = [c["text"] if c["uncertain"] or c["text"].startswith("May apply") else f"Caution: {c['text']}"
+            for c in option["cautions"]]
+    return "".join(f"- {lead}{text}\n" for text in said) + ("\n" if said else "")
+
+
+def unread_order_card(problems: list[str], src: dict[str, Any]) -> dict[str, Any]:
+    """A drafted order rrall could not read: it was not checked, and the card says so (a
+    missing card would read as 'nothing against this order')."""
+    lines = ["rrall could not read the drafted order, so it did not check it against this "
+             "assessment. What it could not read:", "", *(f"- {p}" for p in problems[:5])]
+    if len(problems) > 5:
+        lines.append(f"- and {len(problems) - 5} more")
+    return _card("rrall could not read the drafted order: it was not checked", "warning",
+                 "\n".join(lines), src)
 
 
 def _short_headline(c: dict[str, Any], words: Glossary) -> str:

@@ -206,7 +206,12 @@ def _prior(w: _Writer, case: Case) -> None:
             "extension": [{"url": C.CUMULATIVE_DOSE,
                            "valueQuantity": quantity(dose.cumulative_mg_per_m2, C.MG_PER_M2)}]})
     for kind, gy in (("cranial", p.cranial_radiation_gy), ("testicular", p.testicular_radiation_gy)):
-        if gy is not None:
+        if gy == 0:  # none given: a radiotherapy not done, never a completed one of 0 Gy
+            w.add(f"radiation-{kind}", {
+                "resourceType": "Procedure", "status": "not-done", "code": concept(C.RADIOTHERAPY),
+                "bodySite": [concept(C.RADIATION_SITES[kind])],
+                "statusReason": {"text": f"no prior {kind} radiation"}})
+        elif gy is not None:
             w.add(f"radiation-{kind}", {
                 "resourceType": "Procedure", "status": "completed", "code": concept(C.RADIOTHERAPY),
                 "bodySite": [concept(C.RADIATION_SITES[kind])],

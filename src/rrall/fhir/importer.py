@@ -29,6 +29,8 @@ def _usable(resource: dict[str, Any], patients: set[str], out: Draft) -> bool:
     another patient are not used, and say so."""
     status = resource.get("status")
     verification = codes(resource.get("verificationStatus"))
+    if status == "not-done" and _radiotherapy(resource):
+        return True  # radiotherapy not done: none was given (read as 0 Gy)
     if status in VOID or any(code in ("refuted", "entered-in-error") for _, code in verification):
         out.warn(resource, "status", f"{status or 'verificationStatus'}: not used")
         return False
@@ -38,6 +40,11 @@ def _usable(resource: dict[str, Any], patients: set[str], out: Draft) -> bool:
         out.warn(resource, "subject", "refers to a patient not in this record: not used")
         return False
     return True
+
+
+def _radiotherapy(resource: dict[str, Any]) -> bool:
+    kind = codes(resource.get("code"))
+    return resource.get("resourceType") == "Procedure" and bool(kind & C.RADIOTHERAPY_IN)
 
 
 def _last(reference: str) -> str:

@@ -36,6 +36,9 @@ def read_procedure(proc: dict[str, Any], out: Draft) -> None:
     elif kind & C.RADIOTHERAPY_IN:
         sites = {C.RADIATION_SITES_IN[k] for s in proc.get("bodySite") or [] for k in codes(s)
                  if k in C.RADIATION_SITES_IN}
+        if proc.get("status") == "not-done" and len(sites) == 1:  # none given to that site
+            out.set(f"prior_therapy.{sites.pop()}_radiation_gy", 0, proc)
+            return
         dose = _extension(proc, C.RADIATION_DOSE)
         if len(sites) != 1 or not dose or dose.get("code", dose.get("unit")) != "Gy":
             out.warn(proc, "bodySite", "radiotherapy is read for brain or testis with a dose in Gy; not used")

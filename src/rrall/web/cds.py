@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rrall.case.load import parse_case
 from rrall.engine import engine_for
 from rrall.errors import ApiError, CaseInputError, FetchError
-from rrall.fhir.cards import assessment_cards, missing_cards, order_cards, source
+from rrall.fhir.cards import assessment_cards, missing_cards, order_cards, source, unread_order_card
 from rrall.fhir.client import fetch
 from rrall.fhir.importer import agent_of, import_case
 from rrall.fhir.read import read_resources
@@ -138,9 +138,11 @@ async def call(
     result = result_of(assessment)
     link = f"{settings.public_url.rstrip('/')}/cases/{record}" if settings.public_url else None
     if service["hook"] == "order-select":
-        ordered = _ordered(hook)
+        ordered, unread = _ordered(hook)
         resistance = engine_for(wb.kb).ruled_out_by("kinase_mutations")
         cards = order_cards(result, ordered, resistance, src, link)
+        if unread:
+            cards.append(unread_order_card(unread, src))
     else:
         names = {fw.id: fw.short_name for fw in wb.kb.frameworks.values()}
         cards = assessment_cards(result, src, link, names, wb.kb.glossary)
@@ -318,7 +320,9 @@ def _stored(wb: Workbench, document: dict[str, Any], hook: HookRequest) -> tuple
     return existing.id, latest
 
 
-def _ordered(hook: HookRequest) -> list[tuple[str, str]]:
+def _ordered(hook: HookRequest) -> tuple[list[tuple[str, str]], list[str]]:
+    """The drafted orders' agents (and the words they are known by), and what could not be
+    read in the draft: an order rrall cannot read is said to be unchecked, never passed."""
     draft = hook.context.get("draftOrders")
     selected = set(hook.context.get("selections") or [])
     empty = {"resourceType": "Bundle", "type": "collection"}
@@ -330,4 +334,4 @@ def _ordered(hook: HookRequest) -> list[tuple[str, str]]:
         agent, shown = agent_of(order, found)
         if agent:
             out.append((agent, shown))
-    return out
+    return out, [f"{e.path}: {e.message}" for e in found.errors]
