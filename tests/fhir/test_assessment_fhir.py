@@ -59,7 +59,11 @@ def test_citations_resolve_to_links() -> None:
     _result, bundle = _bundle("ph-positive-t315i")
     [group] = _of(bundle, "RequestGroup")
     ponatinib = next(a for a in group["action"] if a["code"][0]["coding"][0]["code"] == "ponatinib")
-    assert ponatinib["documentation"] and all(d["type"] == "citation" for d in ponatinib["documentation"])
+    citations = [d for d in ponatinib["documentation"] if d["type"] == "citation"]
+    assert citations and all(d.get("citation") for d in citations)
+    # its cautions travel with it, as the report gives them (off label under 18, unverified)
+    cautions = [d["display"] for d in ponatinib["documentation"] if d["type"] == "documentation"]
+    assert any("off label" in c for c in cautions) and any(c.startswith("Unverified") for c in cautions)
 
 
 def test_cli_and_api(bench: Workbench) -> None:

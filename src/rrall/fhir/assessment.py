@@ -156,7 +156,10 @@ def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], propos
             "description": " ".join(option["reasons"]) or option["status"],
             "code": [concept((THERAPY, option["id"], option["name"])),
                      concept((OPTION_STATUS, option["status"], status_display(option["status"])))],
-            "documentation": [_citation(c, references.get(c)) for c in option["citations"]] or None,
+            # Its cautions as the report gives them ("Unverified:" kept), then its sources.
+            "documentation": [*({"type": "documentation", "display": _caution(k)}
+                                for k in option["cautions"]),
+                              *(_citation(c, references.get(c)) for c in option["citations"])] or None,
             "resource": {"reference": f"urn:uuid:{proposals[option['id']]}"},
         }
         if option["status"] in STATUS_TO_PRIORITY:
