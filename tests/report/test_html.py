@@ -273,3 +273,12 @@ def test_options_are_grouped_by_phase_in_the_order_treatment_is_given(kb: Knowle
     phases = ["Reinduction", "Consolidation", "Definitive therapy", "Site-directed therapy",
               "Targeted therapy", "Supportive care"]
     assert [h for h in headings if h in phases] == phases
+
+
+def test_the_spanish_family_page_speaks_of_a_girl_as_a_girl(kb: KnowledgeBase) -> None:
+    """Spanish agrees words with the child's sex: 'su hija' for a girl (ph-positive-t315i is
+    female), 'su hijo' for a boy, 'su hijo o hija' only where the sex is not recorded."""
+    girl = visible_text(family_html(_result("ph-positive-t315i", kb), example("ph-positive-t315i"), kb, "es"))
+    assert "su hija" in girl and "su hijo" not in girl and "segura y cómoda" in girl
+    boy = visible_text(family_html(_result("b-iem-late", kb), example("b-iem-late"), kb, "es"))
+    assert "su hijo" in boy and "su hija" not in boy and "hijo o hija" not in boy

@@ -58,6 +58,29 @@ class FamilyText(_Data):
     donor_step: str  # only where the assessment lists the donor search
     tests_needed: str
     questions: list[str]
+    # Phrases written for a child of unknown sex and their words for a girl or a boy, replaced
+    # in order where the case records the sex (languages whose words agree with it).
+    by_sex: dict[Literal["female", "male"], list[tuple[str, str]]] = Field(default_factory=dict)
+
+    def for_child(self, sex: str | None) -> FamilyText:
+        """This text with its words for the child's recorded sex (itself where none apply)."""
+        pairs = self.by_sex.get(sex) if sex in ("female", "male") else None  # type: ignore[call-overload]
+        if not pairs:
+            return self
+
+        def said(value: object) -> object:
+            if isinstance(value, str):
+                for before, after in pairs:
+                    value = value.replace(before, after)
+                return value
+            if isinstance(value, dict):
+                return {k: said(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [said(v) for v in value]
+            return value
+
+        data = {k: said(v) for k, v in self.model_dump(by_alias=True).items() if k != "by_sex"}
+        return FamilyText.model_validate(data)
 
     def site_sentence(self, sites: list[str]) -> str:
         words = [self.sites[s] for s in sites if s in self.sites]
@@ -111,4 +134,7 @@ def lint_family(root: Path, therapies: set[str], references: set[str]) -> list[s
             problems.append(f"{where}: next_steps and questions must match English one for one")
         problems += [f"{where}: citations.{part}: {c!r} is not in references.yaml"
                      for part, ids in text.citations.items() for c in ids if c not in references]
+        written = str(text.model_dump(exclude={"by_sex"}))
+        problems += [f"{where}: by_sex.{sex}: {before!r} is not in the text"
+                     for sex, pairs in text.by_sex.items() for before, _ in pairs if before not in written]
     return problems

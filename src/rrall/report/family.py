@@ -17,11 +17,13 @@ from rrall.report.html import environment
 MAIN_STATUSES = ("standard", "consider")
 
 
-def family_text(kb: KnowledgeBase, lang: str = "en") -> FamilyText:
+def family_text(kb: KnowledgeBase, lang: str = "en", sex: str | None = None) -> FamilyText:
+    """The family words in `lang`, agreeing with the child's recorded sex where the language
+    needs it."""
     texts = family_texts(kb.root)
     if lang not in texts:
         raise ValueError(f"no family summary in {lang!r}; available: {', '.join(sorted(texts))}")
-    return texts[lang]
+    return texts[lang].for_child(sex)
 
 
 def languages(kb: KnowledgeBase) -> dict[str, str]:
@@ -32,7 +34,7 @@ def languages(kb: KnowledgeBase) -> dict[str, str]:
 def family_summary(result: dict[str, Any], document: dict[str, Any], kb: KnowledgeBase, lang: str = "en",
                    decision: dict[str, Any] | None = None) -> dict[str, Any]:
     """The family summary's content; `decision` is the board's latest decision, if any."""
-    text = family_text(kb, lang)
+    text = family_text(kb, lang, document.get("sex"))
     c = result["classification"]
     about = [text.state.get(c["disease_state"], "")]
     if c.get("refractory") and c["disease_state"] != "primary_refractory":
@@ -85,7 +87,7 @@ def _words(text: FamilyText, options: list[dict[str, Any]]) -> list[str]:
 
 def family_html(result: dict[str, Any], document: dict[str, Any], kb: KnowledgeBase, lang: str = "en",
                 decision: dict[str, Any] | None = None, contact: str = "") -> str:
-    text = family_text(kb, lang)
+    text = family_text(kb, lang, document.get("sex"))
     return environment().get_template("family.html.j2").render(
         r=result, s=family_summary(result, document, kb, lang, decision), t=text.labels, lang=lang,
         contact=contact.strip())
