@@ -147,6 +147,9 @@ def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:
     [card] = response.json()["cards"]
     assert card["indicator"] == "critical" and "T315I" in card["summary"] and "Ponatinib" in card["summary"]
     assert len(card["summary"]) < 140
+    # the sources as a reader knows them, not rrall's keys; the safety notice on the card itself
+    assert "NCCN-mut-table" not in card["detail"] and "NCCN Guidelines for CML" in card["detail"]
+    assert "does not prescribe" in card["detail"]
     # A draft rrall cannot read (no subject) is said to be unchecked, never answered with no card.
     unreadable = {k: v for k, v in order.items() if k != "subject"}
     body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection",

@@ -151,7 +151,7 @@ def order_cards(
                 f"rules out **{option['name']}** (status: **{status}**). Options of the same kind that "
                 f"remain: {'; '.join(others) or 'none'}.\n\n"
                 + "".join(f"{_cautions(o, o['name'] + ': ')}" for o in remaining)
-                + _reasons(option) + f"\n\n_{result['notice']}_"
+                + _reasons(option, result["references"]) + f"\n\n_{result['notice']}_"
             )
             remain = f"Still an option: {'; '.join(others)}" if others else "No option of its kind remains"
             cards.append(
@@ -168,7 +168,7 @@ def order_cards(
                 _card(
                     f"{option['name']} is {status} for this case (rrall)",
                     "warning",
-                    _reasons(option) + f"\n\n_{result['notice']}_",
+                    _reasons(option, result["references"]) + f"\n\n_{result['notice']}_",
                     src,
                     link,
                 )
@@ -176,11 +176,25 @@ def order_cards(
     return cards
 
 
-def _reasons(option: dict[str, Any] | None) -> str:
+def _reasons(option: dict[str, Any] | None, references: Mapping[str, Any]) -> str:
+    """The option's reasons and cautions, then its sources as a reader knows them (the
+    reference, not rrall's key for it)."""
     if not option:
         return ""
+    sources = [_source(references.get(key)) or key for key in option["citations"]]
     return ("\n".join(f"- {r}" for r in option["reasons"]) + "\n\n" + _cautions(option)
-            + "Sources: " + ", ".join(option["citations"]))
+            + "Sources:\n" + "\n".join(f"- {s}" for s in sources))
+
+
+def _source(reference: Mapping[str, Any] | None) -> str:
+    """A reference in a line: its citation, shortened, with its PMID or DOI when it has one."""
+    if not reference:
+        return ""
+    citation = str(reference.get("citation") or "")
+    short = citation if len(citation) <= 110 else citation[:107].rsplit(" ", 1)[0] + "..."
+    ident = f"PMID {reference['pmid']}" if reference.get("pmid") else (
+        f"doi:{reference['doi']}" if reference.get("doi") else "")
+    return f"{short} ({ident})" if ident else short
 
 
 def _cautions(option: dict[str, Any], lead: str = "") -> str:
