@@ -19,6 +19,7 @@ from rrall.classify.markers import bcr_abl1_lost, bcr_abl1_of, markers
 from rrall.classify.months import age_in_years, months_between
 from rrall.classify.mrd import mrd_at, mrd_shown
 from rrall.classify.questions import Questions
+from rrall.classify.site import LATEST, confirmation, site_of
 from rrall.classify.timing import timing_facts, timing_rule
 from rrall.classify.trialfacts import trial_facts
 from rrall.knowledge.load import KnowledgeBase
@@ -26,9 +27,7 @@ from rrall.logic.resolve import resolve
 from rrall.logic.values import NA, Members, Open, Question, Value
 from rrall.logic.world import Derive, World
 from rrall.results import Classification, CumulativeAnthracycline, Timing, Warning
-from rrall.vocabulary import DiseaseState, SiteCategory
-
-LATEST = "relapses[-1]"
+from rrall.vocabulary import DiseaseState
 
 
 @dataclass(frozen=True)
@@ -147,9 +146,9 @@ class Classifier:
             after = self.kb.classification.after_hsct
             warnings.append(Warning(code="relapse_after_hsct", path="prior_therapy.hsct",
                                     message=after.warning.strip(), citations=tuple(after.citations)))
-        site = _site(relapse, self.kb, warnings) if relapse else None
+        site = site_of(relapse, self.kb, warnings) if relapse else None
         if relapse and site in ("isolated_marrow", "combined"):
-            warnings += _confirmation(case, relapse, self.kb)
+            warnings += confirmation(case, relapse, self.kb)
         alert = self.kb.classification.site.iem_marrow_mrd
         at_relapse = mrd_at(case, "at_relapse")
         if site == "isolated_extramedullary" and any(m.fraction >= alert.at_least for m in at_relapse):
@@ -349,49 +348,6 @@ def _state(number: int) -> DiseaseState:
     if number == 0:
         return "primary_refractory"
     return ("first_relapse", "second_relapse")[number - 1] if number <= 2 else "third_or_later_relapse"
-
-
-def _site(relapse: Relapse, kb: KnowledgeBase, warnings: list[Warning]) -> SiteCategory | Literal["open"]:
-    extramedullary = [s for s in relapse.sites if s != "bone_marrow"]
-    if not extramedullary:
-        return "isolated_marrow"
-    blasts = relapse.marrow_blasts_percent
-    if blasts is None:  # isolated extramedullary needs a marrow count below the threshold
-        return "open"
-    if "bone_marrow" not in relapse.sites:  # a count at or above it lists the marrow (checked)
-        return "isolated_extramedullary"
-    rule = kb.classification.site
-    threshold = rule.combined_marrow_blasts_percent
-    if Decimal(str(blasts)) >= threshold:
-        return "combined"
-    warnings.append(
-        Warning(
-            code="marrow_below_combined_threshold",
-            path=f"{LATEST}.marrow_blasts_percent",
-            message=rule.below_threshold_warning.strip().format(blasts=blasts, threshold=threshold),
-            citations=tuple(rule.warning_citations),
-        )
-    )
-    return "isolated_extramedullary"
-
-
-def _confirmation(case: Case, relapse: Relapse, kb: KnowledgeBase) -> list[Warning]:
-    """What the consensus needs to call the marrow relapse, where its blasts alone do not
-    and the marrow MRD recorded at the relapse does not already give it."""
-    rule = kb.classification.site.marrow_confirmation
-    blasts = relapse.marrow_blasts_percent
-    if blasts is None:
-        return []
-    value = Decimal(str(blasts))
-    done = sum(m.fraction >= rule.test_at_least for m in mrd_at(case, "at_relapse"))
-    return [
-        Warning(code="marrow_relapse_confirmation", path=f"{LATEST}.marrow_blasts_percent",
-                message=band.warning.strip().format(blasts=f"{value.normalize():f}"),
-                citations=tuple(rule.citations))
-        for band in rule.bands
-        if (band.at_least is None or value >= band.at_least) and value < band.below
-        and (band.tests is None or done < band.tests)
-    ][:1]
 
 
 def frontline_end(case: Case) -> tuple[date | Literal["not_completed"] | None, str | None]:
