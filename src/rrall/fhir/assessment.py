@@ -6,12 +6,11 @@ JSON, so the API can render any stored assessment."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from rrall.case.model import Case
-from rrall.fhir.build import concept, rid
+from rrall.fhir.build import caution_line, concept, rid
 from rrall.fhir.codes import FRAMEWORK, OPTION_STATUS, RISK_GROUP, THERAPY
 from rrall.fhir.codesystems import group_display, status_display
 from rrall.fhir.export import case_bundle
@@ -23,7 +22,6 @@ RULED_OUT = ("not_eligible", "not_recommended")
 # RiskAssessment.status: `preliminary` only while a missing fact decides the group; a
 # framework that does not apply to the case is a finished assessment (`final`), its note says so.
 RISK_STATUS = {"assigned": "final", "not_applicable": "final", "insufficient_data": "preliminary"}
-FLAG = re.compile(r"^UNCERTAIN\s*(\([^)]*\))?\s*:\s*")
 
 
 def assessment_bundle(result: dict[str, Any], case: Case, words: Glossary,
@@ -110,7 +108,7 @@ def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], pati
     notes += [f"Could change with {m.get('test') or words.field(m['field'])}: {'; '.join(m['decides'])}"
               for m in result["missing_data"] if key in m["affects"] and not any(
                   m["field"] == own["field"] for own in fw["missing"])]
-    notes += [_caution(k) for k in fw["cautions"]]
+    notes += [caution_line(k) for k in fw["cautions"]]
     basis = [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Condition", [])]
     basis += [{"reference": f"urn:uuid:{r['id']}"} for r in by_kind.get("Observation", [])]
     return {
@@ -122,15 +120,6 @@ def _risk(ident: str, key: str, fw: dict[str, Any], result: dict[str, Any], pati
         "prediction": [{"outcome": outcome, "rationale": " ".join(fw["reasons"]) or None}],
         "note": [{"text": n} for n in notes],
     }
-
-
-def _caution(caution: dict[str, Any]) -> str:
-    """"Uncertain: ..." or "Caution: ...", once: the knowledge's text may already begin with
-    its own UNCERTAIN flag and rule id."""
-    text = FLAG.sub("", caution["text"]) if caution["uncertain"] else caution["text"]
-    if caution["uncertain"] and "Unverified:" in text:
-        return text  # already says so, with why
-    return ("Uncertain: " if caution["uncertain"] else "Caution: ") + text
 
 
 def _proposal(ident: str, option: dict[str, Any], result: dict[str, Any], patient: dict[str, Any],
@@ -157,7 +146,7 @@ def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], propos
             "code": [concept((THERAPY, option["id"], option["name"])),
                      concept((OPTION_STATUS, option["status"], status_display(option["status"])))],
             # Its cautions as the report gives them ("Unverified:" kept), then its sources.
-            "documentation": [*({"type": "documentation", "display": _caution(k)}
+            "documentation": [*({"type": "documentation", "display": caution_line(k)}
                                 for k in option["cautions"]),
                               *(_citation(c, references.get(c)) for c in option["citations"])] or None,
             "resource": {"reference": f"urn:uuid:{proposals[option['id']]}"},

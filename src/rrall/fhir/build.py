@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -61,3 +62,16 @@ def short_protein(hgvs: str) -> str | None:
     if len(text) >= 3 and text[0] in AMINO_ACIDS and text[-1] in AMINO_ACIDS and text[1:-1].isdigit():
         return text
     return None
+
+
+FLAG = re.compile(r"^UNCERTAIN\s*(\([^)]*\))?\s*:\s*")
+
+
+def caution_line(caution: dict[str, Any]) -> str:
+    """A caution as the report gives it, for a FHIR note or a card: "Unverified: ..." (or
+    "Uncertain: ..." where the knowledge's text does not say so itself), "May apply ..." as
+    it is, otherwise "Caution: ..."; the knowledge's old UNCERTAIN flag is not repeated."""
+    text = FLAG.sub("", caution["text"]) if caution["uncertain"] else caution["text"]
+    if caution["uncertain"]:
+        return text if "Unverified:" in text else f"Uncertain: {text}"
+    return text if text.startswith("May apply") else f"Caution: {text}"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rrall.errors import FieldError
+from rrall.fhir.build import caution_line
 from rrall.knowledge.glossary import Glossary
 from rrall.report.summary import headline as summary_headline
 from rrall.report.words import prose, until_recorded
@@ -71,7 +72,7 @@ def assessment_cards(
         hsct = words.value("hsct_in_cr2", fw["hsct_in_cr2"]) if fw.get("hsct_in_cr2") else "–"
         detail.append(f"| {fw['name']} | {group(fw)} | {hsct} |")
     # The frameworks' cautions (a Ph+ group "shown for reference", unverified cells), each once.
-    cautions = dict.fromkeys(prose(k["text"], words)
+    cautions = dict.fromkeys(prose(caution_line(k), words)
                              for fw in result["risk"].values() for k in fw["cautions"])
     if cautions:
         detail += ["", *(f"- {text}" for text in cautions)]
@@ -198,9 +199,8 @@ def _source(reference: Mapping[str, Any] | None) -> str:
 
 
 def _cautions(option: dict[str, Any], lead: str = "") -> str:
-    """An option's cautions as the report gives them ("Unverified: ..." kept), one per line."""
-    said = [c["text"] if c["uncertain"] or c["text"].startswith("May apply") else f"Caution: {c['text']}"
-            for c in option["cautions"]]
+    """An option's cautions as the report gives them, one per line."""
+    said = [caution_line(c) for c in option["cautions"]]
     return "".join(f"- {lead}{text}\n" for text in said) + ("\n" if said else "")
 
 
