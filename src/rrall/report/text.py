@@ -16,7 +16,7 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, prose, short_name, until_recorded
+from rrall.report.words import field_words, fraction_words, late_regions, prose, short_name, until_recorded
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
@@ -86,8 +86,7 @@ class TextRenderer:
             if o["status"] == "not_eligible" or o["phase"] == "supportive" or not labels:
                 continue
             ordered = sorted(labels, key=lambda x: x["region"] != self.region)
-            after = [str(x["region"]) for x in ordered
-                     if x.get("date") and str(x["date"]) > str(r["assessment_date"])]
+            after = late_regions(ordered, r["assessment_date"])
             if len({x["status"] for x in labels}) > 1:
                 # The option's status for this child beside its labels: a label does not make
                 # an option (the dates and indications are in --full and the reports).

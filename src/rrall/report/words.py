@@ -135,11 +135,16 @@ def until_recorded(uses: Sequence[str], sentence: bool = False) -> str:
     return f"U{said[1:]}." if sentence else said
 
 
+def late_regions(labels: Sequence[Mapping[str, Any]], assessed: object) -> list[str]:
+    """The regions whose label read is dated after the case's assessment (a past case
+    assessed again): the label in force then may differ. ISO dates, as dates or as text."""
+    return [str(x["region"]) for x in labels if x.get("date") and str(x["date"]) > str(assessed)]
+
+
 def labels_after(labels: Sequence[Mapping[str, Any]], assessed: object, sentence: bool = False) -> str:
     """Said once after an option's labels where a label read is dated after the case's
-    assessment (a past case assessed again): the label in force then may differ. Empty
-    otherwise. ISO dates, as dates or as text."""
-    late = [str(x["region"]) for x in labels if str(x["date"]) > str(assessed)]
+    assessment (late_regions). Empty otherwise."""
+    late = late_regions(labels, assessed)
     if not late:
         return ""
     which = f"the {late[0]} label is" if len(late) == 1 else f"the {join_words(late)} labels are"
