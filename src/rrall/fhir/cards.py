@@ -8,12 +8,14 @@ or the ordered agent is not an option for this case, `info` otherwise.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from rrall.errors import FieldError
 from rrall.fhir.build import caution_line
+from rrall.fhir.mapped import when
 from rrall.knowledge.glossary import Glossary
 from rrall.report.summary import headline as summary_headline
 from rrall.report.words import prose, until_recorded
@@ -108,19 +110,57 @@ def assessment_cards(
 
 
 def missing_cards(
-    errors: list[FieldError], warnings: list[str], src: dict[str, Any], words: Glossary
+    errors: list[FieldError], warnings: list[str], src: dict[str, Any], words: Glossary,
+    named: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The record cannot be assessed yet: say what is needed, never guess an answer."""
+    """The record cannot be assessed yet: say what is needed, never guess an answer.
+    `named`: each resource of the record ("Observation/123") in words ("Leukemic blasts in
+    the marrow aspirate (%), result of 2021-09-14"), so that the card points at what a
+    clinician sees in the chart, not at FHIR ids."""
+    def said(text: str) -> str:
+        return prose(in_words(text, named or {}), words)
+
     lines = ["rrall could not assess this record. What is missing or contradictory:", ""]
     lines += [
-        f"- {words.field(e.path) if e.path else 'The record'}: {e.message}"
-        + (f" (allowed: {e.allowed})" if e.allowed else "")
+        f"- {words.field(e.path) if e.path else 'The record'}: {said(e.message)}"
+        + (f" (allowed: {said(e.allowed)})" if e.allowed else "")
         for e in errors
     ]
     if warnings:
-        lines += ["", "Not used from the record:", ""] + [f"- {w}" for w in warnings[:20]]
-    summary = f"rrall cannot assess this record yet: {len(errors)} problem(s) to fix or fill in"
+        lines += ["", "Not used from the record:", ""] + [f"- {said(w)}" for w in warnings[:20]]
+        if len(warnings) > 20:
+            lines.append(f"- and {len(warnings) - 20} more")
+    count = f"{len(errors)} problem" + ("" if len(errors) == 1 else "s")
+    summary = f"rrall cannot assess this record yet: {count} to fix or fill in"
     return [_card(summary, "warning", "\n".join(lines), src)]
+
+
+# A resource named by its FHIR reference, with the element a message is about.
+_REFERENCE = re.compile(r"\b([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64}?)(\.[a-z][A-Za-z\[\]]*)?(?=[:;, )]|$)")
+_KINDS = {"Observation": "result", "Condition": "condition", "Procedure": "procedure",
+          "MedicationStatement": "medication", "MedicationAdministration": "medication",
+          "MedicationRequest": "medication order", "Patient": "patient record"}
+
+
+def resource_words(resource: Mapping[str, Any]) -> str:
+    """A resource as the chart shows it: its code's text (or first display), its kind and
+    its date ("Leukemic blasts in the marrow aspirate (%) (result of 2021-09-14)")."""
+    concept = resource.get("code") or resource.get("medicationCodeableConcept")
+    name = None
+    if isinstance(concept, dict):
+        displays = [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
+        name = concept.get("text") or next((d for d in displays if d), None)
+    kind = _KINDS.get(str(resource.get("resourceType")), "entry")
+    day = when(dict(resource))
+    if name:
+        return f"{name} ({kind} of {day})" if day else f"{name} ({kind})"
+    kind = kind[0].upper() + kind[1:]
+    return f"{kind} of {day}" if day else f"{kind} without a name"
+
+
+def in_words(text: str, named: Mapping[str, str]) -> str:
+    """`text` with each reference to a named resource replaced by its words."""
+    return _REFERENCE.sub(lambda m: named.get(f"{m.group(1)}/{m.group(2)}", m.group(0)), text)
 
 
 def order_cards(

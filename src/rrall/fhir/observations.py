@@ -70,6 +70,14 @@ class Targets:
 REFRACTORY = "diagnosis.refractory_disease"
 RELAPSE_ONLY = "cannot tell which relapse this belongs to: give it a focus (the relapse Condition) or a date"
 EITHER = RELAPSE_ONLY.replace("which relapse", "whether the diagnosis or which relapse")
+NO_RELAPSE = ("a finding at relapse, but the record has no relapse (a relapse Condition) to attach it to; "
+              "not used")
+
+
+def relapse_only(targets: Targets) -> str:
+    """Why a finding read only at a relapse is not used: no relapse to attach it to, or no
+    way to tell which."""
+    return RELAPSE_ONLY if targets.days else NO_RELAPSE
 
 
 def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
@@ -90,7 +98,7 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
     elif "induction-outcome" in own or "reinduction-outcome" in own:
         front = "induction-outcome" in own
         if not front and at_relapse is None:
-            out.warn(obs, "focus", RELAPSE_ONLY)
+            out.warn(obs, "focus", relapse_only(targets))
             return
         field_ = "diagnosis.induction_outcome" if front else f"{at_relapse}.reinduction_outcome"
         done = (C.OUTCOMES["CR"][0], C.OUTCOMES["CR"][1]) in value
@@ -148,7 +156,7 @@ def read_observation(obs: dict[str, Any], targets: Targets, out: Draft) -> None:
     elif (C.VARIANT[0], C.VARIANT[1]) in kind:
         _variant(obs, REFRACTORY if refractory else target, value, out)
     elif (kind & C.BCR_ABL1_IN and at_relapse is None) or (_relapse_fact(kind, own) and at_disease is None):
-        out.warn(obs, "focus", RELAPSE_ONLY)
+        out.warn(obs, "focus", relapse_only(targets))
     elif "marrow-blasts" in own and at_disease:
         out.set(f"{at_disease}.marrow_blasts_percent", (obs.get("valueQuantity") or {}).get("value"), obs)
         _refractory_date(obs, at_disease, out)

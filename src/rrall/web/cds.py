@@ -15,10 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rrall.case.load import parse_case
 from rrall.engine import engine_for
 from rrall.errors import ApiError, CaseInputError, FetchError
-from rrall.fhir.cards import assessment_cards, missing_cards, order_cards, source, unread_order_card
+from rrall.fhir.cards import (
+    assessment_cards,
+    missing_cards,
+    order_cards,
+    resource_words,
+    source,
+    unread_order_card,
+)
 from rrall.fhir.client import fetch
 from rrall.fhir.importer import agent_of, import_case
-from rrall.fhir.read import read_resources
+from rrall.fhir.read import label, read_resources
 from rrall.web.security import from_loopback
 from rrall.web.workbench import Workbench, result_of
 
@@ -133,7 +140,8 @@ async def call(
         except CaseInputError as exc:
             errors = exc.errors
     if errors:
-        return {"cards": missing_cards(errors, imported.warnings, src, wb.kb.glossary)}
+        named = {label(r): resource_words(r) for e in entries if isinstance(r := e.get("resource"), dict)}
+        return {"cards": missing_cards(errors, imported.warnings, src, wb.kb.glossary, named)}
     record, assessment = _stored(wb, imported.document, hook)
     result = result_of(assessment)
     link = f"{settings.public_url.rstrip('/')}/cases/{record}" if settings.public_url else None
