@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import orjson
+import yaml
 
 from rrall.assessment import assess
 from rrall.case.load import load_case, parse_case
@@ -170,3 +171,30 @@ def test_mrd_of_an_earlier_relapse_is_labelled_so(kb: KnowledgeBase) -> None:
     name = "third-relapse-after-car-t"  # its only MRD is the first relapse's
     text = visible_text(clinician_html(ReportContext(_result(name, kb), example(name), kb)))
     assert "MRD, end of reinduction after relapse 1 (not the relapse assessed)" in text
+
+
+def test_every_line_to_weigh_names_a_source_it_cites(kb: KnowledgeBase) -> None:
+    """Each option to weigh and each supportive-care item on the one screen says on what it
+    rests: the short name of one of the option's own citations."""
+    for path in sorted((ROOT / "examples" / "cases").glob("*.yaml")):
+        result = _result(path.stem, kb)
+        cited = {o["id"]: {kb.references[c].short for c in o["citations"]} for o in result["options"]}
+        s = summarise(result, kb)
+        for line in (*s.treatment, *s.supportive):
+            assert line.source in cited[line.id], (path.stem, line.id, line.source)
+
+
+def test_the_lead_source_is_the_one_the_sources_give(kb: KnowledgeBase) -> None:
+    rows = yaml.safe_load((ROOT / "tests" / "report" / "lead_sources.yaml").read_text())["rows"]
+    for row in rows:
+        s = summarise(_result(row["case"], kb), kb)
+        line = next(o for o in (*s.treatment, *s.supportive) if o.id == row["option"])
+        assert line.source in {kb.references[r].short for r in row["any_of"]}, (row["case"], line.source)
+
+
+def test_a_result_stored_before_short_names_still_shows_a_source(kb: KnowledgeBase) -> None:
+    result = _result("b-marrow-early", kb)
+    for ref in result["references"].values():
+        ref.pop("short")
+    s = summarise(result, kb)
+    assert next(o for o in s.treatment if o.id == "blinatumomab").source == "Locatelli 2021"

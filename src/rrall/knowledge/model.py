@@ -53,6 +53,9 @@ class Manifest(_Data):
 class Reference(_Data):
     id: Id
     citation: str
+    short: Annotated[str, Field(min_length=3, max_length=40)] = Field(
+        description="the source as a one-line summary names it: first author and year, or the body and year"
+    )
     pmid: Annotated[str, Field(pattern=r"^\d{6,9}$")] | None = None
     pmcid: Annotated[str, Field(pattern=r"^PMC\d+$")] | None = None
     doi: Annotated[str, Field(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
@@ -77,6 +80,7 @@ class Source(_Data):
 
     id: str
     citation: str
+    short: str | None = None  # None in assessments stored before knowledge 2026.12.27
     pmid: str | None = None
     pmcid: str | None = None
     doi: str | None = None

@@ -45,6 +45,9 @@ class OptionLine:
     status_words: str
     conditions: str = ""  # "standard if BCR::ABL1 negative; consider if BCR::ABL1 positive"
     needs: tuple[str, ...] = ()  # fields that would settle an undecided option
+    # The lead source of the rule that decided the status, as a one-line summary names it
+    # ("Locatelli 2021"): every line that recommends something says on what it rests.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def summarise(result: dict[str, Any], kb: KnowledgeBase, decisions: tuple[dict[s
     words = glossary or kb.glossary
     lines = tuple(_framework(kb, words, fid, result["risk"].get(fid), result.get("missing_data") or [])
                   for fid in kb.frameworks if fid in result["risk"])
-    options = [_option(words, o) for o in result["options"]]
+    options = [_option(words, o, lead_source(result, kb, o)) for o in result["options"]]
     main = [o for o in options if o.status in MAIN]
     phases = {o["id"]: o["phase"] for o in result["options"]}
     undecided = [o for o in options if o.status == "insufficient_data"
@@ -233,12 +236,29 @@ def _branch_words(words: Glossary, branch: dict[str, Any], *, framework: bool) -
     return f"{head} if {when}" if when else head
 
 
-def _option(words: Glossary, o: dict[str, Any]) -> OptionLine:
+def lead_source(result: dict[str, Any], kb: KnowledgeBase, o: dict[str, Any]) -> str:
+    """The short name of the first source of the rule that decided an option (its decision
+    list's row, its default, or its requirement), from the assessment's own references; the
+    option's first citation where the rule is not in this knowledge base."""
+    cited = o.get("citations") or []
+    therapy = kb.therapies.get(o["id"])
+    rule: list[str] = []
+    if therapy is not None:
+        rule = next((r.citations for r in therapy.rules if r.id == o.get("rule")),
+                    therapy.requires_citations if o.get("rule") == "requires" else therapy.default.citations)
+    lead = next((c for c in rule if c in cited), cited[0] if cited else None)
+    if lead is None:
+        return ""
+    short = ((result.get("references") or {}).get(lead) or {}).get("short")
+    return str(short or (kb.references[lead].short if lead in kb.references else ""))
+
+
+def _option(words: Glossary, o: dict[str, Any], source: str = "") -> OptionLine:
     branches = o.get("branches") or []
     conditions = "; ".join(_branch_words(words, b, framework=False) for b in branches)
     needs = tuple(dict.fromkeys(field_words(m["field"], words) for m in o.get("missing") or []))
     return OptionLine(o["id"], o["name"], o["status"], words.value("option_status", o["status"]),
-                      conditions, needs)
+                      conditions, needs, source)
 
 
 def hsct_line(lines: tuple[FrameworkLine, ...], c: dict[str, Any], words: Glossary) -> str:

@@ -131,7 +131,8 @@ class TextRenderer:
         for o in s.treatment:
             style = STATUS_STYLE[o.status]
             extra = f": {o.conditions}" if o.conditions else ""
-            out.print(f"  [{style}]{o.status_words:<9}[/{style}] {escape(o.name + extra)}")
+            source = f" [dim]{escape('[' + o.source + ']')}[/dim]" if o.source else ""
+            out.print(f"  [{style}]{o.status_words:<9}[/{style}] {escape(o.name + extra)}{source}")
         if not s.treatment:
             out.print("  none: every disease-directed option is undecided, for a trial only, or not advised")
         for o in s.undecided:
@@ -142,8 +143,8 @@ class TextRenderer:
         if s.cautions_total > len(s.cautions):
             out.print(f"  [dim]{s.cautions_total - len(s.cautions)} more with --full[/dim]")
         if s.supportive:
-            named = [o.name + ("" if o.status == "standard" else f" ({o.status_words.lower()})")
-                     for o in s.supportive]
+            named = [o.name + ("" if o.status == "standard" else f", {o.status_words.lower()}")
+                     + (f" [{o.source}]" if o.source else "") for o in s.supportive]
             out.print("[bold]Supportive care:[/bold] " + escape("; ".join(named)))
         if s.missing:
             # Those that would change an answer come first; the rest are the relapse work-up.
