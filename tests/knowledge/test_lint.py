@@ -208,6 +208,12 @@ BROKEN = {
               "phase: consolidation  # the relapsed/refractory indication"),
         "rule blinatumomab.ph-positive: phase 'consolidation' is the therapy's own",
     ),
+    "figure without a time point, unsaid": (
+        _edit("prognosis.yaml",
+              '    note: "The abstract read gives no timepoint with this figure; the overall survival beside it '
+              'is at 2 years."\n', ""),
+        "kato2012-second-hsct-cir: no timepoint, and its note does not say the source gives none",
+    ),
     "framework not in manifest": (
         _edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
         "not listed in manifest",

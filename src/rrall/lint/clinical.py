@@ -85,5 +85,9 @@ def lint_clinical(kb: KnowledgeBase, raw_ids: dict[str, list[str]]) -> Iterable[
                 yield f"workup.yaml: {item.id}: until_recorded {fact!r} is not a fact read from its fields"
     yield from finding_problems(kb)
     for p in kb.prognosis:
+        # A survival or incidence figure means little without its time point: where the
+        # source gives none, the note must say so, never leave a reader to assume one.
+        if p.timepoint is None and p.endpoint not in ("CR", "CR2") and "timepoint" not in (p.note or ""):
+            yield f"prognosis.yaml: {p.id}: no timepoint, and its note does not say the source gives none"
         if p.ci_percent and p.ci_percent[0] > p.ci_percent[1]:
             yield f"prognosis.yaml: {p.id}: confidence interval is reversed"

@@ -239,13 +239,15 @@ def _branch_words(words: Glossary, branch: dict[str, Any], *, framework: bool) -
 def lead_source(result: dict[str, Any], kb: KnowledgeBase, o: dict[str, Any]) -> str:
     """The short name of the first source of the rule that decided an option (its decision
     list's row, its default, or its requirement), from the assessment's own references; the
-    option's first citation where the rule is not in this knowledge base."""
+    option's first citation where no one rule decided it (several agreeing rows) or the rule
+    is not in this knowledge base."""
     cited = o.get("citations") or []
-    therapy = kb.therapies.get(o["id"])
+    therapy, decided_by = kb.therapies.get(o["id"]), o.get("rule")
     rule: list[str] = []
     if therapy is not None:
-        rule = next((r.citations for r in therapy.rules if r.id == o.get("rule")),
-                    therapy.requires_citations if o.get("rule") == "requires" else therapy.default.citations)
+        rule = next((r.citations for r in therapy.rules if r.id == decided_by),
+                    therapy.requires_citations if decided_by == "requires"
+                    else therapy.default.citations if decided_by == "default" else [])
     lead = next((c for c in rule if c in cited), cited[0] if cited else None)
     if lead is None:
         return ""
