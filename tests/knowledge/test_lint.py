@@ -210,8 +210,8 @@ BROKEN = {
     ),
     "figure without a time point, unsaid": (
         _edit("prognosis.yaml",
-              '    note: "The abstract read gives no timepoint with this figure; the overall survival beside it '
-              'is at 2 years."\n', ""),
+              '    note: "The abstract read gives no timepoint with this figure; the overall survival '
+              'beside it is at 2 years."\n', ""),
         "kato2012-second-hsct-cir: no timepoint, and its note does not say the source gives none",
     ),
     "framework not in manifest": (
