@@ -124,3 +124,15 @@ def test_no_prior_cranial_radiation_is_a_radiotherapy_not_done() -> None:
     assert radiation["status"] == "not-done" and "extension" not in radiation
     back = import_case(bundle)
     assert not back.errors and back.document["prior_therapy"]["cranial_radiation_gy"] == 0
+
+
+def test_each_action_carries_its_label_status_per_region() -> None:
+    """Inotuzumab for a child of 8: the FDA label covers relapsed or refractory CD22-positive
+    B-ALL from age 1 (March 2024); the EU label covers adults only (Besponsa SmPC). The
+    exported action says both, as the report does."""
+    _result, bundle = _bundle("b-marrow-early")
+    [group] = _of(bundle, "RequestGroup")
+    action = next(a for a in group["action"] if a["code"][0]["coding"][0]["code"] == "inotuzumab_ozogamicin")
+    said = [d["display"] for d in action["documentation"] if d["type"] == "documentation"]
+    assert "Within the US label (United States, FDA, 2024-03-06)" in said
+    assert "Outside the EU label (European Union, EMA, 2022-02-16)" in said

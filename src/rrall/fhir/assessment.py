@@ -15,6 +15,7 @@ from rrall.fhir.codes import FRAMEWORK, OPTION_STATUS, RISK_GROUP, THERAPY
 from rrall.fhir.codesystems import group_display, status_display
 from rrall.fhir.export import case_bundle
 from rrall.knowledge.glossary import Glossary
+from rrall.report.words import label_words, upper_first
 
 __all__ = ["FRAMEWORK", "OPTION_STATUS", "RISK_GROUP", "THERAPY", "assessment_bundle", "validate"]
 STATUS_TO_PRIORITY = {"standard": "routine", "consider": "routine"}
@@ -47,7 +48,7 @@ def assessment_bundle(result: dict[str, Any], case: Case, words: Glossary,
         made.append(ident)
         entries.append(_entry(ident, _proposal(ident, option, result, patient, option["id"] in pending)))
     made.append(group)
-    entries.append(_entry(group, _options(group, result, patient, proposals)))
+    entries.append(_entry(group, _options(group, result, patient, proposals, words)))
     device = rid(scope, "device")
     entries.append(_entry(device, {
         "resourceType": "Device", "id": device,
@@ -135,8 +136,8 @@ def _proposal(ident: str, option: dict[str, Any], result: dict[str, Any], patien
             "subject": {"reference": f"urn:uuid:{patient['id']}"}, "authoredOn": result["assessment_date"]}
 
 
-def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], proposals: dict[str, str]
-             ) -> dict[str, Any]:
+def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], proposals: dict[str, str],
+             words: Glossary) -> dict[str, Any]:
     references = result["references"]
     actions = []
     for option in result["options"]:
@@ -145,9 +146,13 @@ def _options(ident: str, result: dict[str, Any], patient: dict[str, Any], propos
             "description": " ".join(option["reasons"]) or option["status"],
             "code": [concept((THERAPY, option["id"], option["name"])),
                      concept((OPTION_STATUS, option["status"], status_display(option["status"])))],
-            # Its cautions as the report gives them ("Unverified:" kept), then its sources.
+            # Its cautions as the report gives them ("Unverified:" kept), its label status in
+            # each region ("outside the EU label (European Union, EMA, 2022-02-16)"), then its
+            # sources.
             "documentation": [*({"type": "documentation", "display": caution_line(k)}
                                 for k in option["cautions"]),
+                              *({"type": "documentation", "display": upper_first(label_words(x, words))}
+                                for x in option.get("labels") or []),
                               *(_citation(c, references.get(c)) for c in option["citations"])] or None,
             "resource": {"reference": f"urn:uuid:{proposals[option['id']]}"},
         }

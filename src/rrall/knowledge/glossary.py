@@ -8,6 +8,7 @@ English (`Glossary.over`).
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,19 @@ class Glossary(_Data):
     values: dict[str, dict[str, str]]
     units: dict[str, tuple[str, str]] = Field(default_factory=dict, description="[singular, plural]")
     facts: dict[str, FactWords] = Field(default_factory=dict)
+
+    @cached_property
+    def snake_case_words(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        """Every snake_case vocabulary value with its words (the first vocabulary that has
+        it), and a pattern finding them in running text; made once, kept by the glossary."""
+        words: dict[str, str] = {}
+        for values in self.values.values():
+            for key, label in values.items():
+                if "_" in key:
+                    words.setdefault(key, label)
+        keys = sorted(words, key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w.\[=])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w\]])")
+        return pattern, words
 
     def field(self, path: str) -> str:
         """The label of a case field; list positions do not matter (relapses[-1].cd19 is

@@ -16,25 +16,21 @@ from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
 from rrall.report.summary import Summary, summarise
-from rrall.report.words import field_words, fraction_words, late_regions, prose, short_name, until_recorded
+from rrall.report.words import (
+    field_words,
+    fraction_words,
+    label_words,
+    late_regions,
+    prose,
+    short_name,
+    until_recorded,
+)
 
 if TYPE_CHECKING:
     from rrall.assessment import Assessment
     from rrall.errors import CaseInputError
     from rrall.knowledge.glossary import Glossary
     from rrall.knowledge.load import KnowledgeBase
-
-def label_words(label: dict[str, Any], words: Glossary, short: bool = False) -> str:
-    """One region's label status in words, e.g. "within the EU label (European Union, EMA,
-    2018-08-22)"; `short`: without the agency and date ("within the EU label")."""
-    where = f"{label['region']} label" + ("" if short else f" ({label['region_name']}, {label['date']})")
-    if label["status"] == "on_label":
-        return f"within the {where}"
-    if label["status"] == "off_label":
-        return f"outside the {where}"
-    fields = ", ".join(field_words(f, words) for f in label["missing"])
-    return f"{where}: depends on {fields}"
-
 
 STATUS_STYLE = {"standard": "bold green", "consider": "cyan", "clinical_trial": "blue",
                 "insufficient_data": "magenta", "not_recommended": "red", "not_eligible": "dim"}

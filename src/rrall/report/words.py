@@ -104,28 +104,8 @@ def prose(text: str, glossary: Glossary) -> str:
     text = _CARET_POWER.sub(lambda m: power_of_ten(int(m.group(1))), text)
     text = _ARROW.sub(" → ", text)
     text = _FIELD_PATH.sub(lambda m: field_words(m.group(0), glossary), text)
-    pattern, words = _vocabulary(glossary)
+    pattern, words = glossary.snake_case_words
     return pattern.sub(lambda m: words[m.group(0)], text) if words else text
-
-
-_VOCABULARY: dict[int, tuple[Glossary, re.Pattern[str], dict[str, str]]] = {}
-
-
-def _vocabulary(glossary: Glossary) -> tuple[re.Pattern[str], dict[str, str]]:
-    """Every snake_case vocabulary value with its words (the first vocabulary that has it),
-    compiled once per glossary."""
-    found = _VOCABULARY.get(id(glossary))
-    if found is None or found[0] is not glossary:
-        words: dict[str, str] = {}
-        for values in glossary.values.values():
-            for key, label in values.items():
-                if "_" in key:
-                    words.setdefault(key, label)
-        keys = sorted(words, key=len, reverse=True)
-        pattern = re.compile(r"(?<![\w.\[=])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w\]])")
-        found = (glossary, pattern, words)
-        _VOCABULARY[id(glossary)] = found
-    return found[1], found[2]
 
 
 def until_recorded(uses: Sequence[str], sentence: bool = False) -> str:
@@ -177,3 +157,14 @@ def upper_first(text: str) -> str:
     str.capitalize)."""
     return text[:1].upper() + text[1:]
 
+
+def label_words(label: dict[str, Any], words: Glossary, short: bool = False) -> str:
+    """One region's label status in words, e.g. "within the EU label (European Union, EMA,
+    2018-08-22)"; `short`: without the agency and date ("within the EU label")."""
+    where = f"{label['region']} label" + ("" if short else f" ({label['region_name']}, {label['date']})")
+    if label["status"] == "on_label":
+        return f"within the {where}"
+    if label["status"] == "off_label":
+        return f"outside the {where}"
+    fields = ", ".join(field_words(f, words) for f in label["missing"])
+    return f"{where}: depends on {fields}"
