@@ -352,3 +352,18 @@ def test_patient_view_card_carries_the_warnings_and_the_relapse_after_hsct() -> 
     card = assessment_cards(result, {"label": "rrall"}, None, names, kb.glossary)[0]
     assert "after allogeneic HSCT" in card["summary"] and len(card["summary"]) < 140
     assert card["indicator"] == "warning" and "**Warning:** Relapse after allogeneic HSCT" in card["detail"]
+
+
+def test_the_patient_view_card_lists_the_trials_to_check_and_each_options_source(cds: TestClient) -> None:
+    """An early marrow relapse of B-ALL: IntReALL HR 2010 (NCT03590171) is the high-risk
+    first-relapse trial; rrall meets its structured criteria and leaves one exclusion (pregnancy,
+    another trial) to the team, so the card names it with that check instead of leaving it
+    out. Each option to weigh names the source it rests on."""
+    response = cds.post("/cds-services/rrall-relapsed-all", json=hook_request("b-marrow-early"),
+                        headers=auth(token()))
+    detail = response.json()["cards"][0]["detail"]
+    assert "**Trials that may fit:**" in detail
+    assert "- NCT03590171, International Study for Treatment of High Risk Childhood Relapsed ALL" in detail
+    assert "to check: Excludes pregnancy" in detail
+    assert "more trials would need:** Performance score" in detail
+    assert "Blinatumomab (CD19 x CD3 bispecific T-cell engager) [Locatelli 2021]" in detail

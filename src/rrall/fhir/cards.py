@@ -50,9 +50,11 @@ def source(knowledge_version: str, url: str = "") -> dict[str, Any]:
 
 
 def assessment_cards(
-    result: dict[str, Any], src: dict[str, Any], link: str | None, names: Mapping[str, str], words: Glossary
+    result: dict[str, Any], src: dict[str, Any], link: str | None, names: Mapping[str, str], words: Glossary,
+    sources: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """`names`: each framework's short name; `words`: the glossary (both from the knowledge base)."""
+    """`names`: each framework's short name; `words`: the glossary (both from the knowledge base);
+    `sources`: each option's lead source, by option id (report/summary.lead_source)."""
     c = result["classification"]
 
     def group(fw: dict[str, Any]) -> str:
@@ -79,10 +81,10 @@ def assessment_cards(
     if cautions:
         detail += ["", *(f"- {text}" for text in cautions)]
     main = [o for o in result["options"] if o["status"] in ("standard", "consider")]
-    detail += ["", "**Options (standard or consider):** " + "; ".join(o["name"] for o in main)]
-    trials = [t for t in result["trials"] if t["status"] == "potentially_eligible"]
-    if trials:
-        detail.append(f"**Trials that may fit:** {', '.join(t['id'] for t in trials[:8])}")
+    lead = sources or {}
+    detail += ["", "**Options (standard or consider):** "
+               + "; ".join(o["name"] + (f" [{lead[o['id']]}]" if lead.get(o["id"]) else "") for o in main)]
+    detail += _trial_lines(result["trials"], words)
     detail += [
         "",
         f"_{result['notice']}_ Engine {result['engine_version']}, knowledge {result['knowledge_version']}.",
@@ -107,6 +109,38 @@ def assessment_cards(
             )
         )
     return cards
+
+
+TRIALS_LISTED = 8
+
+
+def _trial_lines(trials: list[dict[str, Any]], words: Glossary) -> list[str]:
+    """The trials that may fit, those whose criteria rrall met first, then those with a
+    criterion only the trial team can check (named); and what the rest would need."""
+    fitting = [t for t in trials if t["status"] == "potentially_eligible"]
+    fitting += [t for t in trials if t["status"] == "needs_review"]
+    lines = []
+    if fitting:
+        lines += ["", "**Trials that may fit:**"]
+        for t in fitting[:TRIALS_LISTED]:
+            check = f"; to check: {t['review'][0]}" if t["status"] == "needs_review" and t["review"] else ""
+            lines.append(f"- {t['id']}, {_cut(t['title'], 90)}{check}")
+        if len(fitting) > TRIALS_LISTED:
+            lines.append(f"- and {len(fitting) - TRIALS_LISTED} more in the workbench")
+    waiting = [t for t in trials if t["status"] == "needs_data"]
+    if waiting:
+        needed: dict[str, int] = {}
+        for t in waiting:
+            for field in dict.fromkeys(f.strip() for m in t["missing"] for f in m.split(",")):
+                label = words.field(field)
+                needed[label] = needed.get(label, 0) + 1
+        said = "; ".join(f"{label} ({n})" for label, n in sorted(needed.items(), key=lambda x: -x[1]))
+        lines += ["", f"**{len(waiting)} more trial{'s' if len(waiting) > 1 else ''} would need:** {said}"]
+    return lines
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:") + "…"
 
 
 def missing_cards(

@@ -26,6 +26,7 @@ from rrall.fhir.cards import (
 from rrall.fhir.client import fetch
 from rrall.fhir.importer import agent_of, import_case
 from rrall.fhir.read import label, read_resources
+from rrall.report.summary import lead_source
 from rrall.web.security import from_loopback
 from rrall.web.workbench import Workbench, result_of
 
@@ -153,7 +154,8 @@ async def call(
             cards.append(unread_order_card(unread, src))
     else:
         names = {fw.id: fw.short_name for fw in wb.kb.frameworks.values()}
-        cards = assessment_cards(result, src, link, names, wb.kb.glossary)
+        sources = {o["id"]: lead_source(result, wb.kb, o) for o in result["options"]}
+        cards = assessment_cards(result, src, link, names, wb.kb.glossary, sources)
     # Which cards were shown for which case, so that feedback on a card can be traced to it.
     wb.repo.record(
         f"cds-hooks:{hook.hook}",
