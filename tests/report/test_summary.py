@@ -180,7 +180,7 @@ def test_every_line_to_weigh_names_a_source_it_cites(kb: KnowledgeBase) -> None:
         result = _result(path.stem, kb)
         cited = {o["id"]: {kb.references[c].short for c in o["citations"]} for o in result["options"]}
         s = summarise(result, kb)
-        for line in (*s.treatment, *s.supportive):
+        for line in (*s.treatment, *s.supportive, *s.undecided):
             assert line.source in cited[line.id], (path.stem, line.id, line.source)
 
 

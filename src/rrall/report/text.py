@@ -132,8 +132,9 @@ class TextRenderer:
         if not s.treatment:
             out.print("  none: every disease-directed option is undecided, for a trial only, or not advised")
         for o in s.undecided:
+            source = f" [dim]{escape('[' + o.source + ']')}[/dim]" if o.source else ""
             out.print(f"  [magenta]{'Undecided':<9}[/magenta] {escape(o.name)}: "
-                      f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}")
+                      f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}{source}")
         for caution in s.cautions:
             out.print(f"[yellow]For this child:[/yellow] {escape(caution)}")
         if s.cautions_total > len(s.cautions):
