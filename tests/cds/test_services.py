@@ -124,21 +124,24 @@ def test_the_cannot_assess_card_names_resources_as_the_chart_does(cds: TestClien
     observations = body["prefetch"]["observations"]["entry"]
     subject = observations[0]["resource"]["subject"]
     observations.append({"resource": {
-        "resourceType": "Observation", "id": "ferritin.1", "status": "final", "subject": subject,
-        "code": {"coding": [{"system": "http://loinc.org", "code": "2276-4", "display": "Ferritin"}]},
+        # An id with a dot before a lowercase letter, like an element ("Observation/ferritin.lab"),
+        # and a code text that would be Markdown (a link) if not escaped.
+        "resourceType": "Observation", "id": "ferritin.lab", "status": "final", "subject": subject,
+        "code": {"text": "Ferritin [lab](http://x)",
+                 "coding": [{"system": "http://loinc.org", "code": "2276-4", "display": "Ferritin"}]},
         "valueQuantity": {"value": 300, "unit": "ng/mL"}}})
     conditions = body["prefetch"]["conditions"]
     conditions["entry"] = [e for e in conditions["entry"] if is_diagnosis(e["resource"])]
     response = cds.post("/cds-services/rrall-relapsed-all", json=body, headers=auth(token()))
     [card] = response.json()["cards"]
     detail = card["detail"]
-    assert "- Ferritin (result): an observation rrall does not map; not used" in detail
+    assert "- Ferritin \\[lab\\](http://x) (result): an observation rrall does not map; not used" in detail
     # What the chart shows, not FHIR ids, field paths or vocabulary keys.
     assert "Observation/" not in detail and "induction_outcome" not in detail
     assert "- Relapses: no relapse is given" in detail
     assert "(allowed: at least one relapse, or Response to front-line induction: induction failure)" in detail
     assert ("- Leukemic blasts in the marrow aspirate (%) (result of 2021-09-14): a finding at relapse, "
-            "but the record has no relapse") in detail
+            "but the record has no dated relapse") in detail
 
 
 def test_order_select_t315i_and_non_ponatinib_tki(cds: TestClient) -> None:

@@ -214,6 +214,14 @@ BROKEN = {
               'beside it is at 2 years."\n', ""),
         "kato2012-second-hsct-cir: no timepoint, and its note does not say the source gives none",
     ),
+    "two sources sharing a short name": (
+        _edit("references.yaml", '    short: "Berg 2005"', '    short: "Bossu 2022"'),
+        "the short name 'Bossu 2022' is given by",
+    ),
+    "a source without a short name": (
+        _edit("references.yaml", '    short: "Berg 2005"\n', ""),
+        "references.yaml: Berg2005: no short name",
+    ),
     "framework not in manifest": (
         _edit("manifest.yaml", "[bfm, intreall, cog, uk]", "[bfm, intreall, cog]"),
         "not listed in manifest",

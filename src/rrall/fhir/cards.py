@@ -123,8 +123,13 @@ def _trial_lines(trials: list[dict[str, Any]], words: Glossary) -> list[str]:
     if fitting:
         lines += ["", "**Trials that may fit:**"]
         for t in fitting[:TRIALS_LISTED]:
-            check = f"; to check: {t['review'][0]}" if t["status"] == "needs_review" and t["review"] else ""
-            lines.append(f"- {t['id']}, {_cut(t['title'], 90)}{check}")
+            title = str(t["title"])
+            title = title if title.startswith(str(t["id"])) else f"{t['id']}, {title}"
+            check = ""
+            if t["status"] == "needs_review" and t["review"]:
+                more = len(t["review"]) - 1
+                check = f"; to check: {t['review'][0]}" + (f" (and {more} more)" if more else "")
+            lines.append(f"- {markdown_text(_cut(title, 100) + check)}")
         if len(fitting) > TRIALS_LISTED:
             lines.append(f"- and {len(fitting) - TRIALS_LISTED} more in the workbench")
     waiting = [t for t in trials if t["status"] == "needs_data"]
@@ -135,7 +140,8 @@ def _trial_lines(trials: list[dict[str, Any]], words: Glossary) -> list[str]:
                 label = words.field(field)
                 needed[label] = needed.get(label, 0) + 1
         said = "; ".join(f"{label} ({n})" for label, n in sorted(needed.items(), key=lambda x: -x[1]))
-        lines += ["", f"**{len(waiting)} more trial{'s' if len(waiting) > 1 else ''} would need:** {said}"]
+        count = f"{len(waiting)}{' more' if fitting else ''} trial{'s' if len(waiting) > 1 else ''}"
+        lines += ["", f"**{count} would need:** {said}"]
     return lines
 
 
@@ -169,11 +175,9 @@ def missing_cards(
     return [_card(summary, "warning", "\n".join(lines), src)]
 
 
-# A resource named by its FHIR reference, with the element a message is about.
-_REFERENCE = re.compile(r"\b([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64}?)(\.[a-z][A-Za-z\[\]]*)?(?=[:;, )]|$)")
 _KINDS = {"Observation": "result", "Condition": "condition", "Procedure": "procedure",
           "MedicationStatement": "medication", "MedicationAdministration": "medication",
-          "MedicationRequest": "medication order", "Patient": "patient record"}
+          "MedicationRequest": "medication order"}
 
 
 def resource_words(resource: Mapping[str, Any]) -> str:
@@ -184,17 +188,35 @@ def resource_words(resource: Mapping[str, Any]) -> str:
     if isinstance(concept, dict):
         displays = [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
         name = concept.get("text") or next((d for d in displays if d), None)
+    if resource.get("resourceType") == "Patient":
+        return "The patient record"
     kind = _KINDS.get(str(resource.get("resourceType")), "entry")
     day = when(dict(resource))
     if name:
+        name = markdown_text(str(name))
         return f"{name} ({kind} of {day})" if day else f"{name} ({kind})"
     kind = kind[0].upper() + kind[1:]
-    return f"{kind} of {day}" if day else f"{kind} without a name"
+    return f"{kind} of {day}" if day else f"{kind} without a code"
 
 
 def in_words(text: str, named: Mapping[str, str]) -> str:
-    """`text` with each reference to a named resource replaced by its words."""
-    return _REFERENCE.sub(lambda m: named.get(f"{m.group(1)}/{m.group(2)}", m.group(0)), text)
+    """`text` with each reference to a named resource ("Observation/abc", with the element a
+    message is about: "Observation/abc.focus") replaced by its words. The pattern is made of
+    the record's own references, longest first, so an id with a dot is never cut short."""
+    if not named:
+        return text
+    keys = "|".join(re.escape(k) for k in sorted(named, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w/-])({keys})(\.[a-z][A-Za-z\[\]]*)?(?![\w-])")
+    return pattern.sub(lambda m: named[m.group(1)], text)
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from a record or a registry, shown as written in a card's Markdown (no link,
+    emphasis or table cell made from it)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def order_cards(

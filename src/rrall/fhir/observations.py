@@ -70,8 +70,8 @@ class Targets:
 REFRACTORY = "diagnosis.refractory_disease"
 RELAPSE_ONLY = "cannot tell which relapse this belongs to: give it a focus (the relapse Condition) or a date"
 EITHER = RELAPSE_ONLY.replace("which relapse", "whether the diagnosis or which relapse")
-NO_RELAPSE = ("a finding at relapse, but the record has no relapse (a relapse Condition) to attach it to; "
-              "not used")
+NO_RELAPSE = ("a finding at relapse, but the record has no dated relapse (a relapse Condition with its "
+              "date) to attach it to; not used")
 
 
 def relapse_only(targets: Targets) -> str:

@@ -86,10 +86,12 @@ class Glossary(_Data):
     def over(self, fallback: Glossary) -> Glossary:
         """This language with every key it lacks taken from `fallback`."""
         values = {name: {**words, **self.values.get(name, {})} for name, words in fallback.values.items()}
-        return self.model_copy(update={"fields": {**fallback.fields, **self.fields},
-                                       "values": {**self.values, **values},
-                                       "units": {**fallback.units, **self.units},
-                                       "facts": {**fallback.facts, **self.facts}})
+        merged = self.model_copy(update={"fields": {**fallback.fields, **self.fields},
+                                         "values": {**self.values, **values},
+                                         "units": {**fallback.units, **self.units},
+                                         "facts": {**fallback.facts, **self.facts}})
+        merged.__dict__.pop("snake_case_words", None)  # a copy keeps the cache: made again from its values
+        return merged
 
 
 def generic_path(path: str) -> str:

@@ -53,8 +53,10 @@ class Manifest(_Data):
 class Reference(_Data):
     id: Id
     citation: str
-    short: Annotated[str, Field(min_length=3, max_length=40)] = Field(
-        description="the source as a one-line summary names it: first author and year, or the body and year"
+    short: Annotated[str, Field(min_length=3, max_length=40)] | None = Field(
+        default=None,
+        description="the source as a one-line summary names it: first author and year, or the body and "
+        "year (required of the shipped knowledge base by its lint; optional for older folders)",
     )
     pmid: Annotated[str, Field(pattern=r"^\d{6,9}$")] | None = None
     pmcid: Annotated[str, Field(pattern=r"^PMC\d+$")] | None = None

@@ -32,8 +32,14 @@ def canonical(url: str) -> bool:
 
 def lint_sources(references: Iterable[Reference]) -> Iterable[str]:
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    named: dict[str, list[str]] = defaultdict(list)
     for ref in references:
         where = f"references.yaml: {ref.id}"
+        # The one-line summaries name a source by `short`: every source has one, its own.
+        if ref.short is None:
+            yield f"{where}: no short name (first author and year, or the body and year)"
+        else:
+            named[ref.short].append(ref.id)
         if not canonical(ref.url) and not ref.url_reason:
             yield (f"{where}: url {ref.url!r} is not a canonical link (DOI, PubMed, PMC, "
                    "ClinicalTrials.gov, cancer.gov, FDA, EMA or the EU register); link the canonical "
@@ -48,6 +54,10 @@ def lint_sources(references: Iterable[Reference]) -> Iterable[str]:
                 holders[(field, value.lower())].append(ref.id)
             if value.lower() in ref.citation.lower():
                 yield f"{where}: the citation repeats its {field} {value}; keep it in the {field} field only"
+    for short, ids in sorted(named.items()):
+        if len(ids) > 1:
+            yield (f"references.yaml: the short name {short!r} is given by {', '.join(ids)}; "
+                   "each source its own")
     for (field, value), ids in sorted(holders.items()):
         if len(ids) > 1:
             yield f"references.yaml: {field} {value} is given by {', '.join(ids)}; each identifier once"

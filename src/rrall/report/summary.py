@@ -237,22 +237,38 @@ def _branch_words(words: Glossary, branch: dict[str, Any], *, framework: bool) -
 
 
 def lead_source(result: dict[str, Any], kb: KnowledgeBase, o: dict[str, Any]) -> str:
-    """The short name of the first source of the rule that decided an option (its decision
-    list's row, its default, or its requirement), from the assessment's own references; the
-    option's first citation where no one rule decided it (several agreeing rows) or the rule
-    is not in this knowledge base."""
+    """The short name of the lead source of an option's status, from the assessment's own
+    references: the first citation of the rule that decided it (its decision list's row, its
+    default, or its requirement). Where no one rule decided it (an undecided option, or
+    several agreeing rows), the option's first citation that is not its requirement's (the
+    label notices that say who may get the drug), so that a conditional line rests on the
+    rows it quotes."""
     cited = o.get("citations") or []
     therapy, decided_by = kb.therapies.get(o["id"]), o.get("rule")
     rule: list[str] = []
+    required: list[str] = []
     if therapy is not None:
+        required = therapy.requires_citations
         rule = next((r.citations for r in therapy.rules if r.id == decided_by),
-                    therapy.requires_citations if decided_by == "requires"
+                    required if decided_by == "requires"
                     else therapy.default.citations if decided_by == "default" else [])
-    lead = next((c for c in rule if c in cited), cited[0] if cited else None)
+    lead = next((c for c in rule if c in cited), None)
+    lead = lead or next((c for c in cited if c not in required), cited[0] if cited else None)
     if lead is None:
         return ""
-    short = ((result.get("references") or {}).get(lead) or {}).get("short")
-    return str(short or (kb.references[lead].short if lead in kb.references else ""))
+    return source_name(lead, (result.get("references") or {}).get(lead), kb)
+
+
+def source_name(key: str, stored: dict[str, Any] | None, kb: KnowledgeBase) -> str:
+    """A source's short name: as the assessment stored it, else this knowledge base's, else
+    the start of its citation (an assessment or knowledge folder from before short names)."""
+    if stored and stored.get("short"):
+        return str(stored["short"])
+    known = kb.references.get(key)
+    if known is not None and known.short:
+        return known.short
+    citation = str((stored or {}).get("citation") or (known.citation if known else ""))
+    return citation if len(citation) <= 40 else citation[:39].rstrip(" ,.;:") + "…"
 
 
 def _option(words: Glossary, o: dict[str, Any], source: str = "") -> OptionLine:
