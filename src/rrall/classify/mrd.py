@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rrall.case.model import Case, MrdMeasurement
+from rrall.logic.values import NA, Value
 from rrall.results import MrdValue
 
 
@@ -21,3 +22,14 @@ def mrd_shown(m: MrdMeasurement) -> MrdValue:
         method=m.method,
         relapse=m.relapse,
     )
+
+
+def mrd_method(measured: list[MrdMeasurement]) -> Value:
+    """How the MRD values the rules read were measured: one method, `several`, or
+    `not_recorded` where any of them has none; not applicable (NA) without a value."""
+    if not measured:
+        return NA
+    methods = {m.method for m in measured}
+    if None in methods:
+        return "not_recorded"
+    return str(methods.pop()) if len(methods) == 1 else "several"

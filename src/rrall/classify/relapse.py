@@ -17,7 +17,7 @@ from typing import Literal
 from rrall.case.model import Case, Relapse
 from rrall.classify.markers import bcr_abl1_lost, bcr_abl1_of, markers
 from rrall.classify.months import age_in_years, months_between
-from rrall.classify.mrd import mrd_at, mrd_shown
+from rrall.classify.mrd import mrd_at, mrd_method, mrd_shown
 from rrall.classify.questions import Questions
 from rrall.classify.site import LATEST, confirmation, site_of
 from rrall.classify.timing import timing_facts, timing_rule
@@ -238,6 +238,7 @@ class Classifier:
                 "months_from_frontline_end": NA,
                 "active_cns": Open(q.cns_at_diagnosis) if status is None else status != "CNS1",
                 "mrd_end_of_reinduction": NA,
+                "mrd_end_of_reinduction_method": NA,
             }
         facts: dict[str, Value] = {
             "relapse_sites": self._members("relapse_sites", frozenset(relapse.sites), frozenset()),
@@ -245,6 +246,7 @@ class Classifier:
             # The listed sites are what was found; CNS2 at relapse also counts as CNS disease.
             "active_cns": "cns" in relapse.sites or relapse.cns_status in ("CNS2", "CNS3"),
             "mrd_end_of_reinduction": self._mrd(case, warnings),
+            "mrd_end_of_reinduction_method": mrd_method(mrd_at(case, "end_of_reinduction")),
         }
         if site == "open":
             facts["site"] = facts["marrow_involved"] = Open(q.site)
