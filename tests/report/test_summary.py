@@ -206,3 +206,13 @@ def test_a_result_stored_before_short_names_still_shows_a_source(kb: KnowledgeBa
         ref.pop("short")
     s = summarise(result, kb)
     assert next(o for o in s.treatment if o.id == "blinatumomab").source == "Locatelli 2021"
+
+
+def test_shortened_text_keeps_to_its_limit_and_cuts_at_a_word() -> None:
+    from rrall.report.words import shortened
+
+    assert shortened("Locatelli 2021", 40) == "Locatelli 2021"
+    cut = shortened("International Study for Treatment of High Risk Childhood Relapsed ALL 2010", 40)
+    assert len(cut) <= 40 and cut.endswith("…") and cut == "International Study for Treatment of…"
+    # no word boundary near the limit: cut inside the word rather than lose most of the text
+    assert shortened("a" + "b" * 60, 20) == "a" + "b" * 18 + "…"

@@ -18,13 +18,13 @@ from rrall.fhir.build import caution_line
 from rrall.fhir.mapped import when
 from rrall.knowledge.glossary import Glossary
 from rrall.report.summary import headline as summary_headline
-from rrall.report.words import prose, until_recorded
+from rrall.report.words import prose, shortened, until_recorded
 
 SUMMARY_LIMIT = 139
 
 
 def _summary(text: str) -> str:
-    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    return shortened(text, SUMMARY_LIMIT)
 
 
 def _card(
@@ -129,7 +129,7 @@ def _trial_lines(trials: list[dict[str, Any]], words: Glossary) -> list[str]:
             if t["status"] == "needs_review" and t["review"]:
                 more = len(t["review"]) - 1
                 check = f"; to check: {t['review'][0]}" + (f" (and {more} more)" if more else "")
-            lines.append(f"- {markdown_text(_cut(title, 100) + check)}")
+            lines.append(f"- {markdown_text(shortened(title, 100) + check)}")
         if len(fitting) > TRIALS_LISTED:
             lines.append(f"- and {len(fitting) - TRIALS_LISTED} more in the workbench")
     waiting = [t for t in trials if t["status"] == "needs_data"]
@@ -143,10 +143,6 @@ def _trial_lines(trials: list[dict[str, Any]], words: Glossary) -> list[str]:
         count = f"{len(waiting)}{' more' if fitting else ''} trial{'s' if len(waiting) > 1 else ''}"
         lines += ["", f"**{count} would need:** {said}"]
     return lines
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:") + "…"
 
 
 def missing_cards(
@@ -287,8 +283,7 @@ def _source(reference: Mapping[str, Any] | None) -> str:
     """A reference in a line: its citation, shortened, with its PMID or DOI when it has one."""
     if not reference:
         return ""
-    citation = str(reference.get("citation") or "")
-    short = citation if len(citation) <= 110 else citation[:107].rsplit(" ", 1)[0] + "..."
+    short = shortened(str(reference.get("citation") or ""), 110)
     ident = f"PMID {reference['pmid']}" if reference.get("pmid") else (
         f"doi:{reference['doi']}" if reference.get("doi") else "")
     return f"{short} ({ident})" if ident else short

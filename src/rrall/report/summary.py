@@ -15,7 +15,7 @@ from typing import Any
 
 from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.load import KnowledgeBase
-from rrall.report.words import age_words, field_words, join_words, months_words, prose, short_name
+from rrall.report.words import age_words, field_words, join_words, months_words, prose, short_name, shortened
 
 MAIN = ("standard", "consider")
 TOP_MISSING = 5
@@ -268,7 +268,7 @@ def source_name(key: str, stored: dict[str, Any] | None, kb: KnowledgeBase) -> s
     if known is not None and known.short:
         return known.short
     citation = str((stored or {}).get("citation") or (known.citation if known else ""))
-    return citation if len(citation) <= 40 else citation[:39].rstrip(" ,.;:") + "…"
+    return shortened(citation, 40)
 
 
 def _option(words: Glossary, o: dict[str, Any], source: str = "") -> OptionLine:

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rrall.report.fastjson import assessment_json
-from rrall.report.summary import Summary, summarise
+from rrall.report.summary import OptionLine, Summary, summarise
 from rrall.report.words import (
     field_words,
     fraction_words,
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from rrall.errors import CaseInputError
     from rrall.knowledge.glossary import Glossary
     from rrall.knowledge.load import KnowledgeBase
+
+def _source_tag(o: OptionLine) -> str:
+    """An option line's lead source, dimmed: " [Locatelli 2021]"."""
+    return f" [dim]{escape('[' + o.source + ']')}[/dim]" if o.source else ""
+
 
 STATUS_STYLE = {"standard": "bold green", "consider": "cyan", "clinical_trial": "blue",
                 "insufficient_data": "magenta", "not_recommended": "red", "not_eligible": "dim"}
@@ -127,14 +132,12 @@ class TextRenderer:
         for o in s.treatment:
             style = STATUS_STYLE[o.status]
             extra = f": {o.conditions}" if o.conditions else ""
-            source = f" [dim]{escape('[' + o.source + ']')}[/dim]" if o.source else ""
-            out.print(f"  [{style}]{o.status_words:<9}[/{style}] {escape(o.name + extra)}{source}")
+            out.print(f"  [{style}]{o.status_words:<9}[/{style}] {escape(o.name + extra)}{_source_tag(o)}")
         if not s.treatment:
             out.print("  none: every disease-directed option is undecided, for a trial only, or not advised")
         for o in s.undecided:
-            source = f" [dim]{escape('[' + o.source + ']')}[/dim]" if o.source else ""
             out.print(f"  [magenta]{'Undecided':<9}[/magenta] {escape(o.name)}: "
-                      f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}{source}")
+                      f"{escape(o.conditions or 'needs ' + ', '.join(o.needs))}{_source_tag(o)}")
         for caution in s.cautions:
             out.print(f"[yellow]For this child:[/yellow] {escape(caution)}")
         if s.cautions_total > len(s.cautions):

@@ -168,3 +168,12 @@ def label_words(label: dict[str, Any], words: Glossary, short: bool = False) -> 
         return f"outside the {where}"
     fields = ", ".join(field_words(f, words) for f in label["missing"])
     return f"{where}: depends on {fields}"
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word where one is near, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    word = cut.rsplit(" ", 1)[0]
+    return (word if len(word) >= limit * 3 // 4 else cut).rstrip(" ,.;:") + "…"
