@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Literal
 
-from rrall.case.model import Case, Relapse
+from rrall.case.model import Case, MrdMeasurement, Relapse
 from rrall.classify.markers import bcr_abl1_lost, bcr_abl1_of, markers
 from rrall.classify.months import age_in_years, months_between
 from rrall.classify.mrd import mrd_at, mrd_method, mrd_shown
@@ -240,13 +240,14 @@ class Classifier:
                 "mrd_end_of_reinduction": NA,
                 "mrd_end_of_reinduction_method": NA,
             }
+        reinduction = mrd_at(case, "end_of_reinduction")  # what the MRD rules read, and its method
         facts: dict[str, Value] = {
             "relapse_sites": self._members("relapse_sites", frozenset(relapse.sites), frozenset()),
             "months_from_diagnosis": months_dx if months_dx is not None else NA,
             # The listed sites are what was found; CNS2 at relapse also counts as CNS disease.
             "active_cns": "cns" in relapse.sites or relapse.cns_status in ("CNS2", "CNS3"),
-            "mrd_end_of_reinduction": self._mrd(case, warnings),
-            "mrd_end_of_reinduction_method": mrd_method(mrd_at(case, "end_of_reinduction")),
+            "mrd_end_of_reinduction": self._mrd(reinduction, warnings),
+            "mrd_end_of_reinduction_method": mrd_method(reinduction),
         }
         if site == "open":
             facts["site"] = facts["marrow_involved"] = Open(q.site)
@@ -299,8 +300,8 @@ class Classifier:
             return Open(self.questions.conversion, low, high)
         return Open(self.questions.doxorubicin)
 
-    def _mrd(self, case: Case, warnings: list[Warning]) -> Value:
-        found = sorted({m.fraction for m in mrd_at(case, "end_of_reinduction")})
+    def _mrd(self, measured: list[MrdMeasurement], warnings: list[Warning]) -> Value:
+        found = sorted({m.fraction for m in measured})
         if len(found) == 1:
             return found[0]
         if not found:
