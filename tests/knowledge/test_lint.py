@@ -200,6 +200,24 @@ BROKEN = {
     "family: a dangling citation": (_edit("family/en.yaml", "  state: [PDQ-1, Raetz2012]",
                                           "  state: [PDQ-1, Nobody2099]"),
                                     "family/en.yaml: citations.state: 'Nobody2099'"),
+    "family: an outlook no rule says when": (
+        _edit("family/outlook.yaml", "  - timing: very_early\n", "  - timing: early\n"),
+        "family/outlook.yaml: no rule says when the 'very_early' outlook is said"),
+    "family: an outlook rule without words": (
+        _edit("family/outlook.yaml", "  - timing: very_early\n", "  - timing: early\n"),
+        "family/outlook.yaml: 'early' has no words in family/en.yaml timing_outlook"),
+    "family: an outlook's dangling citation": (
+        _edit("family/outlook.yaml", "    citations: [PDQ-1, Hunger2020]\n",
+              "    citations: [PDQ-1, Nobody2099]\n"),
+        "family/outlook.yaml: very_early: citation 'Nobody2099' is not in references.yaml"),
+    "family: an outlook reading an unknown fact": (
+        _edit("family/outlook.yaml", "{timing_bfm: very_early, refractory: false}",
+              "{timing_bfm: very_early, refractoriness: false}"),
+        "refractoriness"),
+    "family: a date without its month": (
+        _edit("family/es.yaml", 'date_pattern: "{day} de {month} de {year}"',
+              'date_pattern: "{day} de {year}"'),
+        "family/es.yaml: months must name the 12 months"),
     "family: no readability bound": (
         _edit("family/es.yaml", "readability: {measure: fernandez_huerta, at_least: 70}",
               "readability: {measure: fernandez_huerta}"), "exactly one of"),
@@ -251,3 +269,18 @@ def test_parsed_yaml_cache_gives_the_same_knowledge(tmp_path: Path, monkeypatch:
     for path in files:  # a damaged cache file is ignored, never trusted
         path.write_bytes(b"{not json")
     assert load_knowledge(ROOT / "knowledge").evidence == first.evidence
+
+
+def test_a_release_from_before_the_outlook_rules_still_lints_clean(tmp_path: Path) -> None:
+    """A release made before 2026.12.33 has no family/outlook.yaml, months, date pattern or
+    date label: it must still lint clean, so that it can be installed to reproduce its
+    assessments (its family summary then says no outlook)."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, root)
+    (root / "family" / "outlook.yaml").unlink()
+    for name in ("en.yaml", "es.yaml"):
+        path = root / "family" / name
+        kept = [line for line in path.read_text().splitlines(keepends=True)
+                if not line.startswith(("months:", "date_pattern:", "  as_of:"))]
+        path.write_text("".join(kept))
+    assert lint(root) == []

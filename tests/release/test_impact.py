@@ -62,7 +62,11 @@ def test_only_the_changed_data_and_its_dependents_are_compared(
     } <= only
     assert through[("option", "allogeneic_hsct")] == {"bfm"}  # reads BFM's transplant rule
     assert ("option", "blinatumomab") not in through  # its own data changed: always compared
-    assert all(kind != "trial" for kind, _ in only)
+    # Only the trials that read a framework's transplant rule (a first relapse admitted when a
+    # transplant is indicated but cannot be done) are compared, through BFM's.
+    trials = {name for kind, name in only if kind == "trial"}
+    assert trials == {"NCT02028455", "NCT03573700", "NCT06847269"}
+    assert all(through[("trial", name)] == {"bfm"} for name in trials)
 
 
 def test_the_fast_comparison_agrees_with_full_assessments(kb: KnowledgeBase, new_kb: KnowledgeBase) -> None:

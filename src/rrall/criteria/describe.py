@@ -118,7 +118,12 @@ class Describer:
                              for i, p in enumerate(part.items, 1))
             return ["none of: " + said if part.test(world) is False else "one of: " + said]
         if isinstance(part, All):
-            return [p for item in part.items for p in self._part(item, world)]
+            # A conjunction that fails is explained by the parts that fail: one not recorded
+            # beside them would not change it.
+            items = part.items
+            if part.test(world) is False:
+                items = tuple(item for item in items if item.test(world) is False)
+            return [p for item in items for p in self._part(item, world)]
         return []
 
     def leaf(self, leaf: Comparison | Has, world: World) -> str:

@@ -39,7 +39,9 @@ from rrall.engine.summary import (
 from rrall.engine.trials import TrialIndex
 from rrall.engine.whatif import assumed_changes, counted_changes, finding_changes
 from rrall.errors import KnowledgeError
+from rrall.knowledge.facts import When
 from rrall.knowledge.load import KnowledgeBase
+from rrall.logic.resolve import resolve
 from rrall.logic.values import Value
 from rrall.options.evaluate import sort_options
 from rrall.options.workup import finding_problems, gaps
@@ -340,6 +342,12 @@ class Engine(KnowledgeQuestions):
         """Each fact's key part for one case (where it falls among the criteria's bounds)."""
         of = self.keys.of
         return [of(f, facts[f]) for f in self.facts]
+
+    def surely(self, when: When, case: Case) -> bool:
+        """Whether a criterion is met for the case whatever the case leaves open (met in
+        every world of its open facts that the criterion reads)."""
+        classified, _ = self.ev.classify(case, timing=self.timing)
+        return resolve(self.ev.world(classified.facts), when.test.test).outcomes() == [True]
 
     def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
         if self.memo.renew_if_full() or self._generation != self.memo.generation:

@@ -29,6 +29,7 @@ from rrall.knowledge.clinical import (
     WorkupItem,
 )
 from rrall.knowledge.facts import FactsFile, FrameworkFacts, When, grammar
+from rrall.knowledge.family import OUTLOOK_FILE, Outlook, OutlookFile, family_folder
 from rrall.knowledge.glossary import Glossary
 from rrall.knowledge.model import (
     ClassificationRules,
@@ -68,6 +69,8 @@ class KnowledgeBase:
     # Regulatory labels by therapy (labels.yaml; optional) and the regions' names.
     labels: dict[str, tuple[Label, ...]] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)
+    # When the family summary says what the timing usually means (family/outlook.yaml).
+    family_outlook: tuple[Outlook, ...] = ()
 
     @property
     def version(self) -> str:
@@ -95,6 +98,7 @@ class KnowledgeBase:
             found += [t.requires, *(r.when for r in t.rules), *(c.when for c in t.cautions)]
             found += [label.covers for label in self.labels.get(t.id, ())]
         found += [p.population for p in self.prognosis]
+        found += [w for o in self.family_outlook for w in (o.when, o.unless) if w is not None]
         return found + [w.when for w in self.workup]
 
 
@@ -235,6 +239,10 @@ def _build(root: Path) -> KnowledgeBase:
     prognosis = parse_file(PrognosisFile, root / "prognosis.yaml", problems, context)
     anthracyclines = parse_file(AnthracyclineFile, root / "anthracyclines.yaml", problems)
     workup = parse_file(WorkupFile, root / "workup.yaml", problems, context)
+    # The family summary's outlook rules (family/outlook.yaml, since 2026.12.33; an older
+    # release has none, and its family summary says no outlook).
+    outlook_path = family_folder(root) / OUTLOOK_FILE
+    outlook = parse_file(OutlookFile, outlook_path, problems, context) if outlook_path.exists() else None
     has_labels = (root / "labels.yaml").exists()
     labels = parse_file(LabelFile, root / "labels.yaml", problems, context) if has_labels else None
     glossaries = _glossaries(root, problems)
@@ -264,6 +272,7 @@ def _build(root: Path) -> KnowledgeBase:
         glossaries=glossaries,
         labels=_by_therapy(labels),
         regions={str(k): v for k, v in labels.regions.items()} if labels else {},
+        family_outlook=tuple(outlook.outlooks) if outlook else (),
     )
     object.__setattr__(kb, "thresholds", bounds(kb.criteria()))
     return kb

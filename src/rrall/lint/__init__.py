@@ -41,7 +41,7 @@ def lint(root: Path) -> list[str]:
     problems += lint_clinical(kb, _raw_ids(root))
     problems += _trials(root)
     problems += lint_glossary(kb)
-    problems += lint_family(root, set(kb.therapies), set(kb.references))
+    problems += lint_family(root, set(kb.therapies), set(kb.references), kb.family_outlook)
     for fw in kb.frameworks.values():
         problems += _framework(kb, fw)
     for scheme in kb.classification.timing_schemes:

@@ -8,9 +8,13 @@ standard or consider are the choices the team may talk about.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from rrall.knowledge.family import FamilyText, family_texts
+from rrall.case.load import parse_case
+from rrall.engine import engine_for
+from rrall.errors import CaseInputError
+from rrall.knowledge.family import FamilyText, Outlook, family_texts
 from rrall.knowledge.load import KnowledgeBase
 from rrall.report.html import environment
 
@@ -32,8 +36,11 @@ def languages(kb: KnowledgeBase) -> dict[str, str]:
 
 
 def family_summary(result: dict[str, Any], document: dict[str, Any], kb: KnowledgeBase, lang: str = "en",
-                   decision: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The family summary's content; `decision` is the board's latest decision, if any."""
+                   decision: dict[str, Any] | None = None,
+                   made_with: KnowledgeBase | None = None) -> dict[str, Any]:
+    """The family summary's content, in the words of `kb`; `decision` is the board's latest
+    decision, if any; `made_with` the release that made the assessment, where it is not
+    `kb` (its outlook rules decide what the timing usually means)."""
     text = family_text(kb, lang, document.get("sex"))
     c = result["classification"]
     about = [text.state.get(c["disease_state"], "")]
@@ -47,12 +54,10 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
         about.append(text.site_sentence(list(relapses[-1].get("sites") or [])))
     timing = (c.get("timing") or {}).get("bfm") or ""
     about.append(text.timing.get(timing, ""))
-    # A failed treatment outweighs what the timing usually means; the late outlook describes
-    # a first B-cell relapse (a T-cell relapse or one after a transplant does worse).
-    hopeful_late = (c["disease_state"] == "first_relapse" and c.get("immunophenotype") == "B"
-                    and not c.get("post_hsct"))
-    if not c.get("refractory") and (timing != "late" or hopeful_late):
-        about.append(text.timing_outlook.get(timing, ""))
+    # The outlook is read with the release that made the assessment, like the timing above.
+    rules = made_with if made_with is not None else kb if result["knowledge_version"] == kb.version else None
+    about += [text.timing_outlook[o.timing] for o in outlooks(result, document, rules)
+              if o.timing in text.timing_outlook]
     options = result["options"]
     chosen = list((decision or {}).get("chosen_options") or [])
     if decision is not None:
@@ -78,7 +83,30 @@ def family_summary(result: dict[str, Any], document: dict[str, Any], kb: Knowled
         # The donor search is the work-up's own item (listed where a transplant may follow).
         "next_steps": [*text.next_steps, *([text.donor_step] if donor_search else [])],
         "questions": text.questions,
+        # When the information was as of, in the family's words (an older text: its label absent).
+        "as_of": text.labels.get("as_of", "{date}").format(
+            date=text.date_words(date.fromisoformat(result["assessment_date"]))),
     }
+
+
+def outlooks(
+    result: dict[str, Any], document: dict[str, Any], made_with: KnowledgeBase | None
+) -> list[Outlook]:
+    """The timing outlooks to say (family/outlook.yaml of the release that made the
+    assessment): those whose criterion the case surely meets and whose `unless` it does not
+    surely meet (a sign not yet measured does not silence the usual outlook; one already
+    found does), read as of the assessment's date. None where that release is not at hand,
+    has no outlook rules (before 2026.12.33) or no longer reads the stored case: the
+    summary then says what the timing is, without what it usually means."""
+    if made_with is None or not made_with.family_outlook:
+        return []
+    try:
+        case = parse_case(document, made_with, date.fromisoformat(result["assessment_date"]))
+    except CaseInputError:
+        return []
+    engine = engine_for(made_with)
+    return [o for o in made_with.family_outlook if engine.surely(o.when, case)
+            and not (o.unless is not None and engine.surely(o.unless, case))]
 
 
 def _words(text: FamilyText, options: list[dict[str, Any]]) -> list[str]:
@@ -86,8 +114,9 @@ def _words(text: FamilyText, options: list[dict[str, Any]]) -> list[str]:
 
 
 def family_html(result: dict[str, Any], document: dict[str, Any], kb: KnowledgeBase, lang: str = "en",
-                decision: dict[str, Any] | None = None, contact: str = "") -> str:
+                decision: dict[str, Any] | None = None, contact: str = "",
+                made_with: KnowledgeBase | None = None) -> str:
     text = family_text(kb, lang, document.get("sex"))
     return environment().get_template("family.html.j2").render(
-        r=result, s=family_summary(result, document, kb, lang, decision), t=text.labels, lang=lang,
+        r=result, s=family_summary(result, document, kb, lang, decision, made_with), t=text.labels, lang=lang,
         contact=contact.strip())
