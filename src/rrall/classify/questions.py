@@ -72,6 +72,7 @@ class Questions:
         # (With no relapse, BCR::ABL1 and the other lesions are those found at diagnosis.)
         self.cns_status = self.one_of("cns_status", ("CNS1", "CNS2", "CNS3"))
         self.mrd_latest = self.bands("mrd_latest")
+        self.mrd_at_relapse = self.bands("mrd_at_relapse")
         self.days_from_hsct = self.bands("days_from_hsct")
         self.hsct_eligible = self.yes_no("hsct_eligible")
         self.relapse_after_car_t = self.yes_no("relapse_after_car_t")

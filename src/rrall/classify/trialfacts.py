@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from rrall.case.model import Case, MrdMeasurement, RefractoryDisease, Relapse
+from rrall.classify.mrd import mrd_at
 from rrall.classify.questions import Questions
 from rrall.logic.values import NA, Open, Question, Value
 
@@ -59,6 +60,7 @@ def trial_facts(case: Case, relapse: Relapse | None, q: Questions) -> dict[str, 
         "days_from_hsct": _days_from_hsct(case, relapse),
         "hsct_eligible": Open(q.hsct_eligible) if case.hsct_eligible is None else case.hsct_eligible,
         "mrd_latest": _mrd_latest(case, q),
+        "mrd_at_relapse": _mrd_at_relapse(case, relapse, q),
         "relapse_after_car_t": _relapse_after_car_t(case, relapse, q),
         "performance": performance(case, q),
         "reinduction_failed": _reinduction_failed(relapse, q),
@@ -90,6 +92,14 @@ def _mrd_latest(case: Case, q: Questions) -> Value:
     if all(m.date is not None for m in found):
         return max(found, key=lambda m: m.date or date.min).fraction
     return found[-1].fraction
+
+
+def _mrd_at_relapse(case: Case, relapse: Relapse | None, q: Questions) -> Value:
+    """The marrow MRD taken at the assessed relapse itself (the largest, where several)."""
+    if relapse is None:
+        return NA
+    found = mrd_at(case, "at_relapse")
+    return max(m.fraction for m in found) if found else Open(q.mrd_at_relapse)
 
 
 def _relapse_after_car_t(case: Case, relapse: Relapse | None, q: Questions) -> Value:

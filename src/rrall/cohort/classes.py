@@ -62,6 +62,7 @@ QUANTITY_OF_FACT: dict[str, str | None] = {
     "mrd_latest": "mrd_end_of_reinduction_percent",
     "days_from_hsct": "days_hsct",
     "cd7_negative_blasts": None,
+    "mrd_at_relapse": None,  # a flat row has no MRD taken at the relapse itself
 }
 # The case model's own limits for the measured columns (read from its JSON Schema), so a
 # value outside them never shares a class with one inside.
