@@ -4,6 +4,7 @@ chosen region first (RRALL_REGION in the workbench settings)."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import orjson
@@ -63,3 +64,34 @@ def test_a_label_dated_after_the_assessment_is_said_to_be(kb: KnowledgeBase, tmp
     html, text = _b_marrow_early(kb, tmp_path, "2024-12-01")  # after every label read
     assert "within the US label (United States, FDA, 2024-03-06:" in html
     assert "dated after this assessment" not in html and "Labels dated after" not in text
+
+
+def test_a_region_without_a_label_is_said_where_it_is_the_chosen_one(kb: KnowledgeBase) -> None:
+    """Revumenib has a US label and none in the knowledge base for the EU: an EU reader is
+    told so beside the US status (not left to think the option is unlabelled everywhere);
+    a US reader sees no such line."""
+    path = ROOT / "examples" / "cases" / "primary-refractory.yaml"
+    a = assess(load_case(path, kb), kb)
+    result = orjson.loads(assessment_json(a))
+    said = "no EU label in the knowledge base"
+    for region, shown in (("EU", True), ("US", False)):
+        html = " ".join(clinician_html(ReportContext(result, yaml.safe_load(path.read_text()), kb,
+                                                     region=region)).split())
+        out = io.StringIO()
+        TextRenderer(kb, Console(file=out, width=400, highlight=False), region=region).assessment(a)
+        text = " ".join(out.getvalue().split())
+        assert (said in html) is shown and (said in text) is shown, region
+        if shown:
+            assert "Revumenib (consider here): within the US label; no EU label in the knowledge base" in text
+
+
+def test_an_unverified_caution_that_may_apply_says_unverified_once(kb: KnowledgeBase) -> None:
+    """A conditional caution's text starts with "May apply (...)" before its own "Unverified:
+    check against the protocol": the page adds no second "Unverified:" in front of it."""
+    page = _html(kb, "US")
+    path = ROOT / "examples" / "cases" / "primary-refractory.yaml"
+    result = orjson.loads(assessment_json(assess(load_case(path, kb), kb)))
+    page += " ".join(clinician_html(ReportContext(result, yaml.safe_load(path.read_text()), kb)).split())
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "May apply (depends on" in text
+    assert not re.search(r"Unverified: May apply \([^)]*\): Unverified", text)

@@ -88,10 +88,13 @@ class TextRenderer:
                 continue
             ordered = sorted(labels, key=lambda x: x["region"] != self.region)
             after = late_regions(ordered, r["assessment_date"])
-            if len({x["status"] for x in labels}) > 1:
+            unlabelled = self.region not in {x["region"] for x in labels}  # none read for this region
+            if len({x["status"] for x in labels}) > 1 or unlabelled:
                 # The option's status for this child beside its labels: a label does not make
                 # an option (the dates and indications are in --full and the reports).
                 said = "; ".join(label_words(x, self.words, short=True) for x in ordered)
+                if unlabelled:
+                    said += f"; no {self.region} label in the knowledge base"
                 status = self.words.value("option_status", o["status"]).lower()
                 name = escape(f"{short_name(o['name'])} ({status} here)")
                 self.console.print(f"[yellow]Label differs by region:[/yellow] {name}: {escape(said)}")
