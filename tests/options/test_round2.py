@@ -39,6 +39,8 @@ def test_row(row: dict[str, Any], kb: KnowledgeBase) -> None:
     for option_id, by_region in expect.get("labels", {}).items():
         shown = {x.region: x.status for x in options[option_id].labels}
         assert shown == {**shown, **by_region}, (row["proves"], option_id, shown)
+    for option_id, rule in expect.get("rules", {}).items():
+        assert options[option_id].rule == rule, (row["proves"], option_id, options[option_id].rule)
     figures = {p.id for p in out.prognosis}
     assert not set(expect.get("prognosis_absent", [])) & figures, row["proves"]
     assert set(expect.get("prognosis_present", [])) <= figures, (row["proves"], figures)
