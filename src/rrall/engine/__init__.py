@@ -343,11 +343,12 @@ class Engine(KnowledgeQuestions):
         of = self.keys.of
         return [of(f, facts[f]) for f in self.facts]
 
-    def surely(self, when: When, case: Case) -> bool:
-        """Whether a criterion is met for the case whatever the case leaves open (met in
-        every world of its open facts that the criterion reads)."""
+    def surely(self, case: Case, criteria: Sequence[When]) -> tuple[bool, ...]:
+        """For each criterion, whether the case meets it whatever it leaves open (met in every
+        world of the open facts the criterion reads); the case is classified once."""
         classified, _ = self.ev.classify(case, timing=self.timing)
-        return resolve(self.ev.world(classified.facts), when.test.test).outcomes() == [True]
+        world = self.ev.world(classified.facts)
+        return tuple(resolve(world, when.test.test).outcomes() == [True] for when in criteria)
 
     def match_trials(self, case: Case, include_closed: bool = False) -> tuple[TrialMatch, ...]:
         if self.memo.renew_if_full() or self._generation != self.memo.generation:

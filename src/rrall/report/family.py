@@ -104,9 +104,15 @@ def outlooks(
         case = parse_case(document, made_with, date.fromisoformat(result["assessment_date"]))
     except CaseInputError:
         return []
-    engine = engine_for(made_with)
-    return [o for o in made_with.family_outlook if engine.surely(o.when, case)
-            and not (o.unless is not None and engine.surely(o.unless, case))]
+    rules = made_with.family_outlook
+    asked = [w for o in rules for w in (o.when, o.unless) if w is not None]
+    met = iter(engine_for(made_with).surely(case, asked))
+    said = []
+    for o in rules:  # `met` answers each rule's `when`, then its `unless` where it has one
+        when, unless = next(met), o.unless is not None and next(met)
+        if when and not unless:
+            said.append(o)
+    return said
 
 
 def _words(text: FamilyText, options: list[dict[str, Any]]) -> list[str]:

@@ -12,8 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from rrall.case.model import CASE_ID_MAX
 from rrall.case.untrusted import read_document
-from rrall.errors import ApiError, CaseInputError, ConflictError, KnowledgeError, ReleaseError
-from rrall.knowledge.load import KnowledgeBase
+from rrall.errors import ApiError, CaseInputError, ConflictError
 from rrall.report.html import REPORT_CSP, clinician_html, to_pdf
 from rrall.store.passwords import keyed
 from rrall.store.tables import AssessmentRecord, User
@@ -317,7 +316,7 @@ def report(request: Request, pk: Pk, fmt: str, user: Viewer, kind: str = "clinic
     if kind == "family":
         decided = ctx.decisions[-1] if ctx.decisions else None
         page = family_html(ctx.result, ctx.document, wb.kb, lang, decided,
-                           request.app.state.settings.care_team_contact, _release(wb, record))
+                           request.app.state.settings.care_team_contact, wb.release_of(record))
     else:
         page = clinician_html(ctx)
     wb.repo.record(user.username, f"report.{kind}.{fmt}", "assessment", record.id)
@@ -326,15 +325,6 @@ def report(request: Request, pk: Pk, fmt: str, user: Viewer, kind: str = "clinic
         return Response(to_pdf(page), media_type="application/pdf",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
     return HTMLResponse(page, headers={"content-security-policy": REPORT_CSP})
-
-
-def _release(wb: Workbench, record: AssessmentRecord) -> KnowledgeBase | None:
-    """The knowledge release that made a stored assessment, where this workbench keeps it."""
-    try:
-        found: KnowledgeBase = wb.shelf.load(record.knowledge_version)
-    except (ReleaseError, KnowledgeError):
-        return None
-    return found
 
 
 @router.get("/cases/{pk}/charts/{kind}.svg")

@@ -16,7 +16,7 @@ from rrall.assessment import Assessment, assess
 from rrall.case.load import parse_case
 from rrall.case.model import Case
 from rrall.case.untrusted import as_json_document as as_json_document  # where bench/ finds it
-from rrall.errors import ReleaseError
+from rrall.errors import KnowledgeError, ReleaseError
 from rrall.knowledge.load import KnowledgeBase
 from rrall.release.shelf import Shelf
 from rrall.report.fastjson import AssessmentJson, assessment_json
@@ -107,6 +107,14 @@ class Workbench:
         kb = self.shelf.load(record.knowledge_version)
         document = self.repo.version(record.case_pk, record.case_version).document
         return assessment_json(assess(parse_case(document, kb), kb))
+
+    def release_of(self, record: AssessmentRecord) -> KnowledgeBase | None:
+        """The knowledge release that made a stored assessment, where this workbench keeps
+        it (None otherwise, e.g. a release from before the shelf)."""
+        try:
+            return self.shelf.load(record.knowledge_version)
+        except (ReleaseError, KnowledgeError):
+            return None
 
     def _stored(self, document: Any) -> StoredAssessment:
         result, body = self.assess(document)
